@@ -1,0 +1,1 @@
+"""Statistical Yearbook on Children: ingest ministry workbooks, validate, harmonize, publish."""

@@ -1,0 +1,44 @@
+"""Normalising header and row labels so that spelling drift does not matter.
+
+Ministries vary case, spaces, line breaks, dashes, trailing ``:`` or ``*`` and footnote
+marks (``Ақтөбе облысы*``, ``Всего 1)``, ``Total²``). Every label is compared in the
+normalised form produced here, on both sides (the submission and the code lists).
+"""
+
+from __future__ import annotations
+
+import re
+
+SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_TRAILING_MARKS = re.compile(rf"(?:\s*(?:\d\)|[*{SUPERSCRIPTS}]+|:))+\s*$")
+_DASHES = re.compile(r"\s*[\-\u2010\u2011\u2012\u2013\u2014\u2212]\s*")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_footnote_marks(text: str) -> str:
+    """Remove trailing footnote marks and a trailing colon: ``'Ақтөбе облысы* '`` -> ``'Ақтөбе облысы'``."""
+    return _TRAILING_MARKS.sub("", text).strip()
+
+
+def normalize_label(value: object) -> str:
+    """The comparison form of a label: lower case, one space, plain dashes, no marks."""
+    if value is None:
+        return ""
+    text = str(value).replace("\u00a0", " ").replace("\u202f", " ")
+    text = _SPACES.sub(" ", text).strip()
+    text = strip_footnote_marks(text)
+    text = text.lower().replace("ё", "е")
+    text = _DASHES.sub("-", text)
+    text = re.sub(r"\.\s+", ".", text)
+    return text
+
+
+def label_variants(value: object) -> list[str]:
+    """The normalised label and, for bilingual labels ``'Барлығы / Всего'``, each side of it."""
+    full = normalize_label(value)
+    if not full:
+        return []
+    variants = [full]
+    if " / " in str(value):
+        variants += [normalize_label(part) for part in str(value).split(" / ")]
+    return variants

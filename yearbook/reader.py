@@ -1,0 +1,363 @@
+"""The layout-tolerant reader: one sheet of a submission, read by its form spec.
+
+It finds the header wherever it stands (after 1-5 title rows, blank rows and columns
+removed), maps every data column to a spec column by its header labels (one or two
+header rows, merged or blank group cells, columns in any order), maps every row label
+to a region, age or indicator code, and parses every figure with its cell reference.
+It never raises on bad input: every defect becomes a :class:`Problem`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from yearbook.cells import parse_cell
+from yearbook.codelists import CodeLists
+from yearbook.labels import label_variants, normalize_label
+from yearbook.problems import ERROR, Problem
+from yearbook.specs import DIMENSIONS, FormSpec, Leaf, SheetSpec
+from yearbook.workbook import Grid
+
+FORM_CODE = re.compile(r"\bF-[A-Z]{2,5}-\d{1,2}\b")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+FOOTNOTE_ROW = re.compile(
+    r"^\s*(?:\*|\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]|примечани|ескерту|ескертпе|note|источник|дереккөз|source)", re.IGNORECASE
+)
+_COMBINED_SPLIT = re.compile(r"\s*[,:\n]\s*|\s+[-–—]\s+")
+HEADER_SEARCH_ROWS = 12
+FORM_CODE_ROWS = 6
+
+
+@dataclass
+class Figure:
+    """One figure read from a cell, with its codes and its provenance."""
+
+    indicator: str
+    ref_area: str
+    time_period: int
+    dims: dict[str, str]
+    value: float | None
+    obs_status: str
+    obs_conf: str
+    check_only: bool
+    source_cell: str
+    raw: object
+    footnote: str | None
+
+
+@dataclass
+class SheetRead:
+    """What reading one sheet produced."""
+
+    role: str
+    figures: list[Figure] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ref_area: str | None = None  # the region of a per-region sheet (F-DEM-1)
+
+
+def form_codes(grid: Grid) -> set[str]:
+    """Form codes found in the first rows of a sheet."""
+    found = set()
+    for i, row_number in enumerate(grid.rows):
+        if row_number > FORM_CODE_ROWS:
+            break
+        for value in grid.cells[i]:
+            if isinstance(value, str):
+                found.update(FORM_CODE.findall(value))
+    return found
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Context:
+    """Where we are, for building problems."""
+
+    def __init__(self, file: str, grid: Grid, form: FormSpec, year: int, lists: CodeLists):
+        self.file, self.grid, self.form, self.year, self.lists = file, grid, form, year, lists
+
+    def problem(self, rule: str, message: str, cell: str | None = None, values: object = None, severity: str = ERROR) -> Problem:
+        return Problem(
+            self.file, self.grid.sheet, cell, rule, message, severity,
+            None if values is None else str(values), self.form.code, self.year,
+        )
+
+
+@dataclass
+class _Header:
+    top: int  # first header row (grid index)
+    rows: list[int]
+    label_col: int
+    columns: dict[int, Leaf]  # grid column -> spec column
+    problems: list[Problem]
+
+
+def _all_labels(spec: SheetSpec) -> set[str]:
+    labels: set[str] = set()
+    for leaf in spec.leaves:
+        labels |= leaf.top
+        labels |= leaf.sub or set()
+    return labels
+
+
+def _row_has_label(row: list[object], labels: set[str], skip: int | None = None) -> bool:
+    return any(
+        j != skip and isinstance(v, str) and any(x in labels for x in label_variants(v)) for j, v in enumerate(row)
+    )
+
+
+def _match_path(spec: SheetSpec, path: list[str]) -> Leaf | None:
+    variants = [label_variants(p) for p in path]
+    for combo in itertools.product(*variants):
+        for leaf in spec.leaves:
+            if leaf.matches(tuple(combo)):
+                return leaf
+    if len(path) == 1:  # one header row holding "group, sub" in one cell
+        parts = _COMBINED_SPLIT.split(path[0])
+        for k in range(1, len(parts)):
+            top, sub = " ".join(parts[:k]), " ".join(parts[k:])
+            for leaf in spec.leaves:
+                if leaf.matches((normalize_label(top), normalize_label(sub))):
+                    return leaf
+    return None
+
+
+def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
+    grid = ctx.grid
+    labels = _all_labels(spec)
+    top = next(
+        (
+            i
+            for i in range(min(len(grid.cells), HEADER_SEARCH_ROWS))
+            if not any(_is_number(v) for v in grid.cells[i]) and _row_has_label(grid.cells[i], labels)
+        ),
+        None,
+    )
+    if top is None:
+        return None
+    width = len(grid.cols)
+    label_col = next(j for j in range(width) if any(grid.cells[i][j] is not None for i in range(top, len(grid.cells))))
+    rows = [top]
+    nxt = top + 1
+    if (
+        nxt < len(grid.cells)
+        and not any(_is_number(v) for v in grid.cells[nxt])
+        and _row_has_label(grid.cells[nxt], labels, skip=label_col)
+    ):
+        rows.append(nxt)
+    problems: list[Problem] = []
+    columns: dict[int, Leaf] = {}
+    seen: dict[Leaf, int] = {}
+    filled_top = None
+    for j in range(label_col + 1, width):
+        upper = grid.cells[top][j]
+        lower = grid.cells[rows[1]][j] if len(rows) == 2 else None
+        if upper is not None:
+            filled_top = upper
+        candidates: list[list[str]] = []
+        if upper is not None:
+            candidates.append([str(upper)] + ([str(lower)] if lower is not None else []))
+        elif lower is not None:
+            if filled_top is not None:
+                candidates.append([str(filled_top), str(lower)])
+            candidates.append([str(lower)])
+        if not candidates:
+            continue
+        leaf = next((m for path in candidates if (m := _match_path(spec, path))), None)
+        header_ref = grid.ref(rows[-1] if lower is not None else top, j)
+        shown = " / ".join(candidates[0])
+        if leaf is None:
+            problems.append(ctx.problem("unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", header_ref, shown))
+            continue
+        if leaf in seen:
+            problems.append(
+                ctx.problem("duplicate_column", f"column {leaf.title!r} appears twice (also at {grid.ref(top, seen[leaf])})", header_ref, shown)
+            )
+            continue
+        seen[leaf] = j
+        columns[j] = leaf
+    return _Header(top, rows, label_col, columns, problems)
+
+
+def _score(header: _Header | None, spec: SheetSpec) -> tuple[int, int]:
+    if header is None:
+        return (-1, 0)
+    missing = sum(1 for leaf in spec.leaves if leaf.required and leaf not in header.columns.values())
+    unknown = sum(1 for p in header.problems if p.rule == "unknown_column")
+    return (len(header.columns) - 2 * (missing + unknown), -missing)
+
+
+def _title_text(grid: Grid, upto: int) -> list[tuple[int, int, str]]:
+    return [(i, j, str(v)) for i in range(upto) for j, v in enumerate(grid.cells[i]) if isinstance(v, str)]
+
+
+def _read_year(ctx: _Context, titles: list[tuple[int, int, str]]) -> tuple[int | None, list[Problem]]:
+    grid, form = ctx.grid, ctx.form
+    pattern = re.compile(form.year_pattern, re.IGNORECASE) if form.year_pattern else YEAR
+    found = [(int(m.group(1)), grid.ref(i, j)) for i, j, text in titles for m in pattern.finditer(text)]
+    where = grid.ref(0, 0) if grid.cells else None
+    if not found:
+        what = "the survey year ('Survey year: YYYY')" if form.survey_year else "the reference year"
+        return None, [ctx.problem("missing_year", f"the title above the header does not state {what}", where)]
+    years = sorted({y for y, _ in found})
+    if len(years) > 1:
+        return None, [ctx.problem("ambiguous_year", f"the title states several years {years}", found[0][1], years)]
+    year, ref = found[0]
+    if form.survey_year:
+        if year > ctx.year:
+            return None, [ctx.problem("year_mismatch", f"survey year {year} is after the folder's year {ctx.year}", ref, year)]
+    elif year != ctx.year:
+        return None, [ctx.problem("year_mismatch", f"the title says {year} but the file is in the folder {ctx.year}", ref, year)]
+    return year, []
+
+
+def _region_code(ctx: _Context, label: object, cell: str) -> tuple[str | None, Problem | None]:
+    matches = ctx.lists.region_matches(label)
+    valid = {m.ref_area for m in matches if m.valid_in(ctx.year)}
+    if len(valid) == 1:
+        return valid.pop(), None
+    if not matches:
+        return None, ctx.problem("unknown_region", f"region label {str(label)!r} is not in the region list", cell, label)
+    if not valid:
+        spans = sorted({(m.valid_from, m.valid_to) for m in matches}, key=str)
+        span = ", ".join(f"{a or '…'}-{b or '…'}" for a, b in spans)
+        return None, ctx.problem(
+            "region_not_valid", f"region label {str(label)!r} is not valid in {ctx.year} (valid {span})", cell, label
+        )
+    return None, ctx.problem("ambiguous_region", f"region label {str(label)!r} names several regions {sorted(valid)}", cell, label)
+
+
+def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: CodeLists) -> SheetRead:
+    """Read one data sheet of ``form``; the sheet role is recognised from its title and header."""
+    ctx = _Context(file, grid, form, folder_year, lists)
+    head_text = " ".join(normalize_label(v) for _, _, v in _title_text(grid, min(len(grid.cells), HEADER_SEARCH_ROWS)))
+    candidates = [s for s in form.sheets if not s.title_words or any(w in head_text for w in s.title_words)]
+    if not candidates:
+        return SheetRead("?", problems=[ctx.problem("unknown_sheet", f"sheet is not one of the sheets of {form.code}", grid.ref(0, 0) if grid.cells else None)])
+    scored = []
+    for spec in candidates:
+        header = _find_header(ctx, spec) if spec.header else None
+        scored.append((_score(header, spec) if spec.header else (0, 0), spec, header))
+    scored.sort(key=lambda t: t[0], reverse=True)
+    best_score, spec, header = scored[0]
+    if spec.header and header is None:
+        expected = sorted({leaf.title for leaf in spec.leaves})[:6]
+        return SheetRead(
+            spec.role,
+            problems=[ctx.problem("missing_header", f"no header row of {form.code} found (expected labels such as {expected})", grid.ref(0, 0) if grid.cells else None)],
+        )
+    return _read_table(ctx, spec, header)
+
+
+def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> SheetRead:
+    grid, form = ctx.grid, ctx.form
+    out = SheetRead(spec.role)
+    if header is not None:
+        out.problems += header.problems
+        first_data = header.rows[-1] + 1
+        label_col = header.label_col
+        title_rows = header.top
+        for leaf in spec.leaves:
+            if leaf.required and leaf not in header.columns.values():
+                out.problems.append(
+                    ctx.problem("missing_column", f"required column {leaf.title!r} of {form.code} ({spec.description}) is missing", grid.ref(header.top, header.label_col))
+                )
+    else:  # a header-less sheet: data start at the first row whose label is known
+        label_col = 0
+        first_data = next(
+            (i for i, row in enumerate(grid.cells) if any(normalize_label(v) in spec.rows.labels for v in row if isinstance(v, str))),
+            len(grid.cells),
+        )
+        title_rows = first_data
+    titles = _title_text(grid, title_rows)
+    year, problems = _read_year(ctx, titles)
+    out.problems += problems
+    if year is None:
+        return out
+    ref_area = spec.ref_area
+    if spec.region_from_title:
+        for i, j, text in titles:
+            if ctx.lists.region_matches(text):
+                ref_area, problem = _region_code(ctx, text, grid.ref(i, j))
+                if problem:
+                    out.problems.append(problem)
+                    return out
+                break
+        else:
+            out.problems.append(ctx.problem("missing_region_title", "no title row names the region (or the country) of this sheet", grid.ref(0, 0)))
+            return out
+        out.ref_area = ref_area
+    seen_rows: dict[tuple, str] = {}
+    for i in range(first_data, len(grid.cells)):
+        row = grid.cells[i]
+        label = row[label_col]
+        if header is not None:
+            data = {j: row[j] for j in header.columns}
+            stray = [j for j in range(len(row)) if j != label_col and j not in header.columns and row[j] is not None]
+        else:
+            values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
+            data = {values[0][0]: values[0][1]} if values else {}
+            stray = [j for j, _ in values[1:]]
+        if label is None:
+            if any(v is not None for v in data.values()):
+                out.problems.append(ctx.problem("missing_row_label", "figures in a row without a label", grid.ref(i, label_col)))
+            continue
+        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(v is not None for v in data.values()):
+            continue
+        label_ref = grid.ref(i, label_col)
+        row_dims: dict[str, str] = {}
+        row_indicator = None
+        row_area = ref_area
+        if spec.rows.kind == "region":
+            row_area, problem = _region_code(ctx, label, label_ref)
+            if problem:
+                out.problems.append(problem)
+                continue
+        else:
+            code = next((spec.rows.labels[v] for v in label_variants(label) if v in spec.rows.labels), None)
+            if code is None:
+                kind = "indicator" if spec.rows.kind == "indicator" else spec.rows.dimension
+                out.problems.append(ctx.problem("unknown_row_label", f"row label {str(label)!r} is not a {kind} of {form.code} ({spec.description})", label_ref, label))
+                continue
+            if spec.rows.kind == "indicator":
+                row_indicator = code
+            else:
+                row_dims[spec.rows.dimension] = code
+        key = (row_area, row_indicator, tuple(sorted(row_dims.items())))
+        if key in seen_rows:
+            out.problems.append(ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {seen_rows[key]})", label_ref, label))
+            continue
+        seen_rows[key] = grid.row_ref(i)
+        for j in stray:
+            out.problems.append(ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j]))
+        for j, raw in data.items():
+            leaf = header.columns[j] if header is not None else None
+            parsed = parse_cell(raw, decimal_comma=form.decimal_comma)
+            ref = grid.ref(i, j)
+            if parsed.error:
+                out.problems.append(ctx.problem("invalid_value", parsed.error, ref, raw))
+                continue
+            dims = {d: "_T" for d in DIMENSIONS}
+            if leaf is not None:
+                dims.update(dict(leaf.dims))
+            dims.update(row_dims)
+            indicator = row_indicator or (leaf.indicator if leaf else None)
+            if indicator is None or row_area is None:
+                continue
+            out.figures.append(
+                Figure(
+                    indicator, row_area, year, dims, parsed.value, parsed.obs_status, parsed.obs_conf,
+                    bool(leaf and leaf.check_only), ref, raw, parsed.footnote,
+                )
+            )
+    label_rules = {"unknown_region", "region_not_valid", "ambiguous_region", "duplicate_row"}
+    if spec.rows.kind == "region" and not any(p.rule in label_rules for p in out.problems):
+        present = {area for area, _, _ in seen_rows}
+        for code in ["KZ", *ctx.lists.regions_valid_in(year)]:
+            if code not in present:
+                name = ctx.lists.region_name(code, "ru")
+                out.problems.append(ctx.problem("missing_region", f"no row for {name} ({code}), which exists in {year}", None, code))
+    return out

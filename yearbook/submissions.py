@@ -1,0 +1,183 @@
+"""Finding the submissions under ``raw/<year>/`` and reading each one with its form spec."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from yearbook.codelists import CodeLists, load_codelists
+from yearbook.problems import ERROR, WARNING, Problem
+from yearbook.reader import Figure, form_codes, read_sheet
+from yearbook.specs import DIMENSIONS, FormSpec, load_forms
+from yearbook.workbook import UnsafeWorkbook, open_workbook, sheet_grid
+
+YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
+
+FIGURE_COLUMNS = [
+    "form", "sheet_role", "indicator", "ref_area", "time_period", *DIMENSIONS, "value", "obs_status", "obs_conf",
+    "check_only", "received_year", "source_file", "source_sheet", "source_cell", "raw", "footnote",
+]
+
+
+@dataclass(frozen=True)
+class SubmissionFile:
+    """One workbook found under the raw folder."""
+
+    path: Path
+    relpath: str  # relative to the raw folder, with '/' separators
+    year: int  # the folder's reference year
+    sha256: str
+
+
+@dataclass
+class Submission:
+    """One workbook read: its form, its figures and the problems found."""
+
+    file: SubmissionFile
+    form: str | None
+    figures: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
+    """Every workbook under ``raw_dir/<year>/`` (sub-folders allowed), and what was passed over."""
+    files: list[SubmissionFile] = []
+    problems: list[Problem] = []
+    if not raw_dir.is_dir():
+        return files, [Problem(str(raw_dir), None, None, "no_raw_folder", "the raw folder does not exist")]
+    for entry in sorted(raw_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not (entry.is_dir() and YEAR_FOLDER.match(entry.name)):
+            problems.append(Problem(entry.name, None, None, "not_a_year_folder", "ignored: submissions live in raw/<year>/", WARNING))
+            continue
+        year = int(entry.name)
+        for path in sorted(p for p in entry.rglob("*") if p.is_file()):
+            rel = path.relative_to(raw_dir).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(raw_dir).parts) or path.name.startswith("~$"):
+                problems.append(Problem(rel, None, None, "hidden_file", "ignored: hidden or Excel lock file", WARNING, year=year))
+                continue
+            files.append(SubmissionFile(path, rel, year, _sha256(path)))
+    return files, problems
+
+
+def _figure_row(fig: Figure, form: str, role: str, sub: SubmissionFile, sheet: str) -> dict:
+    return {
+        "form": form, "sheet_role": role, "indicator": fig.indicator, "ref_area": fig.ref_area,
+        "time_period": fig.time_period, **fig.dims, "value": fig.value, "obs_status": fig.obs_status,
+        "obs_conf": fig.obs_conf, "check_only": fig.check_only, "received_year": sub.year,
+        "source_file": sub.relpath, "source_sheet": sheet, "source_cell": fig.source_cell,
+        "raw": None if fig.raw is None else str(fig.raw), "footnote": fig.footnote,
+    }
+
+
+def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = None, lists: CodeLists | None = None) -> Submission:
+    """Read every data sheet of one workbook; a sheet without a form code is a notes sheet."""
+    forms = forms or load_forms()
+    lists = lists or load_codelists()
+    out = Submission(sub, None)
+
+    def problem(rule: str, message: str, sheet: str | None = None, severity: str = ERROR) -> None:
+        out.problems.append(Problem(sub.relpath, sheet, None, rule, message, severity, form=out.form, year=sub.year))
+
+    try:
+        wb = open_workbook(sub.path)
+    except UnsafeWorkbook as exc:
+        problem("unreadable_file", str(exc))
+        return out
+    try:
+        sheets = []
+        for ws in wb.worksheets:
+            grid = sheet_grid(ws)
+            codes = form_codes(grid)
+            if codes:
+                sheets.append((grid, codes))
+    except UnsafeWorkbook as exc:
+        problem("unreadable_file", str(exc))
+        return out
+    except Exception as exc:  # a damaged sheet part
+        problem("unreadable_file", f"corrupt workbook: {type(exc).__name__}: {exc}")
+        return out
+    finally:
+        wb.close()
+    all_codes = set().union(*(codes for _, codes in sheets)) if sheets else set()
+    if not all_codes:
+        problem("no_form_code", "no sheet carries a form code (F-DEM-1, F-MOH-1, ...) in its first 6 rows")
+        return out
+    unknown = sorted(all_codes - set(forms))
+    if unknown:
+        problem("unknown_form", f"form code(s) {unknown} are not forms of FORMS.md", sheets[0][0].sheet)
+        return out
+    if len(all_codes) > 1:
+        problem("mixed_forms", f"the workbook carries several forms {sorted(all_codes)}; send one workbook per form")
+        return out
+    out.form = code = all_codes.pop()
+    spec = forms[code]
+    roles: dict[str, list[str]] = {}
+    areas: dict[str, str] = {}
+    for grid, _ in sheets:
+        read = read_sheet(sub.relpath, grid, spec, sub.year, lists)
+        out.problems += read.problems
+        roles.setdefault(read.role, []).append(grid.sheet)
+        if read.ref_area:
+            if read.ref_area in areas:
+                problem("duplicate_sheet", f"{read.ref_area} has two sheets: {areas[read.ref_area]!r} and {grid.sheet!r}", grid.sheet)
+                continue
+            areas[read.ref_area] = grid.sheet
+        out.figures += [_figure_row(f, code, read.role, sub, grid.sheet) for f in read.figures]
+    _check_sheets(spec, roles, areas, sub, lists, problem)
+    return out
+
+
+def _check_sheets(spec: FormSpec, roles: dict[str, list[str]], areas: dict[str, str], sub: SubmissionFile, lists: CodeLists, problem) -> None:
+    for sheet in spec.sheets:
+        found = roles.get(sheet.role, [])
+        if not found and sheet.required:
+            problem("missing_sheet", f"the sheet '{sheet.description}' of {spec.code} is missing")
+        elif len(found) > 1 and not sheet.region_from_title:
+            problem("duplicate_sheet", f"the sheet '{sheet.description}' appears {len(found)} times: {found}", found[1])
+        if sheet.region_from_title and found:
+            for code in ["KZ", *lists.regions_valid_in(sub.year)]:
+                if code not in areas:
+                    problem("missing_sheet", f"no sheet for {lists.region_name(code, 'ru')} ({code}), which exists in {sub.year}")
+
+
+def check_across_files(subs: list[Submission], forms: dict[str, FormSpec]) -> list[Problem]:
+    """The same form twice in one year is an error; a form missing for a year is a warning."""
+    problems: list[Problem] = []
+    by_year_form: dict[tuple[int, str], list[Submission]] = {}
+    for s in subs:
+        if s.form:
+            by_year_form.setdefault((s.file.year, s.form), []).append(s)
+    for (year, form), group in sorted(by_year_form.items()):
+        if len(group) > 1:
+            names = [g.file.relpath for g in group]
+            for g in group[1:]:
+                problems.append(
+                    Problem(g.file.relpath, None, None, "duplicate_form", f"{form} for {year} is submitted twice: {names[0]} and {g.file.relpath}", form=form, year=year, values="; ".join(names))
+                )
+    years = sorted({s.file.year for s in subs})
+    for year in years:
+        for form in sorted(forms):
+            if (year, form) not in by_year_form:
+                problems.append(Problem(f"{year}/", None, None, "missing_form", f"no {form} submission for {year}: its tables are marked not available", WARNING, form=form, year=year))
+    return problems
+
+
+def figures_frame(subs: list[Submission]) -> pd.DataFrame:
+    """All figures of the submissions as one table with :data:`FIGURE_COLUMNS`."""
+    rows = [row for s in subs for row in s.figures]
+    frame = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    return frame.astype({"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"})
