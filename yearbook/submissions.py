@@ -11,7 +11,7 @@ import pandas as pd
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.problems import ERROR, WARNING, Problem
-from yearbook.reader import Figure, form_codes, read_sheet
+from yearbook.reader import FORM_CODE, FORM_CODE_ROWS, Figure, form_codes, read_sheet
 from yearbook.specs import DIMENSIONS, FormSpec, load_forms
 from yearbook.workbook import UnsafeWorkbook, open_workbook, sheet_grid
 
@@ -81,6 +81,32 @@ def _figure_row(fig: Figure, form: str, role: str, sub: SubmissionFile, sheet: s
         "source_file": sub.relpath, "source_sheet": sheet, "source_cell": fig.source_cell,
         "raw": None if fig.raw is None else str(fig.raw), "footnote": fig.footnote,
     }
+
+
+def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
+    """The form code a workbook carries, from the first rows of its sheets only (a quick scan)."""
+
+    def refuse(rule: str, message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(sub.relpath, None, None, rule, message, year=sub.year)]
+
+    try:
+        wb = open_workbook(sub.path)
+    except UnsafeWorkbook as exc:
+        return refuse("unreadable_file", str(exc))
+    try:
+        codes: set[str] = set()
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(max_row=FORM_CODE_ROWS, values_only=True):
+                codes.update(c for v in row if isinstance(v, str) for c in FORM_CODE.findall(v))
+    except Exception as exc:  # a damaged sheet part
+        return refuse("unreadable_file", f"corrupt workbook: {type(exc).__name__}: {exc}")
+    finally:
+        wb.close()
+    if not codes:
+        return refuse("no_form_code", "no sheet carries a form code (F-DEM-1, F-MOH-1, ...) in its first 6 rows")
+    if len(codes) > 1:
+        return refuse("mixed_forms", f"the workbook carries several forms {sorted(codes)}; send one workbook per form")
+    return codes.pop(), []
 
 
 def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = None, lists: CodeLists | None = None) -> Submission:

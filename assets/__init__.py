@@ -1,0 +1,9 @@
+"""Dagster asset definitions of the yearbook, by layer: ``raw_`` (read), ``core_`` (validated and
+harmonized), ``out_`` (published)."""
+
+from assets.core import core_observations, core_validation
+from assets.out import out_yearbook, out_yearbook_workbooks
+from assets.raw import RAW_FORM_ASSETS, raw_inventory
+
+ALL_ASSETS = [raw_inventory, *RAW_FORM_ASSETS, core_validation, core_observations, out_yearbook_workbooks, out_yearbook]
+VALIDATION_ASSETS = [raw_inventory, *RAW_FORM_ASSETS, core_validation]

@@ -1,0 +1,79 @@
+"""Core layer: the validation gate and the harmonized store, built in DuckDB."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from assets.metadata import check_result, preview
+from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
+from yearbook.problems import ERROR, problems_frame
+from yearbook.resources import YearbookPaths
+from yearbook.specs import load_forms
+from yearbook.store import STORE_NAME, BuildInputs, build_store, staging_dir
+from yearbook.submissions import check_across_files
+from yearbook.validation.report import write_validation_workbook
+
+VALIDATION_REPORT = "validation_report.xlsx"
+GATE = "core_validation_no_errors"
+
+_FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
+
+
+@dg.asset(
+    group_name="core",
+    ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_INS},
+    description=(
+        "Every problem of the edition (reading, schema, consistency, duplicate or missing forms), "
+        f"also written to <out>/{VALIDATION_REPORT} for the ministries. Its blocking check gates publication."
+    ),
+    check_specs=[dg.AssetCheckSpec(GATE, asset="core_validation", blocking=True, description="no error in any submission")],
+)
+def core_validation(context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, **forms: FormRead):
+    subs = [s for read in forms.values() for s in read.submissions]
+    problems = raw_inventory.problems + [p for read in forms.values() for p in read.problems]
+    problems += check_across_files(subs, load_forms())
+    frame = problems_frame(problems)
+    paths.out.mkdir(parents=True, exist_ok=True)
+    write_validation_workbook(problems, paths.out / VALIDATION_REPORT)
+    yield dg.Output(
+        frame,
+        metadata={
+            "errors": int((frame["severity"] == ERROR).sum()),
+            "warnings": int((frame["severity"] != ERROR).sum()),
+            "report": dg.MetadataValue.path(str(paths.out / VALIDATION_REPORT)),
+            "preview": preview(frame[["file", "sheet", "cell", "rule", "severity", "message"]], 20),
+        },
+    )
+    yield check_result(GATE, problems, "core_validation")
+
+
+@dg.asset(
+    group_name="core",
+    ins={"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation"), **_FORM_INS},
+    description="The harmonized store (observations, derived indicators, code lists, metadata), built by SQL in a staging DuckDB file.",
+    pool="duckdb_writer",
+)
+def core_observations(
+    context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, core_validation: pd.DataFrame, **forms: FormRead
+) -> dg.Output[str]:
+    figures = pd.concat([read.figures for read in forms.values()], ignore_index=True)
+    files = raw_inventory.files[raw_inventory.files["form"].notna()][["file", "year", "form", "sha256"]]
+    staged = staging_dir(paths.out) / STORE_NAME
+    counts = build_store(staged, BuildInputs(figures, files, core_validation, context.run_id), previous=paths.out / STORE_NAME)
+    with duckdb.connect(str(staged), read_only=True) as con:
+        head = con.execute("SELECT * FROM observations LIMIT 10").df()
+        summary = con.execute(
+            "SELECT count(*) AS n, count(DISTINCT time_period) AS years, count(DISTINCT ref_area) AS regions FROM observations"
+        ).fetchone()
+    return dg.Output(
+        str(staged),
+        metadata={
+            "rows": summary[0],
+            "years": summary[1],
+            "regions": summary[2],
+            "tables": dg.MetadataValue.json(counts),
+            "preview": preview(head),
+        },
+    )

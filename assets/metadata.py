@@ -1,0 +1,43 @@
+"""Materialization and check metadata shared by the asset layers."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import dagster as dg
+import pandas as pd
+
+from yearbook.problems import ERROR, Problem
+
+PREVIEW_ROWS = 10
+
+
+def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
+    """The first rows of a table as markdown."""
+    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_(empty)_")
+
+
+def problems_metadata(problems: list[Problem]) -> dict[str, object]:
+    """Counts per rule and the first failures as a table, for an asset check."""
+    counts = Counter(f"{p.severity}: {p.rule}" for p in problems)
+    first = pd.DataFrame(
+        [{"file": p.file, "sheet": p.sheet, "cell": p.cell, "rule": p.rule, "severity": p.severity, "message": p.message} for p in problems[:20]]
+    )
+    return {
+        "errors": sum(1 for p in problems if p.severity == ERROR),
+        "warnings": sum(1 for p in problems if p.severity != ERROR),
+        "problems_per_rule": dg.MetadataValue.json(dict(sorted(counts.items()))),
+        "first_problems": preview(first, 20),
+    }
+
+
+def check_result(check_name: str, problems: list[Problem], asset_key: str | None = None) -> dg.AssetCheckResult:
+    """Passed when no problem is an error; warnings are reported but never fail the check."""
+    errors = [p for p in problems if p.severity == ERROR]
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        asset_key=asset_key,
+        passed=not errors,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata=problems_metadata(problems),
+    )

@@ -1,0 +1,96 @@
+"""End to end through the CLI: real workbooks in, the Dagster graph in-process, a real DuckDB file out."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from yearbook.cells import parse_cell
+from yearbook.cli import main
+from yearbook.specs import load_forms
+
+DEM2_INDICATORS = ("BIRTHS_LIVE", "DEATHS_INFANT", "DEATHS_U5")
+
+
+@pytest.fixture(scope="module")
+def built_samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from tests.conftest import SAMPLES
+
+    out = tmp_path_factory.mktemp("out")
+    assert main(["build", "--raw", str(SAMPLES), "--out", str(out)]) == 0
+    return SAMPLES, out
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_published_figure_equals_its_source_cell(built_samples: tuple[Path, Path]) -> None:
+    raw, out = built_samples
+    con = duckdb.connect(str(out / "yearbook.duckdb"), read_only=True)
+    rows = con.execute(
+        "SELECT indicator, ref_area, value, obs_status, obs_conf, source_file, source_sheet, source_cell FROM observations "
+        "WHERE source_file IS NOT NULL ORDER BY source_file, source_sheet, source_cell"
+    ).fetchall()
+    con.close()
+    assert len(rows) > 4000
+    forms = load_forms()
+    books: dict[str, openpyxl.Workbook] = {}
+    for indicator, _area, value, status, conf, file, sheet, cell in rows:
+        book = books.setdefault(file, openpyxl.load_workbook(raw / file, data_only=True))
+        spec = next(f for f in forms.values() if indicator in f.indicators())
+        parsed = parse_cell(book[sheet][cell].value, decimal_comma=spec.decimal_comma)
+        assert (parsed.value if conf == "F" else None) == value, (file, sheet, cell)
+        assert (parsed.obs_status, parsed.obs_conf) == (status, conf), (file, sheet, cell)
+
+
+def test_dem2_sample_published_with_derived_rates(built_samples: tuple[Path, Path]) -> None:
+    _, out = built_samples
+    con = duckdb.connect(str(out / "yearbook.duckdb"), read_only=True)
+    got = dict(
+        con.execute(
+            "SELECT indicator, value FROM observations WHERE ref_area = 'KZ' AND time_period = 2018 AND sex = '_T' "
+            "AND indicator IN ('BIRTHS_LIVE', 'DEATHS_INFANT', 'DEATHS_U5', 'MORT_INFANT_RATE', 'MORT_U5_RATE')"
+        ).fetchall()
+    )
+    cells = dict(
+        con.execute(
+            "SELECT indicator, source_sheet || '!' || source_cell FROM observations WHERE ref_area = 'KZ' AND time_period = 2018 "
+            "AND sex = '_T' AND indicator IN ('BIRTHS_LIVE', 'DEATHS_INFANT', 'DEATHS_U5')"
+        ).fetchall()
+    )
+    con.close()
+    # The national row of the sample (Лист1, row 24): 393 085 births, 3 837 infant and 4 067 under-five deaths.
+    assert got["BIRTHS_LIVE"] == 393085 and got["DEATHS_INFANT"] == 3837 and got["DEATHS_U5"] == 4067
+    assert cells == {"BIRTHS_LIVE": "Лист1!B24", "DEATHS_INFANT": "Лист1!E24", "DEATHS_U5": "Лист1!H24"}
+    assert got["MORT_INFANT_RATE"] == pytest.approx(3837 / 393085 * 1000)
+    assert got["MORT_U5_RATE"] == pytest.approx(4067 / 393085 * 1000)
+
+
+def test_refused_build_leaves_the_published_store_untouched(built_samples, samples_raw: Path, tmp_path: Path, capsys) -> None:
+    _, out = built_samples
+    published = tmp_path / "out"
+    published.mkdir()
+    for name in ("yearbook.duckdb",):
+        (published / name).write_bytes((out / name).read_bytes())
+    before = _sha(published / "yearbook.duckdb")
+    book_path = next(samples_raw.glob("2018/Рождаемость*.xlsx"))
+    book = openpyxl.load_workbook(book_path)
+    book.worksheets[0]["B7"] = "#REF!"
+    book.save(book_path)
+    capsys.readouterr()
+    assert main(["build", "--raw", str(samples_raw), "--out", str(published)]) == 1
+    printed = capsys.readouterr().out
+    assert f"{book_path.relative_to(samples_raw).as_posix()}: Лист1: B7: invalid_value:" in printed
+    assert _sha(published / "yearbook.duckdb") == before
+    assert not (published / "yearbook_en.xlsx").exists()
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--raw", str(tmp_path / "missing")])
+    assert exc.value.code == 2

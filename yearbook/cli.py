@@ -1,0 +1,73 @@
+"""The ``yearbook`` command: build or validate the yearbook with the Dagster asset graph, in-process.
+
+Exit status: 0 success; 1 a submission was refused (every problem printed as
+``<file>: <sheet>: <cell>: <rule>: <message>``) or the build failed; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from assets import ALL_ASSETS, VALIDATION_ASSETS
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
+from yearbook.problems import ERROR, frame_problems
+from yearbook.resources import YearbookPaths
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+def run_assets(assets: list, raw_dir: Path, out_dir: Path) -> dg.ExecuteInProcessResult:
+    """Materialize ``assets`` (the one pipeline definition) in-process for these folders."""
+    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir))
+    with dg.instance_for_test() as instance:
+        return dg.materialize(assets, resources={"paths": paths}, run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
+
+
+def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int]:
+    """Print every problem; return (errors, warnings)."""
+    try:
+        frame: pd.DataFrame = result.output_for_node("core_validation")
+    except Exception:  # the gate never ran: the failure is elsewhere
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"build failed in {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        return 1, 0
+    problems = frame_problems(frame)
+    for p in sorted(problems, key=lambda p: (p.severity != ERROR, p.file, p.sheet or "", p.cell or "")):
+        print(p.line() if p.severity == ERROR else f"{p.line()} [warning]")
+    errors = sum(p.severity == ERROR for p in problems)
+    return errors, len(problems) - errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yearbook", description="Statistical Yearbook on Children")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="read, validate, harmonize and publish every reference year under --raw")
+    build.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of <year>/ submissions (default: raw/)")
+    build.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="where yearbook.duckdb and the workbooks go (default: out/)")
+    validate = commands.add_parser("validate", help="read and validate only; publishes nothing")
+    validate.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR)
+    validate.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="where the validation report goes (default: out/)")
+    args = parser.parse_args(argv)
+    if not args.raw.is_dir():
+        parser.error(f"--raw {args.raw}: no such folder")
+    assets = ALL_ASSETS if args.command == "build" else VALIDATION_ASSETS
+    result = run_assets(assets, args.raw, args.out)
+    errors, warnings = _report(result)
+    if errors or not result.success:
+        print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)
+        return 1
+    if args.command == "build":
+        print(f"published {args.out / 'yearbook.duckdb'} and the yearbook workbooks ({warnings} warning(s))", file=sys.stderr)
+    else:
+        print(f"valid: no errors, {warnings} warning(s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The Dagster code location: every asset, job and resource of the yearbook."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets import ALL_ASSETS, VALIDATION_ASSETS
+from yearbook.resources import YearbookPaths
+
+build_yearbook_job = dg.define_asset_job(
+    "build_yearbook", selection=dg.AssetSelection.assets(*ALL_ASSETS), description="Read, validate, harmonize and publish every year."
+)
+validate_only_job = dg.define_asset_job(
+    "validate_submissions",
+    selection=dg.AssetSelection.assets(*VALIDATION_ASSETS),
+    description="Read and validate every submission; publishes nothing (writes the validation report).",
+)
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    jobs=[build_yearbook_job, validate_only_job],
+    resources={"paths": YearbookPaths()},
+)

@@ -1,0 +1,168 @@
+"""The DuckDB store: built in a staging file by the harmonization SQL, then published atomically.
+
+Downstream tools open ``<out>/yearbook.duckdb`` read-only. A build never writes that file:
+it writes ``<out>/.staging/yearbook.duckdb``, checkpoints and closes it, and only then
+replaces the published file with one ``os.replace`` (a rename on the same file system).
+A reader that has the old file open keeps reading the old inode; a new reader sees the new
+file; a build killed at any moment leaves the previous store whole.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
+from yearbook.config import schemas_dir
+
+SQL_DIR = Path(__file__).parent / "sql"
+STORE_NAME = "yearbook.duckdb"
+KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
+
+
+@lru_cache(maxsize=1)
+def _indicator_yaml(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def indicator_metadata() -> pd.DataFrame:
+    """The ``indicators`` table: code, source form, unit, names and definitions in kk/ru/en, SDG mapping."""
+    raw = _indicator_yaml(str(schemas_dir() / "indicators.yaml"))
+    rows = []
+    for code, meta in raw.items():
+        row = {"code": code, "form": meta["form"], "unit": meta["unit"], "formula": meta.get("formula")}
+        for lang in LANGUAGES:
+            row[f"name_{lang}"] = meta["name"][lang]
+            row[f"definition_{lang}"] = meta["definition"][lang]
+        sdg = meta.get("sdg") or {}
+        row["sdg_indicator"] = sdg.get("indicator")
+        row["sdg_series"] = sdg.get("series")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
+    """Code lists as tables: ``regions`` (with validity and order), ``region_labels``, ``dimension_codes``."""
+    region_rows = []
+    for code in lists.region_codes():
+        start, end = lists.region_validity(code)
+        region_rows.append(
+            {"ref_area": code, "valid_from": start, "valid_to": end, "display_order": lists.region_order.get(code)}
+            | {f"name_{lang}": lists.region_name(code, lang) for lang in LANGUAGES}
+        )
+    labels = pd.DataFrame(
+        [(r.ref_area, r.valid_from, r.valid_to, r.language, r.label) for r in lists.regions],
+        columns=["ref_area", "valid_from", "valid_to", "language", "label"],
+    )
+    dims = [
+        {"dimension": dim, "code": code} | {f"name_{lang}": lists.name(dim, code, lang) for lang in LANGUAGES}
+        for dim, codes in lists.dimension_labels.items()
+        if dim != "total"
+        for code in codes
+    ]
+    return {
+        "regions": pd.DataFrame(region_rows).astype({"valid_from": "Int64", "valid_to": "Int64"}),
+        "region_labels": labels.astype({"valid_from": "Int64", "valid_to": "Int64"}),
+        "dimension_codes": pd.DataFrame(dims),
+    }
+
+
+@dataclass
+class BuildInputs:
+    """Everything a store is built from."""
+
+    figures: pd.DataFrame  # yearbook.submissions.FIGURE_COLUMNS
+    files: pd.DataFrame  # file, year, form, sha256
+    problems: pd.DataFrame  # yearbook.problems.PROBLEM_COLUMNS
+    run_id: str
+
+
+def staging_dir(out_dir: Path) -> Path:
+    return out_dir / ".staging"
+
+
+def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -> dict[str, int]:
+    """Build a fresh store at ``path`` (removed first) and return table row counts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.register("raw_figures_view", inputs.figures)
+        con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
+        con.unregister("raw_figures_view")
+        for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
+            _write_table(con, name, frame)
+        for sql_file in sorted(SQL_DIR.glob("*.sql")):
+            con.execute(sql_file.read_text(encoding="utf-8"))
+        _write_table(con, "validation_results", inputs.problems)
+        _write_build_log(con, inputs, previous)
+        counts = {
+            table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            for (table,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+        }
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return counts
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", frame)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    con.unregister("_frame")
+
+
+def _write_build_log(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previous: Path | None) -> None:
+    """``build_runs`` and ``build_files``: this build appended to the history of the published store."""
+    con.execute(
+        "CREATE TABLE build_runs (run_id VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ, reference_years VARCHAR, "
+        "files INTEGER, observations BIGINT, warnings INTEGER)"
+    )
+    con.execute("CREATE TABLE build_files (run_id VARCHAR, file VARCHAR, year INTEGER, form VARCHAR, sha256 VARCHAR)")
+    if previous is not None and previous.exists():
+        con.execute(f"ATTACH '{previous}' AS previous (READ_ONLY)")
+        tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'previous'").fetchall()}
+        if {"build_runs", "build_files"} <= tables:
+            con.execute("INSERT INTO build_runs SELECT * FROM previous.build_runs")
+            con.execute("INSERT INTO build_files SELECT * FROM previous.build_files")
+        con.execute("DETACH previous")
+    years = ",".join(str(y) for y in sorted(inputs.files["year"].unique())) if len(inputs.files) else ""
+    warnings = int((inputs.problems["severity"] == "warning").sum()) if len(inputs.problems) else 0
+    n_obs = con.execute("SELECT count(*) FROM observations").fetchone()[0]
+    con.execute(
+        "INSERT INTO build_runs VALUES (?, ?, ?, ?, ?, ?)",
+        [inputs.run_id, datetime.now(UTC), years, len(inputs.files), n_obs, warnings],
+    )
+    files = inputs.files.assign(run_id=inputs.run_id)[["run_id", "file", "year", "form", "sha256"]]
+    con.register("_files", files)
+    con.execute("INSERT INTO build_files SELECT * FROM _files")
+    con.unregister("_files")
+
+
+def publish(staged: list[Path], out_dir: Path) -> list[Path]:
+    """Move staged files into ``out_dir`` by rename, the store last (the commit point)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(staged, key=lambda p: p.name == STORE_NAME)
+    published = []
+    for path in ordered:
+        target = out_dir / path.name
+        os.replace(path, target)
+        published.append(target)
+    _fsync_dir(out_dir)
+    return published
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
