@@ -10,6 +10,7 @@ file; a build killed at any moment leaves the previous store whole.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -71,6 +72,7 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
         "regions": pd.DataFrame(region_rows).astype({"valid_from": "Int64", "valid_to": "Int64"}),
         "region_labels": labels.astype({"valid_from": "Int64", "valid_to": "Int64"}),
         "dimension_codes": pd.DataFrame(dims),
+        "comparable_regions": pd.read_csv(schemas_dir() / "codelists" / "comparable_regions.csv"),
     }
 
 
@@ -128,7 +130,8 @@ def _write_build_log(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previo
     )
     con.execute("CREATE TABLE build_files (run_id VARCHAR, file VARCHAR, year INTEGER, form VARCHAR, sha256 VARCHAR)")
     if previous is not None and previous.exists():
-        con.execute(f"ATTACH '{previous}' AS previous (READ_ONLY)")
+        escaped = str(previous).replace("'", "''")
+        con.execute(f"ATTACH '{escaped}' AS previous (READ_ONLY)")
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'previous'").fetchall()}
         if {"build_runs", "build_files"} <= tables:
             con.execute("INSERT INTO build_runs SELECT * FROM previous.build_runs")
@@ -148,13 +151,24 @@ def _write_build_log(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previo
 
 
 def publish(staged: list[Path], out_dir: Path) -> list[Path]:
-    """Move staged files into ``out_dir`` by rename, the store last (the commit point)."""
+    """Move staged files (or folders) into ``out_dir`` by rename, the store last: its rename is the commit point.
+
+    A folder cannot replace a non-empty folder in one rename, so the old one is first moved aside
+    and removed once the new one is in place.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(staged, key=lambda p: p.name == STORE_NAME)
     published = []
-    for path in ordered:
+    for path in sorted(staged, key=lambda p: p.name == STORE_NAME):
         target = out_dir / path.name
-        os.replace(path, target)
+        if path.is_dir():
+            retired = out_dir / f".{path.name}.old"
+            shutil.rmtree(retired, ignore_errors=True)
+            if target.exists():
+                os.replace(target, retired)
+            os.replace(path, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(path, target)
         published.append(target)
     _fsync_dir(out_dir)
     return published
