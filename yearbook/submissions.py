@@ -13,7 +13,7 @@ from yearbook.codelists import CodeLists, load_codelists
 from yearbook.problems import ERROR, WARNING, Problem
 from yearbook.reader import FORM_CODE, FORM_CODE_ROWS, Figure, form_codes, read_sheet
 from yearbook.specs import DIMENSIONS, FormSpec, load_forms
-from yearbook.workbook import UnsafeWorkbook, open_workbook, sheet_grid
+from yearbook.workbook import UnsafeWorkbook, describe_failure, open_workbook, sheet_grid
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
 
@@ -99,7 +99,7 @@ def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
             for row in ws.iter_rows(max_row=FORM_CODE_ROWS, values_only=True):
                 codes.update(c for v in row if isinstance(v, str) for c in FORM_CODE.findall(v))
     except Exception as exc:  # a damaged sheet part
-        return refuse("unreadable_file", f"corrupt workbook: {type(exc).__name__}: {exc}")
+        return refuse("unreadable_file", describe_failure(exc))
     finally:
         wb.close()
     if not codes:
@@ -134,7 +134,7 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
         problem("unreadable_file", str(exc))
         return out
     except Exception as exc:  # a damaged sheet part
-        problem("unreadable_file", f"corrupt workbook: {type(exc).__name__}: {exc}")
+        problem("unreadable_file", describe_failure(exc))
         return out
     finally:
         wb.close()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken installation
@@ -100,12 +101,20 @@ def sheet_grid(ws) -> Grid:
     return Grid(ws.title, cells, [r for r, _ in raw_rows], cols)
 
 
+def describe_failure(exc: Exception) -> str:
+    """A statistician's wording of why openpyxl could not read a file."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, DefusedXmlException):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        return f"refused: the workbook's XML declares entities or DTDs, as an XML bomb does ({type(cause).__name__})"
+    return f"corrupt workbook: {type(exc).__name__}: {exc}"
+
+
 def open_workbook(path: Path):
     """Check the archive, then open it read-only with openpyxl (through defusedxml)."""
     check_archive(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except UnsafeWorkbook:
-        raise
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise UnsafeWorkbook(f"corrupt workbook: {type(exc).__name__}: {exc}") from exc
+        raise UnsafeWorkbook(describe_failure(exc)) from exc
