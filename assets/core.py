@@ -1,6 +1,5 @@
 """Core layer: the validation gate and the harmonized store, built in DuckDB."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb
@@ -61,7 +60,7 @@ def core_observations(
     figures = pd.concat([read.figures for read in forms.values()], ignore_index=True)
     files = raw_inventory.files[raw_inventory.files["form"].notna()][["file", "year", "form", "sha256"]]
     staged = staging_dir(paths.out) / STORE_NAME
-    counts = build_store(staged, BuildInputs(figures, files, core_validation, context.run_id), previous=paths.out / STORE_NAME)
+    counts = build_store(staged, BuildInputs(figures, files, core_validation, context.run.run_id), previous=paths.out / STORE_NAME)
     with duckdb.connect(str(staged), read_only=True) as con:
         head = con.execute("SELECT * FROM observations LIMIT 10").df()
         summary = con.execute(

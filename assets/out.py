@@ -1,6 +1,5 @@
 """Publication layer: the Excel yearbook, then the atomic publish of workbooks and store."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -5,7 +5,6 @@ layout-tolerant reader, validates the figures against the pandera schema and the
 consistency rules, and reports what it found in the asset check ``<asset>_valid``.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -43,18 +43,28 @@ class CodeLists:
     dimension_labels: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
     # dimension -> code -> language -> labels (published name first)
 
+    def __post_init__(self) -> None:
+        self._by_label: dict[str, list[RegionLabel]] = {}
+        for r in self.regions:
+            self._by_label.setdefault(normalize_label(r.label), []).append(r)
+        self._valid_in: dict[int, list[str]] = {}
+
     def region_matches(self, label: object) -> list[RegionLabel]:
         """Every region-list entry whose label equals ``label`` (normalised), any year."""
-        wanted = set(label_variants(label))
-        return [r for r in self.regions if normalize_label(r.label) in wanted]
+        found: list[RegionLabel] = []
+        for variant in dict.fromkeys(label_variants(label)):
+            found += self._by_label.get(variant, [])
+        return found
 
     def region_codes(self) -> list[str]:
         return sorted({r.ref_area for r in self.regions}, key=lambda c: self.region_order.get(c, 99))
 
     def regions_valid_in(self, year: int) -> list[str]:
         """Region codes (not the national total) that exist in ``year``'s geography."""
-        codes = {r.ref_area for r in self.regions if r.ref_area != "KZ" and r.valid_in(year)}
-        return sorted(codes, key=lambda c: self.region_order.get(c, 99))
+        if year not in self._valid_in:
+            codes = {r.ref_area for r in self.regions if r.ref_area != "KZ" and r.valid_in(year)}
+            self._valid_in[year] = sorted(codes, key=lambda c: self.region_order.get(c, 99))
+        return list(self._valid_in[year])
 
     def region_name(self, code: str, language: str) -> str:
         for r in self.regions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets import ALL_ASSETS, VALIDATION_ASSETS
+from yearbook.automation import build_automation
 from yearbook.resources import YearbookPaths
 
 build_yearbook_job = dg.define_asset_job(
@@ -16,8 +17,12 @@ validate_only_job = dg.define_asset_job(
     description="Read and validate every submission; publishes nothing (writes the validation report).",
 )
 
+yearly_schedule, raw_folder_sensor = build_automation(build_yearbook_job.name)
+
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     jobs=[build_yearbook_job, validate_only_job],
+    schedules=[yearly_schedule],
+    sensors=[raw_folder_sensor],
     resources={"paths": YearbookPaths()},
 )

@@ -1,0 +1,423 @@
+"""The Excel yearbook, the table views and the CSVs, checked against the observations they come from.
+
+Stores are built for real from submissions: the 2018 samples; the samples without the F-GP-1
+workbook (a form not submitted); and, when ``raw/`` holds year folders, the multi-year demo
+edition. For every table of every workbook, each figure is compared with its ``observations``
+row (symbols included), independently of the renderer's own layout code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils.cell import range_boundaries
+
+from yearbook.problems import problems_frame
+from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
+from yearbook.publish.specs import DIMENSIONS, KEY, LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.specs import load_forms
+from yearbook.store import BuildInputs, build_store
+from yearbook.submissions import check_across_files, discover, figures_frame, read_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = Path(__file__).parent / "fixtures" / "samples"
+SHARED_SAMPLES = Path("/work/shared/forms/samples")
+RAW = ROOT / "raw"
+MARKER = re.compile(r"\s*\[[^\]\[]*?\s(\d+)\]")
+SYMBOLS = {"-", "…", "x"}
+RATE_UNITS = {"PT", "PER_1000_LB"}
+
+
+def _samples() -> Path:
+    if not (SAMPLES / "2018").is_dir():
+        (SAMPLES / "2018").mkdir(parents=True, exist_ok=True)
+        for path in (SHARED_SAMPLES / "2018").glob("*.xlsx"):
+            shutil.copy(path, SAMPLES / "2018" / path.name)
+    return SAMPLES
+
+
+def _raw_available() -> bool:
+    return RAW.is_dir() and any(p.is_dir() and re.fullmatch(r"\d{4}", p.name) for p in RAW.iterdir())
+
+
+@dataclass
+class Case:
+    name: str
+    store: Path
+    books: dict[str, openpyxl.Workbook]
+    spec: YearbookSpec
+
+
+def _build_case(name: str, raw: Path, out: Path, drop_form: str | None = None) -> Case:
+    files, problems = discover(raw)
+    subs = [s for s in (read_submission(f) for f in files) if s.form is not None and s.form != drop_form]
+    problems = list(problems) + [p for s in subs for p in s.problems] + check_across_files(subs, load_forms())
+    inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
+    store = out / "yearbook.duckdb"
+    build_store(store, BuildInputs(figures_frame(subs), inventory, problems_frame(problems), f"test-{name}"))
+    with duckdb.connect(str(store)) as con:  # as the build does at its end
+        create_table_views(con)
+        con.execute("CHECKPOINT")
+    paths = render_workbooks(store, out / "yearbook")
+    assert [p.name for p in paths] == ["yearbook_kk.xlsx", "yearbook_ru.xlsx", "yearbook_en.xlsx"]
+    books = {lang: openpyxl.load_workbook(out / "yearbook" / f"yearbook_{lang}.xlsx") for lang in LANGUAGES}
+    return Case(name, store, books, load_yearbook_spec())
+
+
+CASES = ["samples", "samples_without_gp", "raw"]
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Case:
+    out = tmp_path_factory.mktemp(request.param)
+    if request.param == "samples":
+        return _build_case("samples", _samples(), out)
+    if request.param == "samples_without_gp":
+        return _build_case("samples_without_gp", _samples(), out, drop_form="F-GP-1")
+    if not _raw_available():
+        pytest.skip("raw/ holds no year folders")
+    return _build_case("raw", RAW, out)
+
+
+@pytest.fixture
+def con(case: Case):
+    with duckdb.connect(str(case.store), read_only=True) as connection:
+        yield connection
+
+
+# --- expectations computed from the store, independently of yearbook.publish.layout ------------
+
+
+def _edition_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    run = con.execute("SELECT run_id FROM build_runs ORDER BY built_at DESC LIMIT 1").fetchone()[0]
+    return sorted(y for (y,) in con.execute("SELECT DISTINCT year FROM build_files WHERE run_id = ?", [run]).fetchall())
+
+
+def _years(table: TableSpec, con: duckdb.DuckDBPyConnection) -> list[int]:
+    if table.years == "all_available":
+        marks = ",".join("?" * len(table.indicators))
+        return sorted(
+            y
+            for (y,) in con.execute(
+                f"SELECT DISTINCT time_period FROM observations WHERE indicator IN ({marks})", list(table.indicators)
+            ).fetchall()
+        )
+    years = _edition_years(con)
+    return years[-1:] if table.years == "latest" else years[-int(table.years) :]
+
+
+def _axis_dims(table: TableSpec) -> set[str]:
+    dims = set(table.rows) | set(table.columns)
+    return dims | set(table.disaggregations) if "disaggregation" in dims else dims
+
+
+def _fixed(table: TableSpec) -> dict[str, str]:
+    return {d: table.filters.get(d, "KZ" if d == "ref_area" else "_T") for d in ("ref_area", *DIMENSIONS) if d not in _axis_dims(table)}
+
+
+def _expected(obs: tuple | None) -> object:
+    """What a cell shows for an observation (value, obs_status, obs_conf), or for none."""
+    if obs is None:
+        return "…"
+    value, status, conf = obs
+    if value is None and conf in ("C", "D"):
+        return "x"
+    if value is None or status == "M":
+        return "…"
+    return "-" if value == 0 else value
+
+
+def _region_exists(regions: pd.DataFrame, code: str, year: int) -> bool:
+    row = regions.loc[code]
+    return (pd.isna(row["valid_from"]) or row["valid_from"] <= year) and (pd.isna(row["valid_to"]) or row["valid_to"] >= year)
+
+
+class Names:
+    """Labels of codes in one language, from the store's code-list tables and the spec."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: YearbookSpec, lang: str) -> None:
+        self.lang, self.spec = lang, spec
+        self.regions = con.execute("SELECT * FROM regions").df().set_index("ref_area")
+        self.indicators = con.execute("SELECT * FROM indicators").df().set_index("code")
+        self.dims = {
+            (r.dimension, r.code): getattr(r, f"name_{lang}") for r in con.execute("SELECT * FROM dimension_codes").df().itertuples()
+        }
+
+    def __call__(self, table: TableSpec, dim: str, code: object) -> str:
+        if dim == "time_period":
+            return str(code)
+        if dim == "ref_area":
+            return self.regions.loc[code, f"name_{self.lang}"]
+        if code in table.labels:
+            text = table.labels[code][self.lang]
+        elif dim == "indicator":
+            text = self.indicators.loc[code, f"name_{self.lang}"]
+        else:
+            text = self.dims[(dim, code)]
+        if dim == "indicator" and table.unit == "mixed":
+            text += ", " + self.spec.meta["units"][self.indicators.loc[code, "unit"]][self.lang]
+        return text
+
+
+def _strip(text: object) -> str:
+    return MARKER.sub("", str(text)).strip()
+
+
+def _data_range(book: openpyxl.Workbook, table: TableSpec) -> tuple[openpyxl.worksheet.worksheet.Worksheet, int, int, int, int]:
+    """The sheet and (min_col, min_row, max_col, max_row) of the table's figures, from its defined name."""
+    sheet, ref = next(iter(book.defined_names[table.view].destinations))
+    assert sheet == table.sheet
+    return book[sheet], *range_boundaries(ref)
+
+
+def _cell_value(ws, row: int, col: int) -> object:
+    return ws.cell(row=row, column=col).value
+
+
+def _same(shown: object, expected: object) -> bool:
+    if isinstance(expected, str):
+        return shown == expected
+    return isinstance(shown, int | float) and not isinstance(shown, bool) and shown == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_every_crosstab_figure_equals_its_observation(case: Case, con: duckdb.DuckDBPyConnection) -> None:
+    regions = con.execute("SELECT * FROM regions ORDER BY display_order").df().set_index("ref_area")
+    units = dict(con.execute("SELECT code, unit FROM indicators").fetchall())
+    symbols_seen: set[str] = set()
+    for table in case.spec.tables:
+        if table.kind != "crosstab":
+            continue
+        years = _years(table, con)
+        fixed = _fixed(table)
+        marks = ",".join("?" * len(table.indicators))
+        obs = {
+            tuple(r[: len(KEY)]): r[len(KEY) :]
+            for r in con.execute(
+                f"SELECT {', '.join(KEY)}, value, obs_status, obs_conf FROM observations WHERE indicator IN ({marks})",
+                list(table.indicators),
+            ).fetchall()
+        }
+        view = con.execute(f"SELECT * FROM {table.view} ORDER BY row_no, col_no").df()
+        assert len(view), table.id
+        # the view holds exactly the spec's figures: its filters, its years, its indicators
+        for dim, code in fixed.items():
+            assert set(view[dim]) == {code}, (table.id, dim)
+        assert set(view["time_period"]) <= set(years) and set(view["indicator"]) <= set(table.indicators), table.id
+        for dim, members in table.members.items():
+            assert list(dict.fromkeys(view[dim])) == list(members), (table.id, dim)
+        if "ref_area" in _axis_dims(table):
+            shown = list(dict.fromkeys(view["ref_area"]))
+            official = ["KZ", *[r for r in regions.index if r != "KZ" and any(_region_exists(regions, r, y) for y in years)]]
+            assert shown == official, (table.id, "regions in official order, only those existing in the years shown")
+        if "time_period" in _axis_dims(table):
+            assert sorted(set(view["time_period"])) == years, table.id
+        keys = {tuple(r) for r in view[list(KEY)].itertuples(index=False)}
+        for key in obs:
+            k = dict(zip(KEY, key, strict=True))
+            if key[2] not in years or any(k[d] != c for d, c in fixed.items()):
+                continue
+            if any(d in table.members and k[d] not in table.members[d] for d in _axis_dims(table)):
+                continue
+            if "disaggregation" in table.columns and sum(k[d] != "_T" for d in table.disaggregations) > 1:
+                continue
+            assert key in keys, (table.id, "figure missing from the table", key)
+        for row in view.itertuples(index=False):
+            key = tuple(getattr(row, k) for k in KEY)
+            assert _region_exists(regions, row.ref_area, row.time_period), (table.id, key)
+            expected = _expected(obs.get(key))
+            assert (row.symbol if isinstance(row.symbol, str) else row.value) == expected or _same(row.value, expected), (table.id, key)
+        # every workbook shows the view, cell by cell, under the right labels
+        for lang, book in case.books.items():
+            names = Names(con, case.spec, lang)
+            ws, c0, r0, c1, r1 = _data_range(book, table)
+            assert (c1 - c0 + 1, r1 - r0 + 1) == (view["col_no"].max(), view["row_no"].max()), (table.id, lang)
+            filled = set()
+            for row in view.itertuples(index=False):
+                key = tuple(getattr(row, k) for k in KEY)
+                r, c = r0 + row.row_no - 1, c0 + row.col_no - 1
+                filled.add((r, c))
+                shown = _cell_value(ws, r, c)
+                expected = _expected(obs.get(key))
+                assert _same(shown, expected), (lang, table.id, key, shown, expected)
+                if isinstance(expected, str):
+                    symbols_seen.add(expected)
+                else:
+                    rate = units[row.indicator] in RATE_UNITS
+                    assert ws.cell(row=r, column=c).number_format == ("0.0" if rate else "#,##0"), (table.id, key)
+                inner_row = table.rows[-1]
+                assert _strip(_cell_value(ws, r, c0 - 1)) == names(table, inner_row, getattr(row, inner_row)), (lang, table.id, key)
+                inner_col = table.columns[-1]
+                head = _cell_value(ws, r0 - 1, c)
+                if inner_col == "disaggregation":
+                    broken = [d for d in table.disaggregations if getattr(row, d) != "_T"]
+                    if broken:
+                        assert _strip(head) == names(table, broken[0], getattr(row, broken[0])), (lang, table.id, key)
+                    else:
+                        assert _strip(_cell_value(ws, r0 - 2, c)) == names.dims[("sex", "_T")], (lang, table.id)
+                else:
+                    assert _strip(head) == names(table, inner_col, getattr(row, inner_col)), (lang, table.id, key, head)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) not in filled:
+                        assert _cell_value(ws, r, c) is None, (lang, table.id, "a cell outside the view must be blank", r, c)
+    if case.name == "samples":
+        assert symbols_seen == SYMBOLS, "the samples exercise every symbol"
+
+
+def _natural(code: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
+
+
+def test_sdg_table(case: Case, con: duckdb.DuckDBPyConnection) -> None:
+    table = case.spec.table("sdg_summary")
+    mapped = con.execute(
+        "SELECT code, sdg_indicator, sdg_series, unit FROM indicators WHERE sdg_indicator IS NOT NULL "
+        "AND code IN (SELECT DISTINCT indicator FROM observations)"
+    ).fetchall()
+    assert {m[1] for m in mapped} >= {"3.2.1", "2.2.1", "2.2.2", "4.2.2", "16.2.1", "16.9.1", "1.2.1"}
+    totals = " AND ".join(f"{d} = '_T'" for d in DIMENSIONS)
+    expected = {}
+    for code, sdg, series, unit in mapped:
+        head = dict(
+            con.execute(
+                f"SELECT time_period, value FROM observations WHERE indicator = ? AND ref_area = 'KZ' AND {totals} AND value IS NOT NULL",
+                [code],
+            ).fetchall()
+        )
+        base, last = (min(head), max(head)) if head else (None, None)
+        change = head[last] - head[base] if head and last > base else None
+        expected[code] = (sdg, series, unit, base, head.get(base), last, head.get(last), change)
+    view = con.execute(f"SELECT * FROM {table.view} ORDER BY row_no").df()
+    assert list(view["indicator"]) == sorted(expected, key=lambda c: (_natural(expected[c][0]), expected[c][1], c))
+    for lang, book in case.books.items():
+        names = Names(con, case.spec, lang)
+        ws, c0, r0, c1, r1 = _data_range(book, table)
+        assert r1 - r0 + 1 == len(expected)
+        for r in range(r0, r1 + 1):
+            sdg, series, name = (_cell_value(ws, r, c) for c in (1, 2, 3))
+            code = next(c for c, e in expected.items() if e[:2] == (sdg, series) and names.indicators.loc[c, f"name_{lang}"] == name)
+            _, _, unit, base, base_value, last, last_value, change = expected[code]
+            shown = [_cell_value(ws, r, c) for c in range(c0, c1 + 1)]
+            assert shown[0] == case.spec.meta["units"][unit][lang]
+            for got, want in zip(shown[1:6], [base, base_value, last, last_value, change], strict=True):
+                assert _same(got, _expected((want, "A", "F")) if want is not None else "…"), (lang, code, shown)
+
+
+def test_sections_contents_and_links(case: Case) -> None:
+    meta = case.spec.meta
+    for lang, book in case.books.items():
+        names = meta["sheet_names"]
+        assert book.sheetnames[:3] == [names["cover"][lang], names["contents"][lang], names["notes"][lang]]
+        assert book.sheetnames[3:] == [t.sheet for t in case.spec.tables]
+        assert all(len(n) <= 31 for n in book.sheetnames) and len(set(book.sheetnames)) == len(book.sheetnames)
+        contents = book[names["contents"][lang]]
+        texts = [str(c.value) for row in contents.iter_rows() for c in row if c.value is not None]
+        for section in case.spec.sections:
+            assert f"{case.spec.text('section', lang)} {section.number}. {section.title[lang]}" in texts, (lang, section.id)
+        assert len(case.spec.sections) >= 8
+        linked = set()
+        for ws in book.worksheets:
+            for link in (c.hyperlink for row in ws.iter_rows() for c in row if c.hyperlink is not None):
+                sheet = link.location.rsplit("!", 1)[0].strip("'").replace("''", "'")
+                assert sheet in book.sheetnames, (lang, ws.title, link.location)
+                if ws.title == contents.title:
+                    linked.add(sheet)
+        assert linked == {t.sheet for t in case.spec.tables}, lang
+        for table in case.spec.tables:
+            ws = book[table.sheet]
+            assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+            assert ws.freeze_panes is not None and ws.print_title_rows
+            assert str(ws["A1"].value).startswith(f"{case.spec.text('table', lang)} {table.number}. ")
+            assert any(str(c.value or "").startswith(case.spec.text("legend", lang)) for c in ws["A"][:8]), (lang, table.id)
+
+
+def _markers(ws) -> dict[int, set[str]]:
+    """Note number -> texts of the cells that carry its marker."""
+    out: dict[int, set[str]] = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str):
+                for n in MARKER.findall(c.value):
+                    out.setdefault(int(n), set()).add(c.value)
+    return out
+
+
+def test_notes_are_driven_by_the_data(case: Case, con: duckdb.DuckDBPyConnection) -> None:
+    meta = case.spec.meta
+    geo = {g["year"]: g for g in meta["geography_notes"]}
+    years = _edition_years(con)
+    missing = (
+        set(con.execute("SELECT form, CAST(year AS INTEGER) FROM validation_results WHERE rule = 'missing_form'").fetchall())
+        if con.execute("SELECT count(*) FROM validation_results").fetchone()[0]
+        else set()
+    )
+    for lang, book in case.books.items():
+        notes_ws = book[meta["sheet_names"]["notes"][lang]]
+        notes = {int(MARKER.findall(str(r[0].value))[0]): r[1].value for r in notes_ws.iter_rows(min_row=5) if r[0].value}
+        assert sorted(notes) == list(range(1, len(notes) + 1))
+        names = Names(con, case.spec, lang)
+        for table in case.spec.tables:
+            ws = book[table.sheet]
+            marked = _markers(ws)
+            assert set(marked) <= set(notes), (lang, table.id)
+            for n in marked:  # every marker is explained under the table too
+                assert any(str(c.value or "").endswith(notes[n]) for c in ws["A"]), (lang, table.id, n)
+            for note in table.notes:
+                n = next(k for k, v in notes.items() if v == note[lang])
+                assert any(s.startswith(f"{case.spec.text('table', lang)} {table.number}.") for s in marked[n]), (lang, table.id)
+            shown = _years(table, con)
+            if "ref_area" in _axis_dims(table) and shown:
+                for year, g in geo.items():
+                    n = next((k for k, v in notes.items() if v == g["text"][lang]), None)
+                    for region in g["regions"]:
+                        label = names(table, "ref_area", region)
+                        rows = [c.value for c in ws["A"] if isinstance(c.value, str) and _strip(c.value) == label]
+                        if min(shown) <= year <= max(shown) and rows:
+                            assert n is not None and all(f" {n}]" in v for v in rows), (lang, table.id, region)
+            if table.years != "all_available":
+                for form, year in missing:
+                    if form in table.source and year in shown:
+                        text = meta["missing_form_note"][lang].format(form=form, source=meta["sources"][form][lang], year=year)
+                        n = next(k for k, v in notes.items() if v == text)
+                        assert n in marked, (lang, table.id, form, year)
+    if case.name == "samples_without_gp":
+        assert ("F-GP-1", years[-1]) in missing
+        with duckdb.connect(str(case.store), read_only=True) as c:
+            for table in case.spec.tables:
+                if "F-GP-1" in table.source and table.kind == "crosstab":
+                    assert set(c.execute(f"SELECT DISTINCT symbol FROM {table.view}").fetchall()) == {("…",)}, table.id
+
+
+def test_views_and_csvs(case: Case, tmp_path: Path) -> None:
+    with duckdb.connect(str(case.store), read_only=True) as con:
+        views = {v for (v,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'").fetchall()}
+        assert {t.view for t in case.spec.tables} | {"yb_tables"} <= views
+        catalog = con.execute("SELECT table_id, table_number, view_name FROM yb_tables ORDER BY position").fetchall()
+        assert catalog == [(t.id, t.number, t.view) for t in case.spec.tables]
+        paths = write_table_csvs(case.store, tmp_path)
+        assert {p.name for p in paths} == {f"{t.view}.csv" for t in case.spec.tables} | {"yb_tables.csv"}
+        for table in case.spec.tables:
+            frame = con.execute(f"SELECT * FROM {table.view}").df()
+            with open(tmp_path / f"{table.view}.csv", encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f))
+            assert len(rows) == len(frame), table.id
+            assert list(rows[0]) == list(frame.columns)
+            for got, want in zip(rows, frame.to_dict("records"), strict=True):
+                for col, value in want.items():
+                    if value is None or (isinstance(value, float) and pd.isna(value)):
+                        assert got[col] == "", (table.id, col)
+                    elif isinstance(value, float):
+                        assert float(got[col]) == pytest.approx(value, rel=1e-12), (table.id, col)
+                    else:
+                        assert got[col] == str(value), (table.id, col)

@@ -1,0 +1,72 @@
+"""Render the yearbook from a store, outside the pipeline, and optionally check its print layout.
+
+    python -m yearbook.publish out/yearbook.duckdb /tmp/yearbook --pdf
+
+writes ``yearbook_{kk,ru,en}.xlsx`` and ``tables/yb_<id>.csv`` into the folder; with ``--pdf`` it also
+converts each workbook with LibreOffice (``libreoffice --headless --convert-to pdf``) into ``pdf/``
+and turns the first pages into PNG images (``pdftoppm -png -r 60``) to look at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from yearbook.publish.render import render_workbooks
+from yearbook.publish.views import write_table_csvs
+
+
+def to_pdf(workbooks: list[Path], folder: Path, pages: int) -> list[Path]:
+    """PDF of each workbook by LibreOffice (a private profile, so a running instance does not interfere), and PNGs of its first pages."""
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None or shutil.which("pdftoppm") is None:
+        raise SystemExit("needs libreoffice and pdftoppm: apt-get install -y libreoffice-calc poppler-utils")
+    folder.mkdir(parents=True, exist_ok=True)
+    pdfs = []
+    with tempfile.TemporaryDirectory() as profile:
+        for book in workbooks:
+            subprocess.run(
+                [
+                    office,
+                    f"-env:UserInstallation=file://{profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(folder),
+                    str(book),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            pdf = folder / f"{book.stem}.pdf"
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", str(pages), str(pdf), str(folder / book.stem)], check=True, timeout=600
+            )
+            pdfs.append(pdf)
+    return pdfs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m yearbook.publish", description=__doc__.splitlines()[0])
+    parser.add_argument("store", type=Path, help="the DuckDB store (opened read-only)")
+    parser.add_argument("folder", type=Path, help="where to write the workbooks, tables/ and pdf/")
+    parser.add_argument("--pdf", action="store_true", help="also convert to PDF with LibreOffice and render pages to PNG")
+    parser.add_argument("--pages", type=int, default=8, help="how many pages of each PDF to render as PNG (default 8)")
+    args = parser.parse_args(argv)
+    books = render_workbooks(args.store, args.folder)
+    csvs = write_table_csvs(args.store, args.folder / "tables")
+    print(f"{len(books)} workbooks and {len(csvs)} CSV files in {args.folder}")
+    if args.pdf:
+        for pdf in to_pdf(books, args.folder / "pdf", args.pages):
+            print(pdf)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

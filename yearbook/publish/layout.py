@@ -1,0 +1,301 @@
+"""From a table spec and a store to the table's layout and the SQL that fills it.
+
+The layout (years shown, row and column entries, the key of every cell) is computed from the
+store's metadata; the figures are then read by one SQL query per table. That query is the body
+of the table's view ``yb_<id>`` (:mod:`yearbook.publish.views`), of its CSV, and of the workbook
+sheet (:mod:`yearbook.publish.render`), so the three cannot disagree.
+
+A crosstab view is in long form: one row per table cell (``row_no``, ``col_no`` count from 1 in
+the order of the printed table), with the cell's full observation key, ``value``, ``unit``,
+``obs_status``, ``obs_conf`` (NULL when ``observations`` has no row for the key, e.g. a form not
+submitted) and ``symbol``: ``x`` confidential, ``…`` not available, ``-`` a true zero, NULL when
+``value`` is shown. A region did not exist in a year has no row (the workbook cell is blank).
+The ``sdg_summary`` view is wide: one row per national series (see :func:`sdg_summary_sql`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from yearbook.publish.specs import DIMENSIONS, KEY, TableSpec, YearbookSpec
+
+CROSSTAB_COLUMNS = [
+    "row_no", "col_no", *KEY, "value", "unit", "obs_status", "obs_conf", "symbol",
+]  # fmt: skip
+SDG_COLUMNS = [
+    "row_no", "sdg_indicator", "sdg_series", "indicator", "unit", "baseline_year", "baseline_value",
+    "latest_year", "latest_value", "change", "disaggregations",
+]  # fmt: skip
+DISAGGREGATION_ORDER = ("ref_area", *DIMENSIONS)
+
+
+@dataclass
+class StoreContext:
+    """What the layouts need to know about a store, read once."""
+
+    indicators: pd.DataFrame  # indexed by code
+    regions: pd.DataFrame  # indexed by ref_area, in display order
+    region_labels: pd.DataFrame
+    dimension_order: dict[str, list[str]]  # dimension -> codes in code-list order
+    dimension_names: dict[tuple[str, str], dict[str, str]]  # (dimension, code) -> language -> name
+    edition_years: list[int]
+    indicator_years: dict[str, list[int]]  # years with any observation
+    indicator_codes: dict[tuple[str, str], set[str]]  # (indicator, dimension) -> codes present
+    missing_forms: set[tuple[str, int]]  # (form, year) not submitted
+    run: dict[str, object] = field(default_factory=dict)
+
+    def region_exists(self, ref_area: str, year: int) -> bool:
+        if ref_area == "KZ" or ref_area not in self.regions.index:
+            return True
+        row = self.regions.loc[ref_area]
+        return (pd.isna(row["valid_from"]) or year >= row["valid_from"]) and (pd.isna(row["valid_to"]) or year <= row["valid_to"])
+
+    def dim_name(self, dim: str, code: str, lang: str) -> str:
+        return self.dimension_names.get((dim, code), {}).get(lang, code)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def load_context(con: duckdb.DuckDBPyConnection, spec: YearbookSpec) -> StoreContext:
+    tables = _tables(con)
+    indicators = con.execute("SELECT * FROM indicators").df().set_index("code")
+    regions = con.execute("SELECT * FROM regions ORDER BY display_order, ref_area").df().set_index("ref_area")
+    region_labels = con.execute("SELECT * FROM region_labels").df() if "region_labels" in tables else pd.DataFrame()
+    dims = con.execute("SELECT rowid AS pos, * FROM dimension_codes ORDER BY pos").df()
+    order: dict[str, list[str]] = {}
+    names: dict[tuple[str, str], dict[str, str]] = {}
+    for row in dims.itertuples(index=False):
+        order.setdefault(row.dimension, []).append(row.code)
+        names[(row.dimension, row.code)] = {lang: getattr(row, f"name_{lang}") for lang in ("kk", "ru", "en")}
+    years = {
+        ind: sorted(int(y) for y in ys)
+        for ind, ys in con.execute("SELECT indicator, list(DISTINCT time_period) FROM observations GROUP BY indicator").fetchall()
+    }
+    present: dict[tuple[str, str], set[str]] = {}
+    for dim in ("ref_area", *DIMENSIONS):
+        for ind, codes in con.execute(f"SELECT indicator, list(DISTINCT {dim}) FROM observations GROUP BY indicator").fetchall():
+            present[(ind, dim)] = set(codes)
+    missing: set[tuple[str, int]] = set()
+    if "validation_results" in tables:
+        frame = con.execute(
+            "SELECT CAST(form AS VARCHAR) AS form, CAST(year AS INTEGER) AS year FROM validation_results WHERE rule = 'missing_form'"
+        ).df()
+        missing = {(f, int(y)) for f, y in zip(frame["form"], frame["year"], strict=True) if f is not None and not pd.isna(y)}
+    run: dict[str, object] = {}
+    edition: set[int] = set()
+    if {"build_runs", "build_files"} <= tables:
+        last = con.execute("SELECT run_id, built_at FROM build_runs ORDER BY built_at DESC LIMIT 1").fetchone()
+        if last:
+            run = {"run_id": last[0], "built_at": last[1]}
+            edition = {
+                int(y)
+                for (y,) in con.execute("SELECT DISTINCT year FROM build_files WHERE run_id = ? AND year IS NOT NULL", [last[0]]).fetchall()
+            }
+    if not edition:
+        survey = set(spec.meta.get("survey_forms", ()))
+        edition = {y for ind, ys in years.items() if indicators.loc[ind, "form"] not in survey for y in ys} if len(indicators) else set()
+        edition |= {y for _, y in missing}
+    return StoreContext(indicators, regions, region_labels, order, names, sorted(edition), years, present, missing, run)
+
+
+def years_shown(table: TableSpec, ctx: StoreContext) -> list[int]:
+    """The years a table shows: the latest or last N reference years, or every year its indicators have."""
+    if table.years == "all_available":
+        inds = table.indicators or tuple(ctx.indicator_years)
+        years = sorted({y for ind in inds for y in ctx.indicator_years.get(ind, [])})
+        return years or ctx.edition_years[-1:]
+    if table.years == "latest":
+        return ctx.edition_years[-1:]
+    return ctx.edition_years[-int(table.years) :]
+
+
+def years_text(years: list[int]) -> str:
+    if not years:
+        return ""
+    if len(years) == 1:
+        return str(years[0])
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One heading of an axis entry: a code of a dimension (``disaggregation``: the dimension broken down)."""
+
+    dim: str
+    code: str | int
+
+
+@dataclass(frozen=True)
+class AxisEntry:
+    levels: tuple[Member | None, ...]  # one per heading level; None: the level above spans it
+    key: tuple[tuple[str, str | int], ...]  # the key dimensions this entry fixes
+
+
+@dataclass
+class CrosstabLayout:
+    table: TableSpec
+    years: list[int]
+    rows: list[AxisEntry]
+    columns: list[AxisEntry]
+    cells: list[tuple[int, int, dict[str, str | int]]]  # (row_no, col_no, key); a region's non-existent years left out
+
+    @property
+    def blank_cells(self) -> bool:
+        return len(self.cells) < len(self.rows) * len(self.columns)
+
+
+def axis_members(table: TableSpec, dim: str, years: list[int], ctx: StoreContext) -> list[str | int]:
+    """Codes of one axis dimension, in display order."""
+    if dim == "time_period":
+        return list(table.members.get(dim, years))
+    if dim == "indicator":
+        return list(table.members.get(dim, table.indicators))
+    if dim in table.members:
+        return list(table.members[dim])
+    present = set().union(*(ctx.indicator_codes.get((ind, dim), set()) for ind in table.indicators))
+    if dim == "ref_area":
+        regions = [r for r in ctx.regions.index if r != "KZ" and any(ctx.region_exists(r, y) for y in years)]
+        return ["KZ", *regions]
+    order = ctx.dimension_order.get(dim, [])
+    if not present:  # no figure at all (a form never submitted): the whole code list, so the table keeps its shape
+        return list(order)
+    return [c for c in order if c in present] + sorted(present - set(order))
+
+
+def _axis(table: TableSpec, dims: tuple[str, ...], years: list[int], ctx: StoreContext) -> list[AxisEntry]:
+    per_dim: list[list[AxisEntry]] = []
+    for dim in dims:
+        if dim == "disaggregation":
+            entries = [AxisEntry((Member("disaggregation", "_T"), None), tuple((d, "_T") for d in table.disaggregations))]
+            for d in table.disaggregations:
+                for code in axis_members(table, d, years, ctx):
+                    if code == "_T":
+                        continue
+                    key = tuple((x, code if x == d else "_T") for x in table.disaggregations)
+                    entries.append(AxisEntry((Member("disaggregation", d), Member(d, code)), key))
+            per_dim.append(entries)
+        else:
+            per_dim.append([AxisEntry((Member(dim, c),), ((dim, c),)) for c in axis_members(table, dim, years, ctx)])
+    return [
+        AxisEntry(tuple(m for e in combo for m in e.levels), tuple(k for e in combo for k in e.key))
+        for combo in itertools.product(*per_dim)
+    ]
+
+
+def crosstab_layout(table: TableSpec, ctx: StoreContext) -> CrosstabLayout:
+    years = years_shown(table, ctx)
+    rows = _axis(table, table.rows, years, ctx)
+    cols = _axis(table, table.columns, years, ctx)
+    fixed: dict[str, str | int] = dict(table.fixed())
+    if "time_period" not in table.rows + table.columns:
+        fixed["time_period"] = years[-1] if years else 0
+    if "indicator" not in table.rows + table.columns:
+        fixed["indicator"] = table.indicators[0]
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        for c, col in enumerate(cols, start=1):
+            key = {**fixed, **dict(row.key), **dict(col.key)}
+            if ctx.region_exists(str(key["ref_area"]), int(key["time_period"])):
+                cells.append((r, c, key))
+    return CrosstabLayout(table, years, rows, cols, cells)
+
+
+def _lit(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+SYMBOL_SQL = (
+    "CASE WHEN o.indicator IS NULL THEN '…' "
+    "WHEN o.value IS NULL AND o.obs_conf IN ('C', 'D') THEN 'x' "
+    "WHEN o.value IS NULL THEN '…' "
+    "WHEN o.value = 0 THEN '-' END"
+)
+
+
+def crosstab_sql(layout: CrosstabLayout) -> str:
+    """One row per cell of the table, in long form (see the module docstring)."""
+    cols = ["row_no", "col_no", *KEY]
+    if not layout.cells:
+        return f"SELECT {', '.join(f'NULL AS {c}' for c in CROSSTAB_COLUMNS)} WHERE false"
+    values = ",\n    ".join(
+        "(" + ", ".join([str(r), str(c)] + [_lit(int(key[k]) if k == "time_period" else str(key[k])) for k in KEY]) + ")"
+        for r, c, key in layout.cells
+    )
+    join = " AND ".join(f"o.{k} = c.{k}" for k in KEY)
+    return (
+        f"-- yearbook table {layout.table.number} ({layout.table.id}), long form: one row per cell\n"
+        f"SELECT {', '.join(f'c.{k}' for k in cols)},\n"
+        f"    o.value, coalesce(o.unit, i.unit) AS unit, o.obs_status, o.obs_conf,\n"
+        f"    {SYMBOL_SQL} AS symbol\n"
+        f"FROM (VALUES\n    {values}\n) AS c({', '.join(cols)})\n"
+        f"LEFT JOIN indicators AS i ON i.code = c.indicator\n"
+        f"LEFT JOIN observations AS o ON {join}\n"
+        f"ORDER BY c.row_no, c.col_no"
+    )
+
+
+def sdg_summary_sql(table: TableSpec) -> str:
+    """One row per national series the ``indicators`` table maps to an SDG and ``observations`` holds.
+
+    Headline figures: Kazakhstan, every dimension ``_T``. ``baseline_year`` / ``latest_year``: the
+    earliest / latest year with a value; ``change`` = latest − baseline (NULL with a single year);
+    ``disaggregations``: the dimensions (``ref_area`` for regions) that have codes other than the total.
+    """
+    totals = " AND ".join(f"o.{d} = '_T'" for d in DIMENSIONS)
+    dis = ",\n        ".join(
+        f"CASE WHEN bool_or(o.{d} <> {_lit('KZ' if d == 'ref_area' else '_T')}) THEN {_lit(d)} END" for d in DISAGGREGATION_ORDER
+    )
+    sort = (
+        "CAST(split_part(s.sdg_indicator, '.', 1) AS INTEGER), "
+        "CASE WHEN regexp_matches(split_part(s.sdg_indicator, '.', 2), '^[0-9]+$') "
+        "THEN lpad(split_part(s.sdg_indicator, '.', 2), 3, '0') ELSE 'z' || split_part(s.sdg_indicator, '.', 2) END, "
+        "TRY_CAST(split_part(s.sdg_indicator, '.', 3) AS INTEGER), s.sdg_series, s.indicator"
+    )
+    return f"""-- yearbook table {table.number} ({table.id}), wide form: one row per national series of an SDG indicator
+WITH s AS (
+    SELECT code AS indicator, CAST(sdg_indicator AS VARCHAR) AS sdg_indicator, CAST(sdg_series AS VARCHAR) AS sdg_series, unit
+    FROM indicators WHERE sdg_indicator IS NOT NULL
+),
+headline AS (
+    SELECT o.indicator, o.time_period, o.value
+    FROM observations AS o JOIN s USING (indicator)
+    WHERE o.ref_area = 'KZ' AND {totals} AND o.value IS NOT NULL
+),
+bounds AS (
+    SELECT indicator, min(time_period) AS baseline_year, max(time_period) AS latest_year FROM headline GROUP BY indicator
+),
+dis AS (
+    SELECT o.indicator, concat_ws(', ',
+        {dis}) AS disaggregations
+    FROM observations AS o JOIN s USING (indicator)
+    GROUP BY o.indicator
+)
+SELECT
+    CAST(row_number() OVER (ORDER BY {sort}) AS INTEGER) AS row_no,
+    s.sdg_indicator, s.sdg_series, s.indicator, s.unit,
+    b.baseline_year, hb.value AS baseline_value, b.latest_year, hl.value AS latest_value,
+    CASE WHEN b.latest_year > b.baseline_year THEN hl.value - hb.value END AS change,
+    d.disaggregations
+FROM s
+JOIN dis AS d USING (indicator)
+LEFT JOIN bounds AS b USING (indicator)
+LEFT JOIN headline AS hb ON hb.indicator = s.indicator AND hb.time_period = b.baseline_year
+LEFT JOIN headline AS hl ON hl.indicator = s.indicator AND hl.time_period = b.latest_year
+ORDER BY row_no"""
+
+
+def table_sql(table: TableSpec, ctx: StoreContext) -> str:
+    """The query behind a table's view, CSV and sheet."""
+    if table.kind == "sdg_summary":
+        return sdg_summary_sql(table)
+    return crosstab_sql(crosstab_layout(table, ctx))

@@ -1,0 +1,251 @@
+"""Yearbook table specs: ``schemas/tables/<n>_<section>.yaml``, one file per section, plus ``yearbook.yaml``.
+
+A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of specs. A spec's keys:
+
+``id``
+    Lower-case identifier; the table's view is ``yb_<id>`` and its CSV ``yb_<id>.csv``.
+``kind``
+    ``crosstab`` (default): figures of ``observations`` laid out by ``rows`` and ``columns``;
+    ``sdg_summary``: one row per national series mapped to an SDG in the ``indicators`` table.
+``title``
+    kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2018–2022``).
+``unit``
+    The store's unit code shared by all the table's indicators (``PS``, ``NUM``, ``PT``,
+    ``PER_1000_LB``), or ``mixed``: units then go into the indicator headings.
+``source``
+    The forms the figures come from (``yearbook.yaml`` names their ministries).
+``indicators``
+    Indicator codes, in the order they are shown when ``indicator`` is on an axis.
+``rows`` / ``columns``
+    Dimensions laid out down / across: ``ref_area``, ``time_period``, ``indicator``, ``sex``, ``age``,
+    ``area``, ``flow``, ``crime_type``, ``wealth_quintile``, or (columns only) ``disaggregation``:
+    a total column, then one column per code of each dimension in ``disaggregations``.
+``filters``
+    Fixed codes of dimensions that are on neither axis. Unlisted: ``_T``; ``ref_area``: ``KZ``.
+``members``
+    Codes of an axis dimension in display order (default: the codes the indicators have, in
+    code-list order; ``ref_area``: KZ then the regions that exist in the years shown, in the
+    official order; ``time_period``: the years shown).
+``labels``
+    kk/ru/en labels that replace the code-list name of a code in this table (e.g. ``of whom ...``).
+``years``
+    ``latest`` (the latest reference year of the edition), ``{last: N}`` (the last N reference
+    years), or ``all_available`` (every year the indicators have; survey years).
+``notes``
+    Table notes (kk/ru/en), marked ``[note N]`` in the title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from yearbook.config import schemas_dir
+
+LANGUAGES = ("kk", "ru", "en")
+DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
+AXIS_DIMENSIONS = ("ref_area", "time_period", "indicator", *DIMENSIONS)
+KEY = ("indicator", "ref_area", "time_period", *DIMENSIONS)
+UNITS = ("PS", "NUM", "PT", "PER_1000_LB")
+KINDS = ("crosstab", "sdg_summary")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Text = dict[str, str]
+
+
+class SpecError(ValueError):
+    """A table spec that cannot be rendered."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    section: str
+    number: str  # "<section>.<position>", e.g. "1.3"
+    kind: str
+    title: Text
+    unit: str
+    source: tuple[str, ...]
+    indicators: tuple[str, ...]
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    filters: dict[str, str]
+    members: dict[str, tuple[str, ...]]
+    labels: dict[str, Text]
+    years: str | int  # "latest", "all_available", or N for the last N reference years
+    notes: tuple[Text, ...]
+    disaggregations: tuple[str, ...] = ()
+
+    @property
+    def view(self) -> str:
+        return f"yb_{self.id}"
+
+    @property
+    def sheet(self) -> str:
+        return self.number
+
+    def fixed(self) -> dict[str, str]:
+        """The code of every key dimension that is on neither axis."""
+        axes = set(self.rows) | set(self.columns)
+        if "disaggregation" in axes:
+            axes |= set(self.disaggregations)
+        out = {}
+        for dim in KEY:
+            if dim in axes or dim in ("indicator", "time_period"):
+                continue
+            out[dim] = self.filters.get(dim, "KZ" if dim == "ref_area" else "_T")
+        return out
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    id: str
+    title: Text
+    tables: tuple[TableSpec, ...]
+
+
+@dataclass(frozen=True)
+class YearbookSpec:
+    sections: tuple[Section, ...]
+    meta: dict = field(default_factory=dict)  # yearbook.yaml
+
+    @property
+    def tables(self) -> list[TableSpec]:
+        return [t for s in self.sections for t in s.tables]
+
+    def text(self, key: str, lang: str, **fields: object) -> str:
+        return self.meta["text"][key][lang].format(**fields)
+
+    def table(self, table_id: str) -> TableSpec:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(table_id)
+
+
+def tables_dir() -> Path:
+    return schemas_dir() / "tables"
+
+
+def load_yearbook_spec(folder: Path | None = None) -> YearbookSpec:
+    """Every section file (``<n>_*.yaml``, in number order) and ``yearbook.yaml`` of ``folder``."""
+    return _load(str(folder or tables_dir()))
+
+
+@lru_cache(maxsize=4)
+def _load(folder: str) -> YearbookSpec:
+    base = Path(folder)
+    meta = yaml.safe_load((base / "yearbook.yaml").read_text(encoding="utf-8"))
+    files = sorted((p for p in base.glob("*.yaml") if re.match(r"^\d+_", p.name)), key=lambda p: int(p.name.split("_")[0]))
+    sections = []
+    for path in files:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        number = int(path.name.split("_")[0])
+        sec = raw["section"]
+        tables = tuple(_table(t, sec["id"], f"{number}.{i}", path.name) for i, t in enumerate(raw["tables"], start=1))
+        sections.append(Section(number, sec["id"], _text(sec["title"], f"{path.name}: section title"), tables))
+    spec = YearbookSpec(tuple(sections), meta)
+    _check(spec)
+    return spec
+
+
+def _text(value: object, where: str) -> Text:
+    if not isinstance(value, dict) or set(value) != set(LANGUAGES) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+        raise SpecError(f"{where}: needs a text in each of {', '.join(LANGUAGES)}")
+    return dict(value)
+
+
+def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
+    where = f"{file}: table {raw.get('id', number)}"
+    known = {
+        "id", "kind", "title", "unit", "source", "indicators", "rows", "columns", "filters",
+        "members", "labels", "years", "notes", "disaggregations",
+    }  # fmt: skip
+    if unknown := set(raw) - known:
+        raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
+    years = raw.get("years", "latest")
+    if isinstance(years, dict):
+        years = int(years["last"])
+    elif years not in ("latest", "all_available"):
+        raise SpecError(f"{where}: years must be latest, all_available or {{last: N}}")
+    return TableSpec(
+        id=raw["id"],
+        section=section,
+        number=number,
+        kind=raw.get("kind", "crosstab"),
+        title=_text(raw["title"], f"{where}: title"),
+        unit=raw["unit"],
+        source=tuple(raw["source"]),
+        indicators=tuple(raw.get("indicators", ())),
+        rows=tuple(raw.get("rows", ())),
+        columns=tuple(raw.get("columns", ())),
+        filters={k: str(v) for k, v in (raw.get("filters") or {}).items()},
+        members={k: tuple(str(c) for c in v) for k, v in (raw.get("members") or {}).items()},
+        labels={k: _text(v, f"{where}: label {k}") for k, v in (raw.get("labels") or {}).items()},
+        years=years,
+        notes=tuple(_text(n, f"{where}: note") for n in raw.get("notes") or ()),
+        disaggregations=tuple(raw.get("disaggregations", ())),
+    )
+
+
+def _check_meta(meta: dict) -> None:
+    """Every text of ``yearbook.yaml`` in the three languages (an unquoted comma in a flow mapping would split one)."""
+    for group in ("text", "sheet_names", "sources", "units", "dimensions"):
+        for key, value in meta[group].items():
+            if key != "symbol_rows":
+                _text(value, f"yearbook.yaml: {group}.{key}")
+    for _, meaning in meta["text"]["symbol_rows"]:
+        _text(meaning, "yearbook.yaml: text.symbol_rows")
+    for i, note in enumerate(meta.get("geography_notes", [])):
+        _text(note["text"], f"yearbook.yaml: geography_notes[{i}]")
+    for key in ("rename_note", "missing_form_note"):
+        _text(meta[key], f"yearbook.yaml: {key}")
+    names = [meta["sheet_names"][s][lang] for s in meta["sheet_names"] for lang in LANGUAGES]
+    if any(len(n) > 31 or set(n) & set("[]:*?/\\") for n in names):
+        raise SpecError("yearbook.yaml: sheet names must be at most 31 characters, without []:*?/\\")
+
+
+def _check(spec: YearbookSpec) -> None:
+    _check_meta(spec.meta)
+    seen: set[str] = set()
+    sources = set(spec.meta["sources"])
+    for t in spec.tables:
+        where = f"table {t.number} ({t.id})"
+        if not _ID.match(t.id) or t.id in seen:
+            raise SpecError(f"{where}: the id must be unique, lower case, letters, digits and _")
+        seen.add(t.id)
+        if t.kind not in KINDS:
+            raise SpecError(f"{where}: kind must be one of {KINDS}")
+        if t.unit not in (*UNITS, "mixed"):
+            raise SpecError(f"{where}: unit must be one of {UNITS} or mixed")
+        if not t.source or set(t.source) - sources:
+            raise SpecError(f"{where}: every source form must be named in yearbook.yaml sources")
+        if t.kind == "sdg_summary":
+            continue
+        if not t.indicators:
+            raise SpecError(f"{where}: no indicators")
+        axes = t.rows + t.columns
+        if not t.rows or len(set(axes)) != len(axes):
+            raise SpecError(f"{where}: rows must be given and no dimension may be on both axes")
+        for dim in axes:
+            if dim not in AXIS_DIMENSIONS and not (dim == "disaggregation" and dim in t.columns):
+                raise SpecError(f"{where}: unknown axis dimension {dim}")
+        if "disaggregation" in axes and (
+            not t.disaggregations or set(t.disaggregations) & set(axes) or set(t.disaggregations) - set(DIMENSIONS)
+        ):
+            raise SpecError(f"{where}: disaggregation needs disaggregations, dimensions that are on no axis")
+        if set(t.filters) & set(axes) or set(t.filters) - set(KEY) or "indicator" in t.filters or "time_period" in t.filters:
+            raise SpecError(f"{where}: filters must name key dimensions that are on neither axis")
+        if t.years != "latest" and "time_period" not in axes:
+            raise SpecError(f"{where}: several years need time_period on an axis")
+        if t.unit == "mixed" and "indicator" not in axes:
+            raise SpecError(f"{where}: mixed units need indicator on an axis")
+        if "age" in axes + t.disaggregations and "age" not in t.members:
+            raise SpecError(f"{where}: age on an axis needs its members (the age groups to show, in order)")
+        if set(t.members) - set(axes):
+            raise SpecError(f"{where}: members given for a dimension that is not on an axis")

@@ -1,0 +1,93 @@
+"""The yearbook tables for downstream tools: one view per table in the store, one CSV per table.
+
+``yb_<table id>`` is the query that fills the table's sheet (:func:`yearbook.publish.layout.table_sql`):
+long form for crosstab tables (one row per cell: ``row_no``, ``col_no``, the observation key,
+``value``, ``unit``, ``obs_status``, ``obs_conf``, ``symbol``), wide form for ``yb_sdg_summary``
+(one row per national series). ``yb_tables`` lists every table: id, number, section, view, the
+English title and the years shown.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+from yearbook.publish.layout import StoreContext, load_context, table_sql, years_shown, years_text
+from yearbook.publish.specs import TableSpec, YearbookSpec, load_yearbook_spec
+
+CATALOG_VIEW = "yb_tables"
+
+
+def _catalog_sql(spec: YearbookSpec, ctx: StoreContext) -> str:
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    rows = []
+    for pos, t in enumerate(spec.tables, start=1):
+        years = years_shown(t, ctx)
+        title = t.title["en"].format(years=years_text(years))
+        rows.append(
+            f"({pos}, {lit(t.id)}, {lit(t.number)}, {lit(t.section)}, {lit(t.view)}, {lit(t.kind)}, {lit(title)}, {lit(years_text(years))})"
+        )
+    return (
+        "SELECT * FROM (VALUES\n    "
+        + ",\n    ".join(rows)
+        + "\n) AS t(position, table_id, table_number, section, view_name, kind, title_en, years)"
+    )
+
+
+def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None) -> list[str]:
+    """Create (or replace) ``yb_<id>`` for every yearbook table, and the catalogue ``yb_tables``; return the view names."""
+    spec = spec or load_yearbook_spec()
+    ctx = load_context(con, spec)
+    names = []
+    for table in spec.tables:
+        con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table, ctx)}')
+        names.append(table.view)
+    con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
+    return [*names, CATALOG_VIEW]
+
+
+def table_frames(
+    con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext
+) -> dict[str, tuple[TableSpec, list[str], list[tuple]]]:
+    """Every table's query result: table id -> (spec, column names, rows)."""
+    out = {}
+    for table in spec.tables:
+        cur = con.execute(table_sql(table, ctx))
+        out[table.id] = (table, [d[0] for d in cur.description], cur.fetchall())
+    return out
+
+
+def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None) -> list[Path]:
+    """Write ``yb_<id>.csv`` (UTF-8, comma-separated, header row) for every table of the store; return the paths."""
+    spec = spec or load_yearbook_spec()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with duckdb.connect(str(store), read_only=True) as con:
+        ctx = load_context(con, spec)
+        for table, columns, rows in table_frames(con, spec, ctx).values():
+            path = folder / f"{table.view}.csv"
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(columns)
+                writer.writerows([_csv_value(v) for v in row] for row in rows)
+            written.append(path)
+        catalog = con.execute(_catalog_sql(spec, ctx))
+        path = folder / f"{CATALOG_VIEW}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([d[0] for d in catalog.description])
+            writer.writerows(catalog.fetchall())
+        written.append(path)
+    return written
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value

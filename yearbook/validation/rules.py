@@ -1,0 +1,499 @@
+"""The consistency rules of FORMS.md, evaluated on the figures table.
+
+The rules are data (``schemas/rules.yaml``): each has an id, a severity, a message
+template and, for the additive rules, one or more *cases* — a total and its parts along
+one axis of the figures table (sex, area, age, flow, crime type, region or indicator).
+Two generic kinds cover almost all of FORMS.md:
+
+* ``sum``: the total equals the sum of its parts (boys + girls = total, ...);
+* ``le``: the sum of the parts is at most the total ("of which" columns).
+
+What cannot be said as a sum is a small named function (``coverage_agrees``: the
+ministry's own coverage percentage agrees with its counts).
+
+Confidential and missing figures: a case where a part or the total is confidential,
+missing or absent cannot be checked exactly. It is counted as *not checkable* (in the
+summary, not as a problem) — unless the known parts already exceed a known total, which
+is a break whatever the unknown figures are (counts are never negative).
+
+Every failure is a :class:`~yearbook.problems.Problem` located at the total's cell, with
+the cells and values involved in ``values`` (``C7=5018 + D7=4837 ≠ B7=9854``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from yearbook.codelists import CodeLists
+from yearbook.config import schemas_dir
+from yearbook.problems import ERROR, WARNING, Problem
+from yearbook.specs import DIMENSIONS
+
+KEY = ["indicator", "ref_area", "time_period", *DIMENSIONS]
+AXES = {"indicator", "ref_area", *DIMENSIONS}
+KINDS = {"schema", "sum", "le", "function"}
+SEVERITIES = {ERROR, WARNING}
+REGIONS = "regions"  # the parts of a case: every region valid in the figure's year
+_FIELDS = ["value", "source_cell", "source_sheet", "raw", "obs_status", "obs_conf", "form", "received_year"]
+
+
+# ---------------------------------------------------------------------------- the rule file
+
+
+@dataclass(frozen=True)
+class Case:
+    """A total and its parts along one axis of the figures table."""
+
+    axis: str
+    total: str
+    parts: tuple[str, ...] | str  # codes, or REGIONS
+    indicators: tuple[str, ...] | None = None
+    forms: tuple[str, ...] | None = None
+    units: tuple[str, ...] | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    parts_label: str | None = None
+    total_label: str | None = None
+
+    def part_codes(self, year: int, lists: CodeLists) -> list[str]:
+        return list(lists.regions_valid_in(year)) if self.parts == REGIONS else list(self.parts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of ``schemas/rules.yaml``."""
+
+    id: str
+    kind: str
+    severity: str
+    message: str
+    message_partial: str | None = None
+    params: Mapping = field(default_factory=dict)
+    cases: tuple[Case, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every rule, in file order, and the unit of every indicator (published or check-only)."""
+
+    rules: dict[str, Rule]
+    units: dict[str, str]
+    names: dict[str, str]  # indicator -> English name, for messages
+
+    def of_kind(self, kind: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.kind == kind]
+
+
+def _tuple(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(value) if isinstance(value, list) else (str(value),)
+
+
+def _case(rule_id: str, raw: dict) -> Case:
+    unknown = set(raw) - {"axis", "total", "parts", "indicators", "forms", "units", "where", "parts_label", "total_label"}
+    if unknown:
+        raise ValueError(f"rule {rule_id}: unknown case key(s) {sorted(unknown)}")
+    if raw.get("axis") not in AXES:
+        raise ValueError(f"rule {rule_id}: axis must be one of {sorted(AXES)}, not {raw.get('axis')!r}")
+    parts = raw["parts"]
+    if parts != REGIONS and not (isinstance(parts, list) and parts):
+        raise ValueError(f"rule {rule_id}: parts must be a list of codes or {REGIONS!r}")
+    where = raw.get("where") or {}
+    if set(where) - set(KEY):
+        raise ValueError(f"rule {rule_id}: 'where' names unknown column(s) {sorted(set(where) - set(KEY))}")
+    return Case(
+        axis=raw["axis"],
+        total=str(raw["total"]),
+        parts=REGIONS if parts == REGIONS else tuple(str(p) for p in parts),
+        indicators=_tuple(raw.get("indicators")),
+        forms=_tuple(raw.get("forms")),
+        units=_tuple(raw.get("units")),
+        where=tuple(sorted((k, str(v)) for k, v in where.items())),
+        parts_label=raw.get("parts_label"),
+        total_label=raw.get("total_label"),
+    )
+
+
+def _rule(raw: dict) -> Rule:
+    rule_id = raw.get("id")
+    if not rule_id:
+        raise ValueError(f"a rule without an id: {raw}")
+    if raw.get("kind") not in KINDS:
+        raise ValueError(f"rule {rule_id}: kind must be one of {sorted(KINDS)}, not {raw.get('kind')!r}")
+    if raw.get("severity") not in SEVERITIES:
+        raise ValueError(f"rule {rule_id}: severity must be one of {sorted(SEVERITIES)}, not {raw.get('severity')!r}")
+    cases = tuple(_case(rule_id, c) for c in raw.get("cases") or [])
+    if raw["kind"] in ("sum", "le") and not cases:
+        raise ValueError(f"rule {rule_id}: a {raw['kind']} rule needs cases")
+    if raw["kind"] == "function" and rule_id not in FUNCTIONS:
+        raise ValueError(f"rule {rule_id}: no function of that name in yearbook/validation/rules.py")
+    return Rule(rule_id, raw["kind"], raw["severity"], raw["message"], raw.get("message_partial"), dict(raw.get("params") or {}), cases)
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """The rules of ``schemas/rules.yaml`` and the indicator units of ``schemas/indicators.yaml``."""
+    return _load_rules(str(path or schemas_dir() / "rules.yaml"), str(schemas_dir() / "indicators.yaml"))
+
+
+@lru_cache(maxsize=4)
+def _load_rules(path: str, indicators_path: str) -> RuleSet:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    indicators = yaml.safe_load(Path(indicators_path).read_text(encoding="utf-8"))
+    units = {code: meta["unit"] for code, meta in indicators.items()}
+    units.update(raw.get("units") or {})
+    names = {code: meta["name"]["en"] for code, meta in indicators.items()}
+    rules: dict[str, Rule] = {}
+    for entry in raw["rules"]:
+        rule = _rule(entry)
+        if rule.id in rules:
+            raise ValueError(f"rule {rule.id} is defined twice in {path}")
+        rules[rule.id] = rule
+    return RuleSet(rules, units, names)
+
+
+# ---------------------------------------------------------------------------- describing figures
+
+
+def number(value: float | None) -> str:
+    """A figure as a statistician writes it: ``9854``, ``73.4``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "…"
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.10g}"
+
+
+def code_name(column: str, code: str, lists: CodeLists, names: Mapping[str, str]) -> str:
+    """The English name of a code of a column of the figures table."""
+    if column == "indicator":
+        return names.get(code, code)
+    if column == "ref_area":
+        return lists.region_name(code, "en")
+    return lists.name(column, code, "en")
+
+
+def describe(row: Mapping, lists: CodeLists, names: Mapping[str, str], skip: Iterable[str] = ()) -> str:
+    """What a figure (or a group of figures) is: ``Live births 2018, Akmola region, Boys``."""
+    skip = set(skip)
+    parts = []
+    if "indicator" not in skip and row.get("indicator") is not None:
+        parts.append(f"{names.get(row['indicator'], row['indicator'])} {row.get('time_period', '')}".strip())
+    if "ref_area" not in skip and row.get("ref_area") is not None:
+        parts.append(code_name("ref_area", row["ref_area"], lists, names))
+    for dim in DIMENSIONS:
+        code = row.get(dim)
+        if dim not in skip and isinstance(code, str) and code != "_T":
+            parts.append(code_name(dim, code, lists, names))
+    return ", ".join(parts) or "figure"
+
+
+class _Template(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, **values: object) -> str:
+    """Fill a message template; an unknown placeholder is left as it is."""
+    return template.format_map(_Template(values))
+
+
+def cell_ref(sheet: object, cell: object, home_sheet: object) -> str:
+    """``B7`` on the home sheet, ``'Акмолинская'!B7`` on another."""
+    if sheet is None or sheet == home_sheet or (isinstance(sheet, float) and math.isnan(sheet)):
+        return str(cell)
+    return f"'{sheet}'!{cell}"
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+
+@dataclass
+class Outcome:
+    """How often a rule was checked, failed, or could not be checked."""
+
+    rule: str
+    severity: str
+    kind: str
+    checked: int = 0
+    failed: int = 0
+    not_checkable: int = 0
+
+
+NOT_CHECKABLE_COLUMNS = ["rule", "file", "sheet", "cell", "reason"]
+
+
+@dataclass
+class RuleResults:
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    not_checkable: list[dict] = field(default_factory=list)  # rule, file, sheet, cell, reason
+
+    def outcome(self, rule: Rule) -> Outcome:
+        return self.outcomes.setdefault(rule.id, Outcome(rule.id, rule.severity, rule.kind))
+
+
+# ---------------------------------------------------------------------------- sum and le
+
+
+def _scope(frame: pd.DataFrame, case: Case, codes: list[str], units: Mapping[str, str]) -> pd.DataFrame:
+    mask = frame[case.axis].isin(codes)
+    if case.indicators is not None:
+        mask &= frame["indicator"].isin(case.indicators)
+    if case.forms is not None:
+        mask &= frame["form"].isin(case.forms)
+    if case.units is not None:
+        mask &= frame["indicator"].map(units).isin(case.units)
+    for column, code in case.where:
+        mask &= frame[column] == code
+    return frame[mask]
+
+
+def _wide(sub: pd.DataFrame, axis: str) -> pd.DataFrame:
+    group = ["source_file"] + [c for c in KEY if c != axis]
+    sub = sub.drop_duplicates(group + [axis])  # a repeated figure is the reader's problem, not a rule's
+    return sub.set_index(group + [axis])[_FIELDS].unstack(axis)
+
+
+def _figure(wide_row: pd.Series, code: str) -> dict | None:
+    """The fields of one code's figure in a group, or None if the group has no such figure."""
+    cell = wide_row.get(("source_cell", code))
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    return {f: wide_row.get((f, code)) for f in _FIELDS}
+
+
+def _shown(fig: dict | None) -> str:
+    if fig is None:
+        return "no figure"
+    if fig["obs_conf"] == "C":
+        return "x"
+    if pd.isna(fig["value"]):
+        return "…"
+    return number(fig["value"])
+
+
+def _unknown_text(unknown: list[tuple[str, dict | None]], home_sheet: object) -> str:
+    out = []
+    for label, fig in unknown:
+        if fig is None:
+            out.append(f"{label} (no figure)")
+        else:
+            why = "confidential" if fig["obs_conf"] == "C" else "missing"
+            out.append(f"{label} ({cell_ref(fig['source_sheet'], fig['source_cell'], home_sheet)}, {why})")
+    return "not known: " + ", ".join(out)
+
+
+def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+    outcome = out.outcome(rule)
+    years = sorted(frame["time_period"].unique()) if case.parts == REGIONS else [None]
+    for year in years:
+        parts = case.part_codes(int(year), lists) if year is not None else list(case.parts)
+        codes = [case.total, *parts]
+        sub = frame if year is None else frame[frame["time_period"] == year]
+        sub = _scope(sub, case, codes, rules.units)
+        if sub.empty:
+            continue
+        wide = _wide(sub, case.axis)
+        values = wide["value"].reindex(columns=codes)
+        present = wide["source_cell"].reindex(columns=codes).notna()
+        groups = present[parts].any(axis=1)  # a group without any part row is not broken down
+        values, present = values[groups], present[groups]
+        total = values[case.total]
+        part_values = values[parts]
+        known_sum = part_values.sum(axis=1, min_count=1).fillna(0.0)
+        all_known = part_values.notna().all(axis=1)
+        total_known = total.notna()
+        partial_break = total_known & ~all_known & (known_sum > total)
+        if rule.kind == "sum":
+            full_break = total_known & all_known & (known_sum != total)
+        else:
+            full_break = total_known & all_known & (known_sum > total)
+        checked = total_known & (all_known | partial_break)
+        outcome.checked += int(checked.sum())
+        failed = full_break | partial_break
+        outcome.failed += int(failed.sum())
+        outcome.not_checkable += int((~checked).sum())
+        names = wide.index.names
+        for index in values.index[failed]:
+            out.problems.append(
+                _sum_problem(
+                    rule, case, dict(zip(names, index, strict=True)), wide.loc[index], parts, bool(partial_break[index]), lists, rules
+                )
+            )
+        for index in values.index[~checked]:
+            key = dict(zip(names, index, strict=True))
+            tot = _figure(wide.loc[index], case.total)
+            if tot is None:
+                reason = "the total is absent"
+            elif tot["obs_conf"] == "C":
+                reason = "the total is confidential"
+            elif pd.isna(tot["value"]):
+                reason = "the total is missing"
+            else:
+                reason = "a part is confidential, missing or absent"
+            out.not_checkable.append(
+                {
+                    "rule": rule.id,
+                    "file": key["source_file"],
+                    "sheet": tot and tot["source_sheet"],
+                    "cell": tot and tot["source_cell"],
+                    "reason": f"{describe(key | {case.axis: case.total}, lists, rules.names)}: {reason}",
+                }
+            )
+
+
+def _label(case: Case, code: str, lists: CodeLists, names: Mapping[str, str]) -> str:
+    return code_name(case.axis, code, lists, names)
+
+
+def _sum_problem(
+    rule: Rule, case: Case, key: dict, wide_row: pd.Series, parts: list[str], partial: bool, lists: CodeLists, rules: RuleSet
+) -> Problem:
+    total = _figure(wide_row, case.total)
+    assert total is not None  # a failure needs a known total
+    home = total["source_sheet"]
+    shown_parts, unknown, known_sum = [], [], 0.0
+    for code in parts:
+        fig = _figure(wide_row, code)
+        if fig is None:  # only in a partial break: a full check needs every part
+            shown_parts.append(f"{code}: no figure")
+            unknown.append((_label(case, code, lists, rules.names), None))
+            continue
+        shown_parts.append(f"{cell_ref(fig['source_sheet'], fig['source_cell'], home)}={_shown(fig)}")
+        if pd.isna(fig["value"]):
+            unknown.append((_label(case, code, lists, rules.names), fig))
+        else:
+            known_sum += float(fig["value"])
+    relation = "≠" if rule.kind == "sum" and not partial else ">"
+    values = f"{' + '.join(shown_parts)} {relation} {total['source_cell']}={_shown(total)}"
+    parts_label = case.parts_label or " + ".join(_label(case, c, lists, rules.names) for c in parts)
+    total_label = case.total_label or _label(case, case.total, lists, rules.names)
+    template = (rule.message_partial or rule.message) if partial else rule.message
+    message = render(
+        template,
+        context=describe(key, lists, rules.names, skip=[case.axis]),
+        parts_label=parts_label,
+        total_label=total_label,
+        parts_value=number(known_sum),
+        total_value=number(total["value"]),
+        unknown=_unknown_text(unknown, home),
+    )
+    return Problem(
+        str(key["source_file"]),
+        str(home),
+        str(total["source_cell"]),
+        rule.id,
+        message,
+        rule.severity,
+        values,
+        str(total["form"]),
+        int(total["received_year"]),
+    )
+
+
+def evaluate_additive(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+    """A ``sum`` or ``le`` rule, every case of it, on the published (not check-only) figures."""
+    out.outcome(rule)
+    published = frame[~frame["check_only"].astype(bool)]
+    for case in rule.cases:
+        _evaluate_case(rule, case, published, lists, rules, out)
+
+
+# ---------------------------------------------------------------------------- named functions
+
+
+def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+    """The ministry's own percentage agrees with its counts to ``decimals`` decimals.
+
+    ``reported`` (a check-only column) must be a rounding of numerator / denominator × 100
+    to ``decimals`` decimals (``reported`` itself rounded first; at an exact tie either
+    rounding is accepted). Located at the reported cell. Not checkable when any of the
+    three figures is confidential, missing or absent, or the denominator is 0.
+    """
+    outcome = out.outcome(rule)
+    p = rule.params
+    reported_code, num_code, den_code = p["reported"], p["numerator"], p["denominator"]
+    decimals = int(p.get("decimals", 1))
+    sub = frame[frame["indicator"].isin([reported_code, num_code, den_code])]
+    sub = sub[(sub["indicator"] == reported_code) | ~sub["check_only"].astype(bool)]
+    if sub.empty:
+        return
+    wide = _wide(sub, "indicator")
+    names = wide.index.names
+    tolerance = 0.5 * 10**-decimals + 1e-9
+    for index in wide.index:
+        row = wide.loc[index]
+        rep = _figure(row, reported_code)
+        if rep is None:
+            continue
+        key = dict(zip(names, index, strict=True))
+        num, den = _figure(row, num_code), _figure(row, den_code)
+        figs = [rep, num, den]
+        if any(f is None or pd.isna(f["value"]) for f in figs) or float(den["value"]) == 0:
+            outcome.not_checkable += 1
+            out.not_checkable.append(
+                {
+                    "rule": rule.id,
+                    "file": key["source_file"],
+                    "sheet": rep["source_sheet"],
+                    "cell": rep["source_cell"],
+                    "reason": f"{describe(key | {'indicator': reported_code}, lists, rules.names)}: "
+                    "a figure is confidential, missing or absent, or the population is 0",
+                }
+            )
+            continue
+        outcome.checked += 1
+        computed = float(num["value"]) / float(den["value"]) * 100
+        reported = float(rep["value"])
+        if abs(round(reported, decimals) - computed) <= tolerance:
+            continue
+        outcome.failed += 1
+        home = rep["source_sheet"]
+        values = (
+            f"{cell_ref(num['source_sheet'], num['source_cell'], home)}={number(num['value'])} / "
+            f"{cell_ref(den['source_sheet'], den['source_cell'], home)}={number(den['value'])} × 100 = {computed:.{decimals + 2}f}; "
+            f"{rep['source_cell']}={number(reported)}"
+        )
+        message = render(
+            rule.message,
+            context=describe(key, lists, rules.names, skip=["indicator"]),
+            reported=number(reported),
+            enrolled=number(num["value"]),
+            population=number(den["value"]),
+            computed=f"{computed:.{decimals + 2}f}",
+        )
+        out.problems.append(
+            Problem(
+                str(key["source_file"]),
+                str(home),
+                str(rep["source_cell"]),
+                rule.id,
+                message,
+                rule.severity,
+                values,
+                str(rep["form"]),
+                int(rep["received_year"]),
+            )
+        )
+
+
+FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResults], None]] = {
+    "coverage_agrees": coverage_agrees,
+}
+
+
+def check_consistency(frame: pd.DataFrame, lists: CodeLists, rules: RuleSet) -> RuleResults:
+    """Every ``sum``, ``le`` and ``function`` rule on the figures table."""
+    out = RuleResults()
+    for rule in rules.rules.values():
+        if rule.kind in ("sum", "le"):
+            evaluate_additive(rule, frame, lists, rules, out)
+        elif rule.kind == "function":
+            FUNCTIONS[rule.id](rule, frame, lists, rules, out)
+    return out
