@@ -24,7 +24,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 def run_assets(assets: list, raw_dir: Path, out_dir: Path) -> dg.ExecuteInProcessResult:
     """Materialize ``assets`` (the one pipeline definition) in-process for these folders."""
     paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir))
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         return dg.materialize(assets, resources={"paths": paths}, run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
 
 

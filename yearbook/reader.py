@@ -93,6 +93,7 @@ class _Header:
     label_col: int
     columns: dict[int, Leaf]  # grid column -> spec column
     problems: list[Problem]
+    refused: set[int]  # columns whose header is already reported as a problem
 
 
 def _all_labels(spec: SheetSpec) -> set[str]:
@@ -151,6 +152,7 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
     problems: list[Problem] = []
     columns: dict[int, Leaf] = {}
     seen: dict[Leaf, int] = {}
+    refused: set[int] = set()
     filled_top = None
     for j in range(label_col + 1, width):
         upper = grid.cells[top][j]
@@ -171,15 +173,17 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         shown = " / ".join(candidates[0])
         if leaf is None:
             problems.append(ctx.problem("unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", header_ref, shown))
+            refused.add(j)
             continue
         if leaf in seen:
             problems.append(
                 ctx.problem("duplicate_column", f"column {leaf.title!r} appears twice (also at {grid.ref(top, seen[leaf])})", header_ref, shown)
             )
+            refused.add(j)
             continue
         seen[leaf] = j
         columns[j] = leaf
-    return _Header(top, rows, label_col, columns, problems)
+    return _Header(top, rows, label_col, columns, problems, refused)
 
 
 def _score(header: _Header | None, spec: SheetSpec) -> tuple[int, int]:
@@ -296,7 +300,9 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
         label = row[label_col]
         if header is not None:
             data = {j: row[j] for j in header.columns}
-            stray = [j for j in range(len(row)) if j != label_col and j not in header.columns and row[j] is not None]
+            stray = [
+                j for j in range(len(row)) if j != label_col and j not in header.columns and j not in header.refused and row[j] is not None
+            ]
         else:
             values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
             data = {values[0][0]: values[0][1]} if values else {}
