@@ -7,7 +7,10 @@ import dagster as dg
 
 from yearbook.publish import render_workbooks
 from yearbook.resources import YearbookPaths
+from yearbook.sdmx import write_sdmx_csv
 from yearbook.store import STORE_NAME, publish, staging_dir
+
+SDMX_NAME = "yearbook_sdmx.csv"
 
 
 @dg.asset(
@@ -22,14 +25,33 @@ def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPat
 
 @dg.asset(
     group_name="out",
-    ins={"core_observations": dg.AssetIn("core_observations"), "out_yearbook_workbooks": dg.AssetIn("out_yearbook_workbooks")},
+    ins={"core_observations": dg.AssetIn("core_observations")},
+    description=f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting.",
+)
+def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_observations: str) -> dg.Output[str]:
+    written = write_sdmx_csv(Path(core_observations), staging_dir(paths.out) / SDMX_NAME)
+    return dg.Output(str(written), metadata={"bytes": written.stat().st_size})
+
+
+@dg.asset(
+    group_name="out",
+    ins={
+        "core_observations": dg.AssetIn("core_observations"),
+        "out_yearbook_workbooks": dg.AssetIn("out_yearbook_workbooks"),
+        "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
+    },
     description=f"The published yearbook: <out>/{STORE_NAME} and the workbooks, replaced atomically by rename.",
     pool="duckdb_writer",
 )
 def out_yearbook(
-    context: dg.AssetExecutionContext, paths: YearbookPaths, core_observations: str, out_yearbook_workbooks: list[str]
+    context: dg.AssetExecutionContext,
+    paths: YearbookPaths,
+    core_observations: str,
+    out_yearbook_workbooks: list[str],
+    out_sdmx_export: str,
 ) -> dg.Output[list[str]]:
-    published = publish([Path(p) for p in out_yearbook_workbooks] + [Path(core_observations)], paths.out)
+    staged = [Path(p) for p in out_yearbook_workbooks] + [Path(out_sdmx_export), Path(core_observations)]
+    published = publish(staged, paths.out)
     return dg.Output(
         [str(p) for p in published],
         metadata={"published": dg.MetadataValue.json([p.name for p in published]), "store": dg.MetadataValue.path(str(paths.out / STORE_NAME))},

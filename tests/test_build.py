@@ -94,3 +94,18 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["build", "--raw", str(tmp_path / "missing")])
     assert exc.value.code == 2
+
+
+def test_sdmx_csv_carries_every_observation(built_samples: tuple[Path, Path]) -> None:
+    import pandas as pd
+
+    _, out = built_samples
+    sdmx = pd.read_csv(out / "yearbook_sdmx.csv", dtype=str, keep_default_na=False)
+    assert list(sdmx.columns[:3]) == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+    assert {"SEX", "AGE", "URBANISATION", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "CONF_STATUS"} <= set(sdmx.columns)
+    con = duckdb.connect(str(out / "yearbook.duckdb"), read_only=True)
+    assert len(sdmx) == con.execute("SELECT count(*) FROM observations").fetchone()[0]
+    con.close()
+    births = sdmx[(sdmx.INDICATOR == "BIRTHS_LIVE") & (sdmx.REF_AREA == "KZ") & (sdmx.SEX == "_T")]
+    assert births.OBS_VALUE.astype(float).tolist() == [393085.0]
+    assert (sdmx.SEX != "").all() and (sdmx.AGE != "").all()
