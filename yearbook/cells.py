@@ -12,7 +12,7 @@ ZERO_SYMBOLS = {"-", "–", "—", "‒", "−"}
 MISSING_SYMBOLS = {"...", "…", ".."}
 CONFIDENTIAL_SYMBOLS = {"x", "х", "X", "Х"}
 
-_FOOTNOTE = re.compile(rf"(?:\s*\d\)|\s*[*{SUPERSCRIPTS}]+)$")
+_FOOTNOTE = re.compile(rf"(?:\s+\d\)|\s*[*{SUPERSCRIPTS}]+)$")  # "56 1)" (the space is required: "561)" is an error)
 _INT_SPACED = re.compile(r"^-?\d{1,3}(?: \d{3})+$")
 _INT_COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")

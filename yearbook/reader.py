@@ -22,9 +22,7 @@ from yearbook.workbook import Grid
 
 FORM_CODE = re.compile(r"\bF-[A-Z]{2,5}-\d{1,2}\b")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-FOOTNOTE_ROW = re.compile(
-    r"^\s*(?:\*|\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]|примечани|ескерту|ескертпе|note|источник|дереккөз|source)", re.IGNORECASE
-)
+FOOTNOTE_ROW = re.compile(r"^\s*(?:\*|\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]|примечани|ескерту|ескертпе|note|источник|дереккөз|source)", re.IGNORECASE)
 _COMBINED_SPLIT = re.compile(r"\s*[,:\n]\s*|\s+[-–—]\s+")
 HEADER_SEARCH_ROWS = 12
 FORM_CODE_ROWS = 6
@@ -81,8 +79,15 @@ class _Context:
 
     def problem(self, rule: str, message: str, cell: str | None = None, values: object = None, severity: str = ERROR) -> Problem:
         return Problem(
-            self.file, self.grid.sheet, cell, rule, message, severity,
-            None if values is None else str(values), self.form.code, self.year,
+            self.file,
+            self.grid.sheet,
+            cell,
+            rule,
+            message,
+            severity,
+            None if values is None else str(values),
+            self.form.code,
+            self.year,
         )
 
 
@@ -104,26 +109,36 @@ def _all_labels(spec: SheetSpec) -> set[str]:
     return labels
 
 
+def _combined_splits(text: str) -> list[tuple[str, str]]:
+    """The ways to read one header cell as "group<separator>sub" (a one-row header of a two-level form)."""
+    return [(text[: m.start()], text[m.end() :]) for m in _COMBINED_SPLIT.finditer(text) if m.start() > 0 and m.end() < len(text)]
+
+
+def _cell_has_label(value: object, labels: set[str]) -> bool:
+    if not isinstance(value, str):
+        return False
+    if any(x in labels for x in label_variants(value)):
+        return True
+    return any(x in labels for top, _ in _combined_splits(value) for x in label_variants(top))
+
+
 def _row_has_label(row: list[object], labels: set[str], skip: int | None = None) -> bool:
-    return any(
-        j != skip and isinstance(v, str) and any(x in labels for x in label_variants(v)) for j, v in enumerate(row)
-    )
+    return any(j != skip and _cell_has_label(v, labels) for j, v in enumerate(row))
 
 
-def _match_path(spec: SheetSpec, path: list[str]) -> Leaf | None:
-    variants = [label_variants(p) for p in path]
-    for combo in itertools.product(*variants):
+def _match_variants(spec: SheetSpec, parts: list[str]) -> Leaf | None:
+    for combo in itertools.product(*(label_variants(p) for p in parts)):
         for leaf in spec.leaves:
             if leaf.matches(tuple(combo)):
                 return leaf
-    if len(path) == 1:  # one header row holding "group, sub" in one cell
-        parts = _COMBINED_SPLIT.split(path[0])
-        for k in range(1, len(parts)):
-            top, sub = " ".join(parts[:k]), " ".join(parts[k:])
-            for leaf in spec.leaves:
-                if leaf.matches((normalize_label(top), normalize_label(sub))):
-                    return leaf
     return None
+
+
+def _match_path(spec: SheetSpec, path: list[str]) -> Leaf | None:
+    leaf = _match_variants(spec, path)
+    if leaf is None and len(path) == 1:
+        leaf = next((m for top, sub in _combined_splits(path[0]) if (m := _match_variants(spec, [top, sub]))), None)
+    return leaf
 
 
 def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
@@ -172,12 +187,18 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         header_ref = grid.ref(rows[-1] if lower is not None else top, j)
         shown = " / ".join(candidates[0])
         if leaf is None:
-            problems.append(ctx.problem("unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", header_ref, shown))
+            problems.append(
+                ctx.problem(
+                    "unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", header_ref, shown
+                )
+            )
             refused.add(j)
             continue
         if leaf in seen:
             problems.append(
-                ctx.problem("duplicate_column", f"column {leaf.title!r} appears twice (also at {grid.ref(top, seen[leaf])})", header_ref, shown)
+                ctx.problem(
+                    "duplicate_column", f"column {leaf.title!r} appears twice (also at {grid.ref(top, seen[leaf])})", header_ref, shown
+                )
             )
             refused.add(j)
             continue
@@ -228,9 +249,7 @@ def _region_code(ctx: _Context, label: object, cell: str) -> tuple[str | None, P
     if not valid:
         spans = sorted({(m.valid_from, m.valid_to) for m in matches}, key=str)
         span = ", ".join(f"{a or '…'}-{b or '…'}" for a, b in spans)
-        return None, ctx.problem(
-            "region_not_valid", f"region label {str(label)!r} is not valid in {ctx.year} (valid {span})", cell, label
-        )
+        return None, ctx.problem("region_not_valid", f"region label {str(label)!r} is not valid in {ctx.year} (valid {span})", cell, label)
     return None, ctx.problem("ambiguous_region", f"region label {str(label)!r} names several regions {sorted(valid)}", cell, label)
 
 
@@ -240,7 +259,12 @@ def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: C
     head_text = " ".join(normalize_label(v) for _, _, v in _title_text(grid, min(len(grid.cells), HEADER_SEARCH_ROWS)))
     candidates = [s for s in form.sheets if not s.title_words or any(w in head_text for w in s.title_words)]
     if not candidates:
-        return SheetRead("?", problems=[ctx.problem("unknown_sheet", f"sheet is not one of the sheets of {form.code}", grid.ref(0, 0) if grid.cells else None)])
+        return SheetRead(
+            "?",
+            problems=[
+                ctx.problem("unknown_sheet", f"sheet is not one of the sheets of {form.code}", grid.ref(0, 0) if grid.cells else None)
+            ],
+        )
     scored = []
     for spec in candidates:
         header = _find_header(ctx, spec) if spec.header else None
@@ -251,7 +275,13 @@ def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: C
         expected = sorted({leaf.title for leaf in spec.leaves})[:6]
         return SheetRead(
             spec.role,
-            problems=[ctx.problem("missing_header", f"no header row of {form.code} found (expected labels such as {expected})", grid.ref(0, 0) if grid.cells else None)],
+            problems=[
+                ctx.problem(
+                    "missing_header",
+                    f"no header row of {form.code} found (expected labels such as {expected})",
+                    grid.ref(0, 0) if grid.cells else None,
+                )
+            ],
         )
     return _read_table(ctx, spec, header)
 
@@ -267,7 +297,11 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
         for leaf in spec.leaves:
             if leaf.required and leaf not in header.columns.values():
                 out.problems.append(
-                    ctx.problem("missing_column", f"required column {leaf.title!r} of {form.code} ({spec.description}) is missing", grid.ref(header.top, header.label_col))
+                    ctx.problem(
+                        "missing_column",
+                        f"required column {leaf.title!r} of {form.code} ({spec.description}) is missing",
+                        grid.ref(header.top, header.label_col),
+                    )
                 )
     else:  # a header-less sheet: data start at the first row whose label is known
         label_col = 0
@@ -291,7 +325,9 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                     return out
                 break
         else:
-            out.problems.append(ctx.problem("missing_region_title", "no title row names the region (or the country) of this sheet", grid.ref(0, 0)))
+            out.problems.append(
+                ctx.problem("missing_region_title", "no title row names the region (or the country) of this sheet", grid.ref(0, 0))
+            )
             return out
         out.ref_area = ref_area
     seen_rows: dict[tuple, str] = {}
@@ -326,7 +362,14 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
             code = next((spec.rows.labels[v] for v in label_variants(label) if v in spec.rows.labels), None)
             if code is None:
                 kind = "indicator" if spec.rows.kind == "indicator" else spec.rows.dimension
-                out.problems.append(ctx.problem("unknown_row_label", f"row label {str(label)!r} is not a {kind} of {form.code} ({spec.description})", label_ref, label))
+                out.problems.append(
+                    ctx.problem(
+                        "unknown_row_label",
+                        f"row label {str(label)!r} is not a {kind} of {form.code} ({spec.description})",
+                        label_ref,
+                        label,
+                    )
+                )
                 continue
             if spec.rows.kind == "indicator":
                 row_indicator = code
@@ -334,7 +377,9 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                 row_dims[spec.rows.dimension] = code
         key = (row_area, row_indicator, tuple(sorted(row_dims.items())))
         if key in seen_rows:
-            out.problems.append(ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {seen_rows[key]})", label_ref, label))
+            out.problems.append(
+                ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {seen_rows[key]})", label_ref, label)
+            )
             continue
         seen_rows[key] = grid.row_ref(i)
         for j in stray:
@@ -355,8 +400,17 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                 continue
             out.figures.append(
                 Figure(
-                    indicator, row_area, year, dims, parsed.value, parsed.obs_status, parsed.obs_conf,
-                    bool(leaf and leaf.check_only), ref, raw, parsed.footnote,
+                    indicator,
+                    row_area,
+                    year,
+                    dims,
+                    parsed.value,
+                    parsed.obs_status,
+                    parsed.obs_conf,
+                    bool(leaf and leaf.check_only),
+                    ref,
+                    raw,
+                    parsed.footnote,
                 )
             )
     label_rules = {"unknown_region", "region_not_valid", "ambiguous_region", "duplicate_row"}

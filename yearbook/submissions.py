@@ -11,15 +11,29 @@ import pandas as pd
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.problems import ERROR, WARNING, Problem
-from yearbook.reader import FORM_CODE, FORM_CODE_ROWS, Figure, form_codes, read_sheet
+from yearbook.reader import Figure, form_codes, read_sheet
 from yearbook.specs import DIMENSIONS, FormSpec, load_forms
-from yearbook.workbook import UnsafeWorkbook, describe_failure, open_workbook, sheet_grid
+from yearbook.workbook import UnsafeWorkbook, read_grids
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
 
 FIGURE_COLUMNS = [
-    "form", "sheet_role", "indicator", "ref_area", "time_period", *DIMENSIONS, "value", "obs_status", "obs_conf",
-    "check_only", "received_year", "source_file", "source_sheet", "source_cell", "raw", "footnote",
+    "form",
+    "sheet_role",
+    "indicator",
+    "ref_area",
+    "time_period",
+    *DIMENSIONS,
+    "value",
+    "obs_status",
+    "obs_conf",
+    "check_only",
+    "received_year",
+    "source_file",
+    "source_sheet",
+    "source_cell",
+    "raw",
+    "footnote",
 ]
 
 
@@ -75,38 +89,42 @@ def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
 
 def _figure_row(fig: Figure, form: str, role: str, sub: SubmissionFile, sheet: str) -> dict:
     return {
-        "form": form, "sheet_role": role, "indicator": fig.indicator, "ref_area": fig.ref_area,
-        "time_period": fig.time_period, **fig.dims, "value": fig.value, "obs_status": fig.obs_status,
-        "obs_conf": fig.obs_conf, "check_only": fig.check_only, "received_year": sub.year,
-        "source_file": sub.relpath, "source_sheet": sheet, "source_cell": fig.source_cell,
-        "raw": None if fig.raw is None else str(fig.raw), "footnote": fig.footnote,
+        "form": form,
+        "sheet_role": role,
+        "indicator": fig.indicator,
+        "ref_area": fig.ref_area,
+        "time_period": fig.time_period,
+        **fig.dims,
+        "value": fig.value,
+        "obs_status": fig.obs_status,
+        "obs_conf": fig.obs_conf,
+        "check_only": fig.check_only,
+        "received_year": sub.year,
+        "source_file": sub.relpath,
+        "source_sheet": sheet,
+        "source_cell": fig.source_cell,
+        "raw": None if fig.raw is None else str(fig.raw),
+        "footnote": fig.footnote,
     }
 
 
 def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
-    """The form code a workbook carries, from the first rows of its sheets only (a quick scan)."""
-
-    def refuse(rule: str, message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(sub.relpath, None, None, rule, message, year=sub.year)]
-
+    """The form code a workbook carries (from the first rows of its sheets), or why it has none."""
     try:
-        wb = open_workbook(sub.path)
+        grids = read_grids(sub.path)
     except UnsafeWorkbook as exc:
-        return refuse("unreadable_file", str(exc))
-    try:
-        codes: set[str] = set()
-        for ws in wb.worksheets:
-            for row in ws.iter_rows(max_row=FORM_CODE_ROWS, values_only=True):
-                codes.update(c for v in row if isinstance(v, str) for c in FORM_CODE.findall(v))
-    except Exception as exc:  # a damaged sheet part
-        return refuse("unreadable_file", describe_failure(exc))
-    finally:
-        wb.close()
+        return None, [Problem(sub.relpath, None, None, "unreadable_file", str(exc), year=sub.year)]
+    codes = set().union(*(form_codes(g) for g in grids)) if grids else set()
+    if len(codes) == 1:
+        return codes.pop(), []
+    rule, message = _form_code_problem(codes)
+    return None, [Problem(sub.relpath, None, None, rule, message, year=sub.year)]
+
+
+def _form_code_problem(codes: set[str]) -> tuple[str, str]:
     if not codes:
-        return refuse("no_form_code", "no sheet carries a form code (F-DEM-1, F-MOH-1, ...) in its first 6 rows")
-    if len(codes) > 1:
-        return refuse("mixed_forms", f"the workbook carries several forms {sorted(codes)}; send one workbook per form")
-    return codes.pop(), []
+        return "no_form_code", "no sheet carries a form code (F-DEM-1, F-MOH-1, ...) in its first 6 rows"
+    return "mixed_forms", f"the workbook carries several forms {sorted(codes)}; send one workbook per form"
 
 
 def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = None, lists: CodeLists | None = None) -> Submission:
@@ -119,35 +137,18 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
         out.problems.append(Problem(sub.relpath, sheet, None, rule, message, severity, form=out.form, year=sub.year))
 
     try:
-        wb = open_workbook(sub.path)
+        grids = read_grids(sub.path)
     except UnsafeWorkbook as exc:
         problem("unreadable_file", str(exc))
         return out
-    try:
-        sheets = []
-        for ws in wb.worksheets:
-            grid = sheet_grid(ws)
-            codes = form_codes(grid)
-            if codes:
-                sheets.append((grid, codes))
-    except UnsafeWorkbook as exc:
-        problem("unreadable_file", str(exc))
-        return out
-    except Exception as exc:  # a damaged sheet part
-        problem("unreadable_file", describe_failure(exc))
-        return out
-    finally:
-        wb.close()
+    sheets = [(grid, codes) for grid in grids if (codes := form_codes(grid))]
     all_codes = set().union(*(codes for _, codes in sheets)) if sheets else set()
-    if not all_codes:
-        problem("no_form_code", "no sheet carries a form code (F-DEM-1, F-MOH-1, ...) in its first 6 rows")
+    if len(all_codes) != 1:
+        problem(*_form_code_problem(all_codes))
         return out
     unknown = sorted(all_codes - set(forms))
     if unknown:
-        problem("unknown_form", f"form code(s) {unknown} are not forms of FORMS.md", sheets[0][0].sheet)
-        return out
-    if len(all_codes) > 1:
-        problem("mixed_forms", f"the workbook carries several forms {sorted(all_codes)}; send one workbook per form")
+        problem("unknown_form", f"form code {unknown[0]} is not a form of FORMS.md", sheets[0][0].sheet)
         return out
     out.form = code = all_codes.pop()
     spec = forms[code]
@@ -167,7 +168,9 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
     return out
 
 
-def _check_sheets(spec: FormSpec, roles: dict[str, list[str]], areas: dict[str, str], sub: SubmissionFile, lists: CodeLists, problem) -> None:
+def _check_sheets(
+    spec: FormSpec, roles: dict[str, list[str]], areas: dict[str, str], sub: SubmissionFile, lists: CodeLists, problem
+) -> None:
     for sheet in spec.sheets:
         found = roles.get(sheet.role, [])
         if not found and sheet.required:
@@ -192,13 +195,33 @@ def check_across_files(subs: list[Submission], forms: dict[str, FormSpec]) -> li
             names = [g.file.relpath for g in group]
             for g in group[1:]:
                 problems.append(
-                    Problem(g.file.relpath, None, None, "duplicate_form", f"{form} for {year} is submitted twice: {names[0]} and {g.file.relpath}", form=form, year=year, values="; ".join(names))
+                    Problem(
+                        g.file.relpath,
+                        None,
+                        None,
+                        "duplicate_form",
+                        f"{form} for {year} is submitted twice: {names[0]} and {g.file.relpath}",
+                        form=form,
+                        year=year,
+                        values="; ".join(names),
+                    )
                 )
     years = sorted({s.file.year for s in subs})
     for year in years:
         for form in sorted(forms):
             if (year, form) not in by_year_form:
-                problems.append(Problem(f"{year}/", None, None, "missing_form", f"no {form} submission for {year}: its tables are marked not available", WARNING, form=form, year=year))
+                problems.append(
+                    Problem(
+                        f"{year}/",
+                        None,
+                        None,
+                        "missing_form",
+                        f"no {form} submission for {year}: its tables are marked not available",
+                        WARNING,
+                        form=form,
+                        year=year,
+                    )
+                )
     return problems
 
 

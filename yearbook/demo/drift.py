@@ -74,20 +74,17 @@ def applies(kind: str, form: Form) -> bool:
     if kind == "thousands_commas":
         return not form.decimal_comma
     if kind == "decimal_comma":
-        return form.decimal_comma and any(dict(h.key).get("indicator") in PERCENT for s in sheets for b in s.blocks for h in b.subs + (b.top,) if h)
+        return form.decimal_comma and any(
+            dict(h.key).get("indicator") in PERCENT for s in sheets for b in s.blocks for h in b.subs + (b.top,) if h
+        )
     if kind in ("region_variants", "region_footnotes"):
         return any(s.rows == "region" or s.per_region for s in sheets)
     return True
 
 
 def one_row_possible(form: Form, sheet: Sheet) -> bool:
-    """Whether a grouped sheet may put each group and sub-column label in one header cell.
-
-    The reader finds a header row by a cell holding a plain label, so the sheet needs a column
-    without a group; and a bilingual group label ("оның ішінде / в том числе") cannot share a
-    cell with its sub-column.
-    """
-    return form.language != "kk/ru" and sheet.grouped and any(b.top is not None and not b.subs for b in sheet.blocks)
+    """Whether a grouped sheet may put each group and sub-column label in one header cell (any grouped sheet)."""
+    return sheet.grouped
 
 
 def plan_drift(years: Sequence[int], forms: Sequence[str], seed: int) -> dict[tuple[int, str], Drift]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from yearbook.demo.anchors import DEFAULT_SEED, DEMO_YEARS
 from yearbook.demo.drift import Drift, plan_drift
 from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE, Form, sheet_areas
 from yearbook.demo.geography import region_labels, sheet_stub
@@ -18,8 +19,6 @@ from yearbook.demo.layout import write_sheet
 from yearbook.demo.rand import rng
 from yearbook.demo.truth import year_truth
 
-DEMO_YEARS: tuple[int, ...] = tuple(range(2016, 2023))
-DEFAULT_SEED = 2018
 SAVED_AT = datetime(2023, 3, 1, 9, 0, 0)  # the fixed creation and modification time of every demo file
 _ZIP_TIME = (2023, 3, 1, 9, 0, 0)
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\\/?*\[\]:]")
@@ -75,7 +74,7 @@ def write_form(path: Path, form: Form, year: int, drift: Drift, seed: int) -> Pa
             write_sheet(ws, form, sheet, year, area, truth, drift, rng(seed, "layout", year, form.code, sheet.role, area))
     if drift.notes_sheet:
         rnd = rng(seed, "notes", year, form.code)
-        notes = wb.create_sheet(names.next((rnd.choice(form.notes_names),), None), index=rnd.choice((0, len(wb.worksheets))))
+        notes = wb.create_sheet(names.next((rnd.choice(form.notes_names),), None, fixed=True), index=rnd.choice((0, len(wb.worksheets))))
         for i, line in enumerate(form.notes_lines, start=1):
             notes.cell(i + 1, 1, line)
     save_workbook(wb, path)
@@ -90,13 +89,18 @@ class _SheetNames:
         self.rnd = rng(seed, "sheet-names", year, form.code)
         self.used: set[str] = set()
 
-    def next(self, names: tuple[str, ...], area: str | None) -> str:
+    def next(self, names: tuple[str, ...], area: str | None, fixed: bool = False) -> str:
+        """A name for the next sheet: ``names[0]``, or with drift another one (``fixed``: a notes sheet keeps its name)."""
         if area is not None and not names:  # a per-region sheet
             stub = sheet_stub(area, self.year)
-            names = (stub, f"{stub} обл." if area != "KZ" else "Республика", f"Численность детей — {region_labels(area, 'ru', self.year)[0]}")
+            names = (
+                stub,
+                f"{stub} обл." if area != "KZ" else "Республика",
+                f"Численность детей — {region_labels(area, 'ru', self.year)[0]}",
+            )
         generic = f"{self.form.generic_sheet}{len(self.used) + 1}"
         name = names[0]
-        if self.drift.sheet_names:
+        if self.drift.sheet_names and not fixed:
             name = self.rnd.choice((generic, *names[1:]) if len(names) > 1 else (generic,))
         name = _FORBIDDEN_IN_SHEET_NAMES.sub("-", name)[:31].strip()
         if name.lower() in self.used:

@@ -101,7 +101,7 @@ class SheetWriter:
             text = f"{number:,}"
         elif d.decimal_comma and percent and rnd.random() < 0.5:
             text = f"{number:.1f}".replace(".", ",")
-        if d.value_footnotes and (force_footnote or rnd.random() < 0.04):
+        if d.value_footnotes and (force_footnote or rnd.random() < 0.01):
             text = (text or _as_text(number, rnd)) + rnd.choice(FOOTNOTE_MARKS)
         return number if text is None else text
 
@@ -246,7 +246,9 @@ class SheetWriter:
                 ws.cell(r, cols[j], value)
 
 
-def write_sheet(ws: Worksheet, form: Form, sheet: Sheet, year: int, area: str | None, truth: Mapping[Key, Obs], drift: Drift, rnd: random.Random) -> None:
+def write_sheet(
+    ws: Worksheet, form: Form, sheet: Sheet, year: int, area: str | None, truth: Mapping[Key, Obs], drift: Drift, rnd: random.Random
+) -> None:
     """Write one sheet of a submission of ``form`` for ``year`` (``area``: the region of a per-region sheet)."""
     writer = SheetWriter(form, sheet, year, area, drift, rnd)
     writer.place(ws, writer.logical(truth))

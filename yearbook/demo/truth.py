@@ -65,9 +65,7 @@ class _YearModel:
         return round(anchors.NATIONAL[name][self.year] * self.j("national", name, scale=scale))
 
     def weights(self, column: str, name: str, scale: float = 0.015, grow: bool = True) -> dict[str, float]:
-        return {
-            a: self.base[a][column] * (_growth(a, self.year) if grow else 1.0) * self.j("weight", name, a, scale=scale) for a in ATOMS
-        }
+        return {a: self.base[a][column] * (_growth(a, self.year) if grow else 1.0) * self.j("weight", name, a, scale=scale) for a in ATOMS}
 
     def add(self, indicator: str, atom: str, value: int, totals: dict[str, str] | None = None, **dims: str) -> None:
         """Add a finest-level count and, for every dimension in ``totals``, its total too."""
@@ -78,6 +76,13 @@ class _YearModel:
 
     def atom_value(self, indicator: str, atom: str, **dims: str) -> int:
         return self.atoms[Key(indicator, atom, self.year, **dims)]
+
+    def urban_share(self, atom: str, age: int, sex: str) -> float:
+        """The urban share of an atom's children; cities have no rural population."""
+        share = self.base[atom]["urban"] / self.base[atom]["pop"]
+        if share >= 1:
+            return 1.0
+        return min(1.0, (share + 0.002 * (self.year - 2018)) * self.j("urban", atom, age, sex, scale=0.01))
 
     # -- the forms' figures ----------------------------------------------------------------
     def population(self) -> None:
@@ -92,10 +97,9 @@ class _YearModel:
                 for atom in ATOMS
             }  # fmt: skip
             for atom, n in apportion(total, weights).items():
-                urban_share = base[atom]["urban"] / base[atom]["pop"]
                 boys, girls = split(n, anchors.SHARES["BOYS_POP"] * self.j("boys", atom, a, scale=0.006))
                 for sex, count in (("M", boys), ("F", girls)):
-                    share = 1.0 if urban_share >= 1 else min(1.0, (urban_share + 0.002 * (self.year - 2018)) * self.j("urban", atom, a, sex, scale=0.01))
+                    share = self.urban_share(atom, a, sex)
                     urban, rural = split(count, share)
                     for area, c in (("U", urban), ("R", rural)):
                         self.add("POP_CHILD", atom, c, {"age": "Y0T17", "sex": "_T", "area": "_T"}, age=f"Y{a}", sex=sex, area=area)
@@ -105,11 +109,16 @@ class _YearModel:
         births_total = round(anchors.BIRTHS[self.year] * self.j("births", scale=0.002))
         births = apportion(births_total, self.weights("births", "births", 0.01))
         infant_total = round(births_total * anchors.NATIONAL["IMR"][self.year] / 1000 * self.j("imr", scale=0.01))
-        infant = apportion(infant_total, {a: births[a] * self.base[a]["inf"] / self.base[a]["births"] * self.j("imr", a, scale=0.08) for a in ATOMS})
+        infant = apportion(
+            infant_total, {a: births[a] * self.base[a]["inf"] / self.base[a]["births"] * self.j("imr", a, scale=0.08) for a in ATOMS}
+        )
         older_total = round(infant_total * s["DEATHS_1_4_PER_INFANT"] * self.j("u5", scale=0.1))
         older = apportion(
             older_total,
-            {a: infant[a] * ((self.base[a]["u5"] - self.base[a]["inf"]) / self.base[a]["inf"] + 0.02) * self.j("u5", a, scale=0.2) for a in ATOMS},
+            {
+                a: infant[a] * ((self.base[a]["u5"] - self.base[a]["inf"]) / self.base[a]["inf"] + 0.02) * self.j("u5", a, scale=0.2)
+                for a in ATOMS
+            },
         )
         for a in ATOMS:
             bm, bf = split(births[a], s["BOYS_BIRTHS"] * self.j("births-boys", a, scale=0.005))
@@ -274,7 +283,9 @@ def _sprinkle(figures: dict[Key, Obs], year: int, seed: int) -> None:
     def value(indicator: str, region: str, **dims: str) -> float:
         return figures[Key(indicator, region, year, **dims)].value or 0
 
-    small = [r for r in regs if 0 < value("SUICIDE_ADOL", r, sex="M") and 0 < value("SUICIDE_ADOL", r, sex="F") and value("SUICIDE_ADOL", r) <= 5]
+    small = [
+        r for r in regs if 0 < value("SUICIDE_ADOL", r, sex="M") and 0 < value("SUICIDE_ADOL", r, sex="F") and value("SUICIDE_ADOL", r) <= 5
+    ]
     for r in _pick(seed, year, "suicide", small, 1 + int(unit(seed, "sprinkle-n", year) < 0.5)):
         for sex in ("M", "F"):
             figures[Key("SUICIDE_ADOL", r, year, sex=sex)] = CONFIDENTIAL
@@ -299,17 +310,30 @@ def year_truth(year: int, seed: int) -> dict[Key, Obs]:
     if year not in anchors.NATIONAL["IMR"]:
         raise ValueError(f"the demo covers {min(anchors.NATIONAL['IMR'])}-{max(anchors.NATIONAL['IMR'])}, not {year}")
     model = _YearModel(year, seed)
-    for step in (model.population, model.births_deaths, model.health, model.education, model.social, model.law, model.migration, model.survey):
+    for step in (
+        model.population,
+        model.births_deaths,
+        model.health,
+        model.education,
+        model.social,
+        model.law,
+        model.migration,
+        model.survey,
+    ):
         step()
     counts = _aggregate(model)
-    figures: dict[Key, Obs] = {key: Obs(float(v)) for key, v in counts.items() if not key.indicator.startswith("_") and key.crime_type != "_OTHER"}
+    figures: dict[Key, Obs] = {
+        key: Obs(float(v)) for key, v in counts.items() if not key.indicator.startswith("_") and key.crime_type != "_OTHER"
+    }
     figures.update({key: Obs(v) for key, v in _rates(counts, year).items()})
     figures.update(model.national)
     _sprinkle(figures, year, seed)
     return figures
 
 
-def demo_truth(years: Sequence[int], seed: int, forms: Sequence[str] | None = None) -> pd.DataFrame:
+def demo_truth(
+    years: Sequence[int] = anchors.DEMO_YEARS, seed: int = anchors.DEFAULT_SEED, forms: Sequence[str] | None = None
+) -> pd.DataFrame:
     """The true figures the generator writes for ``years``: one row per figure.
 
     Columns: ``form``, the published key columns, ``check_only`` (a ministry's own percentage
