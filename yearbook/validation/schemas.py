@@ -89,9 +89,11 @@ def form_yields(forms: Mapping[str, FormSpec], rules: RuleSet) -> dict[str, Form
 
 def unit_series(frame: pd.DataFrame, yields: Mapping[str, FormYield], rules: RuleSet) -> pd.Series:
     """The unit of every figure: by its form's spec, else by its indicator."""
-    table = {(form, ind, co): unit for form, y in yields.items() for (ind, co), unit in y.units.items()}
-    keys = zip(frame["form"], frame["indicator"], frame["check_only"].astype(bool), strict=True)
-    return pd.Series([table.get(k, rules.units.get(k[1])) for k in keys], index=frame.index, dtype=object)
+    table = {f"{form}|{ind}|{bool(co)}": unit for form, y in yields.items() for (ind, co), unit in y.units.items()}
+    keys = frame["form"].astype(str) + "|" + frame["indicator"].astype(str) + "|" + frame["check_only"].astype(bool).astype(str)
+    by_form = keys.map(table)
+    by_indicator = frame["indicator"].map(rules.units)
+    return by_form.where(by_form.notna(), by_indicator).astype(object)
 
 
 # ---------------------------------------------------------------------------- row checks
