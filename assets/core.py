@@ -1,6 +1,5 @@
 """Core layer: the validation gate and the harmonized store, built in DuckDB."""
 
-
 import dagster as dg
 import duckdb
 import pandas as pd
@@ -9,9 +8,7 @@ from assets.metadata import check_result, preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
-from yearbook.specs import load_forms
 from yearbook.store import STORE_NAME, BuildInputs, build_store, staging_dir
-from yearbook.submissions import check_across_files
 from yearbook.validation.report import write_validation_workbook
 
 VALIDATION_REPORT = "validation_report.xlsx"
@@ -30,9 +27,7 @@ _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
     check_specs=[dg.AssetCheckSpec(GATE, asset="core_validation", blocking=True, description="no error in any submission")],
 )
 def core_validation(context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, **forms: FormRead):
-    subs = [s for read in forms.values() for s in read.submissions]
     problems = raw_inventory.problems + [p for read in forms.values() for p in read.problems]
-    problems += check_across_files(subs, load_forms())
     frame = problems_frame(problems)
     paths.out.mkdir(parents=True, exist_ok=True)
     write_validation_workbook(problems, paths.out / VALIDATION_REPORT)

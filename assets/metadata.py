@@ -21,7 +21,10 @@ def problems_metadata(problems: list[Problem]) -> dict[str, object]:
     """Counts per rule and the first failures as a table, for an asset check."""
     counts = Counter(f"{p.severity}: {p.rule}" for p in problems)
     first = pd.DataFrame(
-        [{"file": p.file, "sheet": p.sheet, "cell": p.cell, "rule": p.rule, "severity": p.severity, "message": p.message} for p in problems[:20]]
+        [
+            {"file": p.file, "sheet": p.sheet, "cell": p.cell, "rule": p.rule, "severity": p.severity, "message": p.message}
+            for p in problems[:20]
+        ]
     )
     return {
         "errors": sum(1 for p in problems if p.severity == ERROR),

@@ -1,6 +1,5 @@
 """Publication layer: the Excel yearbook, then the atomic publish of workbooks and store."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -54,5 +53,8 @@ def out_yearbook(
     published = publish(staged, paths.out)
     return dg.Output(
         [str(p) for p in published],
-        metadata={"published": dg.MetadataValue.json([p.name for p in published]), "store": dg.MetadataValue.path(str(paths.out / STORE_NAME))},
+        metadata={
+            "published": dg.MetadataValue.json([p.name for p in published]),
+            "store": dg.MetadataValue.path(str(paths.out / STORE_NAME)),
+        },
     )

@@ -5,7 +5,6 @@ layout-tolerant reader, validates the figures against the pandera schema and the
 consistency rules, and reports what it found in the asset check ``<asset>_valid``.
 """
 
-
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from assets.metadata import check_result, preview
 from yearbook.problems import Problem
 from yearbook.resources import YearbookPaths
 from yearbook.specs import load_forms
-from yearbook.submissions import Submission, SubmissionFile, discover, figures_frame, identify_form, read_submission
+from yearbook.submissions import SubmissionFile, check_across_files, discover, figures_frame, identify_form, read_submission
 from yearbook.validation import validate_figures
 
 
@@ -34,7 +33,6 @@ class FormRead:
 
     form: str
     figures: pd.DataFrame
-    submissions: list[Submission]
     problems: list[Problem]
 
 
@@ -43,7 +41,10 @@ def raw_asset_name(form: str) -> str:
     return "raw_" + form.lower().replace("-", "_")
 
 
-@dg.asset(group_name="raw", description="Every workbook under raw/<year>/ with its checksum and form code.")
+@dg.asset(
+    group_name="raw",
+    description="Every workbook under raw/<year>/ with its checksum and form code; forms submitted twice or missing for a year.",
+)
 def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[Inventory]:
     files, problems = discover(paths.raw)
     rows = []
@@ -52,6 +53,7 @@ def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg
         problems += found
         rows.append({"file": sub.relpath, "year": sub.year, "form": form, "sha256": sub.sha256, "path": str(sub.path)})
     frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"])
+    problems += check_across_files(frame, load_forms())
     return dg.Output(
         Inventory(frame, problems),
         metadata={
@@ -74,14 +76,11 @@ def _form_asset(form: str) -> dg.AssetsDefinition:
     )
     def _read_form(context: dg.AssetExecutionContext, raw_inventory: Inventory):
         chosen = raw_inventory.files[raw_inventory.files["form"] == form]
-        subs = [
-            read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256))
-            for r in chosen.itertuples()
-        ]
+        subs = [read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256)) for r in chosen.itertuples()]
         figures = figures_frame(subs)
         problems = [p for s in subs for p in s.problems] + validate_figures(figures).problems
         yield dg.Output(
-            FormRead(form, figures, subs, problems),
+            FormRead(form, figures, problems),
             metadata={
                 "rows": len(figures),
                 "years": dg.MetadataValue.text(", ".join(str(y) for y in sorted(figures["time_period"].unique()))),

@@ -183,45 +183,22 @@ def _check_sheets(
                     problem("missing_sheet", f"no sheet for {lists.region_name(code, 'ru')} ({code}), which exists in {sub.year}")
 
 
-def check_across_files(subs: list[Submission], forms: dict[str, FormSpec]) -> list[Problem]:
-    """The same form twice in one year is an error; a form missing for a year is a warning."""
+def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec]) -> list[Problem]:
+    """Over the inventory (file, year, form): the same form twice in one year is an error naming
+    both files; a form missing for a year is a warning."""
     problems: list[Problem] = []
-    by_year_form: dict[tuple[int, str], list[Submission]] = {}
-    for s in subs:
-        if s.form:
-            by_year_form.setdefault((s.file.year, s.form), []).append(s)
-    for (year, form), group in sorted(by_year_form.items()):
-        if len(group) > 1:
-            names = [g.file.relpath for g in group]
-            for g in group[1:]:
-                problems.append(
-                    Problem(
-                        g.file.relpath,
-                        None,
-                        None,
-                        "duplicate_form",
-                        f"{form} for {year} is submitted twice: {names[0]} and {g.file.relpath}",
-                        form=form,
-                        year=year,
-                        values="; ".join(names),
-                    )
-                )
-    years = sorted({s.file.year for s in subs})
-    for year in years:
+    identified = files[files["form"].notna()].sort_values("file")
+    for (year, form), group in identified.groupby(["year", "form"], sort=True):
+        names = list(group["file"])
+        for name in names[1:]:
+            message = f"{form} for {year} is submitted twice: {names[0]} and {name}"
+            problems.append(Problem(name, None, None, "duplicate_form", message, form=form, year=int(year), values="; ".join(names)))
+    present = set(zip(identified["year"], identified["form"], strict=True))
+    for year in sorted(set(files["year"])):
         for form in sorted(forms):
-            if (year, form) not in by_year_form:
-                problems.append(
-                    Problem(
-                        f"{year}/",
-                        None,
-                        None,
-                        "missing_form",
-                        f"no {form} submission for {year}: its tables are marked not available",
-                        WARNING,
-                        form=form,
-                        year=year,
-                    )
-                )
+            if (year, form) not in present:
+                message = f"no {form} submission for {year}: its tables are marked not available"
+                problems.append(Problem(f"{year}/", None, None, "missing_form", message, WARNING, form=form, year=int(year)))
     return problems
 
 

@@ -9,13 +9,15 @@ fails at start-up if defusedxml is not active.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 from defusedxml import DefusedXmlException
-from openpyxl.utils import get_column_letter
+from defusedxml import ElementTree as DefusedET
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken installation
@@ -109,20 +111,62 @@ def describe_failure(exc: BaseException) -> str:
     return f"corrupt workbook: {type(exc).__name__}: {text[:300]}"
 
 
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>.*?<(?:\w+:)?v>([^<]*)<', re.DOTALL)
+_ERROR_CELL_T_FIRST = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>.*?<(?:\w+:)?v>([^<]*)<', re.DOTALL)
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells holding an Excel error (``#REF!``, ``#DIV/0!``) per sheet name, as (row, column) -> text.
+
+    python-calamine returns such cells as empty, which would read as "missing"; FORMS.md makes
+    them an error to report, so they are found in the sheet XML (parsed with defusedxml).
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(path) as archive:
+        book = DefusedET.fromstring(archive.read("xl/workbook.xml"))
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = DefusedET.fromstring(archive.read(rels_name)) if rels_name in archive.namelist() else None
+        targets = {r.get("Id"): r.get("Target", "") for r in (rels if rels is not None else [])}
+        for sheet in book.iter():
+            if not sheet.tag.endswith("}sheet"):
+                continue
+            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in archive.namelist():
+                continue
+            data = archive.read(member)
+            if b't="e"' not in data:
+                continue
+            cells = {}
+            for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
+                for col, row, text in pattern.findall(data):
+                    cells[(int(row), column_index_from_string(col.decode()))] = text.decode("utf-8", "replace") or "#ERROR"
+            found[sheet.get("name")] = cells
+    return found
+
+
 def read_grids(path: Path) -> list[Grid]:
     """Every worksheet of a checked workbook as a :class:`Grid`, in workbook order.
 
     Cell values are read with python-calamine (a Rust reader, about ten times faster than
     openpyxl and not exposed to XML entity expansion); the rows are read from A1, so cell
-    references stay exact.
+    references stay exact. Error cells are put back as their text (``#REF!``).
     """
     check_archive(path)
     try:
+        errors = _error_cells(path)
         book = CalamineWorkbook.from_path(str(path))
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)  # from A1, so list positions are cell positions
+            for (r, c), text in errors.get(name, {}).items():
+                while len(rows) < r:
+                    rows.append([])
+                row = rows[r - 1]
+                row.extend([""] * (c - len(row)))
+                row[c - 1] = text
             grids.append(_grid(name, rows, 1, 1))
         return grids
     except UnsafeWorkbook:
