@@ -34,7 +34,8 @@ def _indicator_yaml(path: str) -> dict:
 
 
 def indicator_metadata() -> pd.DataFrame:
-    """The ``indicators`` table: code, source form, unit, names and definitions in kk/ru/en, SDG mapping."""
+    """The ``indicators`` table: code, source form, unit, names, definitions and the other names a concept
+    goes by in the forms and reports (``also_called``) in kk/ru/en, SDG mapping."""
     raw = _indicator_yaml(str(schemas_dir() / "indicators.yaml"))
     rows = []
     for code, meta in raw.items():
@@ -42,6 +43,7 @@ def indicator_metadata() -> pd.DataFrame:
         for lang in LANGUAGES:
             row[f"name_{lang}"] = meta["name"][lang]
             row[f"definition_{lang}"] = meta["definition"][lang]
+            row[f"also_called_{lang}"] = (meta.get("also_called") or {}).get(lang)
         sdg = meta.get("sdg") or {}
         row["sdg_indicator"] = sdg.get("indicator")
         row["sdg_series"] = sdg.get("series")

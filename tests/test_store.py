@@ -1,0 +1,114 @@
+"""The harmonized store built from the demo edition: key, codes, derived indicators, comparable geography."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from yearbook.codelists import load_codelists
+from yearbook.config import PROJECT_ROOT
+from yearbook.problems import problems_frame
+from yearbook.store import KEY, BuildInputs, build_store
+from yearbook.submissions import discover, figures_frame, read_submission
+
+COMPARABLE_QUERY = (PROJECT_ROOT / "docs" / "queries" / "infant_mortality_comparable.sql").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    files, _ = discover(PROJECT_ROOT / "raw")
+    subs = [read_submission(f) for f in files]
+    inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
+    path = tmp_path_factory.mktemp("store") / "yearbook.duckdb"
+    build_store(path, BuildInputs(figures_frame(subs), inventory, problems_frame([]), "test-run"))
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def test_key_is_unique_and_every_code_valid(store: duckdb.DuckDBPyConnection) -> None:
+    keys = ", ".join(KEY)
+    assert store.execute(f"SELECT count(*) FROM (SELECT {keys} FROM observations GROUP BY ALL HAVING count(*) > 1)").fetchone()[0] == 0
+    lists = load_codelists()
+    obs = store.execute("SELECT * FROM observations").df()
+    for dim in ("sex", "age", "area", "flow", "crime_type", "wealth_quintile"):
+        assert set(obs[dim]) <= set(lists.dimension_labels[dim]), dim
+    indicators = set(store.execute("SELECT code FROM indicators").df()["code"])
+    assert set(obs["indicator"]) <= indicators
+    for year, areas in obs.groupby("time_period")["ref_area"]:
+        assert set(areas) <= {"KZ", *lists.regions_valid_in(int(year))}, year
+    assert set(obs["unit"]) <= {"PS", "NUM", "PER_1000_LB", "PT"}
+    assert set(obs["obs_status"]) <= {"A", "M"} and set(obs["obs_conf"]) <= {"F", "C", "D"}
+    assert obs.loc[obs["obs_conf"] != "F", "value"].isna().all()
+    reported = obs[obs["source_cell"].notna()]
+    assert reported["source_file"].notna().all() and reported["source_sheet"].notna().all()
+
+
+def test_every_form_indicator_is_published(store: duckdb.DuckDBPyConnection) -> None:
+    published = {i for (i,) in store.execute("SELECT DISTINCT indicator FROM observations").fetchall()}
+    expected = {i for (i,) in store.execute("SELECT code FROM indicators").fetchall()}
+    assert expected == published
+
+
+def _value(store: duckdb.DuckDBPyConnection, indicator: str, area: str, year: int, **dims: str) -> float | None:
+    where = " AND ".join(f"{d} = '{dims.get(d, '_T')}'" for d in ("sex", "age", "area", "flow", "crime_type", "wealth_quintile"))
+    row = store.execute(
+        f"SELECT value FROM observations WHERE indicator = ? AND ref_area = ? AND time_period = ? AND {where}", [indicator, area, year]
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+@pytest.mark.parametrize("year", [2016, 2019, 2022])
+@pytest.mark.parametrize("area", ["KZ", "KZ-11", "KZ-75"])
+def test_derived_indicators_equal_hand_computed(store: duckdb.DuckDBPyConnection, year: int, area: str) -> None:
+    births = _value(store, "BIRTHS_LIVE", area, year)
+    infant = _value(store, "DEATHS_INFANT", area, year)
+    under5 = _value(store, "DEATHS_U5", area, year)
+    assert _value(store, "MORT_INFANT_RATE", area, year) == pytest.approx(infant / births * 1000)
+    assert _value(store, "MORT_U5_RATE", area, year) == pytest.approx(under5 / births * 1000)
+    coverage = _value(store, "PRESCHOOL_ENROL", area, year) / _value(store, "PRESCHOOL_POP", area, year) * 100
+    assert _value(store, "PRESCHOOL_COVERAGE", area, year) == pytest.approx(coverage)
+    for flow in ("_T", "INTERNAL", "CIS", "OTHER"):
+        for sex in ("_T", "M", "F"):
+            arrivals = _value(store, "MIG_ARRIVALS", area, year, flow=flow, sex=sex)
+            departures = _value(store, "MIG_DEPARTURES", area, year, flow=flow, sex=sex)
+            assert _value(store, "MIG_NET", area, year, flow=flow, sex=sex) == arrivals - departures
+
+
+def test_derived_is_not_available_where_an_input_is_missing(store: duckdb.DuckDBPyConnection) -> None:
+    rows = store.execute(
+        """SELECT d.obs_status, d.value FROM observations AS d
+           JOIN observations AS n ON n.indicator = 'DEATHS_INFANT' AND n.value IS NULL
+            AND (n.ref_area, n.time_period, n.sex) = (d.ref_area, d.time_period, d.sex)
+           WHERE d.indicator = 'MORT_INFANT_RATE'"""
+    ).fetchall()
+    assert all(status == "M" and value is None for status, value in rows)
+
+
+def test_comparable_series_equals_the_sum_of_its_parts(store: duckdb.DuckDBPyConnection) -> None:
+    for year, parts in [(2016, ["KZ-51"]), (2019, ["KZ-61", "KZ-79"]), (2022, ["KZ-61", "KZ-79"])]:
+        total = store.execute(
+            "SELECT value FROM observations_comparable WHERE indicator = 'BIRTHS_LIVE' AND ref_area = 'KZ-51C' AND time_period = ? "
+            "AND sex = '_T'",
+            [year],
+        ).fetchone()[0]
+        assert total == sum(_value(store, "BIRTHS_LIVE", p, year) for p in parts)
+    east_2022 = store.execute(
+        "SELECT value, reported_areas FROM observations_comparable WHERE indicator = 'POP_CHILD' AND ref_area = 'KZ-63C' "
+        "AND time_period = 2022 AND sex = '_T' AND age = 'Y0T17' AND area = '_T'"
+    ).fetchone()
+    assert east_2022 == (
+        _value(store, "POP_CHILD", "KZ-63", 2022, age="Y0T17") + _value(store, "POP_CHILD", "KZ-10", 2022, age="Y0T17"),
+        "KZ-10+KZ-63",
+    )
+
+
+def test_documented_query_gives_a_full_comparable_series(store: duckdb.DuckDBPyConnection) -> None:
+    series = store.execute(COMPARABLE_QUERY).df()
+    assert set(series["time_period"]) == set(range(2016, 2023))
+    per_region = series.groupby("ref_area")["time_period"].nunique()
+    assert (per_region == 7).all() and len(per_region) == 16  # the 14 regions and 2 cities of 2016
+    assert series["value"].between(2, 25).all() and not series.duplicated(["ref_area", "time_period"]).any()
