@@ -1,25 +1,34 @@
 """Publication layer: the Excel yearbook, then the atomic publish of workbooks and store."""
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
 
-from yearbook.publish import render_workbooks
+from yearbook.publish import render_workbooks, write_table_csvs
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
 from yearbook.store import STORE_NAME, publish, staging_dir
 
 SDMX_NAME = "yearbook_sdmx.csv"
+TABLES_DIR = "tables"
 
 
 @dg.asset(
     group_name="out",
     ins={"core_observations": dg.AssetIn("core_observations")},
-    description="The yearbook workbooks (one per language), rendered from the staged store.",
+    description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the staged store.",
 )
 def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPaths, core_observations: str) -> dg.Output[list[str]]:
-    written = render_workbooks(Path(core_observations), staging_dir(paths.out))
-    return dg.Output([str(p) for p in written], metadata={"workbooks": dg.MetadataValue.json([p.name for p in written])})
+    store = Path(core_observations)
+    workbooks = render_workbooks(store, staging_dir(paths.out))
+    tables = staging_dir(paths.out) / TABLES_DIR
+    shutil.rmtree(tables, ignore_errors=True)
+    csvs = write_table_csvs(store, tables)
+    return dg.Output(
+        [str(p) for p in workbooks] + [str(tables)],
+        metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)},
+    )
 
 
 @dg.asset(

@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import MergedCell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import MergedCell
 
 from tests.conftest import SAMPLES
 from yearbook.cells import parse_cell
@@ -27,10 +27,45 @@ BOOKS = {
 }
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 TEXTS = st.sampled_from(
-    ["12 345", "12\u00a0345", "1,234", "73,4", "73.4", "-", "–", "...", "…", "x", "х", "1 234¹", "56 1)", "н/д", "n/a", "#REF!", "12.3.4",
-     "", " ", "Всего", "мальчики", "Akmola region", "г. Алматы", "Примечание: проверка", "=1+1", "1e5", "0x10", "٣", "١٢"]
+    [
+        "12 345",
+        "12\u00a0345",
+        "1,234",
+        "73,4",
+        "73.4",
+        "-",
+        "–",
+        "...",
+        "…",
+        "x",
+        "х",
+        "1 234¹",
+        "56 1)",
+        "н/д",
+        "n/a",
+        "#REF!",
+        "12.3.4",
+        "",
+        " ",
+        "Всего",
+        "мальчики",
+        "Akmola region",
+        "г. Алматы",
+        "Примечание: проверка",
+        "=1+1",
+        "1e5",
+        "0x10",
+        "٣",
+        "١٢",
+    ]
 )
-VALUES = st.one_of(TEXTS, st.integers(-10, 10**7), st.floats(allow_nan=True, allow_infinity=True), st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12))
+VALUES = st.one_of(
+    TEXTS,
+    st.integers(-10, 10**7),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+)
 
 
 def _read(path: Path) -> tuple[list[dict], list]:
@@ -78,8 +113,13 @@ def test_mutated_workbook_is_read_right_or_refused(tmp_path: Path, form: str, mu
             touched = True
         elif kind == "relabel" and isinstance(ws.cell(a, b).value, str):
             text = ws.cell(a, b).value
-            ws.cell(a, b).value = {"upper": text.upper(), "star": text + "*", "colon": text + ":", "newline": text.replace(" ", "\n", 1),
-                                   "spaces": f"  {text}  "}[value]
+            ws.cell(a, b).value = {
+                "upper": text.upper(),
+                "star": text + "*",
+                "colon": text + ":",
+                "newline": text.replace(" ", "\n", 1),
+                "spaces": f"  {text}  ",
+            }[value]
         elif kind == "insert_row":
             ws.insert_rows(a)
         elif kind == "insert_col":

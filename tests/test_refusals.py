@@ -74,7 +74,11 @@ DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | No
     ("н/д in a numeric cell", _set(DEM2, "Лист1", "D8", "н/д"), (DEM2, "Лист1", "D8", "invalid_value")),
     ("#REF! in a numeric cell", _set(DEM2, "Лист1", "E9", "#REF!"), (DEM2, "Лист1", "E9", "invalid_value")),
     ("12.3.4 in a numeric cell", _set(MOH, "Suicides 15-17", "B7", "12.3.4"), (MOH, "Suicides 15-17", "B7", "invalid_value")),
-    ("title year disagrees with the folder", _set(DEM2, "Лист1", "A1", "Родившиеся живыми и умершие дети, 2017 год (Форма F-DEM-2)"), (DEM2, "Лист1", "A1", "year_mismatch")),
+    (
+        "title year disagrees with the folder",
+        _set(DEM2, "Лист1", "A1", "Родившиеся живыми и умершие дети, 2017 год (Форма F-DEM-2)"),
+        (DEM2, "Лист1", "A1", "year_mismatch"),
+    ),
     ("missing required column", _delete_columns, (DEM2, "Лист1", "A5", "missing_column")),
     ("missing sheet", _delete_sheet, (MOH, None, None, "missing_sheet")),
     ("duplicated region row", _set(DEM2, "Лист1", "A8", "Акмолинская область"), (DEM2, "Лист1", "A8", "duplicate_row")),
@@ -122,4 +126,7 @@ def test_duplicate_form_names_both_files(samples_raw: Path, capsys) -> None:
 def test_a_missing_form_is_a_warning_not_a_refusal(samples_raw: Path, tmp_path: Path, capsys) -> None:
     (samples_raw / "2018" / "MICS key indicators for yearbook.xlsx").unlink()
     assert main(["build", "--raw", str(samples_raw), "--out", str(tmp_path / "out")]) == 0
-    assert "2018/: -: -: missing_form: no F-MICS-1 submission for 2018: its tables are marked not available [warning]" in capsys.readouterr().out
+    assert (
+        "2018/: -: -: missing_form: no F-MICS-1 submission for 2018: its tables are marked not available [warning]"
+        in capsys.readouterr().out
+    )

@@ -47,8 +47,8 @@ def test_reader_keeps_reading_during_a_build(published: Path, tmp_path: Path) ->
 import duckdb, time, sys
 deadline = time.time() + 60
 reads = 0
-while time.time() < deadline and not __import__('os').path.exists({str(tmp_path / 'stop')!r}):
-    with duckdb.connect({str(out / 'yearbook.duckdb')!r}, read_only=True) as con:
+while time.time() < deadline and not __import__('os').path.exists({str(tmp_path / "stop")!r}):
+    with duckdb.connect({str(out / "yearbook.duckdb")!r}, read_only=True) as con:
         n = con.execute("SELECT count(*) FROM observations").fetchone()[0]
         assert n > 4000, n
     reads += 1

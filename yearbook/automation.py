@@ -3,7 +3,6 @@
 Both need the Dagster daemon (``dagster dev`` runs it).
 """
 
-
 import hashlib
 import json
 

@@ -33,7 +33,7 @@ PROBLEM_COLUMNS = list(Problem.__dataclass_fields__)
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as a table (one row each), with the columns of :class:`Problem`."""
     frame = pd.DataFrame([asdict(p) for p in problems], columns=PROBLEM_COLUMNS)
-    return frame.astype({"year": "Int64"})
+    return frame.astype({c: "str" for c in PROBLEM_COLUMNS if c != "year"} | {"year": "Int64"})
 
 
 def frame_problems(frame: pd.DataFrame) -> list[Problem]:

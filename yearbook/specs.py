@@ -108,10 +108,7 @@ def _leaves(lists: CodeLists, col: dict) -> list[Leaf]:
     else:
         tops = [({}, frozenset(), "")]
     if "split" in col:
-        subs = [
-            ({col["split"]["dimension"]: code}, labels, None, code)
-            for code, labels in _axis_labels(lists, col["split"])
-        ]
+        subs = [({col["split"]["dimension"]: code}, labels, None, code) for code, labels in _axis_labels(lists, col["split"])]
     elif "subcolumns" in col:
         subs = [
             (dict(sc.get("set") or {}), frozenset(normalize_label(x) for x in sc["labels"]), sc.get("indicator"), sc["labels"][0])

@@ -22,6 +22,7 @@ import yaml
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
 from yearbook.config import schemas_dir
+from yearbook.publish.views import create_table_views
 
 SQL_DIR = Path(__file__).parent / "sql"
 STORE_NAME = "yearbook.duckdb"
@@ -108,6 +109,7 @@ def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -
             con.execute(sql_file.read_text(encoding="utf-8"))
         _write_table(con, "validation_results", inputs.problems)
         _write_build_log(con, inputs, previous)
+        create_table_views(con)  # after the build log: the views take the edition's years from build_files
         counts = {
             table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             for (table,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()

@@ -47,12 +47,29 @@ class StoreContext:
     indicator_codes: dict[tuple[str, str], set[str]]  # (indicator, dimension) -> codes present
     missing_forms: set[tuple[str, int]]  # (form, year) not submitted
     run: dict[str, object] = field(default_factory=dict)
+    _validity: dict[str, tuple[int | None, int | None]] = field(default_factory=dict, init=False, repr=False)
+    _label_periods: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = field(default_factory=dict, init=False, repr=False)
+
+    def region_label_periods(self, ref_area: str, lang: str) -> list[tuple[str, int | None, int | None]]:
+        """The labels of a region in a language with their validity (None: open), in stored order."""
+        if not self._label_periods:
+            for row in self.region_labels.itertuples(index=False):
+                vf = None if pd.isna(row.valid_from) else int(row.valid_from)
+                vt = None if pd.isna(row.valid_to) else int(row.valid_to)
+                self._label_periods.setdefault((row.ref_area, row.language), []).append((row.label, vf, vt))
+        return self._label_periods.get((ref_area, lang), [])
+
+    def region_validity(self, ref_area: str) -> tuple[int | None, int | None]:
+        """The first and last year a region exists (None: open)."""
+        if not self._validity:
+            for code, row in self.regions.iterrows():
+                start, end = row["valid_from"], row["valid_to"]
+                self._validity[str(code)] = (None if pd.isna(start) else int(start), None if pd.isna(end) else int(end))
+        return self._validity.get(ref_area, (None, None))
 
     def region_exists(self, ref_area: str, year: int) -> bool:
-        if ref_area == "KZ" or ref_area not in self.regions.index:
-            return True
-        row = self.regions.loc[ref_area]
-        return (pd.isna(row["valid_from"]) or year >= row["valid_from"]) and (pd.isna(row["valid_to"]) or year <= row["valid_to"])
+        start, end = self.region_validity(ref_area)
+        return ref_area == "KZ" or ((start is None or year >= start) and (end is None or year <= end))
 
     def dim_name(self, dim: str, code: str, lang: str) -> str:
         return self.dimension_names.get((dim, code), {}).get(lang, code)

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -86,7 +86,7 @@ def named_styles() -> list[NamedStyle]:
         style("yb_year", border=box, number_format="0", alignment=Alignment(horizontal="center", vertical="center")),
         style("yb_symbol", border=box, alignment=right),
         style("yb_symbol_total", font=bold, fill=total_fill, border=box, alignment=right),
-        style("yb_cell_text", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
+        style("yb_cell_text", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
         style("yb_blank", border=box),
         style("yb_blank_total", fill=total_fill, border=box),
     ]  # fmt: skip
@@ -151,13 +151,6 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _region_validity(ctx: StoreContext, ref_area: str) -> tuple[int | None, int | None]:
-    if ref_area not in ctx.regions.index:
-        return None, None
-    row = ctx.regions.loc[ref_area]
-    return (None if row.isna()["valid_from"] else int(row["valid_from"]), None if row.isna()["valid_to"] else int(row["valid_to"]))
-
-
 def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: StoreContext, spec: YearbookSpec, lang: str) -> dict:
     """Notes the data attach to members: (dim, code) -> [(key, text)]; ("title", None) for the title."""
     out: dict[tuple[str, object], list[tuple[tuple, str]]] = {}
@@ -167,18 +160,15 @@ def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: S
             if region in geo["regions"] and lo <= geo["year"] <= hi:
                 out.setdefault(("ref_area", region), []).append((("geo", geo["year"]), geo["text"][lang]))
         if len(ctx.region_labels):
-            start, end = _region_validity(ctx, region)
-            labels = ctx.region_labels[(ctx.region_labels["ref_area"] == region) & (ctx.region_labels["language"] == lang)]
+            start, end = ctx.region_validity(region)
             seen = set()
-            for lab in labels.itertuples(index=False):
-                vf = None if pd.isna(lab.valid_from) else int(lab.valid_from)
-                vt = None if pd.isna(lab.valid_to) else int(lab.valid_to)
+            for label, vf, vt in ctx.region_label_periods(region, lang):
                 narrower = (vf is not None and (start is None or vf > start)) or (vt is not None and (end is None or vt < end))
                 if narrower and (vf is None or vf <= hi) and (vt is None or vt >= lo) and (vf, vt) not in seen:
                     seen.add((vf, vt))
                     span = years_text(list(range(vf if vf is not None else lo, (vt if vt is not None else hi) + 1)))
                     name = ctx.regions.loc[region, f"name_{lang}"]
-                    text = spec.meta["rename_note"][lang].format(region=name, label=lab.label, years=span)
+                    text = spec.meta["rename_note"][lang].format(region=name, label=label, years=span)
                     out.setdefault(("ref_area", region), []).append((("rename", region, vf, vt), text))
     if table.years != "all_available":
         axes = table.rows + table.columns
@@ -237,12 +227,12 @@ class GridBuilder:
         return f"{self.t('table')} {table.number}. {table.title[self.lang].format(years=years_text(years))}"
 
     def _marks(self, table: TableSpec, items: list[tuple[tuple, str]], used: dict[int, tuple[str, str]]) -> str:
-        marks = []
+        marks = {}
         for key, text in items:
             n, mark = self.notes.marker(key, text, table)
             used[n] = (mark, self.notes.texts[n])
-            marks.append(mark)
-        return (" " + " ".join(marks)) if marks else ""
+            marks[n] = mark
+        return (" " + " ".join(marks[n] for n in sorted(marks))) if marks else ""
 
     def crosstab(self, layout: CrosstabLayout, rows: list[tuple], columns: list[str]) -> Grid:
         table, ctx = layout.table, self.ctx
@@ -320,7 +310,7 @@ class GridBuilder:
                 return Cell("-", "symbol") if value == 0 else Cell(_number(value), kind)
 
             dims = [d.strip() for d in (row[idx["disaggregations"]] or "").split(",") if d.strip()]
-            dis = ", ".join(self.spec.meta["dimensions"][d][self.lang] for d in dims) or "-"
+            dis = ", ".join(self.spec.meta["dimensions"][d][self.lang] for d in dims) or t("sdg_none")
             name = str(self.ctx.indicators.loc[ind, f"name_{self.lang}"]) if ind in self.ctx.indicators.index else ind
             cells = [
                 Cell(self.unit_name(unit), "text"),
@@ -355,8 +345,8 @@ def _merged_text(
 ) -> None:
     cell = ws.cell(row=row, column=1, value=text)
     cell.style = style
-    if ncols > 1:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    if ncols > 1:  # a text line has no border: register the merge without openpyxl's (slow) border formatting of merged cells
+        ws.merged_cells.add(MergedCellRange(ws, f"A{row}:{get_column_letter(ncols)}{row}"))
     ws.row_dimensions[row].height = line_height * _lines(text, width, size_factor) + 3
 
 
