@@ -59,6 +59,10 @@ def out_yearbook(
     out_sdmx_export: str,
 ) -> dg.Output[list[str]]:
     staged = [Path(p) for p in out_yearbook_workbooks] + [Path(out_sdmx_export), Path(core_observations)]
+    gone = [p.name for p in staged if not p.exists()]
+    if gone:  # a staged file is moved by publishing: re-running this asset alone has nothing to publish
+        missing = ", ".join(gone)
+        raise dg.Failure(f"nothing staged to publish ({missing} missing): materialize core_observations and the out_ assets together")
     published = publish(staged, paths.out)
     return dg.Output(
         [str(p) for p in published],

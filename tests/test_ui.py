@@ -1,0 +1,250 @@
+"""End to end through the Dagster UI, as a maintainer uses it.
+
+`dagster dev` is started from the project root on a free localhost port with a fresh
+DAGSTER_HOME and the yearbook pointed at a copy of the sample submissions
+(YEARBOOK_RAW_DIR) and a temporary output folder (YEARBOOK_OUT_DIR). Debian's Chromium, driven
+by Playwright (never `playwright install`: the browser is /usr/bin/chromium), opens the asset
+graph, checks the groups raw/core/out, clicks "Materialize all", follows the run until it
+succeeds, then opens the checks of core_validation. A screenshot of every step is saved under
+tests/output/ui/ (git-ignored), with the log of `dagster dev` beside them.
+
+The process group of `dagster dev` (webserver, daemon, code servers, run workers) is ended in
+the fixture's finalizer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "output" / "ui"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 120  # s: webserver answering
+UI_TIMEOUT_MS = 90_000  # a page element (the code location loads lazily)
+RUN_TIMEOUT = 360  # s: the whole materialization (70-140 s on 2 cores; each step is a subprocess)
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not found: apt-get install -y chromium (.ci/run does)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _default_signals() -> None:
+    # A child inherits ignored signals: a shell's background job ignores SIGINT (and some CI
+    # runners SIGTERM too), which would leave `dagster dev` deaf to the finalizer's polite stop.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+@dataclass
+class DagsterDev:
+    url: str
+    out_dir: Path
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGINT (dagster dev shuts its services down), then SIGTERM, then SIGKILL, to the whole group."""
+    for sig, grace in ((signal.SIGINT, 30), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        # the leader is gone; its children (code servers, run workers) may outlive it briefly
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
+    raw, out, home = tmp_path / "raw", tmp_path / "out", tmp_path / "dagster_home"
+    shutil.copytree(SAMPLES, raw)
+    out.mkdir()
+    home.mkdir()
+    # the default local instance (SQLite under DAGSTER_HOME); no telemetry, no welcome dialog
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    log = SHOTS / "dagster_dev.log"
+
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "YEARBOOK_RAW_DIR": str(raw), "YEARBOOK_OUT_DIR": str(out)}
+    env.pop("DAGSTER_PG_HOST", None)
+    dagster = Path(sys.executable).with_name("dagster")
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [str(dagster), "dev", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, ended as a whole
+            preexec_fn=_default_signals,
+        )
+    server = DagsterDev(f"http://127.0.0.1:{port}", out, log)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"dagster dev exited with {proc.returncode}:\n{server.log_tail()}")
+            try:
+                with urllib.request.urlopen(server.url + "/server_info", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"dagster dev did not answer on {server.url} within {SERVER_START_TIMEOUT} s:\n{server.log_tail()}")
+            time.sleep(1)
+        yield server
+    finally:
+        _stop_group(proc)
+
+
+@pytest.fixture
+def page(dagster_dev: DagsterDev):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1600, "height": 1000}, base_url=dagster_dev.url)
+            page = context.new_page()
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _wait_for_final_status(page, dagster_dev: DagsterDev) -> str:
+    """Poll the run page until its status tag reads Success, Failure or Canceled."""
+    from playwright.sync_api import expect
+
+    final = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$"))
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        try:
+            expect(final.first).to_be_visible(timeout=45_000)  # live updates arrive over a websocket
+            return final.first.inner_text()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                _shot(page, "04_run_timeout")
+                pytest.fail(f"the run did not finish within {RUN_TIMEOUT} s:\n{dagster_dev.log_tail()}")
+            page.reload()  # in case the live connection dropped: read the status afresh
+
+
+def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
+    from playwright.sync_api import expect
+
+    from assets import ALL_ASSETS
+
+    n_assets = sum(len(a.keys) for a in ALL_ASSETS)
+    n_checks = sum(len(a.check_specs) for a in ALL_ASSETS)
+
+    # 1. the asset graph (Lineage), one node per group
+    page.goto("/asset-groups")
+    materialize_all = page.get_by_role("button", name="Materialize all")
+    expect(materialize_all).to_be_visible()
+    for group in ("raw", "core", "out"):
+        expect(page.get_by_text(group, exact=True).first).to_be_visible()
+    expect(page.get_by_text("fetching statuses")).to_have_count(0)
+    expect(materialize_all).to_be_enabled()
+    _shot(page, "01_asset_graph")
+
+    # 2. launch every asset; a toast names the run
+    materialize_all.click()
+    toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}")).first
+    expect(toast).to_be_visible()
+    short_id = re.search(r"[0-9a-f]{8}", toast.inner_text()).group(0)
+    _shot(page, "02_run_launched")
+
+    # 3. the run page, from the runs list
+    page.goto("/runs")
+    page.get_by_role("link", name=short_id).first.click()
+    expect(page).to_have_url(re.compile(rf"/runs/{short_id}"))
+    expect(page.get_by_text(f"{n_assets} assets", exact=True)).to_be_visible()
+    _shot(page, "03_run_in_progress")
+
+    # 4. until it succeeds
+    status = _wait_for_final_status(page, dagster_dev)
+    expect(page.get_by_text("Loading run logs")).to_have_count(0)
+    _shot(page, "04_run_finished")
+    assert status == "Success", f"run {short_id} ended {status}:\n{dagster_dev.log_tail()}"
+    expect(page.get_by_text(f"{n_checks} checks", exact=True)).to_be_visible()
+    assert (dagster_dev.out_dir / "yearbook.duckdb").is_file()
+
+    # 5. the gate: the blocking check of core_validation passed in that run
+    page.goto("/assets/core_validation?view=checks")
+    expect(page.get_by_text("core_validation_no_errors").first).to_be_visible()
+    expect(page.get_by_text("This is a blocking asset check.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
+    _shot(page, "05_core_validation_checks")
+
+    # 6. a form's check on its asset page
+    page.goto("/assets/raw_f_dem_2?view=checks")
+    expect(page.get_by_text("raw_f_dem_2_valid").first).to_be_visible()
+    expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
+    _shot(page, "06_raw_f_dem_2_checks")
+
+    # 7. the jobs and the automation (schedule and sensor, stopped by default)
+    page.goto("/jobs")
+    for job in ("build_yearbook", "validate_submissions"):
+        expect(page.get_by_text(job, exact=True).first).to_be_visible()
+    page.goto("/automation")
+    for name in ("yearly_yearbook_build", "raw_folder_sensor"):
+        expect(page.get_by_text(name, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Standard sensor")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"only in March"))).to_be_visible()  # cron 0 6 1 3 *, Asia/Almaty
+    _shot(page, "07_automation")
