@@ -6,9 +6,10 @@ import pandas as pd
 
 from assets.metadata import check_result, preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
+from yearbook.disclosure import load_policy
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
-from yearbook.store import STORE_NAME, BuildInputs, build_store, staging_dir
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_store, staging_dir
 from yearbook.validation.report import write_validation_workbook
 
 VALIDATION_REPORT = "validation_report.xlsx"
@@ -22,21 +23,21 @@ _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
     ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_INS},
     description=(
         "Every problem of the edition (reading, schema, consistency, duplicate or missing forms), "
-        f"also written to <out>/{VALIDATION_REPORT} for the ministries. Its blocking check gates publication."
+        f"also written to <internal>/{VALIDATION_REPORT} for the ministries. Its blocking check gates publication."
     ),
     check_specs=[dg.AssetCheckSpec(GATE, asset="core_validation", blocking=True, description="no error in any submission")],
 )
 def core_validation(context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, **forms: FormRead):
     problems = raw_inventory.problems + [p for read in forms.values() for p in read.problems]
     frame = problems_frame(problems)
-    paths.out.mkdir(parents=True, exist_ok=True)
-    write_validation_workbook(problems, paths.out / VALIDATION_REPORT)
+    paths.internal.mkdir(parents=True, exist_ok=True)  # messages may quote small counts: staff only
+    write_validation_workbook(problems, paths.internal / VALIDATION_REPORT)
     yield dg.Output(
         frame,
         metadata={
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
-            "report": dg.MetadataValue.path(str(paths.out / VALIDATION_REPORT)),
+            "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
             "preview": preview(frame[["file", "sheet", "cell", "rule", "severity", "message"]], 20),
         },
     )
@@ -54,8 +55,10 @@ def core_observations(
 ) -> dg.Output[str]:
     figures = pd.concat([read.figures for read in forms.values()], ignore_index=True)
     files = raw_inventory.files[raw_inventory.files["form"].notna()][["file", "year", "form", "sha256"]]
+    inputs = BuildInputs(figures, files, core_validation, context.run.run_id)
+    build_store(staging_dir(paths.internal) / INTERNAL_STORE_NAME, inputs, previous=paths.internal / INTERNAL_STORE_NAME)
     staged = staging_dir(paths.out) / STORE_NAME
-    counts = build_store(staged, BuildInputs(figures, files, core_validation, context.run.run_id), previous=paths.out / STORE_NAME)
+    counts = build_store(staged, inputs, previous=paths.out / STORE_NAME, policy=load_policy())
     with duckdb.connect(str(staged), read_only=True) as con:
         head = con.execute("SELECT * FROM observations LIMIT 10").df()
         summary = con.execute(

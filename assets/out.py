@@ -8,7 +8,7 @@ import dagster as dg
 from yearbook.publish import render_workbooks, write_table_csvs
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
-from yearbook.store import STORE_NAME, publish, staging_dir
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, publish, staging_dir
 
 SDMX_NAME = "yearbook_sdmx.csv"
 TABLES_DIR = "tables"
@@ -63,6 +63,7 @@ def out_yearbook(
     if gone:  # a staged file is moved by publishing: re-running this asset alone has nothing to publish
         missing = ", ".join(gone)
         raise dg.Failure(f"nothing staged to publish ({missing} missing): materialize core_observations and the out_ assets together")
+    publish([staging_dir(paths.internal) / INTERNAL_STORE_NAME], paths.internal)  # staff copy first, then the public commit
     published = publish(staged, paths.out)
     return dg.Output(
         [str(p) for p in published],

@@ -21,9 +21,9 @@ from yearbook.resources import YearbookPaths
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_assets(assets: list, raw_dir: Path, out_dir: Path) -> dg.ExecuteInProcessResult:
+def run_assets(assets: list, raw_dir: Path, out_dir: Path, internal_dir: Path | None = None) -> dg.ExecuteInProcessResult:
     """Materialize ``assets`` (the one pipeline definition) in-process for these folders."""
-    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir))
+    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir), internal_dir=str(internal_dir or ""))
     with dg.DagsterInstance.ephemeral() as instance:
         return dg.materialize(assets, resources={"paths": paths}, run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
 
@@ -49,21 +49,32 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="read, validate, harmonize and publish every reference year under --raw")
     build.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of <year>/ submissions (default: raw/)")
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="where yearbook.duckdb and the workbooks go (default: out/)")
     validate = commands.add_parser("validate", help="read and validate only; publishes nothing")
     validate.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR)
-    validate.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="where the validation report goes (default: out/)")
+    for command in (build, validate):
+        command.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="the public folder: yearbook.duckdb and workbooks (default: out/)")
+        command.add_argument(
+            "--internal",
+            type=Path,
+            default=None,
+            help="the staff folder: unsuppressed store and validation report (default: <out>-internal/)",
+        )
     args = parser.parse_args(argv)
     if not args.raw.is_dir():
         parser.error(f"--raw {args.raw}: no such folder")
     assets = ALL_ASSETS if args.command == "build" else VALIDATION_ASSETS
-    result = run_assets(assets, args.raw, args.out)
+    result = run_assets(assets, args.raw, args.out, args.internal)
     errors, warnings = _report(result)
     if errors or not result.success:
         print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)
         return 1
     if args.command == "build":
-        print(f"published {args.out / 'yearbook.duckdb'} and the yearbook workbooks ({warnings} warning(s))", file=sys.stderr)
+        internal = args.internal or args.out.with_name(args.out.name + "-internal")
+        print(
+            f"published {args.out / 'yearbook.duckdb'} and the yearbook workbooks (public, disclosure-controlled), "
+            f"{internal / 'yearbook_internal.duckdb'} for staff ({warnings} warning(s))",
+            file=sys.stderr,
+        )
     else:
         print(f"valid: no errors, {warnings} warning(s)", file=sys.stderr)
     return 0

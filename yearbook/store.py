@@ -22,10 +22,14 @@ import yaml
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
 from yearbook.config import schemas_dir
+from yearbook.disclosure import DisclosurePolicy, protect
 from yearbook.publish.views import create_table_views
 
 SQL_DIR = Path(__file__).parent / "sql"
 STORE_NAME = "yearbook.duckdb"
+INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
+OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
+UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
@@ -93,12 +97,20 @@ def staging_dir(out_dir: Path) -> Path:
     return out_dir / ".staging"
 
 
-def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -> dict[str, int]:
-    """Build a fresh store at ``path`` (removed first) and return table row counts."""
+def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, policy: DisclosurePolicy | None = None) -> dict[str, int]:
+    """Build a fresh store at ``path`` (removed first) and return table row counts.
+
+    Without ``policy`` the store is the internal one: every figure as reported. With a disclosure
+    ``policy`` it is the public one: ``observations`` suppressed (yearbook.disclosure) before anything
+    that reads it (observations_comparable, the yb_ views) is built, and the unsuppressed working tables
+    dropped. It is built in memory and copied to ``path`` at the end: a table dropped from a DuckDB file
+    leaves its blocks in the file, and the unsuppressed figures must never be in the public file.
+    Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path) if policy is None else ":memory:")
     try:
         con.register("raw_figures_view", inputs.figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
@@ -107,17 +119,41 @@ def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -
             _write_table(con, name, frame)
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             con.execute(sql_file.read_text(encoding="utf-8"))
-        _write_table(con, "validation_results", inputs.problems)
+            if policy is not None and sql_file.name == OBSERVATIONS_SQL:
+                _apply_disclosure(con, policy)
+        # a warning's `values` may quote figures; the public store keeps the messages only
+        _write_table(con, "validation_results", inputs.problems if policy is None else inputs.problems.assign(values=None))
         _write_build_log(con, inputs, previous)
         create_table_views(con)  # after the build log: the views take the edition's years from build_files
         counts = {
             table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             for (table,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
         }
-        con.execute("CHECKPOINT")
+        if policy is None:
+            con.execute("CHECKPOINT")
+        else:
+            con.execute(f"ATTACH '{_sql_string(path)}' AS public_store")
+            con.execute("COPY FROM DATABASE memory TO public_store")
+            con.execute("DETACH public_store")
     finally:
         con.close()
     return counts
+
+
+def _sql_string(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _apply_disclosure(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
+    """Replace ``observations`` by its public version, record what was hidden, drop the unsuppressed tables."""
+    result = protect(con.execute("SELECT * FROM observations").df(), policy)
+    con.register("_public", result.public)
+    con.execute("DELETE FROM observations")
+    con.execute(f"INSERT INTO observations SELECT * FROM _public ORDER BY {', '.join(KEY)}")
+    con.unregister("_public")
+    _write_table(con, "disclosure_summary", result.summary)
+    for table in UNSUPPRESSED_TABLES:
+        con.execute(f'DROP TABLE "{table}"')
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

@@ -1,0 +1,362 @@
+"""Statistical disclosure control: primary and secondary suppression, and the verifier that proves it.
+
+The demo edition (raw/, 2016-2022) is built into a store once per module; its observations are the
+internal (unsuppressed) figures. The 2018 sample submission has Karaganda's suicides of boys and
+girls withheld by the ministry ('x') with the total given -- recoverable by subtraction unless
+secondary suppression protects them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLES
+from yearbook.disclosure import (
+    DisclosureError,
+    DisclosurePolicy,
+    DisclosureResult,
+    cell_intervals,
+    check_protection,
+    derived_leaks,
+    load_policy,
+    protect,
+    recoverable_confidential,
+    verify,
+)
+from yearbook.disclosure.__main__ import main as audit
+from yearbook.disclosure.policy import EQ, Protection, RelationSpec
+from yearbook.disclosure.relations import build_system
+from yearbook.disclosure.verify import IntervalSolver, cell_status
+from yearbook.problems import problems_frame
+from yearbook.store import KEY, BuildInputs, build_store
+from yearbook.submissions import discover, figures_frame, read_submission
+from yearbook.validation.rules import Case
+
+PROJECT_RAW = Path(__file__).resolve().parents[1] / "raw"
+SMALL_TABLES = ["SUICIDE_ADOL", "CHILD_VICTIMS", "JUV_OFFENDERS"]  # sensitive, with small counts in the demo
+NO_SMALL_COUNTS = ["JUV_PENAL", "JUV_PRETRIAL", "UASC", "ADOPTED", "DISAB_CHILD"]  # sensitive, every count >= 10
+
+
+def _build(raw: Path, out: Path) -> Path:
+    """Build a store from ``raw`` (reader + harmonization SQL, no validation gate): the internal, unsuppressed store."""
+    files, _ = discover(raw)
+    subs = [read_submission(f) for f in files]
+    inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
+    store = out / "yearbook.duckdb"
+    build_store(store, BuildInputs(figures_frame(subs), inventory, problems_frame([]), "test-disclosure"))
+    return store
+
+
+def _observations(store: Path) -> pd.DataFrame:
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute("SELECT * FROM observations").df()
+
+
+@pytest.fixture(scope="module")
+def policy() -> DisclosurePolicy:
+    return load_policy()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    raw = PROJECT_RAW
+    if not any(raw.glob("20*/")):  # a clone without the demo edition: write it
+        from yearbook.demo import write_demo_edition
+
+        raw = tmp_path_factory.mktemp("demo") / "raw"
+        write_demo_edition(raw)
+    return _observations(_build(raw, tmp_path_factory.mktemp("demo_store")))
+
+
+@pytest.fixture(scope="module")
+def demo_protected(demo: pd.DataFrame, policy: DisclosurePolicy) -> DisclosureResult:
+    return protect(demo, policy)
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(SAMPLES, tmp_path_factory.mktemp("sample_store"))
+
+
+@pytest.fixture(scope="module")
+def sample_2018(sample_store: Path) -> pd.DataFrame:
+    return _observations(sample_store)
+
+
+def _hidden(frame: pd.DataFrame) -> pd.Series:
+    return frame["obs_conf"] != "F"
+
+
+# ---------------------------------------------------------------------------- the policy
+
+
+def test_policy_declares_the_sensitive_indicators_and_reuses_the_validation_relations(policy: DisclosurePolicy) -> None:
+    assert {"SUICIDE_ADOL", "CHILD_VICTIMS", "JUV_OFFENDERS", "JUV_PENAL", "JUV_PRETRIAL", "UASC", "ADOPTED"} <= policy.sensitive
+    assert policy.risk_class("SUICIDE_ADOL").threshold == 5
+    assert policy.risk_class("JUV_OFFENDERS").threshold == 10
+    assert policy.risk_class("SUICIDE_ADOL").zeros_safe
+    assert policy.risk_class("POP_CHILD").threshold == 0  # not sensitive: only the ministry's own 'x' are protected
+    rules = {spec.rule for spec in policy.relations}
+    assert {"sex_sum", "region_sum", "age_groups_sum", "migration_flow_sum", "victims_violent_sexual_le_all"} <= rules
+    assert policy.derived_inputs["MORT_INFANT_RATE"] == ("DEATHS_INFANT", "BIRTHS_LIVE")
+    assert policy.derived_inputs["MIG_NET"] == ("MIG_ARRIVALS", "MIG_DEPARTURES")
+
+
+# ---------------------------------------------------------------------------- the demo edition
+
+
+def test_primary_and_secondary_suppression_happen_on_the_demo_data(
+    demo: pd.DataFrame, demo_protected: DisclosureResult, policy: DisclosurePolicy
+) -> None:
+    public = demo_protected.public
+    summary = demo_protected.summary.set_index("indicator")
+    for code in SMALL_TABLES:
+        assert summary.loc[code, "primary_C"] > 0, code
+        assert summary.loc[code, "secondary_D"] > 0, code
+    for code in NO_SMALL_COUNTS:
+        assert code not in summary.index or summary.loc[code, ["primary_C", "secondary_D"]].sum() == 0, code
+
+    internal = demo.loc[public.index]
+    primary = (public["obs_conf"] == "C") & (internal["obs_conf"] == "F")
+    thresholds = public["indicator"].map(lambda c: policy.risk_class(c).threshold)
+    assert ((internal["value"][primary] > 0) & (internal["value"][primary] < thresholds[primary])).all()
+    small = internal["indicator"].isin(policy.sensitive) & (internal["value"] > 0) & (internal["value"] < thresholds)
+    assert (public["obs_conf"][small] == "C").all()  # every small count is confidential
+    assert public["value"][_hidden(public)].isna().all()  # value NULL when obs_conf is not F
+    shown = ~_hidden(public)
+    assert public["value"][shown].equals(internal["value"][shown])  # nothing else changes
+    assert not ((public["obs_conf"] == "D") & (public["ref_area"] == "KZ")).any()  # no national total hidden as a complement
+    assert (public[KEY].to_numpy() == demo[KEY].to_numpy()).all()  # same rows, same order
+
+
+def test_the_verifier_proves_no_hidden_figure_is_recoverable(
+    demo: pd.DataFrame, demo_protected: DisclosureResult, policy: DisclosurePolicy
+) -> None:
+    public = demo_protected.public
+    result = verify(public, policy)
+    assert result.ok, result.protection.report()
+    intervals = result.intervals
+    hidden_reported = _hidden(public) & public["indicator"].map(policy.forms).ne("derived")
+    assert len(intervals) == int(hidden_reported.sum())  # every hidden figure has its interval
+    assert set(intervals["indicator"]) == set(SMALL_TABLES)
+    confidential = intervals[intervals["obs_conf"] == "C"]
+    assert (confidential["width"] >= confidential["required"]).all()
+    assert (confidential["width"] >= 4).all() and not intervals["recoverable"].any()
+    # the true value lies in its interval (the LPs model the tables correctly)
+    truth = intervals.merge(demo[[*KEY, "value"]], on=KEY, how="left")["value"]
+    known = truth.notna()
+    assert ((truth[known] >= intervals["lower"][known] - 1e-6) & (truth[known] <= intervals["upper"][known] + 1e-6)).all()
+    assert derived_leaks(public, policy).empty
+
+
+def test_whole_number_intervals_of_the_three_way_table_are_no_narrower(demo_protected: DisclosureResult, policy: DisclosurePolicy) -> None:
+    """age x sex x region is not a two-way table, whose LP bounds are whole numbers anyway: a reader solving over
+    whole numbers (MILP) could in principle narrow an interval. On the demo edition (two years of it) they cannot."""
+    public = demo_protected.public
+    offenders = public[(public["indicator"] == "JUV_OFFENDERS") & public["time_period"].isin([2018, 2022])]
+    lp = cell_intervals(offenders, policy)
+    whole = cell_intervals(offenders, policy, integer=True)
+    assert len(lp) > 100
+    assert np.allclose(lp[["lower", "upper"]], whole[["lower", "upper"]])
+    assert check_protection(whole, policy)
+
+
+def test_primary_suppression_alone_is_caught_by_the_verifier(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    """Without secondary suppression, most small counts can be recomputed from the totals."""
+    naive = demo[demo["indicator"] == "SUICIDE_ADOL"].copy()
+    small = (naive["value"] > 0) & (naive["value"] < 5)
+    naive.loc[small, ["obs_conf", "value"]] = ["C", np.nan]
+    intervals = cell_intervals(naive, policy)
+    found = recoverable_confidential(intervals)
+    assert len(found) > 0 and not check_protection(intervals, policy)
+    truth = found.merge(demo[[*KEY, "value"]], on=KEY)
+    assert (truth["lower"].round() == truth["value"]).all()  # recomputed exactly
+
+
+# ---------------------------------------------------------------------------- a hand-made table
+
+
+REGIONS = ("KZ-11", "KZ-15", "KZ-19")
+
+
+def _table(rows: dict[str, tuple[float, float, float]], indicator: str = "SUICIDE_ADOL") -> pd.DataFrame:
+    """A region x sex table (boys, girls, total) of one indicator in one year."""
+    records = [
+        {
+            "indicator": indicator,
+            "ref_area": area,
+            "time_period": 2018,
+            "sex": sex,
+            "age": "_T",
+            "area": "_T",
+            "flow": "_T",
+            "crime_type": "_T",
+            "wealth_quintile": "_T",
+            "value": float(v),
+            "unit": "NUM",
+            "obs_status": "A",
+            "obs_conf": "F",
+            "source_file": None,
+            "source_sheet": None,
+            "source_cell": None,
+        }
+        for area, values in rows.items()
+        for sex, v in zip(("M", "F", "_T"), values, strict=True)
+    ]
+    return pd.DataFrame(records)
+
+
+def _small_policy(policy: DisclosurePolicy, min_width: float | None = None) -> DisclosurePolicy:
+    """The real policy, with the table's structure: boys + girls = total, three regions = KZ."""
+    relations = (
+        RelationSpec(EQ, "sex_sum", Case(axis="sex", total="_T", parts=("M", "F"))),
+        RelationSpec(EQ, "region_sum", Case(axis="ref_area", total="KZ", parts=REGIONS)),
+    )
+    classes = policy.classes
+    if min_width is not None:
+        classes = classes | {"health": dataclasses.replace(classes["health"], protection=Protection(min_width, 0.25))}
+    return dataclasses.replace(policy, relations=relations, classes=classes)
+
+
+def _conf(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    return {(r.ref_area, r.sex): r.obs_conf for r in frame.itertuples()}
+
+
+def test_a_single_suppression_is_recoverable_and_secondary_suppression_fixes_it(policy: DisclosurePolicy) -> None:
+    small = _small_policy(policy)
+    table = _table({"KZ-11": (1, 20, 21), "KZ-15": (30, 25, 55), "KZ-19": (40, 35, 75), "KZ": (71, 80, 151)})
+    naive = table.copy()
+    naive.loc[(naive["ref_area"] == "KZ-11") & (naive["sex"] == "M"), ["obs_conf", "value"]] = ["C", np.nan]
+    before = cell_intervals(naive, small)
+    assert before[["lower", "upper"]].values.tolist() == [[1.0, 1.0]]  # 21 - 20
+    assert len(recoverable_confidential(before)) == 1
+
+    result = protect(table, small)
+    conf = _conf(result.public)
+    assert conf[("KZ-11", "M")] == "C"
+    # the row (girls, the smallest published figure with room) and the columns (Aktobe, the smallest region) get complements
+    assert {k for k, v in conf.items() if v == "D"} == {("KZ-11", "F"), ("KZ-15", "M"), ("KZ-15", "F")}
+    after = cell_intervals(result.public, small)
+    assert check_protection(after, small), check_protection(after, small).report()
+    boys = after[(after["ref_area"] == "KZ-11") & (after["sex"] == "M")].iloc[0]
+    assert (boys["lower"], boys["upper"]) == (0.0, 21.0)
+
+
+def test_too_narrow_protection_is_widened_until_the_verifier_agrees(policy: DisclosurePolicy) -> None:
+    """Two suppressed boys whose sum is published (66 - 60 = 6) cannot be wider than 6 apart: with a required
+    width of 8 the verifier sends the table back for more complements, never the national total."""
+    table = _table({"KZ-11": (2, 30, 32), "KZ-15": (4, 40, 44), "KZ-19": (60, 50, 110), "KZ": (66, 120, 186)})
+    plain = protect(table, _small_policy(policy))
+    assert plain.rounds == 1 and plain.intervals["upper"].max() <= 44
+    assert set(plain.intervals.query("obs_conf == 'C'")["upper"]) == {6.0}
+
+    strict = _small_policy(policy, min_width=8)
+    result = protect(table, strict)
+    assert result.rounds > 1
+    assert check_protection(cell_intervals(result.public, strict), strict)
+    conf = _conf(result.public)
+    assert all(conf[("KZ", s)] == "F" for s in ("M", "F", "_T"))
+    assert all(conf[(r, "_T")] == "F" for r in REGIONS)  # widening guesses that were not needed are published again
+
+    with pytest.raises(DisclosureError, match="not protected"):  # out of rounds: the public store must not be written
+        protect(table, dataclasses.replace(strict, max_rounds=1))
+
+
+# ---------------------------------------------------------------------------- the ministry's own 'x'
+
+
+def test_ministry_withheld_cells_of_the_2018_sample_become_protected(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    karaganda = (sample_2018["indicator"] == "SUICIDE_ADOL") & (sample_2018["ref_area"] == "KZ-35")
+    conf = dict(zip(sample_2018.loc[karaganda, "sex"], sample_2018.loc[karaganda, "obs_conf"], strict=True))
+    assert conf == {"M": "C", "F": "C", "_T": "F"}
+    before = recoverable_confidential(cell_intervals(sample_2018, policy))
+    recovered = before[(before["indicator"] == "SUICIDE_ADOL") & (before["ref_area"] == "KZ-35")]
+    assert sorted(recovered["sex"]) == ["F", "M"]  # as published today: national boys minus the other regions' boys
+
+    result = protect(sample_2018, policy)
+    check = verify(result.public, policy)
+    assert check.ok, check.protection.report()
+    iv = check.intervals
+    cells = iv[(iv["indicator"] == "SUICIDE_ADOL") & (iv["ref_area"] == "KZ-35")]
+    assert sorted(cells["sex"]) == ["F", "M"] and (cells["obs_conf"] == "C").all()
+    assert (cells["lower"] == 0).all() and (cells["upper"] == 5).all()  # anything from 0 to the published total 5
+    assert (result.summary.set_index("indicator").loc["SUICIDE_ADOL", "ministry_C"]) == 2
+
+
+def test_the_audit_command_reports_the_recoverable_cells_of_a_store(
+    sample_store: Path, sample_2018: pd.DataFrame, policy: DisclosurePolicy, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert audit([str(sample_store)]) == 1
+    out = capsys.readouterr().out
+    assert "SUICIDE_ADOL 2018 KZ-35 sex=M" in out and "recoverable exactly (= 4)" in out
+
+    public = tmp_path / "public.duckdb"
+    with duckdb.connect(str(public)) as con:
+        con.register("p", protect(sample_2018, policy).public)
+        con.execute("CREATE TABLE observations AS SELECT * FROM p")
+    assert audit([str(public)]) == 0
+    assert "every hidden figure is protected" in capsys.readouterr().out
+
+
+def test_the_interval_shortcuts_agree_with_two_lps_per_cell(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    """The solver settles many bounds from feasible points of other LPs; it must give what min and max LPs give."""
+    public = protect(sample_2018, policy).public.reset_index(drop=True)
+    system = build_system(public, policy)
+    values, status = cell_status(public, system.n_cells)
+
+    class TwoLpsPerCell(IntervalSolver):
+        def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: dict) -> tuple[dict, dict]:
+            lower, upper = {}, {}
+            for cell in todo:
+                c = np.zeros(len(col))
+                c[col[cell]] = 1.0
+                lower[cell], upper[cell] = self._optimum(c, problem, cell)[0], -self._optimum(-c, problem, cell)[0]
+            return lower, upper
+
+    fast, slow = IntervalSolver(system, values), TwoLpsPerCell(system, values)
+    got, expected = fast.intervals(status), slow.intervals(status)
+    assert got.keys() == expected.keys() and len(got) > 50
+    for cell, (lo, hi) in expected.items():
+        assert got[cell] == pytest.approx((max(lo, 0.0), hi), abs=1e-6), system.key(cell)
+    assert fast.lp_solved < slow.lp_solved / 2
+
+
+def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    first = protect(sample_2018, policy).public
+    shuffled = sample_2018.sample(frac=1.0, random_state=7)
+    second = protect(shuffled, policy).public.loc[first.index]
+    assert first["obs_conf"].equals(second["obs_conf"])
+
+
+# ---------------------------------------------------------------------------- derived indicators
+
+
+def test_derived_figures_of_hidden_inputs_are_hidden(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    """A ministry withholds Aktobe's infant deaths of boys and girls in 2020: the complements in other regions
+    are hidden too, and so is their infant mortality rate -- rate x births would give the deaths back."""
+    frame = demo[demo["indicator"].isin(["DEATHS_INFANT", "BIRTHS_LIVE", "MORT_INFANT_RATE"])].copy()
+    withheld = (frame["ref_area"] == "KZ-15") & (frame["time_period"] == 2020) & frame["sex"].isin(["M", "F"])
+    frame.loc[withheld & (frame["indicator"] == "DEATHS_INFANT"), ["obs_conf", "value"]] = ["C", np.nan]
+    frame.loc[withheld & (frame["indicator"] == "MORT_INFANT_RATE"), ["obs_status", "value"]] = ["M", np.nan]  # as the SQL does
+    assert derived_leaks(frame, policy).empty  # the rates of the withheld inputs are missing already
+
+    result = protect(frame, policy)
+    public = result.public
+    summary = result.summary.set_index("indicator")
+    assert summary.loc["DEATHS_INFANT", "ministry_C"] == 2 and summary.loc["DEATHS_INFANT", "secondary_D"] >= 2
+    assert summary.loc["MORT_INFANT_RATE", "derived_D"] == summary.loc["DEATHS_INFANT", "secondary_D"]
+    deaths_hidden = public[(public["indicator"] == "DEATHS_INFANT") & (public["obs_conf"] == "D")]
+    rates = public[public["indicator"] == "MORT_INFANT_RATE"].merge(deaths_hidden[KEY[1:]], on=KEY[1:])
+    assert (rates["obs_conf"] == "D").all() and rates["value"].isna().all()
+    assert verify(public, policy).ok
+
+    leaky = public.copy()
+    again = leaky.index[(leaky["indicator"] == "MORT_INFANT_RATE") & (leaky["obs_conf"] == "D")][0]
+    leaky.loc[again, ["obs_conf", "value"]] = ["F", demo.loc[again, "value"]]
+    assert len(derived_leaks(leaky, policy)) == 1

@@ -1,0 +1,136 @@
+"""The disclosure-control policy of ``schemas/disclosure.yaml``, with the table structure it protects.
+
+The additive structure (boys + girls = total, regions = national total, age groups, flows, the
+"of which" crime types) is not declared again: it is the ``sum`` and ``le`` rules of
+``schemas/rules.yaml`` that validation already checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from yearbook.codelists import CodeLists, load_codelists
+from yearbook.config import schemas_dir
+from yearbook.validation.rules import Case, load_rules
+
+COUNT_UNITS = ("PS", "NUM")
+EQ, LE = "eq", "le"  # total = sum of parts; sum of parts <= total
+
+
+@dataclass(frozen=True)
+class Protection:
+    """How wide the interval of a hidden confidential figure must stay: ``upper - lower >= max(min_width, min_relative * upper)``."""
+
+    min_width: float
+    min_relative: float = 0.0
+
+    def required(self, upper: float) -> float:
+        return max(self.min_width, self.min_relative * upper) if upper != float("inf") else self.min_width
+
+
+@dataclass(frozen=True)
+class RiskClass:
+    """A threshold rule: figures with ``0 < value < threshold`` (and zeros unless ``zeros_safe``) are confidential."""
+
+    name: str
+    threshold: float
+    zeros_safe: bool
+    protection: Protection
+    description: str = ""
+
+    def is_primary(self, value: float) -> bool:
+        if self.threshold <= 0 or value != value:  # no rule, or NaN
+            return False
+        return (0 < value < self.threshold) or (value == 0 and not self.zeros_safe)
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    """One case of a ``sum`` (``eq``) or ``le`` rule: a total and its parts along one axis."""
+
+    kind: str
+    rule: str
+    case: Case
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """Everything disclosure control needs: risk classes, relations and indicator metadata."""
+
+    classes: dict[str, RiskClass]
+    indicators: dict[str, str]  # sensitive indicator -> class name
+    relations: tuple[RelationSpec, ...]
+    units: dict[str, str]  # indicator -> unit
+    forms: dict[str, str]  # indicator -> form code or 'derived'
+    derived_inputs: dict[str, tuple[str, ...]]  # derived indicator -> the indicators its formula reads
+    lists: CodeLists = field(repr=False)
+    avoid_national_total: bool = True
+    max_rounds: int = 200
+
+    @property
+    def sensitive(self) -> set[str]:
+        return set(self.indicators)
+
+    def risk_class(self, indicator: str) -> RiskClass:
+        """The class of a sensitive indicator; ``default`` for any other."""
+        return self.classes[self.indicators.get(indicator, "default")]
+
+
+def formula_inputs(formula: str | None, codes: set[str]) -> tuple[str, ...]:
+    """The indicator codes a derived indicator's formula reads (``DEATHS_INFANT / BIRTHS_LIVE * 1000``)."""
+    if not formula:
+        return ()
+    return tuple(dict.fromkeys(t for t in re.findall(r"[A-Z][A-Z0-9_]*", formula) if t in codes))
+
+
+def load_policy(path: Path | None = None, rules_path: Path | None = None) -> DisclosurePolicy:
+    """Read ``schemas/disclosure.yaml`` (or ``path``) with the relations of ``schemas/rules.yaml`` and the indicator table."""
+    raw = yaml.safe_load(Path(path or schemas_dir() / "disclosure.yaml").read_text(encoding="utf-8"))
+    indicators_meta = yaml.safe_load((schemas_dir() / "indicators.yaml").read_text(encoding="utf-8"))
+    classes = {}
+    for name, c in raw["classes"].items():
+        prot = c.get("protection") or {}
+        classes[name] = RiskClass(
+            name=name,
+            threshold=float(c.get("threshold", 0)),
+            zeros_safe=bool(c.get("zeros_safe", True)),
+            protection=Protection(float(prot.get("min_width", 1)), float(prot.get("min_relative", 0.0))),
+            description=c.get("description", ""),
+        )
+    classes.setdefault("default", RiskClass("default", 0.0, True, Protection(1.0)))
+    sensitive = {str(k): str(v) for k, v in (raw.get("indicators") or {}).items()}
+    for code, cls in sensitive.items():
+        if cls not in classes:
+            raise ValueError(f"disclosure policy: indicator {code} has unknown class {cls!r}")
+        meta = indicators_meta.get(code)
+        if meta is None:
+            raise ValueError(f"disclosure policy: {code} is not an indicator of indicators.yaml")
+        if meta["form"] == "derived" or meta["unit"] not in COUNT_UNITS:
+            raise ValueError(f"disclosure policy: {code} is not a reported count; derived figures are hidden through their inputs")
+    rules = load_rules(rules_path)
+    excluded = set((raw.get("relations") or {}).get("exclude_rules") or [])
+    relations = tuple(
+        RelationSpec(EQ if rule.kind == "sum" else LE, rule.id, case)
+        for rule in rules.rules.values()
+        if rule.kind in ("sum", "le") and rule.id not in excluded
+        for case in rule.cases
+    )
+    codes = set(indicators_meta)
+    secondary = raw.get("secondary") or {}
+    return DisclosurePolicy(
+        classes=classes,
+        indicators=sensitive,
+        relations=relations,
+        units={code: meta["unit"] for code, meta in indicators_meta.items()} | dict(rules.units),
+        forms={code: meta["form"] for code, meta in indicators_meta.items()},
+        derived_inputs={
+            code: formula_inputs(meta.get("formula"), codes) for code, meta in indicators_meta.items() if meta["form"] == "derived"
+        },
+        lists=load_codelists(),
+        avoid_national_total=bool(secondary.get("avoid_national_total", True)),
+        max_rounds=int(secondary.get("max_rounds", 200)),
+    )

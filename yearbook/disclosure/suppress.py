@@ -1,0 +1,236 @@
+"""Primary and secondary suppression of the observations before they are published.
+
+1. PRIMARY (obs_conf C): every figure of a sensitive indicator under its class threshold
+   (``schemas/disclosure.yaml``). Figures the ministry withheld itself ('x', already C) count as
+   primary too, whatever the indicator.
+2. SECONDARY (obs_conf D), a deterministic heuristic to a fixed point: whenever an equality
+   relation (boys + girls = total, regions = national total, age groups = their total,
+   flows = total) has exactly one hidden figure and that one is suppressed, it could be recomputed
+   by subtraction, so one more figure of that relation is hidden: the smallest published figure
+   whose value alone gives the protection width the class requires (else the largest one
+   available), never the national total while another figure will do, ties broken by key.
+   A figure that is hidden joins its other relations, which the fixed point then closes too; this
+   is how the linked tables (JUV_OFFENDERS by age x sex x region) are handled.
+3. The verifier (:mod:`yearbook.disclosure.verify`) then solves the interval of every C figure;
+   one that is recoverable or narrower than the protection range gets one more complement (the
+   best-ranked published figure of its relations, one per linked table and round), and 2-3 repeat
+   (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
+   figure is protected are published again, latest first, each time re-verified.
+4. A D figure the verifier finds exactly determined anyway is published again: hiding it protects
+   nothing, and publishing it leaves every other interval unchanged (it is constant on the
+   feasible set).
+5. DERIVED indicators (``form: derived``; the inputs are the indicator codes of ``formula``) are
+   hidden (D) where any input of the same key is hidden -- a rate times its published denominator
+   would give the suppressed count. This is generic over the indicator table: a new derived
+   indicator needs no code here, only its ``formula``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
+from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
+from yearbook.disclosure.verify import (
+    EPS,
+    KNOWN,
+    SUPPRESSED,
+    UNKNOWN,
+    IntervalSolver,
+    check_protection,
+    interval_frame,
+    recoverable,
+)
+from yearbook.validation.rules import KEY
+
+
+class DisclosureError(RuntimeError):
+    """Some confidential figures could not be protected; the public store must not be written."""
+
+
+@dataclass
+class DisclosureResult:
+    """The public observations and what disclosure control did to them."""
+
+    public: pd.DataFrame
+    summary: pd.DataFrame  # per indicator: rows, ministry C, primary C, secondary D, derived D
+    intervals: pd.DataFrame  # the verifier's intervals of every hidden reported figure (verify.INTERVAL_COLUMNS)
+    rounds: int
+    lp_solved: int
+
+
+def apply_disclosure_control(observations: pd.DataFrame, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """The public observations: small counts of sensitive indicators confidential (C, value NULL), the
+    figures that would let a reader recompute them hidden (D, value NULL), derived figures of hidden
+    inputs hidden (D). Raises :class:`DisclosureError` if a confidential figure cannot be protected."""
+    return protect(observations, policy).public
+
+
+def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, strict: bool = True) -> DisclosureResult:
+    """:func:`apply_disclosure_control` with its summary, the verified intervals and the work done."""
+    policy = policy or load_policy()
+    perm = np.lexsort([observations[c].astype(str).to_numpy() for c in reversed(KEY)])
+    work = observations.iloc[perm].reset_index(drop=True).copy()
+    value = work["value"].to_numpy(dtype=float)
+    conf = work["obs_conf"].to_numpy(dtype=object).copy()
+    ministry = conf == "C"
+    indicator = work["indicator"].to_numpy(dtype=object)
+    for code, cls_name in policy.indicators.items():
+        cls = policy.classes[cls_name]
+        if cls.threshold <= 0:
+            continue
+        small = (value > 0) & (value < cls.threshold)
+        if not cls.zeros_safe:
+            small |= value == 0
+        conf[(indicator == code) & (conf == "F") & small] = "C"
+    primary = (conf == "C") & ~ministry
+
+    system = build_system(work, policy, hidden_indicators(work.assign(obs_conf=conf), policy))
+    status = np.full(system.n_cells, UNKNOWN, dtype=np.int8)
+    status[: len(work)] = np.where(conf != "F", SUPPRESSED, np.where(np.isnan(value), UNKNOWN, KNOWN))
+    values = np.full(system.n_cells, np.nan)
+    values[: len(work)] = value
+    solver = IntervalSolver(system, values)
+    chooser = _Chooser(system, values, status, policy)
+
+    reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
+    confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
+
+    def failing() -> list[int]:
+        iv = solver.intervals(status, targets=confidential)
+        return [c for c, (lo, hi) in sorted(iv.items()) if not _protected(lo, hi, policy, indicator[c])]
+
+    rounds = 0
+    widened: list[int] = []
+    chooser.close(set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist()))
+    while rounds < policy.max_rounds:
+        rounds += 1
+        cells = failing()
+        if not cells:
+            break
+        # one cell per linked table and round: one more complement often protects its neighbours too
+        component = {c: i for i, (members, _) in enumerate(solver.components(status)) for c in members}
+        first = {component[c]: c for c in reversed(cells)}
+        added = sorted({pick for cell in sorted(first.values()) if (pick := chooser.widen(cell)) is not None})
+        if not added:
+            break
+        widened += added
+        chooser.close(set(added))
+    if widened and not failing():
+        # widening guesses; a guess that turned out unnecessary is published again (latest first)
+        for cell in reversed(widened):
+            status[cell] = KNOWN
+            if failing():
+                status[cell] = SUPPRESSED
+
+    final = solver.intervals(status, targets=set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist()))
+    for cell, (lo, hi) in list(final.items()):
+        if conf[cell] == "F" and hi - lo < EPS:  # a complement determined anyway: publish it again
+            status[cell] = KNOWN
+            del final[cell]
+    added_cells = [c for c in np.flatnonzero(status[: len(work)] == SUPPRESSED) if conf[c] == "F"]
+    conf[added_cells] = "D"
+    secondary = np.zeros(len(work), dtype=bool)
+    secondary[added_cells] = True
+
+    work["obs_conf"] = conf
+    derived = _hide_derived(work, policy)
+    work.loc[work["obs_conf"] != "F", "value"] = np.nan
+
+    intervals = interval_frame(system, work, final, policy)
+    check = check_protection(intervals, policy)
+    if strict and not check.ok:
+        raise DisclosureError(check.report())
+    public = work.iloc[np.argsort(perm)].set_axis(observations.index)
+    summary = (
+        pd.DataFrame(
+            {
+                "indicator": work["indicator"],
+                "rows": 1,
+                "ministry_C": ministry,
+                "primary_C": primary,
+                "secondary_D": secondary,
+                "derived_D": derived,
+            }
+        )
+        .groupby("indicator", sort=True)
+        .sum()
+    )
+    summary = summary[summary.drop(columns="rows").any(axis=1)].astype(int).reset_index()
+    return DisclosureResult(public, summary, intervals, rounds, solver.lp_solved)
+
+
+def _protected(lower: float, upper: float, policy: DisclosurePolicy, indicator: str) -> bool:
+    return not recoverable(lower, upper) and upper - lower + EPS >= policy.risk_class(indicator).protection.required(upper)
+
+
+def _hide_derived(work: pd.DataFrame, policy: DisclosurePolicy) -> np.ndarray:
+    """Hide (D) every shown derived figure with a hidden input of the same key; returns the mask of those hidden."""
+    dims = [c for c in KEY if c != "indicator"]
+    hidden_rows = work.loc[work["obs_conf"] != "F"]
+    out = np.zeros(len(work), dtype=bool)
+    for derived, inputs in policy.derived_inputs.items():
+        bad = hidden_rows.loc[hidden_rows["indicator"].isin(inputs), dims].drop_duplicates()
+        if bad.empty:
+            continue
+        target = work.loc[(work["indicator"] == derived) & (work["obs_conf"] == "F") & work["value"].notna(), dims]
+        hit = target.reset_index().merge(bad, on=dims, how="inner")["index"].to_numpy()
+        out[hit] = True
+    work.loc[out, "obs_conf"] = "D"
+    return out
+
+
+class _Chooser:
+    """Picks complementary cells: the fixed point over single-hidden equalities, and widening."""
+
+    def __init__(self, system: CellSystem, values: np.ndarray, status: np.ndarray, policy: DisclosurePolicy):
+        self.system, self.values, self.status, self.policy = system, values, status, policy
+        self.national = np.array([k[1] == "KZ" for k in system.keys])
+
+    def _rank(self, cell: int, needed: float) -> tuple:
+        v = self.values[cell]
+        enough = v >= needed
+        return (bool(self.policy.avoid_national_total and self.national[cell]), not enough, v if enough else -v, self.system.keys[cell])
+
+    def _pick(self, r_id: int, protecting: int) -> int | None:
+        rel = self.system.relations[r_id]
+        needed = self.policy.risk_class(self.system.keys[protecting][0]).protection.min_width
+        candidates = [m for m in rel.members if self.status[m] == KNOWN]
+        return min(candidates, key=lambda m: self._rank(m, needed)) if candidates else None
+
+    def _hide(self, cell: int, queue: deque) -> None:
+        self.status[cell] = SUPPRESSED
+        queue.extend(r for r in self.system.by_cell[cell] if self.system.relations[r].kind == EQ)
+
+    def close(self, seeds: set[int]) -> None:
+        """Until no equality relation has exactly one hidden figure that is suppressed."""
+        queue: deque[int] = deque(sorted({r for c in seeds for r in self.system.by_cell[c] if self.system.relations[r].kind == EQ}))
+        while queue:
+            r_id = queue.popleft()
+            hidden = [m for m in self.system.relations[r_id].members if self.status[m] != KNOWN]
+            if len(hidden) == 1 and self.status[hidden[0]] == SUPPRESSED:
+                pick = self._pick(r_id, hidden[0])
+                if pick is not None:
+                    self._hide(pick, queue)
+
+    def widen(self, cell: int) -> int | None:
+        """Hide one more figure beside ``cell``: the best-ranked published figure of any of its relations
+        (equalities before inequalities, then the relation with the fewest hidden figures)."""
+        needed = self.policy.risk_class(self.system.keys[cell][0]).protection.min_width
+        best: tuple | None = None
+        for r_id in self.system.by_cell[cell]:
+            rel = self.system.relations[r_id]
+            hidden = sum(self.status[m] != KNOWN for m in rel.members)
+            for m in rel.members:
+                if self.status[m] == KNOWN:
+                    rank = (*self._rank(m, needed)[:2], rel.kind != EQ, hidden, *self._rank(m, needed)[2:], r_id)
+                    if best is None or rank < best[0]:
+                        best = (rank, m)
+        if best is None:
+            return None
+        self.status[best[1]] = SUPPRESSED
+        return best[1]

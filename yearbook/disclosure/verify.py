@@ -1,0 +1,340 @@
+"""The verifier: how precisely a reader of the public store can recompute each hidden figure.
+
+For every hidden figure (obs_conf C or D) it solves two small linear programs -- the minimum and the
+maximum of the figure subject to the additive relations (``schemas/rules.yaml``: equalities for
+``sum`` rules, inequalities for ``le`` rules), every published figure fixed at its value and every
+count non-negative. Only the *linked table* of the figure takes part: the connected component of
+hidden cells joined by relations (JUV_OFFENDERS of one year is one component: a cell is in a sex, an
+age and a region relation at once). Missing figures and absent cells are free unknowns.
+
+Two LPs per figure are the definition; the solver needs fewer, settling a bound whenever the solution
+of another LP of the table already attains it (:meth:`IntervalSolver._bounds`).
+
+The interval is the LP relaxation; a reader who also uses that counts are whole numbers may narrow it
+to the whole numbers inside. A figure is *recoverable* when exactly one whole number fits.
+
+The verifier reads only the public figures, so it can audit a published store without the
+confidential values. ``check_protection`` then applies the policy's protection range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import csr_array
+
+from yearbook.disclosure.policy import LE, DisclosurePolicy
+from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
+from yearbook.validation.rules import KEY
+
+KNOWN, SUPPRESSED, UNKNOWN = 0, 1, 2
+EPS = 1e-6
+INTERVAL_COLUMNS = [*KEY, "obs_conf", "lower", "upper", "width", "required", "recoverable", "protected"]
+
+
+class InconsistentTable(ValueError):
+    """The published figures contradict the relations: no value of the hidden figures fits."""
+
+
+def cell_status(frame: pd.DataFrame, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Known values and the status of every cell: KNOWN (free, with a value), SUPPRESSED (C or D), UNKNOWN (missing or absent)."""
+    status = np.full(n_cells, UNKNOWN, dtype=np.int8)
+    values = np.full(n_cells, np.nan)
+    conf = frame["obs_conf"].to_numpy()
+    value = frame["value"].to_numpy(dtype=float)
+    n = len(frame)
+    hidden = conf != "F"
+    status[:n] = np.where(hidden, SUPPRESSED, np.where(np.isnan(value), UNKNOWN, KNOWN))
+    values[:n] = np.where(status[:n] == KNOWN, value, np.nan)
+    return values, status
+
+
+class IntervalSolver:
+    """Intervals of hidden cells, one LP system per linked table, cached by the table's hidden cells.
+
+    The cache is valid while the known values do not change, which holds inside one run of the
+    suppression (cells only move from known to suppressed, which changes the component).
+    """
+
+    def __init__(self, system: CellSystem, values: np.ndarray, integer: bool = False):
+        self.system = system
+        self.values = values
+        self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
+        self._cache: dict[tuple[frozenset[int], int], tuple[float, float]] = {}
+        self.lp_solved = 0
+
+    def components(self, status: np.ndarray) -> list[tuple[list[int], list[int]]]:
+        """(hidden cells, relation ids) of every linked table that holds a suppressed cell."""
+        parent = list(range(self.system.n_cells))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        touching: list[int] = []
+        for r_id, rel in enumerate(self.system.relations):
+            hidden = [m for m in rel.members if status[m] != KNOWN]
+            if not hidden:
+                continue
+            touching.append(r_id)
+            root = find(hidden[0])
+            for m in hidden[1:]:
+                other = find(m)
+                if other != root:
+                    parent[other] = root
+        groups: dict[int, list[int]] = {}
+        for cell in np.flatnonzero(status != KNOWN):
+            groups.setdefault(find(int(cell)), []).append(int(cell))
+        rels: dict[int, list[int]] = {}
+        for r_id in touching:
+            rel = self.system.relations[r_id]
+            first = next(m for m in rel.members if status[m] != KNOWN)
+            rels.setdefault(find(first), []).append(r_id)
+        return [(cells, rels.get(root, [])) for root, cells in sorted(groups.items()) if any(status[c] == SUPPRESSED for c in cells)]
+
+    def intervals(self, status: np.ndarray, targets: set[int] | None = None) -> dict[int, tuple[float, float]]:
+        """[lower, upper] of every suppressed cell (or of ``targets`` among them)."""
+        out: dict[int, tuple[float, float]] = {}
+        for cells, rel_ids in self.components(status):
+            wanted = [c for c in cells if status[c] == SUPPRESSED and (targets is None or c in targets)]
+            if wanted:
+                out.update(self._solve(cells, rel_ids, wanted))
+        return out
+
+    def _solve(self, cells: list[int], rel_ids: list[int], wanted: list[int]) -> dict[int, tuple[float, float]]:
+        signature = frozenset(cells)
+        todo = [c for c in wanted if (signature, c) not in self._cache]
+        if todo:
+            col = {c: j for j, c in enumerate(cells)}
+            eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+            for r_id in rel_ids:
+                rel = self.system.relations[r_id]
+                row = np.zeros(len(cells))
+                rhs = 0.0
+                for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+                    if member in col:
+                        row[col[member]] += coef
+                    else:
+                        rhs -= coef * self.values[member]
+                (ub_rows if rel.kind == LE else eq_rows).append(row)
+                (ub_rhs if rel.kind == LE else eq_rhs).append(rhs)
+            problem = {  # sparse once per table: linprog would convert a dense matrix at every call
+                "A_eq": csr_array(np.array(eq_rows)) if eq_rows else None,
+                "b_eq": np.array(eq_rhs) if eq_rows else None,
+                "A_ub": csr_array(np.array(ub_rows)) if ub_rows else None,
+                "b_ub": np.array(ub_rhs) if ub_rows else None,
+                "bounds": (0, None),
+                "method": "highs",
+            }
+            lower, upper = self._bounds(todo, col, rel_ids, problem)
+            for cell in todo:
+                self._cache[(signature, cell)] = (max(lower[cell], 0.0), upper[cell])
+        return {c: self._cache[(signature, c)] for c in wanted}
+
+    def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: dict) -> tuple[dict, dict]:
+        """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
+
+        Every LP solution is a feasible point. A cell at 0 in one has lower bound 0 (counts are >= 0); a cell at
+        its *simple* upper bound (a known total minus the known parts of a relation where it is a part) in one
+        has that upper bound. One LP minimising (maximising) the sum of the cells settles many at once.
+        """
+        simple = dict.fromkeys(todo, math.inf)
+        for r_id in rel_ids:
+            rel = self.system.relations[r_id]
+            if rel.total in col:
+                continue
+            room = self.values[rel.total] - sum(self.values[p] for p in rel.parts if p not in col)
+            for p in rel.parts:
+                if p in simple:
+                    simple[p] = min(simple[p], room)
+        lower: dict[int, float] = {}
+        upper: dict[int, float] = {}
+
+        def settle(x: np.ndarray | None) -> None:
+            if x is None:
+                return
+            for cell in todo:
+                if cell not in lower and x[col[cell]] <= EPS:
+                    lower[cell] = 0.0
+                if cell not in upper and x[col[cell]] >= simple[cell] - EPS:
+                    upper[cell] = simple[cell]
+
+        every = np.zeros(len(col))
+        every[[col[c] for c in todo]] = 1.0
+        settle(self._optimum(every, problem, todo[0])[1])
+        settle(self._optimum(-every, problem, todo[0])[1])
+        for cell in todo:
+            c = np.zeros(len(col))
+            c[col[cell]] = 1.0
+            if cell not in lower:
+                lower[cell], x = self._optimum(c, problem, cell)
+                settle(x)
+            if cell not in upper:
+                fun, x = self._optimum(-c, problem, cell)
+                upper[cell] = -fun
+                settle(x)
+        return lower, upper
+
+    def _optimum(self, c: np.ndarray, problem: dict, cell: int) -> tuple[float, np.ndarray | None]:
+        """The minimum of c @ x and a point attaining it (None when unbounded)."""
+        self.lp_solved += 1
+        res = _milp(c, problem) if self.integer else linprog(c, **problem)
+        if res.status == 3:  # unbounded: only a maximum can be
+            return -math.inf, None
+        if res.status != 0:
+            raise InconsistentTable(f"the linked table of {self.system.key(cell)} has no solution ({res.message})")
+        return float(res.fun), res.x
+
+
+def _milp(c: np.ndarray, problem: dict):  # noqa: ANN202 -- an OptimizeResult, as linprog's
+    """The problem of :meth:`IntervalSolver._solve` over whole numbers."""
+    constraints = []
+    if problem["A_eq"] is not None:
+        constraints.append(LinearConstraint(problem["A_eq"], problem["b_eq"], problem["b_eq"]))
+    if problem["A_ub"] is not None:
+        constraints.append(LinearConstraint(problem["A_ub"], -np.inf, problem["b_ub"]))
+    return milp(c, integrality=np.ones(len(c)), bounds=Bounds(0, np.inf), constraints=constraints)
+
+
+def recoverable(lower: float, upper: float) -> bool:
+    """Exactly one whole number lies in [lower, upper] (counts are whole): the reader knows the figure."""
+    if math.isinf(upper):
+        return False
+    return math.floor(upper + EPS) - math.ceil(lower - EPS) < 1
+
+
+def interval_frame(
+    system: CellSystem, frame: pd.DataFrame, intervals: dict[int, tuple[float, float]], policy: DisclosurePolicy
+) -> pd.DataFrame:
+    """One row per hidden cell: its key, obs_conf, [lower, upper], width, the required width and whether it is protected."""
+    rows = []
+    conf = frame["obs_conf"].to_numpy()
+    for cell, (lower, upper) in sorted(intervals.items()):
+        key = system.key(cell)
+        width = upper - lower
+        exact = recoverable(lower, upper)
+        required = policy.risk_class(key["indicator"]).protection.required(upper) if conf[cell] == "C" else 0.0
+        rows.append(
+            key
+            | {
+                "obs_conf": conf[cell],
+                "lower": lower,
+                "upper": upper,
+                "width": width,
+                "required": required,
+                "recoverable": exact,
+                "protected": (not exact) and width + EPS >= required,
+            }
+        )
+    return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
+
+
+def cell_intervals(public: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False) -> pd.DataFrame:
+    """The interval each hidden reported figure of ``public`` (an observations frame) can take, with :data:`INTERVAL_COLUMNS`.
+
+    Derived figures are not solved for: :func:`derived_leaks` checks them.
+
+    ``required`` is the policy's protection width for confidential (C) figures; a secondary (D)
+    figure only has to be not recoverable.
+    """
+    frame = public.reset_index(drop=True)
+    system = build_system(frame, policy, hidden_indicators(frame, policy))
+    values, status = cell_status(frame, system.n_cells)
+    reported = frame["indicator"].map(policy.forms).ne("derived").to_numpy()
+    targets = set(np.flatnonzero(reported & (status[: len(frame)] == SUPPRESSED)).tolist())
+    return interval_frame(system, frame, IntervalSolver(system, values, integer).intervals(status, targets), policy)
+
+
+@dataclass
+class ProtectionCheck:
+    """The outcome of :func:`check_protection`; true when every hidden figure is protected."""
+
+    failures: pd.DataFrame  # rows of the interval frame that fail, with a ``reason``
+
+    @property
+    def ok(self) -> bool:
+        return self.failures.empty
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def report(self) -> str:
+        if self.ok:
+            return "every hidden figure is protected"
+        lines = [f"{len(self.failures)} hidden figure(s) not protected:"]
+        for r in self.failures.itertuples():
+            lines.append(
+                f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow} "
+                f"[{r.obs_conf}]: {r.lower:g}..{r.upper:g} ({r.reason})"
+            )
+        return "\n".join(lines)
+
+
+def check_protection(intervals: pd.DataFrame, policy: DisclosurePolicy) -> ProtectionCheck:
+    """Whether every interval is wide enough: a C figure needs ``width >= max(min_width, min_relative * upper)``
+    of its class and more than one whole number in it; a D figure must not be recoverable exactly."""
+    failures = []
+    for row in intervals.itertuples(index=False):
+        r = row._asdict()
+        if r["recoverable"]:
+            reason = "recoverable exactly" + (f" (= {round(r['lower'])})" if r["obs_conf"] == "C" else "")
+        elif r["obs_conf"] == "C":
+            required = policy.risk_class(r["indicator"]).protection.required(r["upper"])
+            if r["width"] + EPS >= required:
+                continue
+            reason = f"interval width {r['width']:g} < required {required:g}"
+        else:
+            continue
+        failures.append(r | {"reason": reason})
+    return ProtectionCheck(pd.DataFrame(failures, columns=[*intervals.columns, "reason"]))
+
+
+def recoverable_confidential(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Confidential (C) figures whose exact value a reader can recompute -- each one is a disclosure."""
+    return intervals[(intervals["obs_conf"] == "C") & intervals["recoverable"]].reset_index(drop=True)
+
+
+def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """Published derived figures with a hidden input of the same key (a rate times its denominator gives the count).
+
+    A derived figure whose inputs are all published adds nothing to what a reader knows, which is
+    why the verifier need not model the formulas: it only checks that this holds.
+    """
+    frame = public.reset_index(drop=True)
+    hidden = frame.loc[frame["obs_conf"] != "F", KEY]
+    leaks = []
+    dims = [c for c in KEY if c != "indicator"]
+    for derived, inputs in policy.derived_inputs.items():
+        shown = frame[(frame["indicator"] == derived) & (frame["obs_conf"] == "F") & frame["value"].notna()]
+        if shown.empty:
+            continue
+        bad = hidden[hidden["indicator"].isin(inputs)].drop(columns="indicator").drop_duplicates()
+        hit = shown.merge(bad, on=dims, how="inner")
+        leaks.append(hit)
+    return pd.concat(leaks, ignore_index=True) if leaks else frame.iloc[0:0]
+
+
+@dataclass
+class Verification:
+    """Everything the verifier found for a public observations frame."""
+
+    intervals: pd.DataFrame
+    protection: ProtectionCheck
+    recoverable: pd.DataFrame  # confidential figures recoverable exactly
+    derived_leaks: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        return self.protection.ok and self.recoverable.empty and self.derived_leaks.empty
+
+
+def verify(public: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False) -> Verification:
+    """Intervals, the protection check, recoverable confidential figures and derived leaks of a public frame."""
+    intervals = cell_intervals(public, policy, integer)
+    return Verification(intervals, check_protection(intervals, policy), recoverable_confidential(intervals), derived_leaks(public, policy))
