@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     validate = commands.add_parser("validate", help="read and validate only; publishes nothing")
     validate.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR)
     for command in (build, validate):
-        command.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="the public folder: yearbook.duckdb and workbooks (default: out/)")
+        command.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="the public folder (default: out/)")
         command.add_argument(
             "--internal",
             type=Path,
