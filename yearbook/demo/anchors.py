@@ -136,3 +136,40 @@ def base_table() -> dict[str, dict[str, float]]:
         for row in rows:
             out.setdefault(row[0], {}).update({name: float(v) for name, v in zip(header[1:], row[1:], strict=True)})
     return out
+
+
+# -- years before 2016, for the scale benchmark's 20-year editions -----------------------------
+
+FIRST_YEAR, LAST_YEAR = 2003, 2022  # the reference years the demo can model
+# Live births 1985-1997 (approximate, rounded): the cohorts of the children aged 0-17 in 2003-2015.
+BIRTHS_BEFORE_1998 = {
+    1985: 405_000, 1986: 417_000, 1987: 417_000, 1988: 408_000, 1989: 382_000, 1990: 362_000, 1991: 354_000,
+    1992: 338_000, 1993: 315_000, 1994: 306_000, 1995: 276_000, 1996: 253_000, 1997: 232_000,
+}  # fmt: skip
+_BACK_FACTOR = (0.5, 2.0)  # an extrapolated figure stays within half and double its 2016 value
+
+
+def covers(year: int) -> bool:
+    """Whether the demo can model reference year ``year`` (2016-2022 anchored, 2003-2015 extrapolated)."""
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+def national(name: str, year: int) -> float:
+    """A national series in ``year``: the anchor itself in 2016-2022; before, the 2016-2018 trend continued backwards.
+
+    The backward trend is the average yearly change between 2016 and 2018, bounded so that
+    an extrapolated figure stays within half and double its 2016 value.
+    """
+    series = NATIONAL[name]
+    if year in series:
+        return series[year]
+    first = min(series)
+    if year > first:
+        raise ValueError(f"no {name} anchor for {year}")
+    factor = (series[first] / series[first + 2]) ** ((first - year) / 2)
+    return series[first] * min(_BACK_FACTOR[1], max(_BACK_FACTOR[0], factor))
+
+
+def births(year: int) -> int:
+    """Live births in calendar year ``year`` (1985-2022)."""
+    return BIRTHS[year] if year in BIRTHS else BIRTHS_BEFORE_1998[year]

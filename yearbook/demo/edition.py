@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from yearbook.demo.anchors import DEFAULT_SEED, DEMO_YEARS
 from yearbook.demo.drift import Drift, plan_drift
 from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE, Form, sheet_areas
-from yearbook.demo.geography import region_labels, sheet_stub
+from yearbook.demo.geography import REGIONS, Geography
 from yearbook.demo.layout import write_sheet
 from yearbook.demo.rand import rng
 from yearbook.demo.truth import year_truth
@@ -31,11 +31,14 @@ def write_demo_edition(
     *,
     drift: Drift | None = None,
     forms: Sequence[str] | None = None,
+    geography: Geography = REGIONS,
 ) -> list[Path]:
     """Write ``raw_dir/<year>/...xlsx`` for every form of every year; return the files written.
 
     ``drift`` None: each workbook shows the drift :func:`plan_drift` chose for it from the seed;
     otherwise every workbook shows ``drift`` (restricted to what its form can show).
+    ``geography``: the units of the rows (and of F-DEM-1's sheets): the regions in force, or
+    ``district_geography(n)`` with the code lists of ``write_geography_schemas``.
     """
     codes = tuple(forms or FORM_CODES)
     unknown = set(codes) - set(FORMS_BY_CODE)
@@ -50,7 +53,7 @@ def write_demo_edition(
                 continue
             chosen = (plan[(year, code)] if drift is None else drift).within(form)
             path = raw_dir / str(year) / file_name(form, year, chosen, seed)
-            written.append(write_form(path, form, year, chosen, seed))
+            written.append(write_form(path, form, year, chosen, seed, geography))
     return written
 
 
@@ -62,16 +65,17 @@ def file_name(form: Form, year: int, drift: Drift, seed: int) -> str:
     return template.format(year=year, survey=form.time_period(year))
 
 
-def write_form(path: Path, form: Form, year: int, drift: Drift, seed: int) -> Path:
+def write_form(path: Path, form: Form, year: int, drift: Drift, seed: int, geography: Geography = REGIONS) -> Path:
     """Write one submission of ``form`` for ``year`` to ``path``."""
-    truth = year_truth(year, seed)
+    truth = year_truth(year, seed, geography)
     wb = Workbook()
     wb.remove(wb.active)
-    names = _SheetNames(form, year, drift, seed)
+    names = _SheetNames(form, year, drift, seed, geography)
     for sheet in form.sheets:
-        for area in sheet_areas(sheet, year):
+        for area in sheet_areas(sheet, year, geography):
             ws = wb.create_sheet(names.next(sheet.names, area))
-            write_sheet(ws, form, sheet, year, area, truth, drift, rng(seed, "layout", year, form.code, sheet.role, area))
+            rnd = rng(seed, "layout", year, form.code, sheet.role, area)
+            write_sheet(ws, form, sheet, year, area, truth, drift, rnd, geography)
     if drift.notes_sheet:
         rnd = rng(seed, "notes", year, form.code)
         notes = wb.create_sheet(names.next((rnd.choice(form.notes_names),), None, fixed=True), index=rnd.choice((0, len(wb.worksheets))))
@@ -84,19 +88,19 @@ def write_form(path: Path, form: Form, year: int, drift: Drift, seed: int) -> Pa
 class _SheetNames:
     """Unique sheet names: the usual ones, or with drift other names, names cut at 31 characters, 'Лист1'."""
 
-    def __init__(self, form: Form, year: int, drift: Drift, seed: int):
-        self.form, self.year, self.drift = form, year, drift
+    def __init__(self, form: Form, year: int, drift: Drift, seed: int, geography: Geography = REGIONS):
+        self.form, self.year, self.drift, self.geography = form, year, drift, geography
         self.rnd = rng(seed, "sheet-names", year, form.code)
         self.used: set[str] = set()
 
     def next(self, names: tuple[str, ...], area: str | None, fixed: bool = False) -> str:
         """A name for the next sheet: ``names[0]``, or with drift another one (``fixed``: a notes sheet keeps its name)."""
         if area is not None and not names:  # a per-region sheet
-            stub = sheet_stub(area, self.year)
+            stub = self.geography.sheet_stub(area, self.year)
             names = (
                 stub,
                 f"{stub} обл." if area != "KZ" else "Республика",
-                f"Численность детей — {region_labels(area, 'ru', self.year)[0]}",
+                f"Численность детей — {self.geography.labels(area, 'ru', self.year)[0]}",
             )
         generic = f"{self.form.generic_sheet}{len(self.used) + 1}"
         name = names[0]

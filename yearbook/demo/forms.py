@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from yearbook.demo.anchors import MICS_SURVEYS
-from yearbook.demo.geography import NATIONAL, regions
+from yearbook.demo.geography import NATIONAL, REGIONS, Geography
 from yearbook.demo.model import Key
 
 SURVEY_INDICATORS = frozenset({"STUNTING", "WASTING", "OVERWEIGHT", "EXCL_BF", "VIOLENT_DISC", "BIRTH_REG", "ECE_ATTEND"})
@@ -478,15 +478,15 @@ FORMS_BY_CODE = {f.code: f for f in FORMS}
 FORM_CODES = tuple(FORMS_BY_CODE)
 
 
-def sheet_areas(sheet: Sheet, year: int) -> tuple[str | None, ...]:
-    """The region of each copy of a sheet: every region and the country for a per-region sheet."""
-    return (NATIONAL, *regions(year)) if sheet.per_region else (None,)
+def sheet_areas(sheet: Sheet, year: int, geography: Geography = REGIONS) -> tuple[str | None, ...]:
+    """The region of each copy of a sheet: every region (unit) and the country for a per-region sheet."""
+    return (NATIONAL, *geography.units(year)) if sheet.per_region else (None,)
 
 
-def row_keys(sheet: Sheet, year: int) -> list[tuple[Head | str, dict[str, object]]]:
+def row_keys(sheet: Sheet, year: int, geography: Geography = REGIONS) -> list[tuple[Head | str, dict[str, object]]]:
     """(row head or region code, its key part) for every row of the sheet, in the usual order."""
     if sheet.rows == "region":
-        return [(code, {"ref_area": code}) for code in (NATIONAL, *regions(year))]
+        return [(code, {"ref_area": code}) for code in (NATIONAL, *geography.units(year))]
     return [(head, dict(head.key)) for head in sheet.row_heads]
 
 
@@ -512,12 +512,12 @@ def cell_key(form: Form, sheet: Sheet, year: int, area: str | None, row: dict[st
     return Key(**parts)  # type: ignore[arg-type]
 
 
-def figure_keys(form: Form, year: int) -> Iterator[Key]:
+def figure_keys(form: Form, year: int, geography: Geography = REGIONS) -> Iterator[Key]:
     """Every figure a submission of ``form`` for ``year`` carries."""
     if not form.in_year(year):
         return
     for sheet in form.sheets:
-        for area in sheet_areas(sheet, year):
-            for _, row in row_keys(sheet, year):
+        for area in sheet_areas(sheet, year, geography):
+            for _, row in row_keys(sheet, year, geography):
                 for _, top, sub in columns(sheet):
                     yield cell_key(form, sheet, year, area, row, top, sub)

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.demo.drift import Drift, one_row_possible
 from yearbook.demo.forms import Form, Head, Sheet, cell_key, columns, is_percent, row_keys
-from yearbook.demo.geography import region_labels
+from yearbook.demo.geography import REGIONS, Geography
 from yearbook.demo.model import Key, Obs
 
 FOOTNOTE_MARKS = ("¹", "*", " 1)", "²", "**")
@@ -44,8 +44,11 @@ class _Logical:
 class SheetWriter:
     """Lays out one sheet of ``form`` (one region's copy for a per-region sheet)."""
 
-    def __init__(self, form: Form, sheet: Sheet, year: int, area: str | None, drift: Drift, rnd: random.Random):
+    def __init__(
+        self, form: Form, sheet: Sheet, year: int, area: str | None, drift: Drift, rnd: random.Random, geography: Geography = REGIONS
+    ):
         self.form, self.sheet, self.year, self.area, self.drift, self.rnd = form, sheet, year, area, drift, rnd
+        self.geography = geography
 
     # -- labels ----------------------------------------------------------------------------
     def style(self, text: str | int, chance: float = 0.35) -> str | int:
@@ -76,7 +79,7 @@ class SheetWriter:
             language = rnd.choice(self.form.region_languages)
         parts = []
         for lang in language.split("/"):
-            labels = [x for x in region_labels(code, lang, self.year) if not (title and x in GENERIC_TOTALS)]
+            labels = [x for x in self.geography.labels(code, lang, self.year) if not (title and x in GENERIC_TOTALS)]
             parts.append(rnd.choice(labels) if varied else labels[0])
         text = " / ".join(parts)
         if d.region_footnotes and rnd.random() < 0.25:
@@ -116,7 +119,7 @@ class SheetWriter:
         one_row = not sheet.grouped or (d.one_row_header and one_row_possible(form, sheet))
         if sheet.header:
             self._header(out, cols, one_row)
-        rows = row_keys(sheet, self.year)
+        rows = row_keys(sheet, self.year, self.geography)
         if d.row_order:
             rows = _shuffled(rows, rnd)
         keys = [[cell_key(form, sheet, self.year, self.area, key, top, sub) for _, top, sub in cols] for _, key in rows]
@@ -247,10 +250,18 @@ class SheetWriter:
 
 
 def write_sheet(
-    ws: Worksheet, form: Form, sheet: Sheet, year: int, area: str | None, truth: Mapping[Key, Obs], drift: Drift, rnd: random.Random
+    ws: Worksheet,
+    form: Form,
+    sheet: Sheet,
+    year: int,
+    area: str | None,
+    truth: Mapping[Key, Obs],
+    drift: Drift,
+    rnd: random.Random,
+    geography: Geography = REGIONS,
 ) -> None:
     """Write one sheet of a submission of ``form`` for ``year`` (``area``: the region of a per-region sheet)."""
-    writer = SheetWriter(form, sheet, year, area, drift, rnd)
+    writer = SheetWriter(form, sheet, year, area, drift, rnd, geography)
     writer.place(ws, writer.logical(truth))
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from yearbook.demo import anchors
 from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE, figure_keys
-from yearbook.demo.geography import ATOMS, NATIONAL, atom_region, regions
+from yearbook.demo.geography import NATIONAL, REGIONS, Geography
 from yearbook.demo.model import CONFIDENTIAL, MISSING, Key, Obs
 from yearbook.demo.rand import apportion, jitter, percent, split, unit
 
@@ -39,11 +39,9 @@ def _base() -> dict[str, dict[str, float]]:
     return out
 
 
-def _growth(atom: str, year: int) -> float:
-    """Regions with many births for their children grow; the north shrinks."""
-    base = _base()
+def _growth(base: dict[str, dict[str, float]], atom: str, year: int, national: float) -> float:
+    """Regions with many births for their children grow; the north shrinks (``national``: births per child)."""
     ratio = base[atom]["births"] / base[atom]["pop"]
-    national = sum(b["births"] for b in base.values()) / sum(b["pop"] for b in base.values())
     rate = max(-0.015, min(0.02, 0.012 * (ratio / national - 1)))
     return math.exp(rate * (year - 2018))
 
@@ -51,21 +49,26 @@ def _growth(atom: str, year: int) -> float:
 class _YearModel:
     """Atom-level counts of one year, with every total kept alongside its parts."""
 
-    def __init__(self, year: int, seed: int):
-        self.year, self.seed = year, seed
-        self.base = _base()
+    def __init__(self, year: int, seed: int, geography: Geography = REGIONS):
+        self.year, self.seed, self.geography = year, seed, geography
+        self.base = geography.atom_base(_base())
+        self.codes = geography.atoms
+        self.birth_ratio = sum(b["births"] for b in self.base.values()) / sum(b["pop"] for b in self.base.values())
         self.atoms: defaultdict[Key, int] = defaultdict(int)
         self.national: dict[Key, Obs] = {}
+
+    def growth(self, atom: str) -> float:
+        return _growth(self.base, atom, self.year, self.birth_ratio)
 
     # -- helpers ---------------------------------------------------------------------------
     def j(self, *parts: object, scale: float) -> float:
         return jitter(self.seed, self.year, *parts, scale=scale)
 
     def nat(self, name: str, scale: float = 0.003) -> int:
-        return round(anchors.NATIONAL[name][self.year] * self.j("national", name, scale=scale))
+        return round(anchors.national(name, self.year) * self.j("national", name, scale=scale))
 
     def weights(self, column: str, name: str, scale: float = 0.015, grow: bool = True) -> dict[str, float]:
-        return {a: self.base[a][column] * (_growth(a, self.year) if grow else 1.0) * self.j("weight", name, a, scale=scale) for a in ATOMS}
+        return {a: self.base[a][column] * (self.growth(a) if grow else 1.0) * self.j("weight", name, a, scale=scale) for a in self.codes}
 
     def add(self, indicator: str, atom: str, value: int, totals: dict[str, str] | None = None, **dims: str) -> None:
         """Add a finest-level count and, for every dimension in ``totals``, its total too."""
@@ -88,13 +91,13 @@ class _YearModel:
     def population(self) -> None:
         base = self.base
         for a in range(18):
-            cohort = anchors.BIRTHS[self.year - 1 - a]
+            cohort = anchors.births(self.year - 1 - a)
             total = round(cohort * (0.972 + 0.0006 * a) * self.j("pop", a, scale=0.003))
             # regions with many births have more young children than old ones (the same on average)
             weights = {
-                atom: base[atom]["pop"] * (base[atom]["births"] / base[atom]["pop"]) ** (0.5 - a / 17) * _growth(atom, self.year)
+                atom: base[atom]["pop"] * (base[atom]["births"] / base[atom]["pop"]) ** (0.5 - a / 17) * self.growth(atom)
                 * self.j("pop-share", atom, a, scale=0.01)
-                for atom in ATOMS
+                for atom in self.codes
             }  # fmt: skip
             for atom, n in apportion(total, weights).items():
                 boys, girls = split(n, anchors.SHARES["BOYS_POP"] * self.j("boys", atom, a, scale=0.006))
@@ -106,21 +109,21 @@ class _YearModel:
 
     def births_deaths(self) -> None:
         s = anchors.SHARES
-        births_total = round(anchors.BIRTHS[self.year] * self.j("births", scale=0.002))
+        births_total = round(anchors.births(self.year) * self.j("births", scale=0.002))
         births = apportion(births_total, self.weights("births", "births", 0.01))
-        infant_total = round(births_total * anchors.NATIONAL["IMR"][self.year] / 1000 * self.j("imr", scale=0.01))
+        infant_total = round(births_total * anchors.national("IMR", self.year) / 1000 * self.j("imr", scale=0.01))
         infant = apportion(
-            infant_total, {a: births[a] * self.base[a]["inf"] / self.base[a]["births"] * self.j("imr", a, scale=0.08) for a in ATOMS}
+            infant_total, {a: births[a] * self.base[a]["inf"] / self.base[a]["births"] * self.j("imr", a, scale=0.08) for a in self.codes}
         )
         older_total = round(infant_total * s["DEATHS_1_4_PER_INFANT"] * self.j("u5", scale=0.1))
         older = apportion(
             older_total,
             {
                 a: infant[a] * ((self.base[a]["u5"] - self.base[a]["inf"]) / self.base[a]["inf"] + 0.02) * self.j("u5", a, scale=0.2)
-                for a in ATOMS
+                for a in self.codes
             },
         )
-        for a in ATOMS:
+        for a in self.codes:
             bm, bf = split(births[a], s["BOYS_BIRTHS"] * self.j("births-boys", a, scale=0.005))
             im, if_ = split(infant[a], s["BOYS_INFANT_DEATHS"] * self.j("imr-boys", a, scale=0.08))
             om, of = split(older[a], s["BOYS_OLDER_DEATHS"] * self.j("u5-boys", a, scale=0.15))
@@ -140,7 +143,9 @@ class _YearModel:
                     self.add("DISAB_CHILD", a, c, {"age": "Y0T17", "sex": "_T"}, age=group, sex=sex)
         suic = sum(b["suic"] for b in self.base.values())
         pop = sum(b["pop"] for b in self.base.values())
-        weights = {a: (0.5 * self.base[a]["suic"] / suic + 0.5 * self.base[a]["pop"] / pop) * self.j("suic", a, scale=0.45) for a in ATOMS}
+        weights = {
+            a: (0.5 * self.base[a]["suic"] / suic + 0.5 * self.base[a]["pop"] / pop) * self.j("suic", a, scale=0.45) for a in self.codes
+        }
         for a, n in apportion(self.nat("SUICIDE_ADOL", 0.03), weights).items():
             boys, girls = split(n, min(1.0, s["BOYS_SUICIDE"] * self.j("suic-boys", a, scale=0.3)))
             self.add("SUICIDE_ADOL", a, boys, {"sex": "_T"}, sex="M")
@@ -148,8 +153,8 @@ class _YearModel:
 
     def education(self) -> None:
         s, y = anchors.SHARES, self.year
-        level = anchors.NATIONAL["PRESCHOOL_RATIO"][y] / anchors.NATIONAL["PRESCHOOL_RATIO"][2018]
-        for a in ATOMS:
+        level = anchors.national("PRESCHOOL_RATIO", y) / anchors.national("PRESCHOOL_RATIO", 2018)
+        for a in self.codes:
             children = sum(self.atom_value("POP_CHILD", a, age=f"Y{k}") for k in range(3, 7))
             children = round(children * self.j("prepop", a, scale=0.004))
             ratio = min(0.99, self.base[a]["enrol"] / self.base[a]["prepop"] * level * self.j("enrol", a, scale=0.01))
@@ -164,7 +169,7 @@ class _YearModel:
         for a, n in apportion(self.nat("SEN_CHILD"), self.weights("sen", "sen", 0.02)).items():
             self.add("SEN_CHILD", a, n)
             self.add("SEN_HOME", a, min(n, round(n * self.base[a]["senhome"] / self.base[a]["sen"] * self.j("senhome", a, scale=0.05))))
-        incl = anchors.NATIONAL["SCHOOLS_INCL_SHARE"][y] / anchors.NATIONAL["SCHOOLS_INCL_SHARE"][2018]
+        incl = anchors.national("SCHOOLS_INCL_SHARE", y) / anchors.national("SCHOOLS_INCL_SHARE", 2018)
         for a, n in apportion(self.nat("SCHOOLS", 0.001), self.weights("schools", "schools", 0.005, grow=False)).items():
             self.add("SCHOOLS", a, n)
             share = min(0.97, self.base[a]["incl"] / self.base[a]["schools"] * incl * self.j("incl", a, scale=0.03))
@@ -175,8 +180,8 @@ class _YearModel:
         for a, n in apportion(self.nat("TSA_FAMILIES", 0.01), self.weights("tsafam", "tsafam", 0.03)).items():
             self.add("TSA_FAMILIES", a, n)
             self.add("TSA_CHILD", a, round(n * self.base[a]["tsachild"] / self.base[a]["tsafam"] * self.j("tsachild", a, scale=0.02)))
-        level = anchors.NATIONAL["POVERTY_CHILD_RATE"][y] / anchors.NATIONAL["POVERTY_CHILD_RATE"][2018]
-        for a in ATOMS:
+        level = anchors.national("POVERTY_CHILD_RATE", y) / anchors.national("POVERTY_CHILD_RATE", 2018)
+        for a in self.codes:
             children = self.atom_value("POP_CHILD", a, age="Y0T17")
             self.add("_POOR", a, round(children * self.base[a]["pov"] / 100 * level * self.j("pov", a, scale=0.04)))
         trend = {"resid": 0.94, "guard": 1.0, "foster": 1.04, "adopt": 0.97}
@@ -252,8 +257,8 @@ class _YearModel:
 
 
 def _aggregate(model: _YearModel) -> dict[Key, int]:
-    """Atoms added up to the regions in force, and to the country."""
-    to_region = atom_region(model.year)
+    """Atoms added up to the units in force (regions or districts), and to the country."""
+    to_region = model.geography.atom_unit(model.year)
     out: defaultdict[Key, int] = defaultdict(int)
     for key, value in model.atoms.items():
         out[key._replace(ref_area=to_region[key.ref_area])] += value
@@ -261,10 +266,10 @@ def _aggregate(model: _YearModel) -> dict[Key, int]:
     return out
 
 
-def _rates(counts: dict[Key, int], year: int) -> dict[Key, float]:
+def _rates(counts: dict[Key, int], year: int, geography: Geography) -> dict[Key, float]:
     """The percentages a ministry computes from its own (aggregated) counts."""
     out = {}
-    for area in (NATIONAL, *regions(year)):
+    for area in (NATIONAL, *geography.units(year)):
         enrol, pop = counts[Key("PRESCHOOL_ENROL", area, year)], counts[Key("PRESCHOOL_POP", area, year)]
         out[Key("PRESCHOOL_COVERAGE_REPORTED", area, year, check_only=True)] = percent(enrol, pop)
         poor, children = counts[Key("_POOR", area, year)], counts[Key("POP_CHILD", area, year, age="Y0T17")]
@@ -276,9 +281,9 @@ def _pick(seed: int, year: int, name: str, candidates: list[str], how_many: int)
     return sorted(candidates, key=lambda r: unit(seed, "sprinkle", name, year, r))[:how_many]
 
 
-def _sprinkle(figures: dict[Key, Obs], year: int, seed: int) -> None:
+def _sprinkle(figures: dict[Key, Obs], year: int, seed: int, geography: Geography) -> None:
     """Withhold a few small counts (``x``) and make a few figures not available (``...``)."""
-    regs = list(regions(year))
+    regs = list(geography.units(year))
 
     def value(indicator: str, region: str, **dims: str) -> float:
         return figures[Key(indicator, region, year, **dims)].value or 0
@@ -305,11 +310,14 @@ def _sprinkle(figures: dict[Key, Obs], year: int, seed: int) -> None:
 
 
 @lru_cache(maxsize=16)
-def year_truth(year: int, seed: int) -> dict[Key, Obs]:
-    """Every true figure of the forms of reference year ``year`` (survey figures keyed by the survey year)."""
-    if year not in anchors.NATIONAL["IMR"]:
-        raise ValueError(f"the demo covers {min(anchors.NATIONAL['IMR'])}-{max(anchors.NATIONAL['IMR'])}, not {year}")
-    model = _YearModel(year, seed)
+def year_truth(year: int, seed: int, geography: Geography = REGIONS) -> dict[Key, Obs]:
+    """Every true figure of the forms of reference year ``year`` (survey figures keyed by the survey year).
+
+    ``geography``: the units of the rows (the regions in force, or districts).
+    """
+    if not anchors.covers(year):
+        raise ValueError(f"the demo covers {anchors.FIRST_YEAR}-{anchors.LAST_YEAR}, not {year}")
+    model = _YearModel(year, seed, geography)
     for step in (
         model.population,
         model.births_deaths,
@@ -325,14 +333,17 @@ def year_truth(year: int, seed: int) -> dict[Key, Obs]:
     figures: dict[Key, Obs] = {
         key: Obs(float(v)) for key, v in counts.items() if not key.indicator.startswith("_") and key.crime_type != "_OTHER"
     }
-    figures.update({key: Obs(v) for key, v in _rates(counts, year).items()})
+    figures.update({key: Obs(v) for key, v in _rates(counts, year, geography).items()})
     figures.update(model.national)
-    _sprinkle(figures, year, seed)
+    _sprinkle(figures, year, seed, geography)
     return figures
 
 
 def demo_truth(
-    years: Sequence[int] = anchors.DEMO_YEARS, seed: int = anchors.DEFAULT_SEED, forms: Sequence[str] | None = None
+    years: Sequence[int] = anchors.DEMO_YEARS,
+    seed: int = anchors.DEFAULT_SEED,
+    forms: Sequence[str] | None = None,
+    geography: Geography = REGIONS,
 ) -> pd.DataFrame:
     """The true figures the generator writes for ``years``: one row per figure.
 
@@ -344,9 +355,9 @@ def demo_truth(
     codes = tuple(forms or FORM_CODES)
     rows = []
     for year in years:
-        truth = year_truth(year, seed)
+        truth = year_truth(year, seed, geography)
         for code in codes:
-            for key in figure_keys(FORMS_BY_CODE[code], year):
+            for key in figure_keys(FORMS_BY_CODE[code], year, geography):
                 obs = truth[key]
                 rows.append((code, *key, obs.value, obs.obs_status, obs.obs_conf))
     frame = pd.DataFrame(rows, columns=["form", *Key._fields, "value", "obs_status", "obs_conf"])

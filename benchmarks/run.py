@@ -1,0 +1,525 @@
+"""Performance of the yearbook build on this machine: every figure printed next to its target.
+
+    python benchmarks/run.py             # 5 runs per case, the full scale case (a scale build is stopped at 600 s)
+    python benchmarks/run.py --quick     # 2 runs, a 4-year scale case stopped at 90 s (under 3 minutes)
+
+The cases (docs/performance.md explains them):
+
+1. full build of the shipped demo edition (raw/), ``yearbook build --raw raw --out <tmp>`` in a
+   fresh process, start-up included: wall time, CPU time (user + system) and peak memory;
+2. ingest alone against the floor, in this process: ``discover`` + ``read_submission`` of every
+   workbook of raw/ against python-calamine reading the same workbooks cell by cell
+   (every sheet ``to_python()``) without interpretation;
+3. rebuild after one changed workbook: one F-MOES-1 school count of a region and the national
+   one +1 (totals stay consistent), then ``yearbook build`` into the out folder built before;
+4. scale: a generated district-level edition (200 districts as rows, 2003-2022, all forms) with
+   its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process.
+
+Peak memory is the maximum resident set size of the build process, from ``/usr/bin/time -v``
+when present (Debian package ``time``), else from ``os.wait4`` of the child. The script
+always exits 0: a failed build shows as FAILED in the table, with its last lines below it; a
+build stopped at its timeout shows its figures as lower bounds (``≥``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+GNU_TIME = Path("/usr/bin/time")
+TARGETS = {"build": 10.0, "ingest_ratio": 2.0, "rebuild": 3.0, "scale_wall": 60.0, "scale_rss": 2048.0}  # s, ×, s, s, MiB
+SCALE_FIRST_YEAR, SCALE_LAST_YEAR = 2003, 2022
+CONTENDED = 1.25  # a build whose wall time exceeds its CPU time by this factor did not have a CPU to itself
+
+
+# ---------------------------------------------------------------------------------- measuring a process
+
+
+@dataclass
+class Run:
+    """One process run: wall and CPU seconds, peak resident memory (MiB), exit status."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    returncode: int
+    output: str = ""  # the last lines of stdout and stderr
+    stopped: bool = False  # killed at the timeout: wall, CPU and memory are lower bounds
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.stopped
+
+
+def _yearbook_command() -> list[str]:
+    script = Path(sys.executable).parent / "yearbook"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "yearbook.cli"]
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def run_process(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: float = 1800) -> Run:
+    """Run ``cmd`` in a fresh process (its own process group, killed after ``timeout`` seconds) and measure it."""
+    env = {**os.environ, **(env or {})}
+    with tempfile.TemporaryDirectory(prefix="yearbook-bench-run-") as tmp:
+        out_path, err_path, time_path = Path(tmp, "stdout"), Path(tmp, "stderr"), Path(tmp, "time")
+        full = [str(GNU_TIME), "-v", "-o", str(time_path), *cmd] if GNU_TIME.exists() else list(cmd)
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(full, stdout=out, stderr=err, env=env, cwd=PROJECT, start_new_session=True)
+            timer = threading.Timer(timeout, _stop, (proc.pid,))
+            timer.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)  # the child's (and its children's) resource usage
+            finally:
+                timer.cancel()
+            wall = time.perf_counter() - start
+            proc.returncode = returncode = os.waitstatus_to_exitcode(status)
+        cpu, rss_kib = usage.ru_utime + usage.ru_stime, float(usage.ru_maxrss)  # kilobytes on Linux
+        report = time_path.read_text() if time_path.exists() else ""
+        if "Maximum resident set size" in report:
+            cpu = _gnu_time(report, "User time (seconds)") + _gnu_time(report, "System time (seconds)")
+            rss_kib = _gnu_time(report, "Maximum resident set size (kbytes)")
+        output = _tail(out_path.read_text(errors="replace") + "\n" + err_path.read_text(errors="replace"))
+    stopped = wall >= timeout
+    if stopped:
+        output = f"stopped after {timeout:.0f} s\n{output}"
+    return Run(wall, cpu, rss_kib / 1024, returncode, output, stopped)
+
+
+def _stop(pid: int) -> None:
+    """Kill the measured command (the children of /usr/bin/time, which then still reports), then its whole process group."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        for child in children.read_text().split() if children.exists() else []:
+            os.kill(int(child), signal.SIGKILL)
+        time.sleep(3)
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _gnu_time(report: str, name: str) -> float:
+    match = re.search(rf"{re.escape(name)}:\s*([\d.]+)", report)
+    return float(match.group(1)) if match else float("nan")
+
+
+# ---------------------------------------------------------------------------------- the results table
+
+
+@dataclass
+class Row:
+    figure: str
+    values: list[float]
+    unit: str
+    target: float | None = None  # an upper bound
+    note: str = ""  # shown instead of met? when the figure cannot be judged (a failed build, a reduced case)
+    lower: bool = False  # the values are lower bounds (runs stopped at the timeout)
+
+    def cells(self) -> list[str]:
+        if not self.values:
+            return [self.figure, "-", "-", "-", self._target(), self.note or "n/a"]
+
+        def fmt(v: float) -> str:
+            text = f"{v:.0f} {self.unit}" if self.unit == "MiB" else f"{v:.2f} {self.unit}".replace(" ×", "×")
+            return f"≥ {text}" if self.lower else text
+
+        median = statistics.median(self.values)
+        if self.note or self.target is None:
+            met = self.note or "-"
+        elif self.lower:
+            met = "NO (stopped)" if median > self.target else "unknown (stopped)"
+        else:
+            met = "yes" if median <= self.target else "NO"
+        return [self.figure, fmt(median), fmt(min(self.values)), fmt(max(self.values)), self._target(), met]
+
+    def _target(self) -> str:
+        if self.target is None:
+            return "-"
+        return f"≤ {self.target:g}×" if self.unit == "×" else f"≤ {self.target:g} {self.unit}"
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def add_runs(
+        self,
+        name: str,
+        runs: list[Run],
+        wall_target: float | None,
+        rss_target: float | None = None,
+        note: str = "",
+        memory: bool = True,
+        rss_note: str = "",
+    ) -> None:
+        good = [r for r in runs if r.ok]
+        stopped = [r for r in runs if r.stopped]
+        failed = [r for r in runs if not r.ok and not r.stopped]
+        shown, lower = (good, False) if good else (stopped, True)  # stopped runs: lower bounds
+        fail_note = f"FAILED ({len(failed)}/{len(runs)} runs)" if failed else ""
+        self.rows.append(Row(f"{name}: wall", [r.wall for r in shown], "s", wall_target, fail_note or note, lower))
+        self.rows.append(Row(f"{name}: CPU user+sys", [r.cpu for r in shown], "s", None, fail_note, lower))
+        if memory:
+            self.rows.append(Row(f"{name}: peak RSS", [r.rss_mib for r in shown], "MiB", rss_target, fail_note or rss_note, lower))
+        for r in failed[:1]:
+            self.failures.append(f"{name} exited {r.returncode}; its last lines:\n{r.output}")
+        for r in stopped[:1]:
+            self.failures.append(f"{name} was stopped after {r.wall:.0f} s; its last lines:\n{r.output}")
+
+    def print(self, markdown: bool) -> None:
+        header = ["figure", "median", "min", "max", "target", "met?"]
+        lines = [header, *(row.cells() for row in self.rows)]
+        if markdown:
+            print("| " + " | ".join(header) + " |")
+            print("|" + "---|" * len(header))
+            for cells in lines[1:]:
+                print("| " + " | ".join(cells) + " |")
+        else:
+            widths = [max(len(cells[i]) for cells in lines) for i in range(len(header))]
+            for n, cells in enumerate(lines):
+                print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
+                if n == 0:
+                    print("  ".join("-" * w for w in widths))
+        for failure in self.failures:
+            print(f"\n{failure}")
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------- 1. the full build
+
+
+def bench_build(raw: Path, work: Path, runs: int, timeout: float) -> tuple[list[Run], Path | None]:
+    """``runs`` builds, each into a fresh out folder; the last good one is kept (the rebuild case starts from it)."""
+    out, kept = [], None
+    for i in range(runs):
+        target = work / f"build-{i}"
+        run = run_process([*_yearbook_command(), "build", "--raw", str(raw), "--out", str(target)], timeout=timeout)
+        say(f"  full build {i + 1}/{runs}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.rss_mib:.0f} MiB, exit {run.returncode}")
+        out.append(run)
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+        kept = target if run.ok else None
+        if not run.ok:
+            shutil.rmtree(target, ignore_errors=True)
+    return out, kept
+
+
+# ---------------------------------------------------------------------------------- 2. ingest against the floor
+
+
+def _ours(raw: Path) -> Callable[[], int]:
+    from yearbook.submissions import discover, read_submission
+
+    def ingest() -> int:
+        files, _ = discover(raw)
+        return sum(len(read_submission(f).figures) for f in files)
+
+    return ingest
+
+
+def _floor(raw: Path) -> Callable[[], int]:
+    from python_calamine import CalamineWorkbook
+
+    from yearbook.submissions import discover
+
+    paths = [f.path for f in discover(raw)[0]]
+
+    def read_cells() -> int:
+        cells = 0
+        for path in paths:
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                cells += sum(len(row) for row in book.get_sheet_by_name(name).to_python())
+        return cells
+
+    return read_cells
+
+
+@dataclass
+class Ingest:
+    ours: list[float] = field(default_factory=list)  # wall seconds
+    floor: list[float] = field(default_factory=list)
+    ours_cpu: list[float] = field(default_factory=list)  # CPU seconds of this process
+    floor_cpu: list[float] = field(default_factory=list)
+    figures: int = 0
+    cells: int = 0
+
+
+def bench_ingest(raw: Path, reps: int) -> Ingest:
+    """Our ingest and the floor, alternating, after one warm-up each."""
+    ours, floor = _ours(raw), _floor(raw)
+    out = Ingest(figures=ours(), cells=floor())  # warm-up: imports, specs and code lists loaded, files in the page cache
+    for i in range(reps):
+        for fn, wall, cpu in ((ours, out.ours, out.ours_cpu), (floor, out.floor, out.floor_cpu)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        say(f"  ingest {i + 1}/{reps}: ours {out.ours[-1]:.2f} s, floor {out.floor[-1]:.2f} s")
+    return out
+
+
+# ---------------------------------------------------------------------------------- 3. rebuild after one change
+
+
+@dataclass
+class Change:
+    file: Path
+    sheet: str
+    cells: dict[str, int]  # cell -> new value
+    area: str
+    year: int
+    value: int  # the region's new school count
+
+
+def bump_school_count(raw: Path, year: int) -> Change:
+    """One region's F-MOES-1 school count and the national one +1, so every sum still holds."""
+    import openpyxl
+
+    from yearbook.submissions import discover, read_submission
+
+    files = [f for f in discover(raw)[0] if f.year == year]
+    sub = next(s for f in files if (s := read_submission(f)).form == "F-MOES-1")
+    schools = [f for f in sub.figures if f["indicator"] == "SCHOOLS" and f["value"] is not None]
+    region = next(f for f in schools if f["ref_area"] != "KZ")
+    national = next(f for f in schools if f["ref_area"] == "KZ" and f["source_sheet"] == region["source_sheet"])
+    cells = {f["source_cell"]: int(f["value"]) + 1 for f in (region, national)}
+    book = openpyxl.load_workbook(sub.file.path)
+    for cell, value in cells.items():
+        book[region["source_sheet"]][cell].value = value
+    book.save(sub.file.path)
+    book.close()
+    return Change(sub.file.path, region["source_sheet"], cells, region["ref_area"], year, cells[region["source_cell"]])
+
+
+def published_value(out: Path, change: Change) -> float | None:
+    import duckdb
+
+    with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
+        row = con.execute(
+            "SELECT value FROM observations WHERE indicator = 'SCHOOLS' AND ref_area = ? AND time_period = ? AND sex = '_T'",
+            [change.area, change.year],
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+def bench_rebuild(raw: Path, work: Path, runs: int, timeout: float, built: Path | None) -> tuple[Run | None, list[Run], list[str]]:
+    """A first build (``built``: the out folder of a build of ``raw`` already made), then ``runs`` rebuilds each after
+    one changed workbook; notes on what the store shows."""
+    copy, out = work / "rebuild-raw", work / "rebuild-out"
+    shutil.copytree(raw, copy)
+    cmd = [*_yearbook_command(), "build", "--raw", str(copy), "--out", str(out)]
+    first = None
+    if built is not None:
+        shutil.move(built, out)
+        say(f"  starting from the out folder of the last full build ({raw} copied to {copy})")
+    else:
+        first = run_process(cmd, timeout=timeout)
+        say(f"  first build: {first.wall:.1f} s wall, exit {first.returncode}")
+    year = max(int(p.name) for p in copy.iterdir() if p.name.isdigit())
+    rebuilds, notes = [], []
+    for i in range(runs):
+        change = bump_school_count(copy, year)
+        run = run_process(cmd, timeout=timeout)
+        say(f"  rebuild {i + 1}/{runs} after {change.file.relative_to(copy)} changed: {run.wall:.1f} s wall, exit {run.returncode}")
+        rebuilds.append(run)
+        if run.ok:
+            shown = published_value(out, change)
+            if shown != change.value:
+                notes.append(f"rebuild {i + 1}: the store shows {shown} for SCHOOLS {change.area} {year}, the workbook {change.value}")
+    if not notes and rebuilds and all(r.ok for r in rebuilds):
+        notes.append(f"checked: after every rebuild the store shows the changed school count ({change.area}, {year})")
+    shutil.rmtree(copy, ignore_errors=True)
+    return first, rebuilds, notes
+
+
+# ---------------------------------------------------------------------------------- 4. the district-level scale case
+
+
+def _generator_digest() -> str:
+    """What a generated edition depends on: the demo generator and the schemas."""
+    digest = hashlib.sha256()
+    for folder in (PROJECT / "yearbook" / "demo", PROJECT / "schemas"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(PROJECT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def scale_edition(cache: Path, districts: int, years: list[int], seed: int, timeout: float) -> tuple[Path, Path, Run | None]:
+    """The district edition and its schemas folder, generated once per generator version (cached)."""
+    folder = cache / f"districts-{districts}-{years[0]}-{years[-1]}-seed{seed}-{_generator_digest()}"
+    raw, schemas, done = folder / "raw", folder / "schemas", folder / "complete"
+    if done.exists():
+        say(f"  reusing the generated edition {folder}")
+        return raw, schemas, None
+    shutil.rmtree(folder, ignore_errors=True)
+    cmd = [sys.executable, "-m", "yearbook.demo", str(raw), "--years", *map(str, years), "--seed", str(seed)]
+    cmd += ["--districts", str(districts), "--schemas", str(schemas)]
+    say(f"  generating {districts} districts × {len(years)} years into {folder} ...")
+    run = run_process(cmd, timeout=timeout)
+    if run.ok:
+        done.write_text(" ".join(cmd) + "\n")
+    return raw, schemas, run
+
+
+def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float) -> list[Run]:
+    out = []
+    for i in range(runs):
+        target = work / f"scale-{i}"
+        cmd = [*_yearbook_command(), "build", "--raw", str(raw), "--out", str(target)]
+        run = run_process(cmd, env={"YEARBOOK_SCHEMAS": str(schemas)}, timeout=timeout)
+        say(f"  scale build {i + 1}/{runs}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.rss_mib:.0f} MiB, exit {run.returncode}")
+        out.append(run)
+        shutil.rmtree(target, ignore_errors=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------- main
+
+
+def _machine() -> str:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    memory = "?"
+    if Path("/proc/meminfo").exists():
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f"{kib / 1024**2:.0f} GiB"
+    timer = "/usr/bin/time -v" if GNU_TIME.exists() else "os.wait4"
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs, {memory} RAM, load average {load}; Python {platform.python_version()}; "
+        f"commit {commit}; peak memory from {timer}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="2 runs per case (ingest 3) and a 4-year scale case (under 3 minutes)")
+    parser.add_argument("--runs", type=int, help="runs of the build and rebuild cases (default 5, --quick 2)")
+    parser.add_argument("--reps", type=int, help="repetitions of the ingest case (default 5, --quick 3)")
+    parser.add_argument("--scale-runs", type=int, default=1, help="runs of the scale build (default 1)")
+    parser.add_argument("--districts", type=int, default=200, help="districts of the scale edition (default 200)")
+    parser.add_argument("--scale-years", type=int, help="reference years of the scale edition, ending 2022 (default 20, --quick 4)")
+    parser.add_argument("--seed", type=int, default=2018, help="seed of the scale edition (default 2018)")
+    parser.add_argument("--raw", type=Path, default=PROJECT / "raw", help="the edition of cases 1-3 (default raw/)")
+    cache = Path(tempfile.gettempdir()) / "yearbook-bench-cache"
+    parser.add_argument("--cache", type=Path, default=cache, help=f"where generated scale editions are kept (default {cache})")
+    parser.add_argument("--only", nargs="+", choices=["build", "ingest", "rebuild", "scale"], help="run only these cases")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds after which a build of cases 1-3 is stopped (default 600)")
+    parser.add_argument(
+        "--scale-timeout",
+        type=float,
+        help="seconds after which a scale build is stopped; its figures are then lower bounds (default 600, --quick 90)",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    args = parser.parse_args(argv)
+    runs = args.runs or (2 if args.quick else 5)
+    reps = args.reps or (3 if args.quick else 5)
+    scale_timeout = args.scale_timeout or (90 if args.quick else 600)
+    scale_years = args.scale_years or (4 if args.quick else SCALE_LAST_YEAR - SCALE_FIRST_YEAR + 1)
+    years = list(range(SCALE_LAST_YEAR - scale_years + 1, SCALE_LAST_YEAR + 1))
+    if years[0] < SCALE_FIRST_YEAR:
+        parser.error(f"--scale-years: the demo models {SCALE_FIRST_YEAR}-{SCALE_LAST_YEAR} at most")
+    cases = set(args.only or ["build", "ingest", "rebuild", "scale"])
+    built, all_runs = None, []
+    raw = args.raw.resolve()
+    started = time.perf_counter()
+    machine_before = _machine()
+    say(machine_before)
+    results = Results()
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="yearbook-bench-") as tmp:
+        work = Path(tmp)
+        if "build" in cases:
+            say(f"1. full build of {raw} ({runs} runs)")
+            builds, built = bench_build(raw, work, runs, args.timeout)
+            all_runs += builds
+            results.add_runs("1. full build (raw/)", builds, TARGETS["build"])
+        if "ingest" in cases:
+            say(f"2. ingest against the floor ({reps} repetitions)")
+            ing = bench_ingest(raw, reps)
+            results.rows.append(Row("2. ingest: ours (discover + read_submission)", ing.ours, "s"))
+            results.rows.append(Row("2. ingest: floor (calamine to_python)", ing.floor, "s"))
+            ratios = [m / t for m, t in zip(ing.ours, ing.floor, strict=True)]
+            results.rows.append(Row("2. ingest: ratio ours / floor (wall)", ratios, "×", TARGETS["ingest_ratio"]))
+            cpu_ratios = [m / t for m, t in zip(ing.ours_cpu, ing.floor_cpu, strict=True)]
+            results.rows.append(Row("2. ingest: ratio ours / floor (CPU)", cpu_ratios, "×"))
+            of_medians = statistics.median(ing.ours) / statistics.median(ing.floor)
+            notes.append(
+                f"ingest: {ing.figures} figures read from {ing.cells} cells; the ratio of the two medians is {of_medians:.2f}× "
+                "(the ratio rows: one ratio per repetition)"
+            )
+        if "rebuild" in cases:
+            say(f"3. rebuild after one changed workbook ({runs} runs)")
+            first, rebuilds, rebuild_notes = bench_rebuild(raw, work, runs, args.timeout, built)
+            all_runs += rebuilds
+            if first is not None and not first.ok:
+                results.failures.append(f"the first build of the rebuild case exited {first.returncode}:\n{first.output}")
+            results.add_runs("3. rebuild after 1 changed workbook", rebuilds, TARGETS["rebuild"], memory=False)  # memory: as case 1
+            notes += rebuild_notes
+        if "scale" in cases:
+            label = f"4. scale, {args.districts} districts × {len(years)} years"
+            reduced = "n/a (target: 20 years)" if len(years) < 20 else ""
+            say(f"4. scale: {args.districts} districts, {years[0]}-{years[-1]} ({args.scale_runs} runs)")
+            scale_raw, schemas, generated = scale_edition(args.cache, args.districts, years, args.seed, 1800)
+            if generated is not None:
+                results.rows.append(Row(f"{label}: generate (once, cached)", [generated.wall] if generated.ok else [], "s"))
+                if not generated.ok:
+                    results.failures.append(f"generating the scale edition exited {generated.returncode}:\n{generated.output}")
+            if generated is None or generated.ok:
+                n_files = sum(1 for p in scale_raw.rglob("*.xlsx"))
+                size = sum(p.stat().st_size for p in scale_raw.rglob("*.xlsx")) / 1024**2
+                notes.append(f"scale edition: {n_files} workbooks, {size:.0f} MiB, in {scale_raw.parent}")
+                scale_runs = bench_scale(scale_raw, schemas, work, args.scale_runs, scale_timeout)
+                all_runs += scale_runs
+                wall_note = reduced
+                if reduced and any(r.stopped and r.wall > TARGETS["scale_wall"] for r in scale_runs):
+                    wall_note = f"NO: stopped, with {len(years)} of 20 years"
+                results.add_runs(label, scale_runs, TARGETS["scale_wall"], TARGETS["scale_rss"], note=wall_note, rss_note=reduced)
+    print(f"\n{machine_before}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"at the end: load average {load}; the benchmark took {time.perf_counter() - started:.0f} s\n")
+    results.print(args.markdown)
+    if notes:
+        print()
+        for note in notes:
+            print(f"- {note}")
+    contended = [r for r in all_runs if r.ok and r.wall > CONTENDED * r.cpu]
+    if contended:
+        print(
+            f"- {len(contended)} of {len(all_runs)} builds took more than {CONTENDED}× their CPU time in wall time: other processes "
+            "competed for the CPUs, so wall times are inflated; compare the CPU times"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
