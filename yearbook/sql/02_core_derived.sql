@@ -1,14 +1,18 @@
 -- core_derived: indicators computed from reported ones (FORMS.md "Published indicators"),
 -- for every region, sex and flow their inputs have, unrounded. Where an input is missing,
 -- confidential or a zero denominator the derived figure is not available (obs_status M).
+-- derived_ratios (the ratio formulas of FORMS.md) is also read by 04_observations_comparable.sql.
+CREATE OR REPLACE TABLE derived_ratios AS
+SELECT 'MORT_INFANT_RATE' AS indicator, 'DEATHS_INFANT' AS numerator, 'BIRTHS_LIVE' AS denominator, 1000.0 AS scale
+UNION ALL SELECT 'MORT_U5_RATE', 'DEATHS_U5', 'BIRTHS_LIVE', 1000.0
+UNION ALL SELECT 'PRESCHOOL_COVERAGE', 'PRESCHOOL_ENROL', 'PRESCHOOL_POP', 100.0;
+
 CREATE OR REPLACE TABLE core_derived AS
 WITH source AS (
     SELECT * FROM core_figures
 ),
 ratios AS (
-    SELECT 'MORT_INFANT_RATE' AS indicator, 'DEATHS_INFANT' AS numerator, 'BIRTHS_LIVE' AS denominator, 1000.0 AS scale
-    UNION ALL SELECT 'MORT_U5_RATE', 'DEATHS_U5', 'BIRTHS_LIVE', 1000.0
-    UNION ALL SELECT 'PRESCHOOL_COVERAGE', 'PRESCHOOL_ENROL', 'PRESCHOOL_POP', 100.0
+    SELECT * FROM derived_ratios
 ),
 ratio_values AS (
     SELECT

@@ -29,9 +29,7 @@ summed AS (
     GROUP BY ALL
 ),
 ratios AS (
-    SELECT 'MORT_INFANT_RATE' AS indicator, 'DEATHS_INFANT' AS numerator, 'BIRTHS_LIVE' AS denominator, 1000.0 AS scale, 'PER_1000_LB' AS unit
-    UNION ALL SELECT 'MORT_U5_RATE', 'DEATHS_U5', 'BIRTHS_LIVE', 1000.0, 'PER_1000_LB'
-    UNION ALL SELECT 'PRESCHOOL_COVERAGE', 'PRESCHOOL_ENROL', 'PRESCHOOL_POP', 100.0, 'PT'
+    SELECT r.*, i.unit FROM derived_ratios AS r JOIN indicators AS i ON i.code = r.indicator
 ),
 derived AS (
     SELECT
