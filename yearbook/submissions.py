@@ -11,7 +11,7 @@ import pandas as pd
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.problems import ERROR, WARNING, Problem
-from yearbook.reader import Figure, form_codes, read_sheet
+from yearbook.reader import FORM_CODE_ROWS, Figure, form_codes, read_sheet
 from yearbook.specs import DIMENSIONS, FormSpec, load_forms
 from yearbook.workbook import UnsafeWorkbook, read_grids
 
@@ -111,7 +111,7 @@ def _figure_row(fig: Figure, form: str, role: str, sub: SubmissionFile, sheet: s
 def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
     """The form code a workbook carries (from the first rows of its sheets), or why it has none."""
     try:
-        grids = read_grids(sub.path)
+        grids = read_grids(sub.path, first_rows=FORM_CODE_ROWS)
     except UnsafeWorkbook as exc:
         return None, [Problem(sub.relpath, None, None, "unreadable_file", str(exc), year=sub.year)]
     codes = set().union(*(form_codes(g) for g in grids)) if grids else set()

@@ -146,8 +146,9 @@ def _error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     return found
 
 
-def read_grids(path: Path) -> list[Grid]:
-    """Every worksheet of a checked workbook as a :class:`Grid`, in workbook order.
+def read_grids(path: Path, first_rows: int | None = None) -> list[Grid]:
+    """Every worksheet of a checked workbook as a :class:`Grid`, in workbook order (only its
+    ``first_rows`` rows when given: enough to find a form code, without reading whole sheets).
 
     Cell values are read with python-calamine (a Rust reader, about ten times faster than
     openpyxl and not exposed to XML entity expansion); the rows are read from A1, so cell
@@ -155,12 +156,12 @@ def read_grids(path: Path) -> list[Grid]:
     """
     check_archive(path)
     try:
-        errors = _error_cells(path)
+        errors = _error_cells(path) if first_rows is None else {}
         book = CalamineWorkbook.from_path(str(path))
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)  # from A1, so list positions are cell positions
+            rows = sheet.to_python(skip_empty_area=False, nrows=first_rows)  # from A1: list positions are cell positions
             for (r, c), text in errors.get(name, {}).items():
                 while len(rows) < r:
                     rows.append([])
