@@ -1,4 +1,8 @@
-"""Core layer: the validation gate and the harmonized store, built in DuckDB."""
+"""Core layer: the validation gate and the harmonized store, built in DuckDB.
+
+Both gather every reference year: their raw inputs arrive as ``{year: value}`` dicts (see
+:mod:`yearbook.io_manager`), whether the years were read in this run or in earlier ones.
+"""
 
 import dagster as dg
 import duckdb
@@ -10,12 +14,18 @@ from yearbook.disclosure import load_policy
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_store, staging_dir
+from yearbook.submissions import check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
 VALIDATION_REPORT = "validation_report.xlsx"
 GATE = "core_validation_no_errors"
 
 _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
+
+
+def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
+    """The files of every year's inventory as one table, in year order."""
+    return pd.concat([raw_inventory[year].files for year in sorted(raw_inventory)], ignore_index=True)
 
 
 @dg.asset(
@@ -27,8 +37,13 @@ _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
     ),
     check_specs=[dg.AssetCheckSpec(GATE, asset="core_validation", blocking=True, description="no error in any submission")],
 )
-def core_validation(context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, **forms: FormRead):
-    problems = raw_inventory.problems + [p for read in forms.values() for p in read.problems]
+def core_validation(
+    context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: dict[str, Inventory], **forms: dict[str, FormRead]
+):
+    files = _inventory_files(raw_inventory)
+    problems = check_reads_current(paths.raw, files, [int(year) for year in raw_inventory])
+    problems += [p for inv in raw_inventory.values() for p in inv.problems]
+    problems += [p for by_year in forms.values() for read in by_year.values() for p in read.problems]
     frame = problems_frame(problems)
     paths.internal.mkdir(parents=True, exist_ok=True)  # messages may quote small counts: staff only
     write_validation_workbook(problems, paths.internal / VALIDATION_REPORT)
@@ -51,10 +66,15 @@ def core_validation(context: dg.AssetExecutionContext, paths: YearbookPaths, raw
     pool="duckdb_writer",
 )
 def core_observations(
-    context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: Inventory, core_validation: pd.DataFrame, **forms: FormRead
+    context: dg.AssetExecutionContext,
+    paths: YearbookPaths,
+    raw_inventory: dict[str, Inventory],
+    core_validation: pd.DataFrame,
+    **forms: dict[str, FormRead],
 ) -> dg.Output[str]:
-    figures = pd.concat([read.figures for read in forms.values()], ignore_index=True)
-    files = raw_inventory.files[raw_inventory.files["form"].notna()][["file", "year", "form", "sha256"]]
+    figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
+    files = _inventory_files(raw_inventory)
+    files = files[files["form"].notna()][["file", "year", "form", "sha256"]]
     inputs = BuildInputs(figures, files, core_validation, context.run.run_id)
     build_store(staging_dir(paths.internal) / INTERNAL_STORE_NAME, inputs, previous=paths.internal / INTERNAL_STORE_NAME)
     staged = staging_dir(paths.out) / STORE_NAME

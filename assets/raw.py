@@ -1,10 +1,15 @@
-"""Raw layer: the inventory of submitted workbooks, and one asset per ministry form.
+"""Raw layer: the inventory of submitted workbooks, and one asset per ministry form, by reference year.
 
-Each ``raw_<form>`` asset reads every workbook of its form (all reference years) with the
-layout-tolerant reader, validates the figures against the pandera schema and the
-consistency rules, and reports what it found in the asset check ``<asset>_valid``.
+Both are partitioned by reference year (:data:`REFERENCE_YEARS`, one partition per folder
+``raw/<year>/``) so that a corrected workbook re-reads its own year only. A run may cover several
+years at once (single-run backfill policy): the step then reads each year it is given and returns
+``{year: value}``, which :mod:`yearbook.io_manager` stores year by year. Each ``raw_<form>`` asset
+reads that form's workbook of each year with the layout-tolerant reader, validates the figures
+against the pandera schema and the consistency rules, and reports what it found in the asset check
+``<asset>_valid`` (for the years of the run).
 """
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,15 +18,27 @@ import pandas as pd
 
 from assets.metadata import check_result, preview
 from yearbook.problems import Problem
+from yearbook.publish.specs import Section, load_yearbook_spec
 from yearbook.resources import YearbookPaths
+from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
-from yearbook.submissions import SubmissionFile, check_across_files, discover, figures_frame, identify_form, read_submission
+from yearbook.submissions import SubmissionFile, check_across_files, discover_year, figures_frame, identify_form, read_submission
 from yearbook.validation import validate_figures
+
+# Dynamic, not static or time-window partitions: the years are whatever folders the office has under
+# raw/ (2016-2022 in the demo, 2003-2022 in the district edition, a new one each spring). A static list
+# would be fixed when the code loads (a new folder would need a reload), and a yearly time window would
+# invent empty years before the first folder and after the last. The sensor `reference_year_folders`
+# keeps the partitions in step with the folders; the command line registers them itself.
+REFERENCE_YEARS = dg.DynamicPartitionsDefinition(name=REFERENCE_YEAR_PARTITIONS)
+_READ_EVERY_YEAR_IN_ONE_RUN = dg.BackfillPolicy.single_run()
+# `backfill_policy` of @asset is marked beta in Dagster 1.13; without this every load would print the warning
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 @dataclass
 class Inventory:
-    """The workbooks found under the raw folder, by form, and what could not be identified."""
+    """The workbooks found in one year folder, with their form, and what could not be identified."""
 
     files: pd.DataFrame  # file, year, form, sha256, path
     problems: list[Problem] = field(default_factory=list)
@@ -29,7 +46,7 @@ class Inventory:
 
 @dataclass
 class FormRead:
-    """The figures of one form over all years, and every problem found in its workbooks."""
+    """The figures of one form for one reference year, and every problem found in its workbooks."""
 
     form: str
     figures: pd.DataFrame
@@ -41,55 +58,86 @@ def raw_asset_name(form: str) -> str:
     return "raw_" + form.lower().replace("-", "_")
 
 
-@dg.asset(
-    group_name="raw",
-    description="Every workbook under raw/<year>/ with its checksum and form code; forms submitted twice or missing for a year.",
-)
-def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[Inventory]:
-    files, problems = discover(paths.raw)
+def take_inventory(raw_dir: Path, year: int) -> Inventory:
+    """The workbooks of ``raw_dir/<year>/``: checksum and form code of each; forms twice or missing."""
+    files, problems = discover_year(raw_dir, year)
     rows = []
     for sub in files:
         form, found = identify_form(sub)
         problems += found
         rows.append({"file": sub.relpath, "year": sub.year, "form": form, "sha256": sub.sha256, "path": str(sub.path)})
-    frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"])
-    problems += check_across_files(frame, load_forms())
-    return dg.Output(
-        Inventory(frame, problems),
-        metadata={
-            "files": len(frame),
-            "years": dg.MetadataValue.text(", ".join(str(y) for y in sorted(frame["year"].unique()))),
-            "source_files": preview(frame[["file", "form", "sha256"]], 100),
-        },
-    )
+    frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"]).astype({"year": "int64"})
+    if (raw_dir / str(year)).is_dir():
+        problems += check_across_files(frame, load_forms(), [year])
+    return Inventory(frame, problems)
+
+
+@dg.asset(
+    group_name="raw",
+    partitions_def=REFERENCE_YEARS,
+    backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
+    description="Every workbook under raw/<year>/ with its checksum and form code; forms submitted twice or missing for the year.",
+)
+def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[dict[str, Inventory]]:
+    by_year = {}
+    for year in context.partition_keys:
+        by_year[year] = inventory = take_inventory(paths.raw, int(year))
+        metadata = {"files": len(inventory.files), "source_files": preview(inventory.files[["file", "form", "sha256"]], 100)}
+        context.add_asset_metadata(metadata, partition_key=year)
+    return dg.Output(by_year)
+
+
+def read_form(form: str, inventory: Inventory) -> FormRead:
+    """Read and validate the workbook(s) of ``form`` listed in one year's inventory."""
+    chosen = inventory.files[inventory.files["form"] == form]
+    subs = [read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256)) for r in chosen.itertuples()]
+    figures = figures_frame(subs)
+    problems = [p for s in subs for p in s.problems] + validate_figures(figures).problems
+    return FormRead(form, figures, problems)
+
+
+def _form_read_metadata(read: FormRead, inventory: Inventory) -> dict[str, object]:
+    figures = read.figures
+    files = inventory.files[inventory.files["form"] == read.form]
+    return {
+        "rows": len(figures),
+        "regions": int(figures["ref_area"].nunique()),
+        "problems": len(read.problems),
+        "source_files": preview(files[["file", "sha256"]], 50),
+        "preview": preview(figures[["indicator", "ref_area", "time_period", "sex", "value", "source_sheet", "source_cell"]]),
+    }
+
+
+def _sections_fed(form: str) -> list[Section]:
+    """The yearbook sections with a table sourced from ``form`` (schemas/tables)."""
+    return [section for section in load_yearbook_spec().sections if any(form in table.source for table in section.tables)]
 
 
 def _form_asset(form: str) -> dg.AssetsDefinition:
     spec = load_forms()[form]
     name = raw_asset_name(form)
+    sections = _sections_fed(form)
+    fed = ", ".join(f"{s.number} {s.title['en']}" for s in sections)
 
     @dg.asset(
         name=name,
         group_name="raw",
-        description=f"{form} — {spec.name} ({spec.ministry}): every figure read, with its source cell.",
-        check_specs=[dg.AssetCheckSpec(f"{name}_valid", asset=name, description=f"{form} workbooks read and consistent")],
+        partitions_def=REFERENCE_YEARS,
+        backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
+        description=f"{form} — {spec.name} ({spec.ministry}): every figure read, with its source cell, for each reference year. "
+        f"Feeds the yearbook sections {fed}.",
+        tags={f"section/{s.id}": "" for s in sections},  # the UI filters the graph by section: tag:section/health
+        check_specs=[
+            dg.AssetCheckSpec(f"{name}_valid", asset=name, description=f"{form} workbooks of the run's years read and consistent")
+        ],
     )
-    def _read_form(context: dg.AssetExecutionContext, raw_inventory: Inventory):
-        chosen = raw_inventory.files[raw_inventory.files["form"] == form]
-        subs = [read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256)) for r in chosen.itertuples()]
-        figures = figures_frame(subs)
-        problems = [p for s in subs for p in s.problems] + validate_figures(figures).problems
-        yield dg.Output(
-            FormRead(form, figures, problems),
-            metadata={
-                "rows": len(figures),
-                "years": dg.MetadataValue.text(", ".join(str(y) for y in sorted(figures["time_period"].unique()))),
-                "regions": int(figures["ref_area"].nunique()),
-                "source_files": preview(chosen[["file", "sha256"]], 50),
-                "preview": preview(figures[["indicator", "ref_area", "time_period", "sex", "value", "source_sheet", "source_cell"]]),
-            },
-        )
-        yield check_result(f"{name}_valid", problems, name)
+    def _read_form(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory]):
+        by_year = {}
+        for year in context.partition_keys:
+            by_year[year] = read = read_form(form, raw_inventory[year])
+            context.add_asset_metadata(_form_read_metadata(read, raw_inventory[year]), partition_key=year)
+        yield dg.Output(by_year)
+        yield check_result(f"{name}_valid", [p for read in by_year.values() for p in read.problems], name)
 
     return _read_form
 

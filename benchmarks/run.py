@@ -284,47 +284,6 @@ def bench_ingest(raw: Path, reps: int) -> Ingest:
 # ---------------------------------------------------------------------------------- 3. rebuild after one change
 
 
-@dataclass
-class Change:
-    file: Path
-    sheet: str
-    cells: dict[str, int]  # cell -> new value
-    area: str
-    year: int
-    value: int  # the region's new school count
-
-
-def bump_school_count(raw: Path, year: int) -> Change:
-    """One region's F-MOES-1 school count and the national one +1, so every sum still holds."""
-    import openpyxl
-
-    from yearbook.submissions import discover, read_submission
-
-    files = [f for f in discover(raw)[0] if f.year == year]
-    sub = next(s for f in files if (s := read_submission(f)).form == "F-MOES-1")
-    schools = [f for f in sub.figures if f["indicator"] == "SCHOOLS" and f["value"] is not None]
-    region = next(f for f in schools if f["ref_area"] != "KZ")
-    national = next(f for f in schools if f["ref_area"] == "KZ" and f["source_sheet"] == region["source_sheet"])
-    cells = {f["source_cell"]: int(f["value"]) + 1 for f in (region, national)}
-    book = openpyxl.load_workbook(sub.file.path)
-    for cell, value in cells.items():
-        book[region["source_sheet"]][cell].value = value
-    book.save(sub.file.path)
-    book.close()
-    return Change(sub.file.path, region["source_sheet"], cells, region["ref_area"], year, cells[region["source_cell"]])
-
-
-def published_value(out: Path, change: Change) -> float | None:
-    import duckdb
-
-    with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
-        row = con.execute(
-            "SELECT value FROM observations WHERE indicator = 'SCHOOLS' AND ref_area = ? AND time_period = ? AND sex = '_T'",
-            [change.area, change.year],
-        ).fetchone()
-    return None if row is None else row[0]
-
-
 def bench_rebuild(raw: Path, work: Path, runs: int, timeout: float, built: Path | None) -> tuple[Run | None, list[Run], list[str]]:
     """A first build (``built``: the out folder of a build of ``raw`` already made), then ``runs`` rebuilds each after
     one changed workbook; notes on what the store shows."""
@@ -338,6 +297,8 @@ def bench_rebuild(raw: Path, work: Path, runs: int, timeout: float, built: Path 
     else:
         first = run_process(cmd, timeout=timeout)
         say(f"  first build: {first.wall:.1f} s wall, exit {first.returncode}")
+    from yearbook.demo.corrections import bump_school_count, published_value
+
     year = max(int(p.name) for p in copy.iterdir() if p.name.isdigit())
     rebuilds, notes = [], []
     for i in range(runs):

@@ -1,12 +1,15 @@
 """End to end through the Dagster UI, as a maintainer uses it.
 
 `dagster dev` is started from the project root on a free localhost port with a fresh
-DAGSTER_HOME and the yearbook pointed at a copy of the sample submissions
-(YEARBOOK_RAW_DIR) and a temporary output folder (YEARBOOK_OUT_DIR). Debian's Chromium, driven
-by Playwright (never `playwright install`: the browser is /usr/bin/chromium), opens the asset
-graph, checks the groups raw/core/out, clicks "Materialize all", follows the run until it
-succeeds, then opens the checks of core_validation. A screenshot of every step is saved under
-tests/output/ui/ (git-ignored), with the log of `dagster dev` beside them.
+DAGSTER_HOME and the yearbook pointed at two reference years (YEARBOOK_RAW_DIR: the sample
+submissions of 2018 and the demo edition's 2019) and a temporary output folder
+(YEARBOOK_OUT_DIR). Debian's Chromium, driven by Playwright (never `playwright install`: the
+browser is /usr/bin/chromium), opens the asset graph, checks the groups raw/core/out, waits until
+the sensor `reference_year_folders` has registered both years as partitions, clicks
+"Materialize all", selects all partitions and launches the backfill, follows it until it
+succeeds (the raw assets read both years in one run, then the core and out assets run), then
+opens the checks of core_validation and a form's partitions and metadata. A screenshot of every
+step is saved under tests/output/ui/ (git-ignored), with the log of `dagster dev` beside them.
 
 The process group of `dagster dev` (webserver, daemon, code servers, run workers) is ended in
 the fixture's finalizer.
@@ -46,7 +49,9 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT = 120  # s: webserver answering
 UI_TIMEOUT_MS = 90_000  # a page element (the code location loads lazily)
-RUN_TIMEOUT = 360  # s: the whole materialization (70-140 s on 2 cores; each step is a subprocess)
+RUN_TIMEOUT = 480  # s: the whole backfill (about 100 s on 2 cores: two runs, each step a subprocess)
+PARTITIONS_TIMEOUT = 90  # s: the sensor reference_year_folders registers the years (its first tick is at start-up)
+YEARS = ("2018", "2019")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not found: apt-get install -y chromium (.ci/run does)")
 
@@ -104,7 +109,8 @@ def _stop_group(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def dagster_dev(tmp_path: Path) -> Iterator[DagsterDev]:
     raw, out, home = tmp_path / "raw", tmp_path / "out", tmp_path / "dagster_home"
-    shutil.copytree(SAMPLES, raw)
+    shutil.copytree(SAMPLES, raw)  # 2018
+    shutil.copytree(ROOT / "raw" / "2019", raw / "2019")
     out.mkdir()
     home.mkdir()
     # the default local instance (SQLite under DAGSTER_HOME); no telemetry, no welcome dialog
@@ -169,20 +175,43 @@ def _shot(page, name: str) -> None:
 
 
 def _wait_for_final_status(page, dagster_dev: DagsterDev) -> str:
-    """Poll the run page until its status tag reads Success, Failure or Canceled."""
-    from playwright.sync_api import expect
-
-    final = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$"))
+    """Poll the backfill page until the tag under "Status" reads Succeeded, Failed, Canceled or Completed with failures."""
+    status = page.locator("xpath=//div[normalize-space()='Status']/following-sibling::div[1]//span[@data-tooltip]").first
     deadline = time.monotonic() + RUN_TIMEOUT
     while True:
+        if status.count():
+            text = status.inner_text().strip()
+            if text in ("Succeeded", "Failed", "Canceled", "Completed with failures"):
+                return text
+        if time.monotonic() > deadline:
+            _shot(page, "04_backfill_timeout")
+            pytest.fail(f"the backfill did not finish within {RUN_TIMEOUT} s:\n{dagster_dev.log_tail()}")
+        time.sleep(5)
+        page.reload()  # read the status afresh
+        page.get_by_text("Status", exact=True).first.wait_for()
+
+
+def _open_launch_dialog_with_every_year(page, dagster_dev: DagsterDev):
+    """Materialize all, then "All" partitions; retried until the sensor has registered every year."""
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + PARTITIONS_TIMEOUT
+    while True:
+        page.goto("/asset-groups")
+        materialize_all = page.get_by_role("button", name="Materialize all")
+        expect(page.get_by_text("fetching statuses")).to_have_count(0)
+        expect(materialize_all).to_be_enabled()
+        materialize_all.click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("button", name="All", exact=True).click()
         try:
-            expect(final.first).to_be_visible(timeout=45_000)  # live updates arrive over a websocket
-            return final.first.inner_text()
+            expect(dialog.get_by_text(f"{len(YEARS)} partitions", exact=True)).to_be_visible(timeout=5_000)
+            return dialog
         except AssertionError:
             if time.monotonic() > deadline:
-                _shot(page, "04_run_timeout")
-                pytest.fail(f"the run did not finish within {RUN_TIMEOUT} s:\n{dagster_dev.log_tail()}")
-            page.reload()  # in case the live connection dropped: read the status afresh
+                _shot(page, "02_partitions_missing")
+                pytest.fail(f"the years {YEARS} were not registered as partitions within {PARTITIONS_TIMEOUT} s:\n{dagster_dev.log_tail()}")
+            time.sleep(3)
 
 
 def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
@@ -190,61 +219,64 @@ def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> No
 
     from assets import ALL_ASSETS
 
-    n_assets = sum(len(a.keys) for a in ALL_ASSETS)
-    n_checks = sum(len(a.check_specs) for a in ALL_ASSETS)
+    asset_names = [key.to_user_string() for a in ALL_ASSETS for key in a.keys]
 
     # 1. the asset graph (Lineage), one node per group
     page.goto("/asset-groups")
-    materialize_all = page.get_by_role("button", name="Materialize all")
-    expect(materialize_all).to_be_visible()
+    expect(page.get_by_role("button", name="Materialize all")).to_be_visible()
     for group in ("raw", "core", "out"):
         expect(page.get_by_text(group, exact=True).first).to_be_visible()
-    expect(page.get_by_text("fetching statuses")).to_have_count(0)
-    expect(materialize_all).to_be_enabled()
     _shot(page, "01_asset_graph")
 
-    # 2. launch every asset; a toast names the run
-    materialize_all.click()
-    toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}")).first
+    # 2. every asset, every year (partition); the raw assets read them in one run, then the rest
+    dialog = _open_launch_dialog_with_every_year(page, dagster_dev)
+    for year in YEARS:
+        expect(dialog.get_by_text(year, exact=True).first).to_be_visible()
+    _shot(page, "02_launch_every_year")
+    dialog.get_by_role("button", name="Launch backfill").click()
+    toast = page.get_by_text(re.compile(r"Created backfill [a-z0-9]{8}")).first
     expect(toast).to_be_visible()
-    short_id = re.search(r"[0-9a-f]{8}", toast.inner_text()).group(0)
-    _shot(page, "02_run_launched")
+    backfill_id = re.search(r"backfill ([a-z0-9]{8})", toast.inner_text()).group(1)
 
-    # 3. the run page, from the runs list
-    page.goto("/runs")
-    page.get_by_role("link", name=short_id).first.click()
-    expect(page).to_have_url(re.compile(rf"/runs/{short_id}"))
-    expect(page.get_by_text(f"{n_assets} assets", exact=True)).to_be_visible()
-    _shot(page, "03_run_in_progress")
+    # 3. the backfill page lists every asset
+    page.goto(f"/runs/b/{backfill_id}")
+    for name in asset_names:
+        expect(page.get_by_text(name, exact=True).first).to_be_visible()
+    _shot(page, "03_backfill_in_progress")
 
     # 4. until it succeeds
     status = _wait_for_final_status(page, dagster_dev)
-    expect(page.get_by_text("Loading run logs")).to_have_count(0)
-    _shot(page, "04_run_finished")
-    assert status == "Success", f"run {short_id} ended {status}:\n{dagster_dev.log_tail()}"
-    expect(page.get_by_text(f"{n_checks} checks", exact=True)).to_be_visible()
+    _shot(page, "04_backfill_finished")
+    assert status == "Succeeded", f"backfill {backfill_id} ended {status}:\n{dagster_dev.log_tail()}"
     assert (dagster_dev.out_dir / "yearbook.duckdb").is_file()
 
-    # 5. the gate: the blocking check of core_validation passed in that run
+    # 5. the gate: the blocking check of core_validation passed
     page.goto("/assets/core_validation?view=checks")
     expect(page.get_by_text("core_validation_no_errors").first).to_be_visible()
     expect(page.get_by_text("This is a blocking asset check.", exact=False)).to_be_visible()
     expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
     _shot(page, "05_core_validation_checks")
 
-    # 6. a form's check on its asset page
+    # 6. a form's check, its two partitions, and the metadata of its latest materialization
     page.goto("/assets/raw_f_dem_2?view=checks")
     expect(page.get_by_text("raw_f_dem_2_valid").first).to_be_visible()
     expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
     _shot(page, "06_raw_f_dem_2_checks")
+    page.goto("/assets/raw_f_dem_2?view=partitions")
+    for year in YEARS:
+        expect(page.get_by_text(year, exact=True).first).to_be_visible()
+    page.get_by_text(YEARS[-1], exact=True).first.click()  # the metadata of that year's materialization
+    for key in ("rows", "regions", "source_files", "preview"):
+        expect(page.get_by_text(key, exact=True).first).to_be_visible()
+    expect(page.get_by_text(f"{YEARS[-1]}/F-DEM-2.xlsx", exact=False).first).to_be_visible()  # the source file of that year
+    _shot(page, "07_raw_f_dem_2_partition_metadata")
 
-    # 7. the jobs and the automation (schedule and sensor, stopped by default)
+    # 7. the jobs and the automation (schedule and run sensor stopped by default, the partition sensor running)
     page.goto("/jobs")
     for job in ("build_yearbook", "validate_submissions"):
         expect(page.get_by_text(job, exact=True).first).to_be_visible()
     page.goto("/automation")
-    for name in ("yearly_yearbook_build", "raw_folder_sensor"):
+    for name in ("yearly_yearbook_build", "raw_folder_sensor", "reference_year_folders"):
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
-    expect(page.get_by_text("Standard sensor")).to_be_visible()
     expect(page.get_by_text(re.compile(r"only in March"))).to_be_visible()  # cron 0 6 1 3 *, Asia/Almaty
-    _shot(page, "07_automation")
+    _shot(page, "08_automation")

@@ -13,19 +13,21 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets import ALL_ASSETS, VALIDATION_ASSETS
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
+from yearbook.definitions import build_yearbook_job, defs, validate_only_job
 from yearbook.problems import ERROR, frame_problems
 from yearbook.resources import YearbookPaths
+from yearbook.runs import run_every_year
+from yearbook.submissions import year_folders
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_assets(assets: list, raw_dir: Path, out_dir: Path, internal_dir: Path | None = None) -> dg.ExecuteInProcessResult:
-    """Materialize ``assets`` (the one pipeline definition) in-process for these folders."""
+def run_job(job_name: str, raw_dir: Path, out_dir: Path, internal_dir: Path | None = None) -> dg.ExecuteInProcessResult:
+    """Run the job ``build_yearbook`` or ``validate_submissions`` in-process for these folders, every reference year in one run."""
     paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir), internal_dir=str(internal_dir or ""))
     with dg.DagsterInstance.ephemeral() as instance:
-        return dg.materialize(assets, resources={"paths": paths}, run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
+        return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS)
 
 
 def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int]:
@@ -62,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.raw.is_dir():
         parser.error(f"--raw {args.raw}: no such folder")
-    assets = ALL_ASSETS if args.command == "build" else VALIDATION_ASSETS
-    result = run_assets(assets, args.raw, args.out, args.internal)
+    if not year_folders(args.raw)[0]:
+        print(f"refused: no reference year folder (<year>/, e.g. 2018/) under {args.raw}; nothing was published", file=sys.stderr)
+        return 1
+    job_name = build_yearbook_job.name if args.command == "build" else validate_only_job.name
+    result = run_job(job_name, args.raw, args.out, args.internal)
     errors, warnings = _report(result)
     if errors or not result.success:
         print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,25 +66,46 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
-    """Every workbook under ``raw_dir/<year>/`` (sub-folders allowed), and what was passed over."""
-    files: list[SubmissionFile] = []
-    problems: list[Problem] = []
+def year_folders(raw_dir: Path) -> tuple[list[int], list[Problem]]:
+    """The reference years that have a folder ``raw_dir/<year>/``, and the entries passed over."""
     if not raw_dir.is_dir():
-        return files, [Problem(str(raw_dir), None, None, "no_raw_folder", "the raw folder does not exist")]
+        return [], [Problem(str(raw_dir), None, None, "no_raw_folder", "the raw folder does not exist")]
+    years: list[int] = []
+    problems: list[Problem] = []
     for entry in sorted(raw_dir.iterdir()):
         if entry.name.startswith("."):
             continue
-        if not (entry.is_dir() and YEAR_FOLDER.match(entry.name)):
+        if entry.is_dir() and YEAR_FOLDER.match(entry.name):
+            years.append(int(entry.name))
+        else:
             problems.append(Problem(entry.name, None, None, "not_a_year_folder", "ignored: submissions live in raw/<year>/", WARNING))
+    return years, problems
+
+
+def discover_year(raw_dir: Path, year: int) -> tuple[list[SubmissionFile], list[Problem]]:
+    """Every workbook under ``raw_dir/<year>/`` (sub-folders allowed), and what was passed over."""
+    folder = raw_dir / str(year)
+    if not folder.is_dir():
+        return [], [Problem(f"{year}/", None, None, "no_year_folder", f"the folder {year}/ no longer exists under {raw_dir}", year=year)]
+    files: list[SubmissionFile] = []
+    problems: list[Problem] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(raw_dir).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(raw_dir).parts) or path.name.startswith("~$"):
+            problems.append(Problem(rel, None, None, "hidden_file", "ignored: hidden or Excel lock file", WARNING, year=year))
             continue
-        year = int(entry.name)
-        for path in sorted(p for p in entry.rglob("*") if p.is_file()):
-            rel = path.relative_to(raw_dir).as_posix()
-            if any(part.startswith(".") for part in path.relative_to(raw_dir).parts) or path.name.startswith("~$"):
-                problems.append(Problem(rel, None, None, "hidden_file", "ignored: hidden or Excel lock file", WARNING, year=year))
-                continue
-            files.append(SubmissionFile(path, rel, year, _sha256(path)))
+        files.append(SubmissionFile(path, rel, year, _sha256(path)))
+    return files, problems
+
+
+def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
+    """Every workbook of every year folder under ``raw_dir``, and what was passed over."""
+    years, problems = year_folders(raw_dir)
+    files: list[SubmissionFile] = []
+    for year in years:
+        found, passed_over = discover_year(raw_dir, year)
+        files += found
+        problems += passed_over
     return files, problems
 
 
@@ -183,9 +205,9 @@ def _check_sheets(
                     problem("missing_sheet", f"no sheet for {lists.region_name(code, 'ru')} ({code}), which exists in {sub.year}")
 
 
-def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec]) -> list[Problem]:
+def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec], years: Iterable[int] | None = None) -> list[Problem]:
     """Over the inventory (file, year, form): the same form twice in one year is an error naming
-    both files; a form missing for a year is a warning."""
+    both files; a form missing for a year (of ``years``, by default those of ``files``) is a warning."""
     problems: list[Problem] = []
     identified = files[files["form"].notna()].sort_values("file")
     for (year, form), group in identified.groupby(["year", "form"], sort=True):
@@ -194,11 +216,38 @@ def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec]) -> list[
             message = f"{form} for {year} is submitted twice: {names[0]} and {name}"
             problems.append(Problem(name, None, None, "duplicate_form", message, form=form, year=int(year), values="; ".join(names)))
     present = set(zip(identified["year"], identified["form"], strict=True))
-    for year in sorted(set(files["year"])):
+    for year in sorted(set(files["year"]) if years is None else set(years)):
         for form in sorted(forms):
             if (year, form) not in present:
                 message = f"no {form} submission for {year}: its tables are marked not available"
                 problems.append(Problem(f"{year}/", None, None, "missing_form", message, WARNING, form=form, year=int(year)))
+    return problems
+
+
+def check_reads_current(raw_dir: Path, read: pd.DataFrame, read_years: Iterable[int]) -> list[Problem]:
+    """What the raw folder holds now against what was read (``read``: file, year, sha256 of the
+    inventories of ``read_years``): a year folder never read, a year read whose folder is gone, and a
+    workbook added, changed or removed since its year was read are errors; entries that are not year
+    folders are warnings. Years are read in separate runs, so this is what keeps a yearbook from
+    mixing a corrected workbook's year with figures read before the correction."""
+    years_now, problems = year_folders(raw_dir)
+    read_years = set(read_years)
+    for year in sorted(set(years_now) - read_years):
+        message = f"the folder {year}/ has not been read: materialize its reference year (the partition {year}) before the yearbook"
+        problems.append(Problem(f"{year}/", None, None, "unread_year", message, year=year))
+    for year in sorted(read_years - set(years_now)):
+        message = f"the folder {year}/ was read but is gone: delete the partition {year} or restore the folder"
+        problems.append(Problem(f"{year}/", None, None, "no_year_folder", message, year=year))
+    for year in sorted(read_years & set(years_now)):
+        files, _ = discover_year(raw_dir, year)
+        now = {f.relpath: f.sha256 for f in files}
+        of_year = read[read["year"] == year]
+        before = dict(zip(of_year["file"], of_year["sha256"], strict=True))
+        for name in sorted(now.keys() | before.keys()):
+            if now.get(name) != before.get(name):
+                state = "added" if name not in before else "removed" if name not in now else "changed"
+                message = f"{state} since {year} was read: re-run the reference year {year}"
+                problems.append(Problem(name, None, None, "changed_since_read", message, year=year))
     return problems
 
 

@@ -1,0 +1,156 @@
+"""Reference years as partitions: one year re-read alone, the other years loaded as last read,
+and the sensors and schedule that drive it, on a real (temporary) Dagster instance.
+
+The raw folder is two years of the shipped demo edition (2018 and 2019).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster._core.events import DagsterEventType
+
+from yearbook.automation import raw_fingerprints, reference_year_folders
+from yearbook.config import PROJECT_ROOT
+from yearbook.definitions import build_yearbook_job, defs, raw_folder_sensor, yearly_schedule
+from yearbook.demo.corrections import bump_school_count, published_value
+from yearbook.resources import YearbookPaths
+from yearbook.runs import RANGE_END_TAG, RANGE_START_TAG, REFERENCE_YEAR_PARTITIONS, run_every_year
+
+YEARS = (2018, 2019)
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@pytest.fixture
+def two_years(tmp_path: Path) -> YearbookPaths:
+    raw = tmp_path / "raw"
+    for year in YEARS:
+        shutil.copytree(PROJECT_ROOT / "raw" / str(year), raw / str(year))
+    return YearbookPaths(raw_dir=str(raw), out_dir=str(tmp_path / "out"))
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as inst:
+        yield inst
+
+
+def _materialized_partitions(instance: dg.DagsterInstance, run_id: str) -> dict[str, set[str | None]]:
+    found: dict[str, set[str | None]] = {}
+    for event in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = event.dagster_event.step_materialization_data.materialization
+        found.setdefault(materialization.asset_key.to_user_string(), set()).add(materialization.partition)
+    return found
+
+
+def _rows_per_year(out: Path) -> dict[int, int]:
+    with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
+        return dict(con.execute("SELECT time_period, count(*) FROM observations WHERE source_file IS NOT NULL GROUP BY 1").fetchall())
+
+
+def _job():
+    return defs.resolve_job_def(build_yearbook_job.name)
+
+
+def test_one_changed_year_is_read_again_alone(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
+    first = run_every_year(_job(), two_years, instance, QUIET)
+    assert first.success
+    assert instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS) == ["2018", "2019"]
+    every = _materialized_partitions(instance, first.run_id)
+    assert every["raw_f_moes_1"] == {"2018", "2019"} and every["core_observations"] == {None}
+    rows = _rows_per_year(two_years.out)
+    assert set(rows) >= set(YEARS)
+
+    change = bump_school_count(two_years.raw, 2019)
+    again = _job().execute_in_process(instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET)
+    assert again.success
+    reread = _materialized_partitions(instance, again.run_id)
+    assert reread["raw_inventory"] == {"2019"} and reread["raw_f_moes_1"] == {"2019"}  # 2018 was not read again
+    assert reread["out_yearbook"] == {None}
+    assert published_value(two_years.out, change) == change.value
+    assert _rows_per_year(two_years.out) == rows  # 2018 still in the yearbook, loaded as read by the first run
+
+
+def test_a_year_changed_since_it_was_read_refuses_the_build(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
+    assert run_every_year(_job(), two_years, instance, QUIET).success
+    store = two_years.out / "yearbook.duckdb"
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    change = bump_school_count(two_years.raw, 2018)  # 2018 changes, but only 2019 is read again
+    result = _job().execute_in_process(
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+    )
+    assert not result.success
+    problems = result.output_for_node("core_validation")
+    stale = problems[problems["rule"] == "changed_since_read"]
+    assert list(stale["file"]) == [change.file.relative_to(two_years.raw).as_posix()]
+    assert "re-run the reference year 2018" in stale["message"].iloc[0]
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before  # nothing published
+
+
+def test_a_new_year_folder_not_read_refuses_the_build(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
+    assert run_every_year(_job(), two_years, instance, QUIET).success
+    shutil.copytree(PROJECT_ROOT / "raw" / "2020", two_years.raw / "2020")
+    result = _job().execute_in_process(
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+    )
+    assert not result.success
+    problems = result.output_for_node("core_validation")
+    assert list(problems[problems["rule"] == "unread_year"]["file"]) == ["2020/"]
+
+
+def test_reference_year_sensor_follows_the_folders(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
+    def tick():
+        return reference_year_folders(dg.build_sensor_context(instance=instance, resources={"paths": two_years}))
+
+    def apply(result) -> None:
+        for request in result.dynamic_partitions_requests:
+            if isinstance(request, dg.AddDynamicPartitionsRequest):
+                instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+            else:
+                for key in request.partition_keys:
+                    instance.delete_dynamic_partition(request.partitions_def_name, key)
+
+    apply(tick())
+    assert instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS) == ["2018", "2019"]
+    assert isinstance(tick(), dg.SkipReason)
+    shutil.rmtree(two_years.raw / "2018")
+    result = tick()
+    assert [type(r) for r in result.dynamic_partitions_requests] == [dg.DeleteDynamicPartitionsRequest]
+    apply(result)
+    assert instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS) == ["2019"]
+
+
+def test_raw_folder_sensor_requests_the_changed_year(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
+    instance.add_dynamic_partitions(REFERENCE_YEAR_PARTITIONS, ["2018", "2019"])
+
+    def tick(cursor: str | None):
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"paths": two_years})
+        return raw_folder_sensor(context), context.cursor
+
+    first, cursor = tick(None)  # the first look: every year, in one run over the whole range
+    (request,) = first.run_requests
+    assert request.partition_key is None
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2018", "2019")
+    nothing, same_cursor = tick(cursor)
+    assert isinstance(nothing, dg.SkipReason) and "changed" in nothing.skip_message and same_cursor == cursor
+
+    bump_school_count(two_years.raw, 2019)
+    changed, _ = tick(cursor)
+    (request,) = changed.run_requests
+    assert request.partition_key == "2019" and request.tags["yearbook/changed_years"] == "2019"
+    assert request.run_key == f"2019:{raw_fingerprints(two_years)['2019']}"  # the same content never launches twice
+
+
+def test_yearly_schedule_builds_every_year(instance: dg.DagsterInstance) -> None:
+    assert isinstance(yearly_schedule(dg.build_schedule_context(instance=instance)), dg.SkipReason)
+    instance.add_dynamic_partitions(REFERENCE_YEAR_PARTITIONS, ["2016", "2017", "2018"])
+    request = yearly_schedule(dg.build_schedule_context(instance=instance))
+    assert request.job_name in (None, build_yearbook_job.name)
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2016", "2018")

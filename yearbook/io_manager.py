@@ -1,0 +1,70 @@
+"""Where Dagster keeps what one step hands to the next: one pickle per asset and reference year.
+
+The raw assets are partitioned by reference year and read several years in one run (a single-run
+backfill policy: one step reads every year it is given, instead of one run per year). Dagster's
+own filesystem IO manager refuses an output that covers several partitions, so this one takes a
+``{year: value}`` dict from such a step and writes each year to its own file. A later run that
+re-reads one year replaces that year's file only; the unpartitioned core assets load every
+registered year, always as a ``{year: value}`` dict, and a year that has never been read is an
+error naming the asset and the year (never a silently shorter yearbook).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+
+class YearPartitionedIOManager(dg.IOManager):
+    """``<base>/<asset>/<year>.pickle`` for year-partitioned assets, ``<base>/<asset>.pickle`` otherwise."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+
+    def _path(self, asset_key: dg.AssetKey, year: str | None = None) -> Path:
+        folder = self.base_dir.joinpath(*asset_key.path)
+        return folder.with_suffix(".pickle") if year is None else folder / f"{year}.pickle"
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if not context.has_asset_partitions:
+            self._write(self._path(context.asset_key), obj)
+            return
+        years = list(context.asset_partition_keys)
+        if not isinstance(obj, dict) or set(obj) != set(years):
+            got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
+            raise dg.Failure(f"{context.asset_key.to_user_string()} must return {{year: value}} for the years {years}, got {got}")
+        for year in years:
+            self._write(self._path(context.asset_key, year), obj[year])
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        key = context.asset_key
+        if not context.has_asset_partitions:
+            return self._read(self._path(key), key.to_user_string())
+        return {year: self._read(self._path(key, year), f"{key.to_user_string()} for {year}") for year in context.asset_partition_keys}
+
+    @staticmethod
+    def _write(path: Path, obj: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)  # a killed step never leaves half a file behind
+
+    @staticmethod
+    def _read(path: Path, what: str) -> Any:
+        if not path.exists():
+            raise dg.Failure(
+                f"{what} has never been materialized on this Dagster instance: materialize that reference year "
+                "(or every year: the build_yearbook job over all partitions) first"
+            )
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+
+@dg.io_manager(description="One pickle per asset and reference year, under the Dagster instance's storage folder.")
+def year_partitioned_io_manager(init_context: dg.InitResourceContext) -> YearPartitionedIOManager:
+    return YearPartitionedIOManager(Path(init_context.instance.storage_directory()))
