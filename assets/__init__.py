@@ -3,7 +3,7 @@ harmonized), ``out_`` (published)."""
 
 from assets.core import core_observations, core_validation
 from assets.out import out_sdmx_export, out_yearbook, out_yearbook_workbooks
-from assets.raw import RAW_FORM_ASSETS, raw_inventory
+from assets.raw import raw_forms, raw_inventory
 
-ALL_ASSETS = [raw_inventory, *RAW_FORM_ASSETS, core_validation, core_observations, out_yearbook_workbooks, out_sdmx_export, out_yearbook]
-VALIDATION_ASSETS = [raw_inventory, *RAW_FORM_ASSETS, core_validation]
+ALL_ASSETS = [raw_inventory, raw_forms, core_validation, core_observations, out_yearbook_workbooks, out_sdmx_export, out_yearbook]
+VALIDATION_ASSETS = [raw_inventory, raw_forms, core_validation]

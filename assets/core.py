@@ -10,11 +10,12 @@ import pandas as pd
 
 from assets.metadata import check_result, preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
+from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_store, staging_dir
-from yearbook.submissions import check_reads_current
+from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
 VALIDATION_REPORT = "validation_report.xlsx"
@@ -42,6 +43,11 @@ def core_validation(
 ):
     files = _inventory_files(raw_inventory)
     problems = check_reads_current(paths.raw, files, [int(year) for year in raw_inventory])
+    digests: dict[int, set[str]] = {int(year): {inv.read_with} for year, inv in raw_inventory.items()}
+    for by_year in forms.values():
+        for year, read in by_year.items():
+            digests.setdefault(int(year), set()).add(read.read_with)
+    problems += check_read_with(digests, reading_digest())
     problems += [p for inv in raw_inventory.values() for p in inv.problems]
     problems += [p for by_year in forms.values() for read in by_year.values() for p in read.problems]
     frame = problems_frame(problems)

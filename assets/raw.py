@@ -4,9 +4,11 @@ Both are partitioned by reference year (:data:`REFERENCE_YEARS`, one partition p
 ``raw/<year>/``) so that a corrected workbook re-reads its own year only. A run may cover several
 years at once (single-run backfill policy): the step then reads each year it is given and returns
 ``{year: value}``, which :mod:`yearbook.io_manager` stores year by year. Each ``raw_<form>`` asset
-reads that form's workbook of each year with the layout-tolerant reader, validates the figures
-against the pandera schema and the consistency rules, and reports what it found in the asset check
-``<asset>_valid`` (for the years of the run).
+holds that form's figures of each year, read with the layout-tolerant reader and validated against
+the pandera schema and the consistency rules, and reports what it found in the asset check
+``<asset>_valid`` (for the years of the run). The eight form assets are computed by one step
+(``raw_forms``, a multi-asset that can materialize any subset of them), which validates all their
+figures together.
 """
 
 import warnings
@@ -17,6 +19,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import check_result, preview
+from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.publish.specs import Section, load_yearbook_spec
 from yearbook.resources import YearbookPaths
@@ -42,6 +45,7 @@ class Inventory:
 
     files: pd.DataFrame  # file, year, form, sha256, path
     problems: list[Problem] = field(default_factory=list)
+    read_with: str = ""  # yearbook.config.reading_digest() when it was taken
 
 
 @dataclass
@@ -51,6 +55,7 @@ class FormRead:
     form: str
     figures: pd.DataFrame
     problems: list[Problem]
+    read_with: str  # yearbook.config.reading_digest() when it was read
 
 
 def raw_asset_name(form: str) -> str:
@@ -69,7 +74,7 @@ def take_inventory(raw_dir: Path, year: int) -> Inventory:
     frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"]).astype({"year": "int64"})
     if (raw_dir / str(year)).is_dir():
         problems += check_across_files(frame, load_forms(), [year])
-    return Inventory(frame, problems)
+    return Inventory(frame, problems, reading_digest())
 
 
 @dg.asset(
@@ -87,13 +92,29 @@ def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg
     return dg.Output(by_year)
 
 
-def read_form(form: str, inventory: Inventory) -> FormRead:
-    """Read and validate the workbook(s) of ``form`` listed in one year's inventory."""
-    chosen = inventory.files[inventory.files["form"] == form]
-    subs = [read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256)) for r in chosen.itertuples()]
-    figures = figures_frame(subs)
-    problems = [p for s in subs for p in s.problems] + validate_figures(figures).problems
-    return FormRead(form, figures, problems)
+def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str, dict[str, FormRead]]:
+    """Read the workbooks of ``forms`` listed in each year's inventory, and validate all their figures
+    at once (validation has a fixed cost per call: once per run, not once per form and year);
+    ``{form: {year: FormRead}}``, each problem with the form and year of its workbook."""
+    if not forms:
+        return {}
+    subs = {
+        (form, year): [
+            read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256))
+            for r in inventory.files[inventory.files["form"] == form].itertuples()
+        ]
+        for year, inventory in inventories.items()
+        for form in forms
+    }
+    figures = {key: figures_frame(read) for key, read in subs.items()}
+    found = validate_figures(pd.concat(figures.values(), ignore_index=True)).problems
+    first_year = min(inventories)
+    by_key: dict[tuple[str, str], list[Problem]] = {key: [p for s in read for p in s.problems] for key, read in subs.items()}
+    for problem in found:  # a problem of the figures table itself (no form, no year) goes with the first form and year
+        key = (problem.form or forms[0], str(problem.year) if problem.year is not None else first_year)
+        by_key.setdefault(key, []).append(problem)
+    digest = reading_digest()
+    return {form: {year: FormRead(form, figures[(form, year)], by_key[(form, year)], digest) for year in inventories} for form in forms}
 
 
 def _form_read_metadata(read: FormRead, inventory: Inventory) -> dict[str, object]:
@@ -113,34 +134,42 @@ def _sections_fed(form: str) -> list[Section]:
     return [section for section in load_yearbook_spec().sections if any(form in table.source for table in section.tables)]
 
 
-def _form_asset(form: str) -> dg.AssetsDefinition:
+def _form_out(form: str) -> dg.AssetOut:
     spec = load_forms()[form]
-    name = raw_asset_name(form)
     sections = _sections_fed(form)
     fed = ", ".join(f"{s.number} {s.title['en']}" for s in sections)
-
-    @dg.asset(
-        name=name,
+    return dg.AssetOut(
         group_name="raw",
-        partitions_def=REFERENCE_YEARS,
-        backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
+        is_required=False,  # the step can materialize any subset of the forms
         description=f"{form} — {spec.name} ({spec.ministry}): every figure read, with its source cell, for each reference year. "
         f"Feeds the yearbook sections {fed}.",
         tags={f"section/{s.id}": "" for s in sections},  # the UI filters the graph by section: tag:section/health
-        check_specs=[
-            dg.AssetCheckSpec(f"{name}_valid", asset=name, description=f"{form} workbooks of the run's years read and consistent")
-        ],
     )
-    def _read_form(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory]):
-        by_year = {}
-        for year in context.partition_keys:
-            by_year[year] = read = read_form(form, raw_inventory[year])
-            context.add_asset_metadata(_form_read_metadata(read, raw_inventory[year]), partition_key=year)
-        yield dg.Output(by_year)
+
+
+FORMS = sorted(load_forms())
+RAW_FORM_NAMES = [raw_asset_name(form) for form in FORMS]
+
+
+@dg.multi_asset(
+    name="raw_forms",
+    outs={name: _form_out(form) for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True)},
+    check_specs=[
+        dg.AssetCheckSpec(f"{name}_valid", asset=name, description=f"{form} workbooks of the run's years read and consistent")
+        for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True)
+    ],
+    ins={"raw_inventory": dg.AssetIn("raw_inventory")},
+    partitions_def=REFERENCE_YEARS,
+    backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
+    can_subset=True,
+)
+def raw_forms(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory]):
+    """One asset per form (``raw_<form>``), read in one step: the forms selected, for the run's years."""
+    chosen = [form for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True) if dg.AssetKey(name) in context.selected_asset_keys]
+    reads = read_forms(chosen, {year: raw_inventory[year] for year in context.partition_keys})
+    for form, by_year in reads.items():
+        name = raw_asset_name(form)
+        for year, read in by_year.items():
+            context.add_asset_metadata(_form_read_metadata(read, raw_inventory[year]), asset_key=name, partition_key=year)
+        yield dg.Output(by_year, output_name=name)
         yield check_result(f"{name}_valid", [p for read in by_year.values() for p in read.problems], name)
-
-    return _read_form
-
-
-RAW_FORM_ASSETS = [_form_asset(form) for form in sorted(load_forms())]
-RAW_FORM_NAMES = [raw_asset_name(form) for form in sorted(load_forms())]

@@ -154,3 +154,20 @@ def test_yearly_schedule_builds_every_year(instance: dg.DagsterInstance) -> None
     request = yearly_schedule(dg.build_schedule_context(instance=instance))
     assert request.job_name in (None, build_yearbook_job.name)
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2016", "2018")
+
+
+def test_a_year_read_with_other_rules_refuses_the_build(
+    two_years: YearbookPaths, instance: dg.DagsterInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schemas = tmp_path / "schemas"
+    shutil.copytree(PROJECT_ROOT / "schemas", schemas)
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    assert run_every_year(_job(), two_years, instance, QUIET).success
+    with open(schemas / "codelists" / "regions.csv", "a", encoding="utf-8") as f:  # staff edit a code list
+        f.write("\n")
+    result = _job().execute_in_process(
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+    )
+    assert not result.success
+    problems = result.output_for_node("core_validation")
+    assert list(problems[problems["rule"] == "read_with_other_rules"]["file"]) == ["2018/"]  # 2019 was just read again

@@ -251,6 +251,16 @@ def check_reads_current(raw_dir: Path, read: pd.DataFrame, read_years: Iterable[
     return problems
 
 
+def check_read_with(digests: dict[int, set[str]], current: str) -> list[Problem]:
+    """A year read under another :func:`yearbook.config.reading_digest` (other form specs, code lists,
+    rules or reader code) than ``current`` is an error: its figures may differ once read again."""
+    problems = []
+    for year in sorted(y for y, seen in digests.items() if seen != {current}):
+        message = f"{year} was read with other form specs, code lists or reader code than now: re-run the reference year {year}"
+        problems.append(Problem(f"{year}/", None, None, "read_with_other_rules", message, year=year))
+    return problems
+
+
 def figures_frame(subs: list[Submission]) -> pd.DataFrame:
     """All figures of the submissions as one table with :data:`FIGURE_COLUMNS`."""
     rows = [row for s in subs for row in s.figures]
