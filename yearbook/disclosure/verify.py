@@ -8,7 +8,9 @@ hidden cells joined by relations (JUV_OFFENDERS of one year is one component: a 
 age and a region relation at once). Missing figures and absent cells are free unknowns.
 
 Two LPs per figure are the definition; the solver needs fewer, settling a bound whenever the solution
-of another LP of the table already attains it (:meth:`IntervalSolver._bounds`).
+of another LP of the table already attains it (:meth:`IntervalSolver._bounds`). The LP of a linked
+table is loaded into HiGHS once (:class:`TableLP`) and each optimum re-solved from the previous
+basis: only the objective changes between them.
 
 The interval is the LP relaxation; a reader who also uses that counts are whole numbers may narrow it
 to the whole numbers inside. A figure is *recoverable* when exactly one whole number fits.
@@ -24,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_array
+from highspy import _core as highs
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csc_array
 
 from yearbook.disclosure.policy import LE, DisclosurePolicy
 from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
@@ -112,32 +115,27 @@ class IntervalSolver:
         todo = [c for c in wanted if (signature, c) not in self._cache]
         if todo:
             col = {c: j for j, c in enumerate(cells)}
-            eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
-            for r_id in rel_ids:
+            rows, cols, coefs, row_lower, row_upper = [], [], [], [], []
+            for i, r_id in enumerate(rel_ids):
                 rel = self.system.relations[r_id]
-                row = np.zeros(len(cells))
                 rhs = 0.0
                 for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
                     if member in col:
-                        row[col[member]] += coef
+                        rows.append(i)
+                        cols.append(col[member])
+                        coefs.append(coef)
                     else:
                         rhs -= coef * self.values[member]
-                (ub_rows if rel.kind == LE else eq_rows).append(row)
-                (ub_rhs if rel.kind == LE else eq_rhs).append(rhs)
-            problem = {  # sparse once per table: linprog would convert a dense matrix at every call
-                "A_eq": csr_array(np.array(eq_rows)) if eq_rows else None,
-                "b_eq": np.array(eq_rhs) if eq_rows else None,
-                "A_ub": csr_array(np.array(ub_rows)) if ub_rows else None,
-                "b_ub": np.array(ub_rhs) if ub_rows else None,
-                "bounds": (0, None),
-                "method": "highs",
-            }
+                row_lower.append(-math.inf if rel.kind == LE else rhs)
+                row_upper.append(rhs)
+            matrix = csc_array((coefs, (rows, cols)), shape=(len(rel_ids), len(cells)))  # duplicates are summed
+            problem = TableLP(matrix, np.array(row_lower), np.array(row_upper))
             lower, upper = self._bounds(todo, col, rel_ids, problem)
             for cell in todo:
                 self._cache[(signature, cell)] = (max(lower[cell], 0.0), upper[cell])
         return {c: self._cache[(signature, c)] for c in wanted}
 
-    def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: dict) -> tuple[dict, dict]:
+    def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: TableLP) -> tuple[dict, dict]:
         """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
 
         Every LP solution is a feasible point. A cell at 0 in one has lower bound 0 (counts are >= 0); a cell at
@@ -181,25 +179,57 @@ class IntervalSolver:
                 settle(x)
         return lower, upper
 
-    def _optimum(self, c: np.ndarray, problem: dict, cell: int) -> tuple[float, np.ndarray | None]:
+    def _optimum(self, c: np.ndarray, problem: TableLP, cell: int) -> tuple[float, np.ndarray | None]:
         """The minimum of c @ x and a point attaining it (None when unbounded)."""
         self.lp_solved += 1
-        res = _milp(c, problem) if self.integer else linprog(c, **problem)
+        found = problem.integer_minimum(c) if self.integer else problem.minimum(c)
+        if found is None:
+            raise InconsistentTable(f"the linked table of {self.system.key(cell)} has no solution")
+        return found
+
+
+class TableLP:
+    """``row_lower <= matrix @ x <= row_upper``, ``x >= 0``: the linear program of one linked table.
+
+    It is loaded into HiGHS once; :meth:`minimum` changes only the objective and re-solves from the
+    last basis (still feasible), typically a few simplex iterations. (``highspy.Highs`` is the same
+    solver with Python callbacks attached, whose set-up prints HiGHS's banner on standard output --
+    the command line's problem channel --, hence its base class.)
+    """
+
+    def __init__(self, matrix: csc_array, row_lower: np.ndarray, row_upper: np.ndarray):
+        self.matrix, self.row_lower, self.row_upper = matrix, row_lower, row_upper
+        n_rows, n_cols = matrix.shape
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, math.inf)
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        self._solver = highs._Highs()
+        self._solver.setOptionValue("output_flag", False)
+        self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
+        self._solver.passModel(lp)
+        self._columns = np.arange(n_cols, dtype=np.int32)
+
+    def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
+        """(min of c @ x, a point attaining it); (-inf, None) when unbounded; None when infeasible."""
+        self._solver.changeColsCost(len(c), self._columns, np.asarray(c, dtype=float))
+        self._solver.run()
+        status = self._solver.getModelStatus()
+        if status == highs.HighsModelStatus.kUnbounded:
+            return -math.inf, None
+        if status != highs.HighsModelStatus.kOptimal:
+            return None
+        return float(self._solver.getInfo().objective_function_value), np.array(self._solver.getSolution().col_value)
+
+    def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
+        """:meth:`minimum` over whole numbers (a MILP, solved afresh)."""
+        constraint = LinearConstraint(self.matrix, self.row_lower, self.row_upper)
+        res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(0, np.inf), constraints=[constraint])
         if res.status == 3:  # unbounded: only a maximum can be
             return -math.inf, None
-        if res.status != 0:
-            raise InconsistentTable(f"the linked table of {self.system.key(cell)} has no solution ({res.message})")
-        return float(res.fun), res.x
-
-
-def _milp(c: np.ndarray, problem: dict):  # noqa: ANN202 -- an OptimizeResult, as linprog's
-    """The problem of :meth:`IntervalSolver._solve` over whole numbers."""
-    constraints = []
-    if problem["A_eq"] is not None:
-        constraints.append(LinearConstraint(problem["A_eq"], problem["b_eq"], problem["b_eq"]))
-    if problem["A_ub"] is not None:
-        constraints.append(LinearConstraint(problem["A_ub"], -np.inf, problem["b_ub"]))
-    return milp(c, integrality=np.ones(len(c)), bounds=Bounds(0, np.inf), constraints=constraints)
+        return (float(res.fun), res.x) if res.status == 0 else None
 
 
 def recoverable(lower: float, upper: float) -> bool:
