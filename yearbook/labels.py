@@ -8,6 +8,7 @@ normalised form produced here, on both sides (the submission and the code lists)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 _TRAILING_MARKS = re.compile(rf"(?:\s*(?:\d\)|[*{SUPERSCRIPTS}]+|:))+\s*$")
@@ -24,7 +25,12 @@ def normalize_label(value: object) -> str:
     """The comparison form of a label: lower case, one space, plain dashes, no marks."""
     if value is None:
         return ""
-    text = str(value).replace("\u00a0", " ").replace("\u202f", " ")
+    return _normalize(str(value))
+
+
+@lru_cache(maxsize=1 << 16)  # the same few thousand labels recur in every sheet and workbook
+def _normalize(text: str) -> str:
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
     text = _SPACES.sub(" ", text).strip()
     text = strip_footnote_marks(text)
     text = text.lower().replace("ё", "е")
@@ -33,12 +39,16 @@ def normalize_label(value: object) -> str:
     return text
 
 
-def label_variants(value: object) -> list[str]:
+def label_variants(value: object) -> tuple[str, ...]:
     """The normalised label and, for bilingual labels ``'Барлығы / Всего'``, each side of it."""
-    full = normalize_label(value)
+    return () if value is None else _variants(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _variants(text: str) -> tuple[str, ...]:
+    full = _normalize(text)
     if not full:
-        return []
-    variants = [full]
-    if " / " in str(value):
-        variants += [normalize_label(part) for part in str(value).split(" / ")]
-    return variants
+        return ()
+    if " / " not in text:
+        return (full,)
+    return (full, *(_normalize(part) for part in text.split(" / ")))
