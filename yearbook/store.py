@@ -98,7 +98,7 @@ def staging_dir(out_dir: Path) -> Path:
 
 
 def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, policy: DisclosurePolicy | None = None) -> dict[str, int]:
-    """Build a fresh store at ``path`` (removed first) and return table row counts.
+    """Build a fresh store at ``path`` (removed first) and return the row count of each table (views not counted).
 
     Without ``policy`` the store is the internal one: every figure as reported. With a disclosure
     ``policy`` it is the public one: ``observations`` suppressed (yearbook.disclosure) before anything
@@ -127,7 +127,9 @@ def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, p
         create_table_views(con)  # after the build log: the views take the edition's years from build_files
         counts = {
             table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for (table,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+            for (table,) in con.execute(  # tables only: counting a yb_ view would run its query
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
+            ).fetchall()
         }
         if policy is None:
             con.execute("CHECKPOINT")
