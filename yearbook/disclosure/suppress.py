@@ -11,7 +11,8 @@
    available), never the national total while another figure will do, ties broken by key.
    A figure that is hidden joins its other relations, which the fixed point then closes too; this
    is how the linked tables (JUV_OFFENDERS by age x sex x region) are handled.
-3. The verifier (:mod:`yearbook.disclosure.verify`) then solves the interval of every C figure;
+3. The verifier (:mod:`yearbook.disclosure.verify`) then checks the interval of every C figure (a
+   figure that feasible points of its table already show to be protected needs no LP of its own);
    one that is recoverable or narrower than the protection range gets one more complement (the
    best-ranked published figure of its relations, one per linked table and round), and 2-3 repeat
    (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
@@ -58,7 +59,9 @@ class DisclosureResult:
 
     public: pd.DataFrame
     summary: pd.DataFrame  # per indicator: rows, ministry C, primary C, secondary D, derived D
-    intervals: pd.DataFrame  # the verifier's intervals of every hidden reported figure (verify.INTERVAL_COLUMNS)
+    # an interval every hidden reported figure is proven to take (verify.INTERVAL_COLUMNS): exact, or the range over
+    # feasible points when that already shows it protected (a complement: not determined); verify() gives exact ones
+    intervals: pd.DataFrame
     rounds: int
     lp_solved: int
 
@@ -100,9 +103,15 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
     confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
 
+    def protected(cell: int, lo: float, hi: float) -> bool:
+        return _protected(lo, hi, policy, indicator[cell])
+
     def failing() -> list[int]:
-        iv = solver.intervals(status, targets=confidential)
-        return [c for c, (lo, hi) in sorted(iv.items()) if not _protected(lo, hi, policy, indicator[c])]
+        iv = solver.proven_intervals(status, confidential, enough=protected)
+        return [c for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi)]
+
+    def wide_enough(cell: int, lo: float, hi: float) -> bool:  # a complement only needs not to be determined
+        return hi - lo >= EPS if conf[cell] == "F" else protected(cell, lo, hi)
 
     rounds = 0
     widened: list[int] = []
@@ -127,7 +136,8 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
             if failing():
                 status[cell] = SUPPRESSED
 
-    final = solver.intervals(status, targets=set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist()))
+    hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
+    final = solver.proven_intervals(status, hidden, enough=wide_enough)
     for cell, (lo, hi) in list(final.items()):
         if conf[cell] == "F" and hi - lo < EPS:  # a complement determined anyway: publish it again
             status[cell] = KNOWN

@@ -22,13 +22,13 @@ confidential values. ``check_protection`` then applies the policy's protection r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from highspy import _core as highs
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csc_array
 
 from yearbook.disclosure.policy import LE, DisclosurePolicy
 from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
@@ -57,17 +57,18 @@ def cell_status(frame: pd.DataFrame, n_cells: int) -> tuple[np.ndarray, np.ndarr
 
 
 class IntervalSolver:
-    """Intervals of hidden cells, one LP system per linked table, cached by the table's hidden cells.
+    """Intervals of hidden cells, one LP per linked table, kept (with what was learnt of its cells) for the
+    most recent tables, keyed by the table's hidden cells.
 
-    The cache is valid while the known values do not change, which holds inside one run of the
-    suppression (cells only move from known to suppressed, which changes the component).
+    What is kept stays valid while the known values do not change, which holds inside one run of the
+    suppression: a cell moving between known and hidden changes the linked table, hence the key.
     """
 
     def __init__(self, system: CellSystem, values: np.ndarray, integer: bool = False):
         self.system = system
         self.values = values
         self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
-        self._cache: dict[tuple[frozenset[int], int], tuple[float, float]] = {}
+        self._tables: OrderedDict[frozenset[int], _Table] = OrderedDict()
         self.lp_solved = 0
 
     def components(self, status: np.ndarray) -> list[tuple[list[int], list[int]]]:
@@ -102,38 +103,63 @@ class IntervalSolver:
         return [(cells, rels.get(root, [])) for root, cells in sorted(groups.items()) if any(status[c] == SUPPRESSED for c in cells)]
 
     def intervals(self, status: np.ndarray, targets: set[int] | None = None) -> dict[int, tuple[float, float]]:
-        """[lower, upper] of every suppressed cell (or of ``targets`` among them)."""
+        """[lower, upper] of every suppressed cell (or of ``targets`` among them): the exact min and max."""
+        return self.proven_intervals(status, targets, enough=None)
+
+    def proven_intervals(
+        self, status: np.ndarray, targets: set[int] | None, enough: Callable[[int, float, float], bool] | None
+    ) -> dict[int, tuple[float, float]]:
+        """An interval every suppressed cell (or every one of ``targets``) can take: the range of the cell over the
+        feasible points the table's LPs have produced so far when ``enough(cell, lower, upper)`` already holds of it
+        (the exact interval contains it), else the exact min and max. Two LPs per table (min and max of the sum of its
+        hidden cells) usually show most cells of a large table to be wide enough, and spare two LPs per cell."""
         out: dict[int, tuple[float, float]] = {}
         for cells, rel_ids in self.components(status):
             wanted = [c for c in cells if status[c] == SUPPRESSED and (targets is None or c in targets)]
-            if wanted:
-                out.update(self._solve(cells, rel_ids, wanted))
+            if not wanted:
+                continue
+            table = self._table(cells, rel_ids)
+            todo = [c for c in wanted if c not in table.exact]
+            if enough is not None and todo:
+                table.witness(self, todo[0])
+                undecided = []
+                for cell in todo:
+                    seen = table.seen(cell)
+                    if enough(cell, *seen):
+                        out[cell] = seen
+                    else:
+                        undecided.append(cell)
+                todo = undecided
+            if todo:
+                lower, upper = self._bounds(todo, table.col, rel_ids, table.problem)
+                for cell in todo:
+                    table.exact[cell] = (max(lower[cell], 0.0), upper[cell])
+            out.update((c, table.exact[c]) for c in wanted if c in table.exact and c not in out)
         return out
 
-    def _solve(self, cells: list[int], rel_ids: list[int], wanted: list[int]) -> dict[int, tuple[float, float]]:
+    def _table(self, cells: list[int], rel_ids: list[int]) -> _Table:
         signature = frozenset(cells)
-        todo = [c for c in wanted if (signature, c) not in self._cache]
-        if todo:
-            col = {c: j for j, c in enumerate(cells)}
-            rows, cols, coefs, row_lower, row_upper = [], [], [], [], []
-            for i, r_id in enumerate(rel_ids):
-                rel = self.system.relations[r_id]
-                rhs = 0.0
-                for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
-                    if member in col:
-                        rows.append(i)
-                        cols.append(col[member])
-                        coefs.append(coef)
-                    else:
-                        rhs -= coef * self.values[member]
-                row_lower.append(-math.inf if rel.kind == LE else rhs)
-                row_upper.append(rhs)
-            matrix = csc_array((coefs, (rows, cols)), shape=(len(rel_ids), len(cells)))  # duplicates are summed
-            problem = TableLP(matrix, np.array(row_lower), np.array(row_upper))
-            lower, upper = self._bounds(todo, col, rel_ids, problem)
-            for cell in todo:
-                self._cache[(signature, cell)] = (max(lower[cell], 0.0), upper[cell])
-        return {c: self._cache[(signature, c)] for c in wanted}
+        table = self._tables.get(signature)
+        if table is not None:
+            self._tables.move_to_end(signature)
+            return table
+        col = {c: j for j, c in enumerate(cells)}
+        entries: dict[tuple[int, int], float] = {}  # (column, row) -> coefficient
+        row_lower, row_upper = [], []
+        for i, r_id in enumerate(rel_ids):
+            rel = self.system.relations[r_id]
+            rhs = 0.0
+            for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+                if member in col:
+                    entries[(col[member], i)] = entries.get((col[member], i), 0.0) + coef
+                else:
+                    rhs -= coef * self.values[member]
+            row_lower.append(-math.inf if rel.kind == LE else rhs)
+            row_upper.append(rhs)
+        table = self._tables[signature] = _Table(TableLP(entries, len(cells), np.array(row_lower), np.array(row_upper)), col)
+        if len(self._tables) > TABLES_KEPT:
+            self._tables.popitem(last=False)
+        return table
 
     def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: TableLP) -> tuple[dict, dict]:
         """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
@@ -142,38 +168,41 @@ class IntervalSolver:
         its *simple* upper bound (a known total minus the known parts of a relation where it is a part) in one
         has that upper bound. One LP minimising (maximising) the sum of the cells settles many at once.
         """
-        simple = dict.fromkeys(todo, math.inf)
+        simple = np.full(len(col), math.inf)
         for r_id in rel_ids:
             rel = self.system.relations[r_id]
             if rel.total in col:
                 continue
             room = self.values[rel.total] - sum(self.values[p] for p in rel.parts if p not in col)
             for p in rel.parts:
-                if p in simple:
-                    simple[p] = min(simple[p], room)
-        lower: dict[int, float] = {}
-        upper: dict[int, float] = {}
+                if p in col:
+                    simple[col[p]] = min(simple[col[p]], room)
+        columns = np.array([col[c] for c in todo])
+        low_settled = np.zeros(len(col), dtype=bool)
+        high_settled = np.zeros(len(col), dtype=bool)
 
         def settle(x: np.ndarray | None) -> None:
-            if x is None:
-                return
-            for cell in todo:
-                if cell not in lower and x[col[cell]] <= EPS:
-                    lower[cell] = 0.0
-                if cell not in upper and x[col[cell]] >= simple[cell] - EPS:
-                    upper[cell] = simple[cell]
+            if x is not None:
+                low_settled[columns] |= x[columns] <= EPS
+                high_settled[columns] |= x[columns] >= simple[columns] - EPS
 
         every = np.zeros(len(col))
-        every[[col[c] for c in todo]] = 1.0
+        every[columns] = 1.0
         settle(self._optimum(every, problem, todo[0])[1])
         settle(self._optimum(-every, problem, todo[0])[1])
-        for cell in todo:
+        lower: dict[int, float] = {}
+        upper: dict[int, float] = {}
+        for cell, j in zip(todo, columns, strict=True):
             c = np.zeros(len(col))
-            c[col[cell]] = 1.0
-            if cell not in lower:
+            c[j] = 1.0
+            if low_settled[j]:
+                lower[cell] = 0.0
+            else:
                 lower[cell], x = self._optimum(c, problem, cell)
                 settle(x)
-            if cell not in upper:
+            if high_settled[j]:
+                upper[cell] = float(simple[j])
+            else:
                 fun, x = self._optimum(-c, problem, cell)
                 upper[cell] = -fun
                 settle(x)
@@ -188,8 +217,35 @@ class IntervalSolver:
         return found
 
 
+TABLES_KEPT = 64  # linked tables whose LP stays loaded (a district table holds thousands of cells)
+
+
+@dataclass
+class _Table:
+    """One linked table: its LP, the column of each hidden cell, and the exact intervals found so far."""
+
+    problem: TableLP
+    col: dict[int, int]
+    exact: dict[int, tuple[float, float]] = field(default_factory=dict)
+    witnessed: bool = False
+
+    def witness(self, solver: IntervalSolver, cell: int) -> None:
+        """Two feasible points far apart: the minimum and the maximum of the sum of the hidden cells."""
+        if not self.witnessed:
+            every = np.ones(len(self.col))
+            solver._optimum(every, self.problem, cell)
+            solver._optimum(-every, self.problem, cell)
+            self.witnessed = True
+
+    def seen(self, cell: int) -> tuple[float, float]:
+        """The range of the cell over the feasible points seen (inside its exact interval)."""
+        j = self.col[cell]
+        return max(float(self.problem.low[j]), 0.0), float(self.problem.high[j])
+
+
 class TableLP:
-    """``row_lower <= matrix @ x <= row_upper``, ``x >= 0``: the linear program of one linked table.
+    """``row_lower <= A @ x <= row_upper``, ``x >= 0``: the linear program of one linked table, ``A`` given
+    as ``{(column, row): coefficient}``.
 
     It is loaded into HiGHS once; :meth:`minimum` changes only the objective and re-solves from the
     last basis (still feasible), typically a few simplex iterations. (``highspy.Highs`` is the same
@@ -197,20 +253,27 @@ class TableLP:
     the command line's problem channel --, hence its base class.)
     """
 
-    def __init__(self, matrix: csc_array, row_lower: np.ndarray, row_upper: np.ndarray):
-        self.matrix, self.row_lower, self.row_upper = matrix, row_lower, row_upper
-        n_rows, n_cols = matrix.shape
+    def __init__(self, entries: dict[tuple[int, int], float], n_cols: int, row_lower: np.ndarray, row_upper: np.ndarray):
+        self.row_lower, self.row_upper = row_lower, row_upper
+        n_rows = len(row_lower)
+        keys = sorted(entries)  # column-major: HiGHS's column-wise format
+        self.columns = np.array([c for c, _ in keys], dtype=np.int32)
+        self.rows = np.array([r for _, r in keys], dtype=np.int32)
+        self.values = np.array([entries[k] for k in keys], dtype=float)
+        starts = np.searchsorted(self.columns, np.arange(n_cols + 1)).astype(np.int32)
         lp = highs.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, n_rows
         lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, math.inf)
         lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
         self._solver = highs._Highs()
         self._solver.setOptionValue("output_flag", False)
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
         self._solver.passModel(lp)
         self._columns = np.arange(n_cols, dtype=np.int32)
+        self.low = np.full(n_cols, math.inf)  # the range of each column over the feasible points found
+        self.high = np.full(n_cols, -math.inf)
 
     def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """(min of c @ x, a point attaining it); (-inf, None) when unbounded; None when infeasible."""
@@ -221,11 +284,18 @@ class TableLP:
             return -math.inf, None
         if status != highs.HighsModelStatus.kOptimal:
             return None
-        return float(self._solver.getInfo().objective_function_value), np.array(self._solver.getSolution().col_value)
+        x = np.array(self._solver.getSolution().col_value)
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+        return float(self._solver.getInfo().objective_function_value), x
 
     def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """:meth:`minimum` over whole numbers (a MILP, solved afresh)."""
-        constraint = LinearConstraint(self.matrix, self.row_lower, self.row_upper)
+        from scipy.optimize import Bounds, LinearConstraint, milp  # the whole-number check only: a build never imports scipy
+        from scipy.sparse import coo_array
+
+        matrix = coo_array((self.values, (self.rows, self.columns)), shape=(len(self.row_lower), len(c)))
+        constraint = LinearConstraint(matrix, self.row_lower, self.row_upper)
         res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(0, np.inf), constraints=[constraint])
         if res.status == 3:  # unbounded: only a maximum can be
             return -math.inf, None
