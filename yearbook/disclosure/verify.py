@@ -121,15 +121,9 @@ class IntervalSolver:
             table = self._table(cells, rel_ids)
             todo = [c for c in wanted if c not in table.exact]
             if enough is not None and todo:
-                table.witness(self, todo[0])
-                undecided = []
-                for cell in todo:
-                    seen = table.seen(cell)
-                    if enough(cell, *seen):
-                        out[cell] = seen
-                    else:
-                        undecided.append(cell)
-                todo = undecided
+                todo = table.witness(self, todo, enough)
+                undecided = set(todo)
+                out.update((c, table.seen(c)) for c in wanted if c not in table.exact and c not in undecided)
             if todo:
                 lower, upper = self._bounds(todo, table.col, rel_ids, table.problem)
                 for cell in todo:
@@ -227,15 +221,27 @@ class _Table:
     problem: TableLP
     col: dict[int, int]
     exact: dict[int, tuple[float, float]] = field(default_factory=dict)
-    witnessed: bool = False
 
-    def witness(self, solver: IntervalSolver, cell: int) -> None:
-        """Two feasible points far apart: the minimum and the maximum of the sum of the hidden cells."""
-        if not self.witnessed:
-            every = np.ones(len(self.col))
-            solver._optimum(every, self.problem, cell)
-            solver._optimum(-every, self.problem, cell)
-            self.witnessed = True
+    def witness(self, solver: IntervalSolver, cells: list[int], enough: Callable[[int, float, float], bool]) -> list[int]:
+        """Feasible points far apart, until they show ``enough`` of ``cells``; the cells still undecided.
+
+        First the minimum of the sum of the hidden cells (most at 0), then, again and again, the maximum of a
+        randomly weighted sum of the cells still undecided (a plain sum is often fixed by the published totals, and
+        would not move): each such LP lifts several of them at once. It stops when an LP decides fewer than two
+        cells -- then their own LPs (two per cell at most) cost no more. The weights come from a fixed seed, and
+        only decide which cells need their own LPs: the outcome of the check does not depend on them."""
+        solver._optimum(np.ones(len(self.col)), self.problem, cells[0])
+        undecided = [c for c in cells if not enough(c, *self.seen(c))]
+        weights = np.random.default_rng(len(self.col))
+        while len(undecided) >= 2:
+            objective = np.zeros(len(self.col))
+            objective[[self.col[c] for c in undecided]] = -weights.uniform(0.5, 1.0, len(undecided))
+            solver._optimum(objective, self.problem, undecided[0])
+            still = [c for c in undecided if not enough(c, *self.seen(c))]
+            if len(undecided) - len(still) < 2:
+                return still
+            undecided = still
+        return undecided
 
     def seen(self, cell: int) -> tuple[float, float]:
         """The range of the cell over the feasible points seen (inside its exact interval)."""
