@@ -69,6 +69,7 @@ class IntervalSolver:
         self.values = values
         self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
         self._tables: OrderedDict[frozenset[int], _Table] = OrderedDict()
+        self._ranges: dict[int, tuple[dict[int, int], np.ndarray, np.ndarray]] = {}  # cell -> its latest table's (col, low, high)
         self.lp_solved = 0
 
     def components(self, status: np.ndarray) -> list[tuple[list[int], list[int]]]:
@@ -151,9 +152,38 @@ class IntervalSolver:
             row_lower.append(-math.inf if rel.kind == LE else rhs)
             row_upper.append(rhs)
         table = self._tables[signature] = _Table(TableLP(entries, len(cells), np.array(row_lower), np.array(row_upper)), col)
+        self._inherit(table)
         if len(self._tables) > TABLES_KEPT:
             self._tables.popitem(last=False)
         return table
+
+    def _inherit(self, table: _Table) -> None:
+        """Carry the ranges seen over to a table that grew: when every hidden cell of the new table was either hidden in
+        an earlier table lying wholly inside it, or known (newly hidden), every feasible point of those earlier tables,
+        with the newly hidden cells at their known values, is a feasible point of the new one. Suppression mostly grows
+        tables one complement at a time, so a large table keeps what it had shown and only its undecided cells need LPs."""
+        earlier: dict[int, tuple[dict[int, int], np.ndarray, np.ndarray]] = {}
+        newly_hidden = []
+        for cell in table.col:
+            found = self._ranges.get(cell)
+            if found is None:
+                if not math.isfinite(self.values[cell]):
+                    break  # a missing cell never solved for: no earlier point gives it a value
+                newly_hidden.append(cell)
+            elif any(c not in table.col for c in found[0]):
+                break  # an earlier table that was split: its points fix a cell now known
+            else:
+                earlier[id(found[1])] = found
+        else:
+            low, high = table.problem.low, table.problem.high
+            for col, old_low, old_high in earlier.values():
+                for cell, j in col.items():
+                    low[table.col[cell]], high[table.col[cell]] = old_low[j], old_high[j]
+            for cell in newly_hidden:
+                low[table.col[cell]] = high[table.col[cell]] = self.values[cell]
+        ranges = (table.col, table.problem.low, table.problem.high)
+        for cell in table.col:
+            self._ranges[cell] = ranges
 
     def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: TableLP) -> tuple[dict, dict]:
         """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
@@ -230,8 +260,10 @@ class _Table:
         would not move): each such LP lifts several of them at once. It stops when an LP decides fewer than two
         cells -- then their own LPs (two per cell at most) cost no more. The weights come from a fixed seed, and
         only decide which cells need their own LPs: the outcome of the check does not depend on them."""
-        solver._optimum(np.ones(len(self.col)), self.problem, cells[0])
-        undecided = [c for c in cells if not enough(c, *self.seen(c))]
+        undecided = [c for c in cells if not enough(c, *self.seen(c))]  # the points of earlier calls first
+        if len(undecided) >= 2 and not self.problem.points:
+            solver._optimum(np.ones(len(self.col)), self.problem, cells[0])
+            undecided = [c for c in undecided if not enough(c, *self.seen(c))]
         weights = np.random.default_rng(len(self.col))
         while len(undecided) >= 2:
             objective = np.zeros(len(self.col))
@@ -244,7 +276,7 @@ class _Table:
         return undecided
 
     def seen(self, cell: int) -> tuple[float, float]:
-        """The range of the cell over the feasible points seen (inside its exact interval)."""
+        """The range of the cell over the feasible points seen (inside its exact interval; empty before any)."""
         j = self.col[cell]
         return max(float(self.problem.low[j]), 0.0), float(self.problem.high[j])
 
@@ -280,6 +312,7 @@ class TableLP:
         self._columns = np.arange(n_cols, dtype=np.int32)
         self.low = np.full(n_cols, math.inf)  # the range of each column over the feasible points found
         self.high = np.full(n_cols, -math.inf)
+        self.points = 0
 
     def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """(min of c @ x, a point attaining it); (-inf, None) when unbounded; None when infeasible."""
@@ -293,6 +326,7 @@ class TableLP:
         x = np.array(self._solver.getSolution().col_value)
         np.minimum(self.low, x, out=self.low)
         np.maximum(self.high, x, out=self.high)
+        self.points += 1
         return float(self._solver.getInfo().objective_function_value), x
 
     def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
