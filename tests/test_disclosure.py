@@ -32,7 +32,7 @@ from yearbook.disclosure import (
 from yearbook.disclosure.__main__ import main as audit
 from yearbook.disclosure.policy import EQ, Protection, RelationSpec
 from yearbook.disclosure.relations import build_system
-from yearbook.disclosure.verify import IntervalSolver, cell_status
+from yearbook.disclosure.verify import IntervalSolver, cell_status, recoverable
 from yearbook.problems import problems_frame
 from yearbook.store import KEY, BuildInputs, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
@@ -360,3 +360,29 @@ def test_derived_figures_of_hidden_inputs_are_hidden(demo: pd.DataFrame, policy:
     again = leaky.index[(leaky["indicator"] == "MORT_INFANT_RATE") & (leaky["obs_conf"] == "D")][0]
     leaky.loc[again, ["obs_conf", "value"]] = ["F", demo.loc[again, "value"]]
     assert len(derived_leaks(leaky, policy)) == 1
+
+
+def test_intervals_proven_by_feasible_points_decide_as_the_exact_ones(demo_protected: DisclosureResult, policy: DisclosurePolicy) -> None:
+    """protect() checks a hidden figure by the range it takes over feasible points of its table, solving for its own min
+    and max only when that range does not already show it protected: the range must lie inside the exact interval, and
+    the verdict must be the exact one's. Checked on the demo's public figures with a tightened policy (width 12), so
+    that the range alone decides some figures and not others."""
+    public = demo_protected.public.reset_index(drop=True)
+    wider = Protection(12, 0.25)
+    strict = dataclasses.replace(policy, classes={n: dataclasses.replace(c, protection=wider) for n, c in policy.classes.items()})
+    system = build_system(public, strict)
+    values, status = cell_status(public, system.n_cells)
+    indicator = public["indicator"].to_numpy()
+
+    def protected(cell: int, lo: float, hi: float) -> bool:
+        return not recoverable(lo, hi) and hi - lo + 1e-6 >= strict.risk_class(indicator[cell]).protection.required(hi)
+
+    exact = IntervalSolver(system, values).intervals(status)
+    solver = IntervalSolver(system, values)
+    proven = solver.proven_intervals(status, None, enough=protected)
+    assert proven.keys() == exact.keys() and len(exact) > 500
+    for cell, (lo, hi) in proven.items():
+        assert exact[cell][0] - 1e-6 <= lo <= hi <= exact[cell][1] + 1e-6, system.key(cell)
+        assert protected(cell, lo, hi) == protected(cell, *exact[cell]), system.key(cell)
+    decided_by_points = sum(proven[c] != exact[c] for c in exact)
+    assert 0 < decided_by_points and solver.lp_solved < len(exact)
