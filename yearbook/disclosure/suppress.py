@@ -14,7 +14,8 @@
 3. The verifier (:mod:`yearbook.disclosure.verify`) then checks the interval of every C figure (a
    figure that feasible points of its table already show to be protected needs no LP of its own);
    one that is recoverable or narrower than the protection range gets one more complement (the
-   best-ranked published figure of its relations, one per linked table and round), and 2-3 repeat
+   best-ranked published figure of its relations, for each failing figure no other complement of the
+   round touches), and 2-3 repeat
    (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
    figure is protected are published again, latest first, each time re-verified.
 4. A D figure the verifier finds exactly determined anyway is published again: hiding it protects
@@ -121,10 +122,16 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
         cells = failing()
         if not cells:
             break
-        # one cell per linked table and round: one more complement often protects its neighbours too
-        component = {c: i for i, (members, _) in enumerate(solver.components(status)) for c in members}
-        first = {component[c]: c for c in reversed(cells)}
-        added = sorted({pick for cell in sorted(first.values()) if (pick := chooser.widen(cell)) is not None})
+        # a complement for each failing figure that no complement of this round already touches (a relation of the
+        # figure or of the complement): one complement often protects its neighbours too, so in a small table
+        # that is one per round, while a district table with hundreds of figures is not widened one at a time
+        touched: set[int] = set()
+        picks: set[int] = set()
+        for cell in cells:
+            if touched.isdisjoint(system.by_cell[cell]) and (pick := chooser.widen(cell)) is not None:
+                picks.add(pick)
+                touched.update(system.by_cell[cell], system.by_cell[pick])
+        added = sorted(picks)
         if not added:
             break
         widened += added
