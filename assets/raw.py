@@ -63,7 +63,7 @@ def raw_asset_name(form: str) -> str:
     return "raw_" + form.lower().replace("-", "_")
 
 
-def take_inventory(raw_dir: Path, year: int) -> Inventory:
+def take_inventory(raw_dir: Path, year: int, read_with: str) -> Inventory:
     """The workbooks of ``raw_dir/<year>/``: checksum and form code of each; forms twice or missing."""
     files, problems = discover_year(raw_dir, year)
     rows = []
@@ -74,7 +74,7 @@ def take_inventory(raw_dir: Path, year: int) -> Inventory:
     frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"]).astype({"year": "int64"})
     if (raw_dir / str(year)).is_dir():
         problems += check_across_files(frame, load_forms(), [year])
-    return Inventory(frame, problems, reading_digest())
+    return Inventory(frame, problems, read_with)
 
 
 @dg.asset(
@@ -85,8 +85,9 @@ def take_inventory(raw_dir: Path, year: int) -> Inventory:
 )
 def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[dict[str, Inventory]]:
     by_year = {}
+    digest = reading_digest()
     for year in context.partition_keys:
-        by_year[year] = inventory = take_inventory(paths.raw, int(year))
+        by_year[year] = inventory = take_inventory(paths.raw, int(year), digest)
         metadata = {"files": len(inventory.files), "source_files": preview(inventory.files[["file", "form", "sha256"]], 100)}
         context.add_asset_metadata(metadata, partition_key=year)
     return dg.Output(by_year)
