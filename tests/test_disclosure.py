@@ -264,8 +264,8 @@ def test_too_narrow_protection_is_widened_until_the_verifier_agrees(policy: Disc
     assert all(conf[("KZ", s)] == "F" for s in ("M", "F", "_T"))
     assert all(conf[(r, "_T")] == "F" for r in REGIONS)  # widening guesses that were not needed are published again
 
-    with pytest.raises(DisclosureError, match="not protected"):  # out of rounds: the public store must not be written
-        protect(table, dataclasses.replace(strict, max_rounds=1))
+    with pytest.raises(DisclosureError, match="not protected"):  # no round to widen in: the public store must not be written
+        protect(table, dataclasses.replace(strict, max_rounds=0))
 
 
 # ---------------------------------------------------------------------------- the ministry's own 'x'

@@ -14,8 +14,8 @@
 3. The verifier (:mod:`yearbook.disclosure.verify`) then checks the interval of every C figure (a
    figure that feasible points of its table already show to be protected needs no LP of its own);
    one that is recoverable or narrower than the protection range gets one more complement (the
-   best-ranked published figure of its relations, for each failing figure no other complement of the
-   round touches), and 2-3 repeat
+   best-ranked published figure of its relations, for each failing figure none of whose relations got
+   a complement in the round), and 2-3 repeat
    (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
    figure is protected are published again, latest first, each time re-verified.
 4. A D figure the verifier finds exactly determined anyway is published again: hiding it protects
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
-from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
+from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
     EPS,
     KNOWN,
@@ -107,9 +107,10 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     def protected(cell: int, lo: float, hi: float) -> bool:
         return _protected(lo, hi, policy, indicator[cell])
 
-    def failing() -> list[int]:
+    def failing() -> dict[int, float]:
+        """The confidential figures not protected, with the upper bound of each."""
         iv = solver.proven_intervals(status, confidential, enough=protected)
-        return [c for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi)]
+        return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi)}
 
     def wide_enough(cell: int, lo: float, hi: float) -> bool:  # a complement only needs not to be determined
         return hi - lo >= EPS if conf[cell] == "F" else protected(cell, lo, hi)
@@ -122,15 +123,15 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
         cells = failing()
         if not cells:
             break
-        # a complement for each failing figure that no complement of this round already touches (a relation of the
-        # figure or of the complement): one complement often protects its neighbours too, so in a small table
-        # that is one per round, while a district table with hundreds of figures is not widened one at a time
-        touched: set[int] = set()
+        # a complement for each failing figure none of whose relations got a complement this round: one complement
+        # often protects its neighbours too, so in a small table that is one per round, while a district table with
+        # hundreds of figures is not widened one at a time
+        complemented: set[int] = set()
         picks: set[int] = set()
-        for cell in cells:
-            if touched.isdisjoint(system.by_cell[cell]) and (pick := chooser.widen(cell)) is not None:
+        for cell, upper in cells.items():
+            if complemented.isdisjoint(system.by_cell[cell]) and (pick := chooser.widen(cell, upper)) is not None:
                 picks.add(pick)
-                touched.update(system.by_cell[cell], system.by_cell[pick])
+                complemented.update(system.by_cell[pick])
         added = sorted(picks)
         if not added:
             break
@@ -234,20 +235,30 @@ class _Chooser:
                 if pick is not None:
                     self._hide(pick, queue)
 
-    def widen(self, cell: int) -> int | None:
-        """Hide one more figure beside ``cell``: the best-ranked published figure of any of its relations
-        (equalities before inequalities, then the relation with the fewest hidden figures)."""
+    def widen(self, cell: int, upper: float) -> int | None:
+        """Hide one more figure beside ``cell``: the best-ranked published figure of any of its relations (first those
+        that bind the cell's upper bound ``upper``, then equalities before inequalities, then the relation with the
+        fewest hidden figures)."""
         needed = self.policy.risk_class(self.system.keys[cell][0]).protection.min_width
         best: tuple | None = None
         for r_id in self.system.by_cell[cell]:
             rel = self.system.relations[r_id]
             hidden = sum(self.status[m] != KNOWN for m in rel.members)
+            loose = not self._binds(rel, cell, upper)
             for m in rel.members:
                 if self.status[m] == KNOWN:
-                    rank = (*self._rank(m, needed)[:2], rel.kind != EQ, hidden, *self._rank(m, needed)[2:], r_id)
+                    rank = (*self._rank(m, needed)[:2], loose, rel.kind != EQ, hidden, *self._rank(m, needed)[2:], r_id)
                     if best is None or rank < best[0]:
                         best = (rank, m)
         if best is None:
             return None
         self.status[best[1]] = SUPPRESSED
         return best[1]
+
+    def _binds(self, rel: Relation, cell: int, upper: float) -> bool:
+        """``cell`` is a part of ``rel``, whose published total less its published other parts is ``upper``: hiding
+        one of those figures is what can lift the bound (an "of whom" relation that holds with equality, say)."""
+        if cell not in rel.parts or self.status[rel.total] != KNOWN:
+            return False
+        room = self.values[rel.total] - sum(self.values[p] for p in rel.parts if p != cell and self.status[p] == KNOWN)
+        return room <= upper + EPS
