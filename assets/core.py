@@ -26,6 +26,8 @@ _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
 
 def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
     """The files of every year's inventory as one table, in year order."""
+    if not raw_inventory:
+        raise dg.Failure("there is no reference_year partition: no folder raw/<year>/ has been registered and read yet")
     return pd.concat([raw_inventory[year].files for year in sorted(raw_inventory)], ignore_index=True)
 
 
