@@ -19,18 +19,19 @@ import dagster as dg
 
 from yearbook.resources import YearbookPaths
 from yearbook.runs import REFERENCE_YEAR_PARTITIONS, every_year_tags, partition_changes
-from yearbook.submissions import discover, year_folders
+from yearbook.submissions import discover_year, year_folders
 
 YEARLY_CRON = "0 6 1 3 *"  # 1 March, 06:00: the ministries' submissions for the past year are due by then
 
 
 def raw_fingerprints(paths: YearbookPaths) -> dict[str, str]:
     """Per reference year, a digest of every workbook's path and content."""
-    files, _ = discover(paths.raw)
-    by_year: dict[str, list[str]] = {str(year): [] for year in year_folders(paths.raw)[0]}
-    for f in files:
-        by_year[str(f.year)].append(f"{f.relpath}:{f.sha256}")
-    return {year: hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()[:16] for year, items in by_year.items()}
+    digests = {}
+    for year in year_folders(paths.raw)[0]:
+        files, _ = discover_year(paths.raw, year)
+        items = "\n".join(sorted(f"{f.relpath}:{f.sha256}" for f in files))
+        digests[str(year)] = hashlib.sha256(items.encode()).hexdigest()[:16]
+    return digests
 
 
 def _partition_requests(registered: list[str], years_on_disk: list[int]) -> list:

@@ -112,8 +112,8 @@ class IntervalSolver:
     ) -> dict[int, tuple[float, float]]:
         """An interval every suppressed cell (or every one of ``targets``) can take: the range of the cell over the
         feasible points the table's LPs have produced so far when ``enough(cell, lower, upper)`` already holds of it
-        (the exact interval contains it), else the exact min and max. Two LPs per table (min and max of the sum of its
-        hidden cells) usually show most cells of a large table to be wide enough, and spare two LPs per cell."""
+        (the exact interval contains it), else the exact min and max. A few LPs per table (:meth:`_Table.witness`)
+        usually show most cells of a large table to be wide enough, and spare two LPs per cell."""
         out: dict[int, tuple[float, float]] = {}
         for cells, rel_ids in self.components(status):
             wanted = [c for c in cells if status[c] == SUPPRESSED and (targets is None or c in targets)]
