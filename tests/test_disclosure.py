@@ -32,7 +32,8 @@ from yearbook.disclosure import (
 from yearbook.disclosure.__main__ import main as audit
 from yearbook.disclosure.policy import EQ, Protection, RelationSpec
 from yearbook.disclosure.relations import build_system
-from yearbook.disclosure.verify import IntervalSolver, cell_status, recoverable
+from yearbook.disclosure.suppress import _publish_unneeded
+from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, _Table, cell_status, recoverable
 from yearbook.problems import problems_frame
 from yearbook.store import KEY, BuildInputs, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
@@ -268,6 +269,30 @@ def test_too_narrow_protection_is_widened_until_the_verifier_agrees(policy: Disc
         protect(table, dataclasses.replace(strict, max_rounds=0))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_unneeded_complements_are_published_as_one_at_a_time_would(seed: int) -> None:
+    """Publishing unneeded widening complements in runs, halving a run that fails, must end where publishing them one at
+    a time (latest first) ends, for any check that is monotone in what is hidden -- as protection is."""
+    rng = np.random.default_rng(seed)
+    cells = [int(c) for c in rng.permutation(40)[:24]]
+    needs = [set(rng.choice(40, size=3, replace=False).tolist()) for _ in range(int(rng.integers(0, 6)))]
+
+    def passes(status: np.ndarray) -> bool:  # each need: one of its cells hidden (monotone)
+        return all(any(status[c] == SUPPRESSED for c in need) for need in needs)
+
+    start = np.full(40, SUPPRESSED, dtype=np.int8)
+    one_at_a_time = start.copy()
+    for cell in cells:
+        one_at_a_time[cell] = KNOWN
+        if not passes(one_at_a_time):
+            one_at_a_time[cell] = SUPPRESSED
+    status, checks = start.copy(), []
+    _publish_unneeded(cells, status, lambda: checks.append(1) or passes(status))
+    assert status.tolist() == one_at_a_time.tolist()
+    if not needs:
+        assert len(checks) == 1  # every complement published again at once
+
+
 # ---------------------------------------------------------------------------- the ministry's own 'x'
 
 
@@ -311,12 +336,12 @@ def test_the_interval_shortcuts_agree_with_two_lps_per_cell(sample_2018: pd.Data
     values, status = cell_status(public, system.n_cells)
 
     class TwoLpsPerCell(IntervalSolver):
-        def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: dict) -> tuple[dict, dict]:
+        def _bounds(self, todo: list[int], table: _Table) -> tuple[dict, dict]:
             lower, upper = {}, {}
             for cell in todo:
-                c = np.zeros(len(col))
-                c[col[cell]] = 1.0
-                lower[cell], upper[cell] = self._optimum(c, problem, cell)[0], -self._optimum(-c, problem, cell)[0]
+                c = np.zeros(len(table.col))
+                c[table.col[cell]] = 1.0
+                lower[cell], upper[cell] = self._optimum(c, table, cell)[0], -self._optimum(-c, table, cell)[0]
             return lower, upper
 
     fast, slow = IntervalSolver(system, values), TwoLpsPerCell(system, values)

@@ -17,7 +17,8 @@
    best-ranked published figure of its relations, for each failing figure none of whose relations got
    a complement in the round), and 2-3 repeat
    (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
-   figure is protected are published again, latest first, each time re-verified.
+   figure is protected are published again, latest first, each time re-verified (only their linked
+   table, and a run of them at once where that passes: :func:`_publish_unneeded`).
 4. A D figure the verifier finds exactly determined anyway is published again: hiding it protects
    nothing, and publishing it leaves every other interval unchanged (it is constant on the
    feasible set).
@@ -30,6 +31,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,9 +109,9 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     def protected(cell: int, lo: float, hi: float) -> bool:
         return _protected(lo, hi, policy, indicator[cell])
 
-    def failing() -> dict[int, float]:
-        """The confidential figures not protected, with the upper bound of each."""
-        iv = solver.proven_intervals(status, confidential, enough=protected)
+    def failing(around: set[int] | None = None) -> dict[int, float]:
+        """The confidential figures not protected (in the linked tables of ``around``), with the upper bound of each."""
+        iv = solver.proven_intervals(status, confidential, enough=protected, around=around)
         return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi)}
 
     def wide_enough(cell: int, lo: float, hi: float) -> bool:  # a complement only needs not to be determined
@@ -138,11 +140,11 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
         widened += added
         chooser.close(set(added))
     if widened and not failing():
-        # widening guesses; a guess that turned out unnecessary is published again (latest first)
-        for cell in reversed(widened):
-            status[cell] = KNOWN
-            if failing():
-                status[cell] = SUPPRESSED
+        # widening guesses; a guess that turned out unnecessary is published again (latest first), table by table
+        for table_cells, _ in solver.components(status, around=set(widened)):
+            table = set(table_cells)  # publishing a figure splits its table at most; others stay as they are
+            guesses = [c for c in reversed(widened) if c in table]
+            _publish_unneeded(guesses, status, lambda table=table: not failing(around=table))
 
     hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
     final = solver.proven_intervals(status, hidden, enough=wide_enough)
@@ -180,6 +182,25 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     )
     summary = summary[summary.drop(columns="rows").any(axis=1)].astype(int).reset_index()
     return DisclosureResult(public, summary, intervals, rounds, solver.lp_solved)
+
+
+def _publish_unneeded(cells: list[int], status: np.ndarray, passes: Callable[[], bool]) -> None:
+    """Publish each of ``cells`` again, in order, unless the check then fails -- with fewer checks than one per cell.
+
+    Protection is monotone in what is hidden: hiding one more figure only frees a variable of the LPs, so no interval
+    shrinks (and the required width grows more slowly than the interval's upper bound). So when a whole run of cells can
+    be published at once, publishing them one at a time would succeed at every step too, and the outcome is that of the
+    one-at-a-time procedure, whatever the runs; a run that fails is halved."""
+    if not cells:
+        return
+    status[cells] = KNOWN
+    if passes():
+        return
+    status[cells] = SUPPRESSED
+    if len(cells) > 1:
+        half = len(cells) // 2
+        _publish_unneeded(cells[:half], status, passes)
+        _publish_unneeded(cells[half:], status, passes)
 
 
 def _protected(lower: float, upper: float, policy: DisclosurePolicy, indicator: str) -> bool:

@@ -57,8 +57,9 @@ def cell_status(frame: pd.DataFrame, n_cells: int) -> tuple[np.ndarray, np.ndarr
 
 
 class IntervalSolver:
-    """Intervals of hidden cells, one LP per linked table, kept (with what was learnt of its cells) for the
-    most recent tables, keyed by the table's hidden cells.
+    """Intervals of hidden cells, one LP per linked table. What was learnt of a table's cells (the range over its
+    feasible points, exact intervals) is kept for the most recent tables up to :data:`COLUMNS_KEPT` cells in all,
+    keyed by the table's hidden cells; the LP itself stays loaded for the :data:`LPS_LOADED` most recent.
 
     What is kept stays valid while the known values do not change, which holds inside one run of the
     suppression: a cell moving between known and hidden changes the linked table, hence the key.
@@ -69,11 +70,16 @@ class IntervalSolver:
         self.values = values
         self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
         self._tables: OrderedDict[frozenset[int], _Table] = OrderedDict()
+        self._columns_kept = 0
+        self._loaded: OrderedDict[int, _Table] = OrderedDict()  # id(table) -> table, whose LP is loaded
         self._ranges: dict[int, tuple[dict[int, int], np.ndarray, np.ndarray]] = {}  # cell -> its latest table's (col, low, high)
         self.lp_solved = 0
 
-    def components(self, status: np.ndarray) -> list[tuple[list[int], list[int]]]:
-        """(hidden cells, relation ids) of every linked table that holds a suppressed cell."""
+    def components(self, status: np.ndarray, around: set[int] | None = None) -> list[tuple[list[int], list[int]]]:
+        """(hidden cells, relation ids) of every linked table that holds a suppressed cell; with ``around``, only of
+        the tables that hold one of those cells."""
+        if around is not None:
+            return self._components_around(status, around)
         parent = list(range(self.system.n_cells))
 
         def find(x: int) -> int:
@@ -103,19 +109,48 @@ class IntervalSolver:
             rels.setdefault(find(first), []).append(r_id)
         return [(cells, rels.get(root, [])) for root, cells in sorted(groups.items()) if any(status[c] == SUPPRESSED for c in cells)]
 
+    def _components_around(self, status: np.ndarray, around: set[int]) -> list[tuple[list[int], list[int]]]:
+        """:meth:`components` found by walking the relations out of the hidden cells of ``around`` (not the whole system)."""
+        relations, by_cell = self.system.relations, self.system.by_cell
+        seen: set[int] = set()
+        out = []
+        for start in sorted(c for c in around if status[c] != KNOWN):
+            if start in seen:
+                continue
+            seen.add(start)
+            cells, rel_ids, stack = [start], set(), [start]
+            while stack:
+                for r_id in by_cell[stack.pop()]:
+                    if r_id in rel_ids:
+                        continue
+                    rel_ids.add(r_id)
+                    for m in relations[r_id].members:
+                        if m not in seen and status[m] != KNOWN:
+                            seen.add(m)
+                            cells.append(m)
+                            stack.append(m)
+            if any(status[c] == SUPPRESSED for c in cells):
+                out.append((sorted(cells), sorted(rel_ids)))
+        return out
+
     def intervals(self, status: np.ndarray, targets: set[int] | None = None) -> dict[int, tuple[float, float]]:
         """[lower, upper] of every suppressed cell (or of ``targets`` among them): the exact min and max."""
         return self.proven_intervals(status, targets, enough=None)
 
     def proven_intervals(
-        self, status: np.ndarray, targets: set[int] | None, enough: Callable[[int, float, float], bool] | None
+        self,
+        status: np.ndarray,
+        targets: set[int] | None,
+        enough: Callable[[int, float, float], bool] | None,
+        around: set[int] | None = None,
     ) -> dict[int, tuple[float, float]]:
         """An interval every suppressed cell (or every one of ``targets``) can take: the range of the cell over the
         feasible points the table's LPs have produced so far when ``enough(cell, lower, upper)`` already holds of it
         (the exact interval contains it), else the exact min and max. A few LPs per table (:meth:`_Table.witness`)
-        usually show most cells of a large table to be wide enough, and spare two LPs per cell."""
+        usually show most cells of a large table to be wide enough, and spare two LPs per cell. With ``around``, only
+        the linked tables that hold one of those cells are solved."""
         out: dict[int, tuple[float, float]] = {}
-        for cells, rel_ids in self.components(status):
+        for cells, rel_ids in self.components(status, around):
             wanted = [c for c in cells if status[c] == SUPPRESSED and (targets is None or c in targets)]
             if not wanted:
                 continue
@@ -126,7 +161,7 @@ class IntervalSolver:
                 undecided = set(todo)
                 out.update((c, table.seen(c)) for c in wanted if c not in table.exact and c not in undecided)
             if todo:
-                lower, upper = self._bounds(todo, table.col, rel_ids, table.problem)
+                lower, upper = self._bounds(todo, table)
                 for cell in todo:
                     table.exact[cell] = (max(lower[cell], 0.0), upper[cell])
             out.update((c, table.exact[c]) for c in wanted if c in table.exact and c not in out)
@@ -138,24 +173,35 @@ class IntervalSolver:
         if table is not None:
             self._tables.move_to_end(signature)
             return table
-        col = {c: j for j, c in enumerate(cells)}
-        entries: dict[tuple[int, int], float] = {}  # (column, row) -> coefficient
-        row_lower, row_upper = [], []
-        for i, r_id in enumerate(rel_ids):
-            rel = self.system.relations[r_id]
-            rhs = 0.0
-            for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
-                if member in col:
-                    entries[(col[member], i)] = entries.get((col[member], i), 0.0) + coef
-                else:
-                    rhs -= coef * self.values[member]
-            row_lower.append(-math.inf if rel.kind == LE else rhs)
-            row_upper.append(rhs)
-        table = self._tables[signature] = _Table(TableLP(entries, len(cells), np.array(row_lower), np.array(row_upper)), col)
+        table = self._tables[signature] = _Table({c: j for j, c in enumerate(cells)}, rel_ids)
         self._inherit(table)
-        if len(self._tables) > TABLES_KEPT:
-            self._tables.popitem(last=False)
+        self._columns_kept += len(cells)
+        while self._columns_kept > COLUMNS_KEPT and len(self._tables) > 1:
+            self._columns_kept -= len(self._tables.popitem(last=False)[1].col)
         return table
+
+    def _lp(self, table: _Table) -> TableLP:
+        """The table's LP, loaded into the solver if it is not (:data:`LPS_LOADED` stay loaded)."""
+        if table.lp is None:
+            entries: dict[tuple[int, int], float] = {}  # (column, row) -> coefficient
+            row_lower, row_upper = [], []
+            for i, r_id in enumerate(table.rel_ids):
+                rel = self.system.relations[r_id]
+                rhs = 0.0
+                for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+                    if member in table.col:
+                        entries[(table.col[member], i)] = entries.get((table.col[member], i), 0.0) + coef
+                    else:
+                        rhs -= coef * self.values[member]
+                row_lower.append(-math.inf if rel.kind == LE else rhs)
+                row_upper.append(rhs)
+            table.lp = TableLP(entries, len(table.col), np.array(row_lower), np.array(row_upper))
+            self._loaded[id(table)] = table
+            if len(self._loaded) > LPS_LOADED:
+                self._loaded.popitem(last=False)[1].lp = None
+        else:
+            self._loaded.move_to_end(id(table))
+        return table.lp
 
     def _inherit(self, table: _Table) -> None:
         """Carry the ranges seen over to a table that grew: when every hidden cell of the new table was either hidden in
@@ -175,25 +221,26 @@ class IntervalSolver:
             else:
                 earlier[id(found[1])] = found
         else:
-            low, high = table.problem.low, table.problem.high
+            low, high = table.low, table.high
             for col, old_low, old_high in earlier.values():
                 for cell, j in col.items():
                     low[table.col[cell]], high[table.col[cell]] = old_low[j], old_high[j]
             for cell in newly_hidden:
                 low[table.col[cell]] = high[table.col[cell]] = self.values[cell]
-        ranges = (table.col, table.problem.low, table.problem.high)
+        ranges = (table.col, table.low, table.high)
         for cell in table.col:
             self._ranges[cell] = ranges
 
-    def _bounds(self, todo: list[int], col: dict[int, int], rel_ids: list[int], problem: TableLP) -> tuple[dict, dict]:
+    def _bounds(self, todo: list[int], table: _Table) -> tuple[dict, dict]:
         """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
 
         Every LP solution is a feasible point. A cell at 0 in one has lower bound 0 (counts are >= 0); a cell at
         its *simple* upper bound (a known total minus the known parts of a relation where it is a part) in one
         has that upper bound. One LP minimising (maximising) the sum of the cells settles many at once.
         """
+        col = table.col
         simple = np.full(len(col), math.inf)
-        for r_id in rel_ids:
+        for r_id in table.rel_ids:
             rel = self.system.relations[r_id]
             if rel.total in col:
                 continue
@@ -212,8 +259,8 @@ class IntervalSolver:
 
         every = np.zeros(len(col))
         every[columns] = 1.0
-        settle(self._optimum(every, problem, todo[0])[1])
-        settle(self._optimum(-every, problem, todo[0])[1])
+        settle(self._optimum(every, table, todo[0])[1])
+        settle(self._optimum(-every, table, todo[0])[1])
         lower: dict[int, float] = {}
         upper: dict[int, float] = {}
         for cell, j in zip(todo, columns, strict=True):
@@ -222,35 +269,48 @@ class IntervalSolver:
             if low_settled[j]:
                 lower[cell] = 0.0
             else:
-                lower[cell], x = self._optimum(c, problem, cell)
+                lower[cell], x = self._optimum(c, table, cell)
                 settle(x)
             if high_settled[j]:
                 upper[cell] = float(simple[j])
             else:
-                fun, x = self._optimum(-c, problem, cell)
+                fun, x = self._optimum(-c, table, cell)
                 upper[cell] = -fun
                 settle(x)
         return lower, upper
 
-    def _optimum(self, c: np.ndarray, problem: TableLP, cell: int) -> tuple[float, np.ndarray | None]:
-        """The minimum of c @ x and a point attaining it (None when unbounded)."""
+    def _optimum(self, c: np.ndarray, table: _Table, cell: int) -> tuple[float, np.ndarray | None]:
+        """The minimum of c @ x and a point attaining it (None when unbounded); the point joins the table's range."""
         self.lp_solved += 1
-        found = problem.integer_minimum(c) if self.integer else problem.minimum(c)
+        lp = self._lp(table)
+        found = lp.integer_minimum(c) if self.integer else lp.minimum(c)
         if found is None:
             raise InconsistentTable(f"the linked table of {self.system.key(cell)} has no solution")
+        if found[1] is not None:
+            np.minimum(table.low, found[1], out=table.low)
+            np.maximum(table.high, found[1], out=table.high)
+            table.points += 1
         return found
 
 
-TABLES_KEPT = 64  # linked tables whose LP stays loaded (a district table holds thousands of cells)
+COLUMNS_KEPT = 2_000_000  # cells of the linked tables whose ranges are kept (a few tens of bytes each)
+LPS_LOADED = 64  # linked tables whose LP stays loaded in HiGHS (a district table holds thousands of cells)
 
 
 @dataclass
 class _Table:
-    """One linked table: its LP, the column of each hidden cell, and the exact intervals found so far."""
+    """One linked table: the column of each hidden cell, its relations, the range of each cell over the feasible points
+    found (``low``, ``high``), the exact intervals found so far, and its LP while it is loaded."""
 
-    problem: TableLP
     col: dict[int, int]
+    rel_ids: list[int]
     exact: dict[int, tuple[float, float]] = field(default_factory=dict)
+    points: int = 0
+    lp: TableLP | None = None
+
+    def __post_init__(self) -> None:
+        self.low = np.full(len(self.col), math.inf)
+        self.high = np.full(len(self.col), -math.inf)
 
     def witness(self, solver: IntervalSolver, cells: list[int], enough: Callable[[int, float, float], bool]) -> list[int]:
         """Feasible points far apart, until they show ``enough`` of ``cells``; the cells still undecided.
@@ -261,14 +321,14 @@ class _Table:
         cells -- then their own LPs (two per cell at most) cost no more. The weights come from a fixed seed, and
         only decide which cells need their own LPs: the outcome of the check does not depend on them."""
         undecided = [c for c in cells if not enough(c, *self.seen(c))]  # the points of earlier calls first
-        if len(undecided) >= 2 and not self.problem.points:
-            solver._optimum(np.ones(len(self.col)), self.problem, cells[0])
+        if len(undecided) >= 2 and not self.points:
+            solver._optimum(np.ones(len(self.col)), self, cells[0])
             undecided = [c for c in undecided if not enough(c, *self.seen(c))]
         weights = np.random.default_rng(len(self.col))
         while len(undecided) >= 2:
             objective = np.zeros(len(self.col))
             objective[[self.col[c] for c in undecided]] = -weights.uniform(0.5, 1.0, len(undecided))
-            solver._optimum(objective, self.problem, undecided[0])
+            solver._optimum(objective, self, undecided[0])
             still = [c for c in undecided if not enough(c, *self.seen(c))]
             if len(undecided) - len(still) < 2:
                 return still
@@ -278,7 +338,7 @@ class _Table:
     def seen(self, cell: int) -> tuple[float, float]:
         """The range of the cell over the feasible points seen (inside its exact interval; empty before any)."""
         j = self.col[cell]
-        return max(float(self.problem.low[j]), 0.0), float(self.problem.high[j])
+        return max(float(self.low[j]), 0.0), float(self.high[j])
 
 
 class TableLP:
@@ -310,9 +370,6 @@ class TableLP:
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
         self._solver.passModel(lp)
         self._columns = np.arange(n_cols, dtype=np.int32)
-        self.low = np.full(n_cols, math.inf)  # the range of each column over the feasible points found
-        self.high = np.full(n_cols, -math.inf)
-        self.points = 0
 
     def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """(min of c @ x, a point attaining it); (-inf, None) when unbounded; None when infeasible."""
@@ -324,9 +381,6 @@ class TableLP:
         if status != highs.HighsModelStatus.kOptimal:
             return None
         x = np.array(self._solver.getSolution().col_value)
-        np.minimum(self.low, x, out=self.low)
-        np.maximum(self.high, x, out=self.high)
-        self.points += 1
         return float(self._solver.getInfo().objective_function_value), x
 
     def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
