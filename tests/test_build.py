@@ -125,3 +125,18 @@ def test_sdmx_csv_carries_every_observation(built_samples: tuple[Path, Path]) ->
     births = sdmx[(sdmx.INDICATOR == "BIRTHS_LIVE") & (sdmx.REF_AREA == "KZ") & (sdmx.SEX == "_T")]
     assert births.OBS_VALUE.astype(float).tolist() == [393085.0]
     assert (sdmx.SEX != "").all() and (sdmx.AGE != "").all()
+
+
+def test_sdmx_csv_is_what_the_pysdmx_writer_writes(built_samples: tuple[Path, Path], tmp_path: Path) -> None:
+    """The export is written by DuckDB for speed; pysdmx's own writer, given the same store and structure, is the reference."""
+    from pysdmx.io.csv.sdmx20.writer import write
+    from pysdmx.io.pd import PandasDataset
+
+    from yearbook.sdmx import sdmx_frame_query, sdmx_schema
+
+    _, out = built_samples
+    with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
+        frame = con.execute(sdmx_frame_query()).df()
+    assert frame["OBS_VALUE"].isna().any() and (frame["OBS_VALUE"] % 1 != 0).any()  # missing and fractional values both written
+    write([PandasDataset(structure=sdmx_schema(), data=frame)], output_path=tmp_path / "pysdmx.csv")
+    assert (out / "yearbook_sdmx.csv").read_bytes() == (tmp_path / "pysdmx.csv").read_bytes()

@@ -1,9 +1,13 @@
-"""SDMX-CSV (2.0) export of ``observations`` for international reporting, written with pysdmx.
+"""SDMX-CSV (2.0) export of ``observations`` for international reporting.
 
 Dimensions and attributes take SDMX concept names: SEX, AGE, URBANISATION, WEALTH_QUINTILE,
 UNIT_MEASURE, OBS_STATUS and CONF_STATUS (the store's ``obs_conf``); the yearbook's own
 dimensions keep descriptive ids (MIGRATION_FLOW, CRIME_TYPE). Totals are ``_T``, never blank.
-pysdmx (the BIS-maintained SDMX library) writes the file, so the format follows the standard as it evolves.
+
+The file is written by DuckDB: pysdmx's writer (the BIS-maintained SDMX library) formats every
+value in Python, 18 s for the million observations of a district-level edition. pysdmx stays the
+reference: the tests compare this file with what its writer makes of the same store, byte for byte
+(:func:`sdmx_schema` is the structure both use).
 """
 
 from __future__ import annotations
@@ -11,14 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from pysdmx.io.csv.sdmx20.writer import write
-from pysdmx.io.pd import PandasDataset
 from pysdmx.model import Concept, DataType
 from pysdmx.model.dataflow import Component, Components, Role, Schema
 
 AGENCY = "KZ_BNS"
 DATAFLOW = "DF_CHILDREN_YEARBOOK"
 VERSION = "1.0"
+NOT_AVAILABLE = "NaN"  # SDMX-CSV 2.0: a missing numeric value
 
 # store column -> (SDMX id, role)
 COLUMNS = {
@@ -38,7 +41,8 @@ COLUMNS = {
 }
 
 
-def _schema() -> Schema:
+def sdmx_schema() -> Schema:
+    """The dataflow's structure: dimensions, the measure, attributes (optional, observation level)."""
     components = [
         Component(
             id=sdmx_id,
@@ -52,13 +56,29 @@ def _schema() -> Schema:
     return Schema(context="dataflow", agency=AGENCY, id=DATAFLOW, components=Components(components), version=VERSION)
 
 
-def write_sdmx_csv(store: Path, path: Path) -> Path:
-    """Write every observation of ``store`` as SDMX-CSV 2.0 to ``path`` (a value not available is ``NaN``, with OBS_STATUS M)."""
+def sdmx_frame_query() -> str:
+    """The store's observations with SDMX column names, in the file's row order."""
     select = ", ".join(
         f"CAST({col} AS VARCHAR) AS {sdmx_id}" if col == "time_period" else f"{col} AS {sdmx_id}" for col, (sdmx_id, _) in COLUMNS.items()
     )
-    with duckdb.connect(str(store), read_only=True) as con:
-        frame = con.execute(f"SELECT {select} FROM observations ORDER BY ALL").df()
+    return f"SELECT {select} FROM observations ORDER BY ALL"
+
+
+def write_sdmx_csv(store: Path, path: Path) -> Path:
+    """Write every observation of ``store`` as SDMX-CSV 2.0 to ``path`` (a value not available is ``NaN``, with OBS_STATUS M).
+
+    DuckDB writes a number as Python does (the shortest text that reads back as the same double: ``1712.0``), as
+    pysdmx's writer does."""
+    schema = sdmx_schema()
+    structure, structure_id = schema.short_urn.split("=", maxsplit=1)
+    columns = ", ".join(
+        f"coalesce(CAST({sdmx_id} AS VARCHAR), '{NOT_AVAILABLE}') AS {sdmx_id}" if role is Role.MEASURE else sdmx_id
+        for sdmx_id, role in COLUMNS.values()
+    )
+    rows = (
+        f"SELECT '{structure.lower()}' AS STRUCTURE, '{structure_id}' AS STRUCTURE_ID, 'I' AS ACTION, {columns} FROM ({sdmx_frame_query()})"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    write([PandasDataset(structure=_schema(), data=frame)], output_path=path)
+    with duckdb.connect(str(store), read_only=True) as con:
+        con.execute(f"COPY ({rows}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER)")
     return path
