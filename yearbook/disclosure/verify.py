@@ -8,9 +8,10 @@ hidden cells joined by relations (JUV_OFFENDERS of one year is one component: a 
 age and a region relation at once). Missing figures and absent cells are free unknowns.
 
 Two LPs per figure are the definition; the solver needs fewer, settling a bound whenever the solution
-of another LP of the table already attains it (:meth:`IntervalSolver._bounds`). The LP of a linked
+of another LP of the table already attains it (:meth:`_Batch.bounds`). The LP of a linked
 table is loaded into HiGHS once (:class:`TableLP`) and each optimum re-solved from the previous
-basis: only the objective changes between them.
+basis: only the objective changes between them. Small tables are solved in batches, one LP for many
+tables at once (:class:`_Batch`): a district-level edition has tens of thousands of them.
 
 The interval is the LP relaxation; a reader who also uses that counts are whole numbers may narrow it
 to the whole numbers inside. A figure is *recoverable* when exactly one whole number fits.
@@ -146,26 +147,40 @@ class IntervalSolver:
     ) -> dict[int, tuple[float, float]]:
         """An interval every suppressed cell (or every one of ``targets``) can take: the range of the cell over the
         feasible points the table's LPs have produced so far when ``enough(cell, lower, upper)`` already holds of it
-        (the exact interval contains it), else the exact min and max. A few LPs per table (:meth:`_Table.witness`)
+        (the exact interval contains it), else the exact min and max. A few LPs per table (:meth:`_Batch.witness`)
         usually show most cells of a large table to be wide enough, and spare two LPs per cell. With ``around``, only
         the linked tables that hold one of those cells are solved."""
-        out: dict[int, tuple[float, float]] = {}
+        work: list[tuple[_Table, list[int]]] = []
         for cells, rel_ids in self.components(status, around):
             wanted = [c for c in cells if status[c] == SUPPRESSED and (targets is None or c in targets)]
-            if not wanted:
+            if wanted:
+                work.append((self._table(cells, rel_ids), wanted))
+        todo = {table: cells for table, wanted in work if (cells := [c for c in wanted if c not in table.exact])}
+        for batch in self._batches(list(todo)):
+            part = {table: todo[table] for table in batch.tables}
+            if enough is not None:
+                part = batch.witness(part, enough)
+            batch.bounds({table: cells for table, cells in part.items() if cells})
+        return {c: table.exact[c] if c in table.exact else table.seen(c) for table, wanted in work for c in wanted}
+
+    def _batches(self, tables: list[_Table]) -> list[_Batch]:
+        """The tables in batches solved together: each table of more than :data:`BATCHED_TABLE_COLUMNS` cells alone (its
+        LP stays loaded), the others together up to :data:`BATCH_COLUMNS` cells (MILPs always alone)."""
+        alone = [t for t in tables if self.integer or len(t.col) > BATCHED_TABLE_COLUMNS]
+        batches = [_Batch(self, [t]) for t in alone]
+        group: list[_Table] = []
+        width = 0
+        for table in tables:
+            if table in alone:
                 continue
-            table = self._table(cells, rel_ids)
-            todo = [c for c in wanted if c not in table.exact]
-            if enough is not None and todo:
-                todo = table.witness(self, todo, enough)
-                undecided = set(todo)
-                out.update((c, table.seen(c)) for c in wanted if c not in table.exact and c not in undecided)
-            if todo:
-                lower, upper = self._bounds(todo, table)
-                for cell in todo:
-                    table.exact[cell] = (max(lower[cell], 0.0), upper[cell])
-            out.update((c, table.exact[c]) for c in wanted if c in table.exact and c not in out)
-        return out
+            if group and width + len(table.col) > BATCH_COLUMNS:
+                batches.append(_Batch(self, group))
+                group, width = [], 0
+            group.append(table)
+            width += len(table.col)
+        if group:
+            batches.append(_Batch(self, group))
+        return batches
 
     def _table(self, cells: list[int], rel_ids: list[int]) -> _Table:
         signature = frozenset(cells)
@@ -180,21 +195,27 @@ class IntervalSolver:
             self._columns_kept -= len(self._tables.popitem(last=False)[1].col)
         return table
 
+    def _matrix(self, table: _Table, col_offset: int = 0, row_offset: int = 0) -> tuple[dict[tuple[int, int], float], list, list]:
+        """The table's constraints: ``{(column, row): coefficient}`` (numbered from the offsets), row lower and upper bounds."""
+        entries: dict[tuple[int, int], float] = {}
+        row_lower, row_upper = [], []
+        for i, r_id in enumerate(table.rel_ids, start=row_offset):
+            rel = self.system.relations[r_id]
+            rhs = 0.0
+            for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+                if member in table.col:
+                    key = (table.col[member] + col_offset, i)
+                    entries[key] = entries.get(key, 0.0) + coef
+                else:
+                    rhs -= coef * self.values[member]
+            row_lower.append(-math.inf if rel.kind == LE else rhs)
+            row_upper.append(rhs)
+        return entries, row_lower, row_upper
+
     def _lp(self, table: _Table) -> TableLP:
         """The table's LP, loaded into the solver if it is not (:data:`LPS_LOADED` stay loaded)."""
         if table.lp is None:
-            entries: dict[tuple[int, int], float] = {}  # (column, row) -> coefficient
-            row_lower, row_upper = [], []
-            for i, r_id in enumerate(table.rel_ids):
-                rel = self.system.relations[r_id]
-                rhs = 0.0
-                for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
-                    if member in table.col:
-                        entries[(table.col[member], i)] = entries.get((table.col[member], i), 0.0) + coef
-                    else:
-                        rhs -= coef * self.values[member]
-                row_lower.append(-math.inf if rel.kind == LE else rhs)
-                row_upper.append(rhs)
+            entries, row_lower, row_upper = self._matrix(table)
             table.lp = TableLP(entries, len(table.col), np.array(row_lower), np.array(row_upper))
             self._loaded[id(table)] = table
             if len(self._loaded) > LPS_LOADED:
@@ -231,53 +252,18 @@ class IntervalSolver:
         for cell in table.col:
             self._ranges[cell] = ranges
 
-    def _bounds(self, todo: list[int], table: _Table) -> tuple[dict, dict]:
-        """Min and max of each cell of ``todo``: two LPs per cell, fewer where a feasible point already proves a bound.
-
-        Every LP solution is a feasible point. A cell at 0 in one has lower bound 0 (counts are >= 0); a cell at
-        its *simple* upper bound (a known total minus the known parts of a relation where it is a part) in one
-        has that upper bound. One LP minimising (maximising) the sum of the cells settles many at once.
-        """
-        col = table.col
-        simple = np.full(len(col), math.inf)
+    def _simple_upper(self, table: _Table) -> np.ndarray:
+        """Per column, the least of (known total - known parts) over the relations where the cell is a part (inf if none)."""
+        simple = np.full(len(table.col), math.inf)
         for r_id in table.rel_ids:
             rel = self.system.relations[r_id]
-            if rel.total in col:
+            if rel.total in table.col:
                 continue
-            room = self.values[rel.total] - sum(self.values[p] for p in rel.parts if p not in col)
+            room = self.values[rel.total] - sum(self.values[p] for p in rel.parts if p not in table.col)
             for p in rel.parts:
-                if p in col:
-                    simple[col[p]] = min(simple[col[p]], room)
-        columns = np.array([col[c] for c in todo])
-        low_settled = np.zeros(len(col), dtype=bool)
-        high_settled = np.zeros(len(col), dtype=bool)
-
-        def settle(x: np.ndarray | None) -> None:
-            if x is not None:
-                low_settled[columns] |= x[columns] <= EPS
-                high_settled[columns] |= x[columns] >= simple[columns] - EPS
-
-        every = np.zeros(len(col))
-        every[columns] = 1.0
-        settle(self._optimum(every, table, todo[0])[1])
-        settle(self._optimum(-every, table, todo[0])[1])
-        lower: dict[int, float] = {}
-        upper: dict[int, float] = {}
-        for cell, j in zip(todo, columns, strict=True):
-            c = np.zeros(len(col))
-            c[j] = 1.0
-            if low_settled[j]:
-                lower[cell] = 0.0
-            else:
-                lower[cell], x = self._optimum(c, table, cell)
-                settle(x)
-            if high_settled[j]:
-                upper[cell] = float(simple[j])
-            else:
-                fun, x = self._optimum(-c, table, cell)
-                upper[cell] = -fun
-                settle(x)
-        return lower, upper
+                if p in table.col:
+                    simple[table.col[p]] = min(simple[table.col[p]], room)
+        return simple
 
     def _optimum(self, c: np.ndarray, table: _Table, cell: int) -> tuple[float, np.ndarray | None]:
         """The minimum of c @ x and a point attaining it (None when unbounded); the point joins the table's range."""
@@ -287,17 +273,18 @@ class IntervalSolver:
         if found is None:
             raise InconsistentTable(f"the linked table of {self.system.key(cell)} has no solution")
         if found[1] is not None:
-            np.minimum(table.low, found[1], out=table.low)
-            np.maximum(table.high, found[1], out=table.high)
-            table.points += 1
+            table.record(found[1])
         return found
 
 
 COLUMNS_KEPT = 2_000_000  # cells of the linked tables whose ranges are kept (a few tens of bytes each)
 LPS_LOADED = 64  # linked tables whose LP stays loaded in HiGHS (a district table holds thousands of cells)
+BATCHED_TABLE_COLUMNS = 64  # a linked table up to this many hidden cells is solved in a batch with others
+BATCH_COLUMNS = 4096  # hidden cells of one batch
+CAP_FACTOR = 1000.0  # a batch bounds every cell by this factor times its largest known figure (see _Batch)
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity
 class _Table:
     """One linked table: the column of each hidden cell, its relations, the range of each cell over the feasible points
     found (``low``, ``high``), the exact intervals found so far, and its LP while it is loaded."""
@@ -312,33 +299,180 @@ class _Table:
         self.low = np.full(len(self.col), math.inf)
         self.high = np.full(len(self.col), -math.inf)
 
-    def witness(self, solver: IntervalSolver, cells: list[int], enough: Callable[[int, float, float], bool]) -> list[int]:
-        """Feasible points far apart, until they show ``enough`` of ``cells``; the cells still undecided.
-
-        First the minimum of the sum of the hidden cells (most at 0), then, again and again, the maximum of a
-        randomly weighted sum of the cells still undecided (a plain sum is often fixed by the published totals, and
-        would not move): each such LP lifts several of them at once. It stops when an LP decides fewer than two
-        cells -- then their own LPs (two per cell at most) cost no more. The weights come from a fixed seed, and
-        only decide which cells need their own LPs: the outcome of the check does not depend on them."""
-        undecided = [c for c in cells if not enough(c, *self.seen(c))]  # the points of earlier calls first
-        if len(undecided) >= 2 and not self.points:
-            solver._optimum(np.ones(len(self.col)), self, cells[0])
-            undecided = [c for c in undecided if not enough(c, *self.seen(c))]
-        weights = np.random.default_rng(len(self.col))
-        while len(undecided) >= 2:
-            objective = np.zeros(len(self.col))
-            objective[[self.col[c] for c in undecided]] = -weights.uniform(0.5, 1.0, len(undecided))
-            solver._optimum(objective, self, undecided[0])
-            still = [c for c in undecided if not enough(c, *self.seen(c))]
-            if len(undecided) - len(still) < 2:
-                return still
-            undecided = still
-        return undecided
+    def record(self, x: np.ndarray) -> None:
+        """A feasible point of the table joins the range of each cell."""
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+        self.points += 1
 
     def seen(self, cell: int) -> tuple[float, float]:
         """The range of the cell over the feasible points seen (inside its exact interval; empty before any)."""
         j = self.col[cell]
         return max(float(self.low[j]), 0.0), float(self.high[j])
+
+
+class _Batch:
+    """Linked tables solved as one LP when there are several (the LP of a single table is its own, kept loaded).
+
+    The tables share no cell, so the batch's LP is block-diagonal and its optimum is, block by block, an optimum of
+    each table's part of the objective: one solve answers one question per table. Thousands of small district tables
+    thus cost a few dozen solves instead of a few per table. A maximum may be unbounded, which would leave the whole
+    batch without an answer, so in a batch every cell is capped at :data:`CAP_FACTOR` times the largest known figure of
+    the batch's relations. A point of the capped LP is a feasible point of each table all the same; an optimum is that
+    of the table unless one of the table's cells is at the cap, and such a question is asked again of the table alone.
+    """
+
+    def __init__(self, solver: IntervalSolver, tables: list[_Table]):
+        self.solver, self.tables = solver, tables
+        self.offset: dict[_Table, int] = {}
+        width = 0
+        for table in tables:
+            self.offset[table] = width
+            width += len(table.col)
+        self.lp: TableLP | None = None
+        if len(tables) > 1:
+            entries: dict[tuple[int, int], float] = {}
+            row_lower: list[float] = []
+            row_upper: list[float] = []
+            for table in tables:
+                part, lower, upper = solver._matrix(table, self.offset[table], len(row_lower))
+                entries.update(part)
+                row_lower += lower
+                row_upper += upper
+            bounds = np.abs(np.array([*row_lower, *row_upper]))
+            self.cap = CAP_FACTOR * (1.0 + float(bounds[np.isfinite(bounds)].max(initial=0.0)))
+            self.lp = TableLP(entries, width, np.array(row_lower), np.array(row_upper), col_upper=self.cap)
+        self.width = width
+
+    def solve(self, objectives: dict[_Table, np.ndarray]) -> dict[_Table, tuple[float | None, np.ndarray | None]]:
+        """Minimise each table's objective at once: per table, (its minimum, or None when a cell of it was at the cap;
+        the table's point, None when unbounded). Every table of the batch records its point."""
+        if self.lp is None:
+            ((table, c),) = objectives.items()
+            return {table: self.solver._optimum(c, table, next(iter(table.col)))}
+        objective = np.zeros(self.width)
+        for table, c in objectives.items():
+            objective[self.offset[table] : self.offset[table] + len(c)] = c
+        self.solver.lp_solved += 1
+        found = self.lp.minimum(objective)
+        if found is None:  # a table without a solution: solved alone, it raises InconsistentTable naming a cell
+            for table in self.tables:
+                self.solver._optimum(np.zeros(len(table.col)), table, next(iter(table.col)))
+            raise InconsistentTable("a batch of linked tables has no solution")
+        x = found[1]
+        out: dict[_Table, tuple[float | None, np.ndarray | None]] = {}
+        for table in self.tables:
+            point = x[self.offset[table] : self.offset[table] + len(table.col)]
+            table.record(point)
+            if table in objectives:
+                capped = bool((point >= self.cap * (1 - 1e-9)).any())
+                out[table] = (None if capped else float(objectives[table] @ point), point)
+        return out
+
+    def witness(self, todo: dict[_Table, list[int]], enough: Callable[[int, float, float], bool]) -> dict[_Table, list[int]]:
+        """Feasible points far apart, until they show ``enough`` of the cells of ``todo``; the cells still undecided.
+
+        First the minimum of the sum of each table's hidden cells (most at 0), then, again and again, the maximum of a
+        randomly weighted sum of the cells still undecided (a plain sum is often fixed by the published totals, and
+        would not move): each such LP lifts several of them at once. A table drops out when an LP decides fewer than two
+        of its cells -- then their own LPs (two per cell at most) cost no more. The weights come from a fixed seed, and
+        only decide which cells need their own LPs: the outcome of the check does not depend on them."""
+
+        def undecided(table: _Table, cells: list[int]) -> list[int]:
+            return [c for c in cells if not enough(c, *table.seen(c))]
+
+        left = {table: undecided(table, cells) for table, cells in todo.items()}  # the points of earlier calls first
+        first = {table: np.ones(len(table.col)) for table, cells in left.items() if len(cells) >= 2 and not table.points}
+        if first:
+            self.solve(first)
+            left = {table: undecided(table, cells) for table, cells in left.items()}
+        weights = {table: np.random.default_rng(len(table.col)) for table in left}
+        active = [table for table, cells in left.items() if len(cells) >= 2]
+        while active:
+            objectives = {}
+            for table in active:
+                objectives[table] = np.zeros(len(table.col))
+                objectives[table][[table.col[c] for c in left[table]]] = -weights[table].uniform(0.5, 1.0, len(left[table]))
+            self.solve(objectives)
+            going_on = []
+            for table in active:
+                still = undecided(table, left[table])
+                if len(left[table]) - len(still) >= 2 and len(still) >= 2:
+                    going_on.append(table)
+                left[table] = still
+            active = going_on
+        return {table: undecided(table, cells) for table, cells in left.items()}
+
+    def bounds(self, todo: dict[_Table, list[int]]) -> None:
+        """The exact min and max of each cell of ``todo`` (into its table's ``exact``): two LPs per cell, fewer where a
+        feasible point already proves a bound.
+
+        Every LP solution is a feasible point. A cell at 0 in one has lower bound 0 (counts are >= 0); a cell at
+        its *simple* upper bound (a known total minus the known parts of a relation where it is a part) in one
+        has that upper bound. One LP minimising (maximising) the sum of the cells settles many at once.
+        """
+        if not todo:
+            return
+        pending = {table: _Bounds(table, cells, self.solver._simple_upper(table)) for table, cells in todo.items()}
+        for sign in (1.0, -1.0):
+            for table, (_, point) in self.solve({table: sign * p.every for table, p in pending.items()}).items():
+                pending[table].settle(point)
+        while asked := {table: question for table, p in pending.items() if (question := p.next_question()) is not None}:
+            found = self.solve({table: c for table, (_, _, c) in asked.items()})
+            for table, (cell, sign, c) in asked.items():
+                value, point = found[table]
+                if value is None:  # a cell at the batch's cap: asked of the table alone
+                    value, point = self.solver._optimum(c, table, cell)
+                pending[table].answer(cell, sign, value, point)
+        for table, p in pending.items():
+            for cell in todo[table]:
+                table.exact[cell] = (max(p.lower[cell], 0.0), p.upper[cell])
+
+
+class _Bounds:
+    """The bounds of some cells of a table being found: which are settled by a point, which LP to solve next."""
+
+    def __init__(self, table: _Table, cells: list[int], simple: np.ndarray):
+        self.simple = simple
+        self.cells = cells
+        self.columns = np.array([table.col[c] for c in cells])
+        self.col = table.col
+        self.low_settled = np.zeros(len(table.col), dtype=bool)
+        self.high_settled = np.zeros(len(table.col), dtype=bool)
+        self.every = np.zeros(len(table.col))
+        self.every[self.columns] = 1.0
+        self.lower: dict[int, float] = {}
+        self.upper: dict[int, float] = {}
+        self._questions = [(cell, sign) for cell in cells for sign in (1.0, -1.0)]
+        self._next = 0
+
+    def settle(self, x: np.ndarray | None) -> None:
+        if x is not None:
+            self.low_settled[self.columns] |= x[self.columns] <= EPS
+            self.high_settled[self.columns] |= x[self.columns] >= self.simple[self.columns] - EPS
+
+    def next_question(self) -> tuple[int, float, np.ndarray] | None:
+        """(cell, +1 for its minimum or -1 for its maximum, the objective) of the next bound no point has settled."""
+        while self._next < len(self._questions):
+            cell, sign = self._questions[self._next]
+            self._next += 1
+            j = self.col[cell]
+            if sign > 0 and self.low_settled[j]:
+                self.lower[cell] = 0.0
+            elif sign < 0 and self.high_settled[j]:
+                self.upper[cell] = float(self.simple[j])
+            else:
+                c = np.zeros(len(self.col))
+                c[j] = sign
+                return cell, sign, c
+        return None
+
+    def answer(self, cell: int, sign: float, value: float, x: np.ndarray | None) -> None:
+        if sign > 0:
+            self.lower[cell] = value
+        else:
+            self.upper[cell] = -value
+        self.settle(x)
 
 
 class TableLP:
@@ -351,7 +485,9 @@ class TableLP:
     the command line's problem channel --, hence its base class.)
     """
 
-    def __init__(self, entries: dict[tuple[int, int], float], n_cols: int, row_lower: np.ndarray, row_upper: np.ndarray):
+    def __init__(
+        self, entries: dict[tuple[int, int], float], n_cols: int, row_lower: np.ndarray, row_upper: np.ndarray, col_upper: float = math.inf
+    ):
         self.row_lower, self.row_upper = row_lower, row_upper
         n_rows = len(row_lower)
         keys = sorted(entries)  # column-major: HiGHS's column-wise format
@@ -361,7 +497,7 @@ class TableLP:
         starts = np.searchsorted(self.columns, np.arange(n_cols + 1)).astype(np.int32)
         lp = highs.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, math.inf)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, col_upper)
         lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
