@@ -9,6 +9,7 @@ secondary suppression protects them.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import duckdb
@@ -31,7 +32,7 @@ from yearbook.disclosure import (
 )
 from yearbook.disclosure.__main__ import main as audit
 from yearbook.disclosure.policy import EQ, Protection, RelationSpec
-from yearbook.disclosure.relations import build_system
+from yearbook.disclosure.relations import CellSystem, Relation, build_system
 from yearbook.disclosure.suppress import _publish_unneeded
 from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, recoverable
 from yearbook.problems import problems_frame
@@ -348,6 +349,17 @@ def test_the_interval_shortcuts_agree_with_two_lps_per_cell(sample_2018: pd.Data
     for cell, (lo, hi) in expected.items():
         assert got[cell] == pytest.approx((max(lo, 0.0), hi), abs=1e-6), system.key(cell)
     assert fast.lp_solved < slow.lp_solved / 2
+
+
+def test_an_unbounded_figure_in_a_batch_of_tables_keeps_its_infinite_maximum() -> None:
+    """Small tables are solved in one LP with every cell capped; a maximum at the cap is asked of its table alone."""
+    eq = [Relation(EQ, "total", 0, (1, 2)), Relation(EQ, "total", 3, (4, 5))]  # 0 = 1 + 2 (1 known); 3 = 4 + 5 (3 known)
+    system = CellSystem([("X", str(c)) for c in range(6)], 6, eq, [[0], [0], [0], [1], [1], [1]])
+    values = np.array([np.nan, 5.0, np.nan, 10.0, np.nan, np.nan])
+    status = np.array([SUPPRESSED, KNOWN, SUPPRESSED, KNOWN, SUPPRESSED, SUPPRESSED], dtype=np.int8)
+    solver = IntervalSolver(system, values)
+    assert [len(b.tables) for b in solver._batches([solver._table(c, r) for c, r in solver.components(status)])] == [2]
+    assert solver.intervals(status) == {0: (5.0, math.inf), 2: (0.0, math.inf), 4: (0.0, 10.0), 5: (0.0, 10.0)}
 
 
 def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:
