@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -260,6 +261,11 @@ def _wide(sub: pd.DataFrame, axis: str) -> pd.DataFrame:
     return sub.set_index(group + [axis])[_FIELDS].unstack(axis)
 
 
+def _field(wide: pd.DataFrame, name: str, code: str) -> pd.Series:
+    """One field of one code's figures across the groups of a wide table (missing where a group has no such figure)."""
+    return wide[(name, code)] if (name, code) in wide.columns else pd.Series(None, index=wide.index, dtype=object)
+
+
 def _figure(wide_row: pd.Series, code: str) -> dict | None:
     """The fields of one code's figure in a group, or None if the group has no such figure."""
     cell = wide_row.get(("source_cell", code))
@@ -291,12 +297,18 @@ def _unknown_text(unknown: list[tuple[str, dict | None]], home_sheet: object) ->
 
 def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
     outcome = out.outcome(rule)
-    years = sorted(frame["time_period"].unique()) if case.parts == REGIONS else [None]
-    for year in years:
-        parts = case.part_codes(int(year), lists) if year is not None else list(case.parts)
-        codes = [case.total, *parts]
-        sub = frame if year is None else frame[frame["time_period"] == year]
-        sub = _scope(sub, case, codes, rules.units)
+    if case.parts == REGIONS:  # the regions of each year: the figures of every year's regions, then year by year
+        years = sorted(int(y) for y in frame["time_period"].unique())
+        codes_of = {year: [case.total, *case.part_codes(year, lists)] for year in years}
+        scoped = _scope(frame, case, sorted({c for codes in codes_of.values() for c in codes}), rules.units)
+        by_year = dict(list(scoped.groupby("time_period", sort=False)))
+        subsets = [(codes, by_year[year]) for year, codes in codes_of.items() if year in by_year]
+    else:
+        codes = [case.total, *case.parts]
+        subsets = [(codes, _scope(frame, case, codes, rules.units))]
+    for codes, sub in subsets:
+        parts = codes[1:]
+        sub = sub[sub[case.axis].isin(codes)]
         if sub.empty:
             continue
         wide = _wide(sub, case.axis)
@@ -326,23 +338,23 @@ def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists
                     rule, case, dict(zip(names, index, strict=True)), wide.loc[index], parts, bool(partial_break[index]), lists, rules
                 )
             )
-        for index in values.index[~checked]:
+        unchecked = wide.loc[values.index[~checked]]
+        absent = _field(unchecked, "source_cell", case.total).isna().to_numpy()
+        confidential = _field(unchecked, "obs_conf", case.total).eq("C").to_numpy()
+        reasons = np.select(
+            [absent, confidential, _field(unchecked, "value", case.total).isna().to_numpy()],
+            ["the total is absent", "the total is confidential", "the total is missing"],
+            "a part is confidential, missing or absent",
+        )
+        sheets, cells = _field(unchecked, "source_sheet", case.total), _field(unchecked, "source_cell", case.total)
+        for index, reason, gone, sheet, cell in zip(unchecked.index, reasons, absent, sheets, cells, strict=True):
             key = dict(zip(names, index, strict=True))
-            tot = _figure(wide.loc[index], case.total)
-            if tot is None:
-                reason = "the total is absent"
-            elif tot["obs_conf"] == "C":
-                reason = "the total is confidential"
-            elif pd.isna(tot["value"]):
-                reason = "the total is missing"
-            else:
-                reason = "a part is confidential, missing or absent"
             out.not_checkable.append(
                 {
                     "rule": rule.id,
                     "file": key["source_file"],
-                    "sheet": tot and tot["source_sheet"],
-                    "cell": tot and tot["source_cell"],
+                    "sheet": None if gone else sheet,
+                    "cell": None if gone else cell,
                     "reason": f"{describe(key | {case.axis: case.total}, lists, rules.names)}: {reason}",
                 }
             )
@@ -397,10 +409,9 @@ def _sum_problem(
     )
 
 
-def evaluate_additive(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+def evaluate_additive(rule: Rule, published: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
     """A ``sum`` or ``le`` rule, every case of it, on the published (not check-only) figures."""
     out.outcome(rule)
-    published = frame[~frame["check_only"].astype(bool)]
     for case in rule.cases:
         _evaluate_case(rule, case, published, lists, rules, out)
 
@@ -425,17 +436,15 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     if sub.empty:
         return
     wide = _wide(sub, "indicator")
+    wide = wide[_field(wide, "source_cell", reported_code).notna()]
     names = wide.index.names
     tolerance = 0.5 * 10**-decimals + 1e-9
-    for index in wide.index:
-        row = wide.loc[index]
-        rep = _figure(row, reported_code)
-        if rep is None:
-            continue
+    codes = (reported_code, num_code, den_code)
+    known = [pd.to_numeric(_field(wide, "value", code), errors="coerce").to_numpy(dtype=float) for code in codes]
+    for index, reported, numerator, denominator in zip(wide.index, *known, strict=True):
         key = dict(zip(names, index, strict=True))
-        num, den = _figure(row, num_code), _figure(row, den_code)
-        figs = [rep, num, den]
-        if any(f is None or pd.isna(f["value"]) for f in figs) or float(den["value"]) == 0:
+        if math.isnan(reported) or math.isnan(numerator) or math.isnan(denominator) or denominator == 0:  # NaN: also absent
+            rep = _figure(wide.loc[index], reported_code)
             outcome.not_checkable += 1
             out.not_checkable.append(
                 {
@@ -449,10 +458,11 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
             )
             continue
         outcome.checked += 1
-        computed = float(num["value"]) / float(den["value"]) * 100
-        reported = float(rep["value"])
+        computed = numerator / denominator * 100
         if abs(round(reported, decimals) - computed) <= tolerance:
             continue
+        row = wide.loc[index]
+        rep, num, den = _figure(row, reported_code), _figure(row, num_code), _figure(row, den_code)
         outcome.failed += 1
         home = rep["source_sheet"]
         values = (
@@ -491,9 +501,10 @@ FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResul
 def check_consistency(frame: pd.DataFrame, lists: CodeLists, rules: RuleSet) -> RuleResults:
     """Every ``sum``, ``le`` and ``function`` rule on the figures table."""
     out = RuleResults()
+    published = frame[~frame["check_only"].astype(bool)]
     for rule in rules.rules.values():
         if rule.kind in ("sum", "le"):
-            evaluate_additive(rule, frame, lists, rules, out)
+            evaluate_additive(rule, published, lists, rules, out)
         elif rule.kind == "function":
             FUNCTIONS[rule.id](rule, frame, lists, rules, out)
     return out

@@ -14,6 +14,7 @@ failures are collected; :func:`schema_problems` turns each pandera failure case 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -114,8 +115,12 @@ class RowCheck:
 
 
 def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeLists) -> list[RowCheck]:
+    last: list[tuple[weakref.ref, pd.Series]] = []  # the units of the frame last asked about: several checks ask
+
     def units(df: pd.DataFrame) -> pd.Series:
-        return unit_series(df, yields, rules)
+        if not last or last[0][0]() is not df:
+            last[:] = [(weakref.ref(df), unit_series(df, yields, rules))]
+        return last[0][1]
 
     def unit_in(params: Mapping) -> Callable[[pd.DataFrame], pd.Series]:
         return lambda df: units(df).isin(params["units"])
@@ -134,14 +139,14 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
     valid_by_year: dict[int, set[str]] = {}
 
     def area_valid(df: pd.DataFrame) -> pd.Series:
-        out = []
-        for area, year in zip(df["ref_area"], df["time_period"], strict=True):
-            if not isinstance(year, (int, float)) or (isinstance(year, float) and math.isnan(year)):
-                out.append(area == "KZ")
-                continue
+        """The region exists in the figure's year (without a year, only the country is valid)."""
+        years = pd.to_numeric(df["time_period"], errors="coerce")
+        out = pd.Series(False, index=df.index, dtype=bool)
+        out[years.isna()] = df["ref_area"][years.isna()].eq("KZ")
+        for year, rows in years.groupby(years).groups.items():
             valid = valid_by_year.setdefault(int(year), {"KZ", *lists.regions_valid_in(int(year))})
-            out.append(area in valid)
-        return pd.Series(out, index=df.index, dtype=bool)
+            out[rows] = df["ref_area"][rows].isin(valid)
+        return out
 
     checks.append(RowCheck("invalid_ref_area", lambda df: df["ref_area"].notna(), everything, area_valid, "ref_area"))
     for rule_id, holds in [
