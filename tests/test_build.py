@@ -48,7 +48,9 @@ def test_every_figure_equals_its_source_cell(built_samples: tuple[Path, Path]) -
     forms = load_forms()
     books: dict[str, openpyxl.Workbook] = {}
     for indicator, _area, value, status, conf, file, sheet, cell in internal:
-        book = books.setdefault(file, openpyxl.load_workbook(raw / file, data_only=True))
+        if file not in books:  # each workbook opened once (setdefault would open it again for every figure)
+            books[file] = openpyxl.load_workbook(raw / file, data_only=True)
+        book = books[file]
         spec = next(f for f in forms.values() if indicator in f.indicators())
         parsed = parse_cell(book[sheet][cell].value, decimal_comma=spec.decimal_comma)
         assert (parsed.value if conf == "F" else None) == value, (file, sheet, cell)
