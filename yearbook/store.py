@@ -147,12 +147,14 @@ def _sql_string(path: Path) -> str:
 
 
 def _apply_disclosure(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
-    """Replace ``observations`` by its public version, record what was hidden, drop the unsuppressed tables."""
-    result = protect(con.execute("SELECT * FROM observations").df(), policy)
-    con.register("_public", result.public)
-    con.execute("DELETE FROM observations")
-    con.execute(f"INSERT INTO observations SELECT * FROM _public ORDER BY {', '.join(KEY)}")
-    con.unregister("_public")
+    """Hide in ``observations`` what disclosure control hides (C, D: value NULL), record it, drop the unsuppressed tables."""
+    reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM observations").df()  # what protect() reads
+    result = protect(reported, policy)
+    hidden = result.public.loc[result.public["obs_conf"].to_numpy() != reported["obs_conf"].to_numpy(), [*KEY, "obs_conf"]]
+    con.register("_hidden", hidden)
+    same_key = " AND ".join(f"o.{k} = h.{k}" for k in KEY)
+    con.execute(f"UPDATE observations AS o SET obs_conf = h.obs_conf, value = NULL FROM _hidden AS h WHERE {same_key}")
+    con.unregister("_hidden")
     _write_table(con, "disclosure_summary", result.summary)
     for table in UNSUPPRESSED_TABLES:
         con.execute(f'DROP TABLE "{table}"')
