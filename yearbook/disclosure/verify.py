@@ -504,6 +504,7 @@ class TableLP:
         self._solver = highs._Highs()
         self._solver.setOptionValue("output_flag", False)
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
+        self._solver.setOptionValue("simplex_strategy", 4)  # primal: a new objective leaves the last basis primal feasible
         self._solver.passModel(lp)
         self._columns = np.arange(n_cols, dtype=np.int32)
 
