@@ -99,18 +99,18 @@ def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str,
     ``{form: {year: FormRead}}``, each problem with the form and year of its workbook."""
     if not forms:
         return {}
-    subs = {
-        (form, year): [
-            read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256))
-            for r in inventory.files[inventory.files["form"] == form].itertuples()
-        ]
-        for year, inventory in inventories.items()
-        for form in forms
-    }
-    figures = {key: figures_frame(read) for key, read in subs.items()}
+    figures: dict[tuple[str, str], pd.DataFrame] = {}
+    by_key: dict[tuple[str, str], list[Problem]] = {}
+    for year, inventory in inventories.items():
+        for form in forms:  # one form and year at a time: a figure is a Python object only until its frame is built
+            read = [
+                read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256))
+                for r in inventory.files[inventory.files["form"] == form].itertuples()
+            ]
+            figures[(form, year)] = figures_frame(read)
+            by_key[(form, year)] = [p for s in read for p in s.problems]
     found = validate_figures(pd.concat(figures.values(), ignore_index=True)).problems
     first_year = min(inventories)
-    by_key: dict[tuple[str, str], list[Problem]] = {key: [p for s in read for p in s.problems] for key, read in subs.items()}
     for problem in found:  # a problem of the figures table itself (no form, no year) goes with the first form and year
         key = (problem.form or forms[0], str(problem.year) if problem.year is not None else first_year)
         by_key.setdefault(key, []).append(problem)

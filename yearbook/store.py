@@ -29,6 +29,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
 OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
+STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
@@ -103,14 +104,18 @@ def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, p
     Without ``policy`` the store is the internal one: every figure as reported. With a disclosure
     ``policy`` it is the public one: ``observations`` suppressed (yearbook.disclosure) before anything
     that reads it (observations_comparable, the yb_ views) is built, and the unsuppressed working tables
-    dropped. It is built in memory and copied to ``path`` at the end: a table dropped from a DuckDB file
-    leaves its blocks in the file, and the unsuppressed figures must never be in the public file.
+    dropped. It is built in a working file beside ``path`` and copied to ``path`` at the end (the working file is then
+    removed): a table dropped from a DuckDB file leaves its blocks in the file, and the unsuppressed figures must never
+    be in the public file. DuckDB may use :data:`STORE_MEMORY_LIMIT` and spills to the file beyond it.
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (path, path.with_name(path.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    con = duckdb.connect(str(path) if policy is None else ":memory:")
+    working = path.with_name(path.name + ".work")
+    for stale in (path, working):
+        for file in (stale, stale.with_name(stale.name + ".wal")):
+            file.unlink(missing_ok=True)
+    con = duckdb.connect(str(path if policy is None else working))
+    con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
     try:
         con.register("raw_figures_view", inputs.figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
@@ -134,11 +139,14 @@ def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, p
         if policy is None:
             con.execute("CHECKPOINT")
         else:
+            (catalog,) = con.execute("SELECT current_database()").fetchone()
             con.execute(f"ATTACH '{_sql_string(path)}' AS public_store")
-            con.execute("COPY FROM DATABASE memory TO public_store")
+            con.execute(f'COPY FROM DATABASE "{catalog}" TO public_store')
             con.execute("DETACH public_store")
     finally:
         con.close()
+        for file in (working, working.with_name(working.name + ".wal")):
+            file.unlink(missing_ok=True)
     return counts
 
 
@@ -147,7 +155,10 @@ def _sql_string(path: Path) -> str:
 
 
 def _apply_disclosure(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
-    """Hide in ``observations`` what disclosure control hides (C, D: value NULL), record it, drop the unsuppressed tables."""
+    """Drop the unsuppressed tables (observations is built: nothing reads them any more, and they hold memory while
+    disclosure control runs), hide in ``observations`` what disclosure control hides (C, D: value NULL), record it."""
+    for table in UNSUPPRESSED_TABLES:
+        con.execute(f'DROP TABLE "{table}"')
     reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM observations").df()  # what protect() reads
     result = protect(reported, policy)
     hidden = result.public.loc[result.public["obs_conf"].to_numpy() != reported["obs_conf"].to_numpy(), [*KEY, "obs_conf"]]
@@ -156,8 +167,6 @@ def _apply_disclosure(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) 
     con.execute(f"UPDATE observations AS o SET obs_conf = h.obs_conf, value = NULL FROM _hidden AS h WHERE {same_key}")
     con.unregister("_hidden")
     _write_table(con, "disclosure_summary", result.summary)
-    for table in UNSUPPRESSED_TABLES:
-        con.execute(f'DROP TABLE "{table}"')
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

@@ -79,7 +79,7 @@ def build_system(frame: pd.DataFrame, policy: DisclosurePolicy, indicators: set[
     ``indicators``: only the relations of these (closed under :func:`linked_indicators`, so that hiding a
     figure never reaches a table without its relations); default every indicator.
     """
-    keys: list[tuple] = list(zip(*(frame[c].tolist() for c in KEY), strict=True))
+    keys: list[tuple] = list(zip(*(_shared_values(frame[c]) for c in KEY), strict=True))
     index = {k: i for i, k in enumerate(keys)}
     n_rows = len(keys)
     relations: list[Relation] = []
@@ -126,3 +126,10 @@ def build_system(frame: pd.DataFrame, policy: DisclosurePolicy, indicators: set[
         for member in rel.members:
             by_cell[member].append(r_id)
     return CellSystem(keys, n_rows, relations, by_cell)
+
+
+def _shared_values(column: pd.Series) -> list:
+    """The column's values as Python objects, one object per distinct value: a million keys hold a few thousand strings,
+    not nine million copies (``tolist`` of a text column makes a new string per row)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return np.asarray(uniques, dtype=object)[codes].tolist()
