@@ -166,13 +166,14 @@ class IntervalSolver:
     def _batches(self, tables: list[_Table]) -> list[_Batch]:
         """The tables in batches solved together: each table of more than :data:`BATCHED_TABLE_COLUMNS` cells alone (its
         LP stays loaded), the others together up to :data:`BATCH_COLUMNS` cells (MILPs always alone)."""
-        alone = [t for t in tables if self.integer or len(t.col) > BATCHED_TABLE_COLUMNS]
-        batches = [_Batch(self, [t]) for t in alone]
+
+        def alone(table: _Table) -> bool:
+            return self.integer or len(table.col) > BATCHED_TABLE_COLUMNS
+
+        batches = [_Batch(self, [t]) for t in tables if alone(t)]
         group: list[_Table] = []
         width = 0
-        for table in tables:
-            if table in alone:
-                continue
+        for table in (t for t in tables if not alone(t)):
             if group and width + len(table.col) > BATCH_COLUMNS:
                 batches.append(_Batch(self, group))
                 group, width = [], 0
