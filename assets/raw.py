@@ -25,7 +25,7 @@ from yearbook.publish.specs import Section, load_yearbook_spec
 from yearbook.resources import YearbookPaths
 from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
-from yearbook.submissions import SubmissionFile, check_across_files, discover_year, figures_frame, identify_form, read_submission
+from yearbook.submissions import SubmissionFile, check_across_files, discover_year, identify_form, read_figures
 from yearbook.validation import validate_figures
 
 # Dynamic, not static or time-window partitions: the years are whatever folders the office has under
@@ -99,16 +99,15 @@ def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str,
     ``{form: {year: FormRead}}``, each problem with the form and year of its workbook."""
     if not forms:
         return {}
-    figures: dict[tuple[str, str], pd.DataFrame] = {}
-    by_key: dict[tuple[str, str], list[Problem]] = {}
-    for year, inventory in inventories.items():
-        for form in forms:  # one form and year at a time: a figure is a Python object only until its frame is built
-            read = [
-                read_submission(SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256))
-                for r in inventory.files[inventory.files["form"] == form].itertuples()
-            ]
-            figures[(form, year)] = figures_frame(read)
-            by_key[(form, year)] = [p for s in read for p in s.problems]
+
+    def workbooks(form: str, year: str) -> list[SubmissionFile]:
+        files = inventories[year].files
+        return [SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256) for r in files[files["form"] == form].itertuples()]
+
+    keys = [(form, year) for year in inventories for form in forms]
+    reads = read_figures([workbooks(form, year) for form, year in keys])
+    figures = {key: frame for key, (frame, _) in zip(keys, reads, strict=True)}
+    by_key = {key: problems for key, (_, problems) in zip(keys, reads, strict=True)}
     found = validate_figures(pd.concat(figures.values(), ignore_index=True)).problems
     first_year = min(inventories)
     for problem in found:  # a problem of the figures table itself (no form, no year) goes with the first form and year

@@ -142,3 +142,18 @@ def test_sdmx_csv_is_what_the_pysdmx_writer_writes(built_samples: tuple[Path, Pa
     assert frame["OBS_VALUE"].isna().any() and (frame["OBS_VALUE"] % 1 != 0).any()  # missing and fractional values both written
     write([PandasDataset(structure=sdmx_schema(), data=frame)], output_path=tmp_path / "pysdmx.csv")
     assert (out / "yearbook_sdmx.csv").read_bytes() == (tmp_path / "pysdmx.csv").read_bytes()
+
+
+def test_workbooks_read_in_worker_processes_give_what_one_process_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large edition is read in one process per CPU; the figures, their provenance and the problems must not change."""
+    from yearbook import submissions
+
+    files, _ = submissions.discover(Path(__file__).resolve().parents[1] / "raw")
+    batches = [files[i::6] for i in range(6)]
+    serial = submissions.read_figures(batches)  # the demo edition is under the threshold: one process
+    monkeypatch.setattr(submissions, "PARALLEL_READ_BYTES", 0)
+    monkeypatch.setattr(submissions.os, "sched_getaffinity", lambda _: {0, 1})  # two workers even on one CPU
+    parallel = submissions.read_figures(batches)
+    assert len(parallel) == len(serial) == 6 and sum(len(frame) for frame, _ in serial) > 30_000
+    for (frame, problems), (expected_frame, expected_problems) in zip(parallel, serial, strict=True):
+        assert frame.equals(expected_frame) and problems == expected_problems
