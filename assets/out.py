@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from yearbook.publish import render_workbooks, write_table_csvs
+from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, publish, staging_dir
@@ -20,11 +20,9 @@ TABLES_DIR = "tables"
     description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the staged store.",
 )
 def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPaths, core_observations: str) -> dg.Output[list[str]]:
-    store = Path(core_observations)
-    workbooks = render_workbooks(store, staging_dir(paths.out))
     tables = staging_dir(paths.out) / TABLES_DIR
     shutil.rmtree(tables, ignore_errors=True)
-    csvs = write_table_csvs(store, tables)
+    workbooks, csvs = render_yearbook(Path(core_observations), staging_dir(paths.out), tables)
     return dg.Output(
         [str(p) for p in workbooks] + [str(tables)],
         metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)},

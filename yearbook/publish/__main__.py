@@ -16,8 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from yearbook.publish.render import render_workbooks
-from yearbook.publish.views import write_table_csvs
+from yearbook.publish.render import render_yearbook
 
 
 def to_pdf(workbooks: list[Path], folder: Path, pages: int) -> list[Path]:
@@ -59,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf", action="store_true", help="also convert to PDF with LibreOffice and render pages to PNG")
     parser.add_argument("--pages", type=int, default=8, help="how many pages of each PDF to render as PNG (default 8)")
     args = parser.parse_args(argv)
-    books = render_workbooks(args.store, args.folder)
-    csvs = write_table_csvs(args.store, args.folder / "tables")
+    books, csvs = render_yearbook(args.store, args.folder, args.folder / "tables")
     print(f"{len(books)} workbooks and {len(csvs)} CSV files in {args.folder}")
     if args.pdf:
         for pdf in to_pdf(books, args.folder / "pdf", args.pages):

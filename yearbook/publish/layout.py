@@ -316,3 +316,26 @@ def table_sql(table: TableSpec, ctx: StoreContext) -> str:
     if table.kind == "sdg_summary":
         return sdg_summary_sql(table)
     return crosstab_sql(crosstab_layout(table, ctx))
+
+
+@dataclass
+class TableResult:
+    """One table as queried: its spec, the years shown, its layout (crosstabs) and the rows of its query."""
+
+    table: TableSpec
+    years: list[int]
+    layout: CrosstabLayout | None
+    columns: list[str]
+    rows: list[tuple]
+
+
+def query_tables(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext) -> list[TableResult]:
+    """Every table's layout and figures, by the same queries as the views."""
+    out = []
+    for table in spec.tables:
+        layout = crosstab_layout(table, ctx) if table.kind == "crosstab" else None
+        sql = crosstab_sql(layout) if layout is not None else sdg_summary_sql(table)
+        cur = con.execute(sql)
+        years = layout.years if layout is not None else years_shown(table, ctx)
+        out.append(TableResult(table, years, layout, [d[0] for d in cur.description], cur.fetchall()))
+    return out

@@ -30,14 +30,14 @@ from yearbook.publish.layout import (
     CrosstabLayout,
     Member,
     StoreContext,
-    crosstab_layout,
-    crosstab_sql,
+    TableResult,
     load_context,
-    sdg_summary_sql,
+    query_tables,
     years_shown,
     years_text,
 )
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.publish.views import write_table_csvs
 
 RATE_UNITS = {"PT", "PER_1000_LB"}
 FONT = "Arial"
@@ -593,27 +593,6 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
 # The workbooks.
 
 
-@dataclass
-class TableResult:
-    table: TableSpec
-    years: list[int]
-    layout: CrosstabLayout | None
-    columns: list[str]
-    rows: list[tuple]
-
-
-def query_tables(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext) -> list[TableResult]:
-    """Every table's layout and figures, by the same queries as the views."""
-    out = []
-    for table in spec.tables:
-        layout = crosstab_layout(table, ctx) if table.kind == "crosstab" else None
-        sql = crosstab_sql(layout) if layout is not None else sdg_summary_sql(table)
-        cur = con.execute(sql)
-        years = layout.years if layout is not None else years_shown(table, ctx)
-        out.append(TableResult(table, years, layout, [d[0] for d in cur.description], cur.fetchall()))
-    return out
-
-
 def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> Workbook:
     wb = Workbook()
     for style in named_styles():
@@ -642,16 +621,25 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     return wb
 
 
-def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None) -> list[Path]:
-    """Write ``yearbook_kk.xlsx``, ``yearbook_ru.xlsx`` and ``yearbook_en.xlsx`` from ``store`` (opened read-only) into ``folder``."""
+def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None, results: list[TableResult] | None = None) -> list[Path]:
+    """Write ``yearbook_kk.xlsx``, ``yearbook_ru.xlsx`` and ``yearbook_en.xlsx`` from ``store`` (opened read-only) into
+    ``folder``; ``results``: the tables already queried (:func:`~yearbook.publish.layout.query_tables`)."""
     spec = spec or load_yearbook_spec()
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(store), read_only=True) as con:
         ctx = load_context(con, spec)
-        results = query_tables(con, spec, ctx)
+        results = results if results is not None else query_tables(con, spec, ctx)
     written = []
     for lang in LANGUAGES:
         path = folder / f"yearbook_{lang}.xlsx"
         build_workbook(spec, ctx, results, lang).save(path)
         written.append(path)
     return written
+
+
+def render_yearbook(store: Path, folder: Path, tables_folder: Path, spec: YearbookSpec | None = None) -> tuple[list[Path], list[Path]]:
+    """The workbooks into ``folder`` and every table as CSV into ``tables_folder``, each table queried once."""
+    spec = spec or load_yearbook_spec()
+    with duckdb.connect(str(store), read_only=True) as con:
+        results = query_tables(con, spec, load_context(con, spec))
+    return render_workbooks(store, folder, spec, results), write_table_csvs(store, tables_folder, spec, results)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from yearbook.publish.layout import StoreContext, load_context, table_sql, years_shown, years_text
-from yearbook.publish.specs import TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.publish.layout import StoreContext, TableResult, load_context, query_tables, table_sql, years_shown, years_text
+from yearbook.publish.specs import YearbookSpec, load_yearbook_spec
 
 CATALOG_VIEW = "yb_tables"
 
@@ -50,30 +50,20 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
     return [*names, CATALOG_VIEW]
 
 
-def table_frames(
-    con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext
-) -> dict[str, tuple[TableSpec, list[str], list[tuple]]]:
-    """Every table's query result: table id -> (spec, column names, rows)."""
-    out = {}
-    for table in spec.tables:
-        cur = con.execute(table_sql(table, ctx))
-        out[table.id] = (table, [d[0] for d in cur.description], cur.fetchall())
-    return out
-
-
-def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None) -> list[Path]:
-    """Write ``yb_<id>.csv`` (UTF-8, comma-separated, header row) for every table of the store; return the paths."""
+def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None, results: list[TableResult] | None = None) -> list[Path]:
+    """Write ``yb_<id>.csv`` (UTF-8, comma-separated, header row) for every table of the store; return the paths.
+    ``results``: the tables already queried (:func:`~yearbook.publish.layout.query_tables`)."""
     spec = spec or load_yearbook_spec()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with duckdb.connect(str(store), read_only=True) as con:
         ctx = load_context(con, spec)
-        for table, columns, rows in table_frames(con, spec, ctx).values():
-            path = folder / f"{table.view}.csv"
+        for result in results if results is not None else query_tables(con, spec, ctx):
+            path = folder / f"{result.table.view}.csv"
             with open(path, "w", encoding="utf-8", newline="") as f:
                 writer = csv.writer(f)
-                writer.writerow(columns)
-                writer.writerows([_csv_value(v) for v in row] for row in rows)
+                writer.writerow(result.columns)
+                writer.writerows([_csv_value(v) for v in row] for row in result.rows)
             written.append(path)
         catalog = con.execute(_catalog_sql(spec, ctx))
         path = folder / f"{CATALOG_VIEW}.csv"
