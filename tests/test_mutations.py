@@ -70,7 +70,7 @@ VALUES = st.one_of(
 
 def _read(path: Path) -> tuple[list[dict], list]:
     sub = read_submission(SubmissionFile(path, "2018/book.xlsx", 2018, "-"))
-    return sub.figures, sub.problems
+    return sub.figure_records(), sub.problems
 
 
 _ORIGINAL: dict[str, dict[tuple, float | None]] = {}

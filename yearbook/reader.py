@@ -9,9 +9,11 @@ It never raises on bad input: every defect becomes a :class:`Problem`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
@@ -28,21 +30,25 @@ HEADER_SEARCH_ROWS = 12
 FORM_CODE_ROWS = 6
 
 
-@dataclass
-class Figure:
-    """One figure read from a cell, with its codes and its provenance."""
-
-    indicator: str
-    ref_area: str
-    time_period: int
-    dims: dict[str, str]
-    value: float | None
-    obs_status: str
-    obs_conf: str
-    check_only: bool
-    source_cell: str
-    raw: object
-    footnote: str | None
+# One figure read from a cell, with its codes and its provenance (``raw``: the cell as text). A named tuple, one per
+# figure: several times cheaper to make than a dataclass, and the rows of the figures table are built from it as is.
+Figure = NamedTuple(
+    "Figure",
+    [
+        ("indicator", str),
+        ("ref_area", str),
+        ("time_period", int),
+        *((dim, str) for dim in DIMENSIONS),
+        ("value", "float | None"),
+        ("obs_status", str),
+        ("obs_conf", str),
+        ("check_only", bool),
+        ("source_cell", str),
+        ("raw", "str | None"),
+        ("footnote", "str | None"),
+    ],
+)
+ALL_TOTALS = ("_T",) * len(DIMENSIONS)
 
 
 @dataclass
@@ -286,6 +292,19 @@ def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: C
     return _read_table(ctx, spec, header)
 
 
+def _column_codes(leaf: Leaf) -> tuple[str | None, tuple[str, ...], bool]:
+    """What every figure of a data column carries: its indicator, its dimension codes (in DIMENSIONS order), check-only."""
+    own = dict(leaf.dims)
+    return leaf.indicator, tuple(own.get(d, "_T") for d in DIMENSIONS), leaf.check_only
+
+
+@functools.lru_cache(maxsize=4096)
+def _with_row_codes(dims: tuple[str, ...], row_codes: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """A column's dimension codes with those of its row put in (a few distinct pairs, met once per figure)."""
+    codes = dict(row_codes)
+    return tuple(codes.get(d, code) for d, code in zip(DIMENSIONS, dims, strict=True))
+
+
 def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> SheetRead:
     grid, form = ctx.grid, ctx.form
     out = SheetRead(spec.role)
@@ -330,6 +349,7 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
             )
             return out
         out.ref_area = ref_area
+    columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
     seen_rows: dict[tuple, str] = {}
     for i in range(first_data, len(grid.cells)):
         row = grid.cells[i]
@@ -375,7 +395,8 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                 row_indicator = code
             else:
                 row_dims[spec.rows.dimension] = code
-        key = (row_area, row_indicator, tuple(sorted(row_dims.items())))
+        row_key = tuple(sorted(row_dims.items()))
+        key = (row_area, row_indicator, row_key)
         if key in seen_rows:
             out.problems.append(
                 ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {seen_rows[key]})", label_ref, label)
@@ -384,33 +405,32 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
         seen_rows[key] = grid.row_ref(i)
         for j in stray:
             out.problems.append(ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j]))
+        row_number = grid.row_ref(i)
         for j, raw in data.items():
-            leaf = header.columns[j] if header is not None else None
             parsed = parse_cell(raw, decimal_comma=form.decimal_comma)
-            ref = grid.ref(i, j)
             if parsed.error:
-                out.problems.append(ctx.problem("invalid_value", parsed.error, ref, raw))
+                out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
                 continue
-            dims = {d: "_T" for d in DIMENSIONS}
-            if leaf is not None:
-                dims.update(dict(leaf.dims))
-            dims.update(row_dims)
-            indicator = row_indicator or (leaf.indicator if leaf else None)
+            indicator, dims, check_only = columns.get(j, (None, ALL_TOTALS, False))
+            indicator = row_indicator or indicator
             if indicator is None or row_area is None:
                 continue
+            if row_dims:
+                dims = _with_row_codes(dims, row_key)
+            value, obs_status, obs_conf, footnote, _ = parsed
             out.figures.append(
                 Figure(
                     indicator,
                     row_area,
                     year,
-                    dims,
-                    parsed.value,
-                    parsed.obs_status,
-                    parsed.obs_conf,
-                    bool(leaf and leaf.check_only),
-                    ref,
-                    raw,
-                    parsed.footnote,
+                    *dims,
+                    value,
+                    obs_status,
+                    obs_conf,
+                    check_only,
+                    grid.letters[j] + row_number,
+                    None if raw is None else str(raw),
+                    footnote,
                 )
             )
     label_rules = {"unknown_region", "region_not_valid", "ambiguous_region", "duplicate_row"}

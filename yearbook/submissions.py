@@ -42,6 +42,8 @@ FIGURE_COLUMNS = [
     "raw",
     "footnote",
 ]
+# the order of a row of Submission.figures: where it was read (one tuple per sheet), then the figure as the reader gives it
+FIGURE_ROW = ["form", "sheet_role", "received_year", "source_file", "source_sheet", *Figure._fields]
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,12 @@ class Submission:
 
     file: SubmissionFile
     form: str | None
-    figures: list[dict] = field(default_factory=list)
+    figures: list[tuple] = field(default_factory=list)  # one tuple per figure, in FIGURE_ROW order
     problems: list[Problem] = field(default_factory=list)
+
+    def figure_records(self) -> list[dict]:
+        """The figures as dicts keyed by the columns of FIGURE_ROW."""
+        return [dict(zip(FIGURE_ROW, row, strict=True)) for row in self.figures]
 
 
 def _sha256(path: Path) -> str:
@@ -113,27 +119,6 @@ def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
         files += found
         problems += passed_over
     return files, problems
-
-
-def _figure_row(fig: Figure, form: str, role: str, sub: SubmissionFile, sheet: str) -> dict:
-    return {
-        "form": form,
-        "sheet_role": role,
-        "indicator": fig.indicator,
-        "ref_area": fig.ref_area,
-        "time_period": fig.time_period,
-        **fig.dims,
-        "value": fig.value,
-        "obs_status": fig.obs_status,
-        "obs_conf": fig.obs_conf,
-        "check_only": fig.check_only,
-        "received_year": sub.year,
-        "source_file": sub.relpath,
-        "source_sheet": sheet,
-        "source_cell": fig.source_cell,
-        "raw": None if fig.raw is None else str(fig.raw),
-        "footnote": fig.footnote,
-    }
 
 
 def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
@@ -191,7 +176,8 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
                 problem("duplicate_sheet", f"{read.ref_area} has two sheets: {areas[read.ref_area]!r} and {grid.sheet!r}", grid.sheet)
                 continue
             areas[read.ref_area] = grid.sheet
-        out.figures += [_figure_row(f, code, read.role, sub, grid.sheet) for f in read.figures]
+        where = (code, read.role, sub.year, sub.relpath, grid.sheet)
+        out.figures += [where + figure for figure in read.figures]
     _check_sheets(spec, roles, areas, sub, lists, problem)
     return out
 
@@ -270,7 +256,7 @@ def check_read_with(digests: dict[int, set[str]], current: str) -> list[Problem]
 def figures_frame(subs: list[Submission]) -> pd.DataFrame:
     """All figures of the submissions as one table with :data:`FIGURE_COLUMNS`."""
     rows = [row for s in subs for row in s.figures]
-    frame = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FIGURE_ROW)[FIGURE_COLUMNS]
     return frame.astype({"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"})
 
 

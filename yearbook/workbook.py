@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
@@ -69,9 +69,13 @@ class Grid:
     cells: list[list[object]]
     rows: list[int]
     cols: list[int]
+    letters: list[str] = field(init=False)  # the column letter of each grid column: a reference is letters[j] + row
+
+    def __post_init__(self) -> None:
+        self.letters = [get_column_letter(c) for c in self.cols]
 
     def ref(self, i: int, j: int) -> str:
-        return f"{get_column_letter(self.cols[j])}{self.rows[i]}"
+        return f"{self.letters[j]}{self.rows[i]}"
 
     def row_ref(self, i: int) -> str:
         return str(self.rows[i])
@@ -79,25 +83,27 @@ class Grid:
 
 def _cell(value: object) -> object:
     """None for a blank cell; a whole number as int (the reader returns every number as float)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _grid(name: str, rows: list[list[object]], first_row: int, first_col: int) -> Grid:
     """Drop blank rows and columns, remembering the original row and column numbers."""
     if sum(len(r) for r in rows) > MAX_CELLS_PER_SHEET:
         raise UnsafeWorkbook(f"sheet {name!r} has more than {MAX_CELLS_PER_SHEET} cells")
-    kept = [(first_row + i, values) for i, values in enumerate(rows) if any(not _blank(v) for v in values)]
-    used = sorted({c for _, values in kept for c, v in enumerate(values) if not _blank(v)})
-    cells = [[_cell(values[c]) if c < len(values) else None for c in used] for _, values in kept]
-    return Grid(name, cells, [r for r, _ in kept], [first_col + c for c in used])
+    kept: list[tuple[int, list[object]]] = []
+    used: set[int] = set()
+    for i, values in enumerate(rows):
+        filled = [c for c, v in enumerate(values) if v is not None and (not isinstance(v, str) or v.strip())]
+        if filled:
+            kept.append((first_row + i, values))
+            used.update(filled)
+    columns = sorted(used)
+    cells = [[_cell(values[c]) if c < len(values) else None for c in columns] for _, values in kept]
+    return Grid(name, cells, [r for r, _ in kept], [first_col + c for c in columns])
 
 
 def describe_failure(exc: BaseException) -> str:

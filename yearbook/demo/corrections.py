@@ -28,7 +28,7 @@ def bump_school_count(raw: Path, year: int) -> Change:
     """One region's F-MOES-1 school count and the national one +1, so every sum still holds."""
     files, _ = discover_year(raw, year)
     sub = next(s for f in files if (s := read_submission(f)).form == "F-MOES-1")
-    schools = [f for f in sub.figures if f["indicator"] == "SCHOOLS" and f["value"] is not None]
+    schools = [f for f in sub.figure_records() if f["indicator"] == "SCHOOLS" and f["value"] is not None]
     region = next(f for f in schools if f["ref_area"] != "KZ")
     national = next(f for f in schools if f["ref_area"] == "KZ" and f["source_sheet"] == region["source_sheet"])
     cells = {f["source_cell"]: int(f["value"]) + 1 for f in (region, national)}
