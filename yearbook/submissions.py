@@ -42,6 +42,7 @@ FIGURE_COLUMNS = [
     "raw",
     "footnote",
 ]
+FIGURE_TYPES = {"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"}  # the rest: text
 # the order of a row of Submission.figures: where it was read (one tuple per sheet), then the figure as the reader gives it
 FIGURE_ROW = ["form", "sheet_role", "received_year", "source_file", "source_sheet", *Figure._fields]
 
@@ -254,10 +255,14 @@ def check_read_with(digests: dict[int, set[str]], current: str) -> list[Problem]
 
 
 def figures_frame(subs: list[Submission]) -> pd.DataFrame:
-    """All figures of the submissions as one table with :data:`FIGURE_COLUMNS`."""
+    """All figures of the submissions as one table with :data:`FIGURE_COLUMNS`.
+
+    Every column gets its type even when no figure was read (or none has a footnote): a column left as Python
+    objects in one year's frame makes the whole edition's columns objects once the years are concatenated,
+    four times the memory of text columns (1.1 GB against 0.28 GB for the district edition's figures)."""
     rows = [row for s in subs for row in s.figures]
     frame = pd.DataFrame(rows, columns=FIGURE_ROW)[FIGURE_COLUMNS]
-    return frame.astype({"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"})
+    return frame.astype({column: FIGURE_TYPES.get(column, "str") for column in FIGURE_COLUMNS})
 
 
 def read_figures(batches: list[list[SubmissionFile]]) -> list[tuple[pd.DataFrame, list[Problem]]]:
