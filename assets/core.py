@@ -14,7 +14,7 @@ from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
-from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_store, staging_dir
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_public_store, build_store, staging_dir
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
@@ -84,9 +84,10 @@ def core_observations(
     files = _inventory_files(raw_inventory)
     files = files[files["form"].notna()][["file", "year", "form", "sha256"]]
     inputs = BuildInputs(figures, files, core_validation, context.run.run_id)
-    build_store(staging_dir(paths.internal) / INTERNAL_STORE_NAME, inputs, previous=paths.internal / INTERNAL_STORE_NAME)
+    internal = staging_dir(paths.internal) / INTERNAL_STORE_NAME
+    build_store(internal, inputs, previous=paths.internal / INTERNAL_STORE_NAME)
     staged = staging_dir(paths.out) / STORE_NAME
-    counts = build_store(staged, inputs, previous=paths.out / STORE_NAME, policy=load_policy())
+    counts = build_public_store(staged, internal, inputs, load_policy(), previous=paths.out / STORE_NAME)
     with duckdb.connect(str(staged), read_only=True) as con:
         head = con.execute("SELECT * FROM observations LIMIT 10").df()
         summary = con.execute(

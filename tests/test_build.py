@@ -12,6 +12,7 @@ import pytest
 from yearbook.cells import parse_cell
 from yearbook.cli import main
 from yearbook.specs import load_forms
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, UNSUPPRESSED_TABLES
 
 DEM2_INDICATORS = ("BIRTHS_LIVE", "DEATHS_INFANT", "DEATHS_U5")
 
@@ -106,6 +107,31 @@ def test_refused_build_leaves_the_published_store_untouched(built_samples, sampl
     assert f"{book_path.relative_to(samples_raw).as_posix()}: Лист1: B7: invalid_value:" in printed
     assert _sha(published / "yearbook.duckdb") == before
     assert not (published / "yearbook_en.xlsx").exists()
+
+
+def test_a_step_failing_after_the_gate_is_reported_and_nothing_is_published(tmp_path: Path, capsys) -> None:
+    from tests.conftest import SAMPLES
+
+    out = tmp_path / "out"
+    out.write_text("a file where the public folder should be\n")  # the public store cannot be staged
+    assert main(["build", "--raw", str(SAMPLES), "--out", str(out)]) == 1
+    printed = capsys.readouterr().err
+    assert "build failed in core_observations:" in printed and "Not a directory" in printed
+    assert printed.rstrip().endswith("nothing was published")
+    assert not (tmp_path / "out-internal" / "yearbook_internal.duckdb").exists()  # the staff store neither
+
+
+def test_the_public_store_holds_no_working_table_of_the_figures(built_samples: tuple[Path, Path]) -> None:
+    _, out = built_samples
+
+    def tables(path: Path) -> set[str]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            names = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+        return {name for (name,) in names}
+
+    staff = tables(out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME)
+    assert set(UNSUPPRESSED_TABLES) <= staff
+    assert tables(out / STORE_NAME) == staff - set(UNSUPPRESSED_TABLES) | {"disclosure_summary"}
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from dagster_shared.error import SerializableErrorInfo  # what a failed step event carries
 
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
 from yearbook.definitions import build_yearbook_job, defs, validate_only_job
@@ -30,20 +31,29 @@ def run_job(job_name: str, raw_dir: Path, out_dir: Path, internal_dir: Path | No
         return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS)
 
 
-def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int]:
-    """Print every problem; return (errors, warnings)."""
+def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int, int]:
+    """Print every problem of the submissions, or, when none is an error (the gate did not refuse), every step that
+    failed; return (errors, warnings, failed steps)."""
     try:
         frame: pd.DataFrame = result.output_for_node("core_validation")
-    except Exception:  # the gate never ran: the failure is elsewhere
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"build failed in {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
-        return 1, 0
-    problems = frame_problems(frame)
+    except Exception:  # the gate never ran
+        frame = None
+    problems = [] if frame is None else frame_problems(frame)
     for p in sorted(problems, key=lambda p: (p.severity != ERROR, p.file, p.sheet or "", p.cell or "")):
         print(p.line() if p.severity == ERROR else f"{p.line()} [warning]")
     errors = sum(p.severity == ERROR for p in problems)
-    return errors, len(problems) - errors
+    failures = [event for event in result.all_events if event.is_step_failure]
+    if not errors:
+        for event in failures:
+            print(f"build failed in {event.step_key}: {_root_cause(event.step_failure_data.error)}", file=sys.stderr)
+    return errors, len(problems) - errors, len(failures)
+
+
+def _root_cause(error: SerializableErrorInfo) -> str:
+    """The message of the exception that started a step's failure (Dagster wraps it in its own)."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     job_name = build_yearbook_job.name if args.command == "build" else validate_only_job.name
     result = run_job(job_name, args.raw, args.out, args.internal)
-    errors, warnings = _report(result)
-    if errors or not result.success:
+    errors, warnings, failures = _report(result)
+    if errors:
         print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)
+        return 1
+    if failures or not result.success:
+        print(f"the build failed ({failures} step(s), above); nothing was published", file=sys.stderr)
         return 1
     if args.command == "build":
         internal = args.internal or args.out.with_name(args.out.name + "-internal")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -31,6 +33,8 @@ INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
 OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
+# made by the SQL files up to OBSERVATIONS_SQL and holding no figure: the public store takes them from the staff store
+DEFINITION_TABLES = ("derived_ratios",)
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
@@ -98,55 +102,85 @@ def staging_dir(out_dir: Path) -> Path:
     return out_dir / ".staging"
 
 
-def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None, policy: DisclosurePolicy | None = None) -> dict[str, int]:
-    """Build a fresh store at ``path`` (removed first) and return the row count of each table (views not counted).
-
-    Without ``policy`` the store is the internal one: every figure as reported. With a disclosure
-    ``policy`` it is the public one: ``observations`` suppressed (yearbook.disclosure) before anything
-    that reads it (observations_comparable, the yb_ views) is built, and the unsuppressed working tables
-    dropped. It is built in a working file beside ``path`` and copied to ``path`` at the end (the working file is then
-    removed): a table dropped from a DuckDB file leaves its blocks in the file, and the unsuppressed figures must never
-    be in the public file. DuckDB may use :data:`STORE_MEMORY_LIMIT` and spills to the file beyond it.
-    Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    working = path.with_name(path.name + ".work")
-    for stale in (path, working):
-        for file in (stale, stale.with_name(stale.name + ".wal")):
-            file.unlink(missing_ok=True)
-    con = duckdb.connect(str(path if policy is None else working))
-    con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
-    try:
+def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -> dict[str, int]:
+    """Build the staff store at ``path`` (removed first), every figure as reported, and return the row count of each
+    table (views not counted): the figures, the code lists, then the harmonization SQL (``yearbook/sql``) in order."""
+    with _new_store(path) as con:
         con.register("raw_figures_view", inputs.figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
-        for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
-            _write_table(con, name, frame)
+        _write_code_lists(con)
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             con.execute(sql_file.read_text(encoding="utf-8"))
-            if policy is not None and sql_file.name == OBSERVATIONS_SQL:
-                _apply_disclosure(con, policy)
-        # a warning's `values` may quote figures; the public store keeps the messages only
-        _write_table(con, "validation_results", inputs.problems if policy is None else inputs.problems.assign(values=None))
-        _write_build_log(con, inputs, previous)
-        create_table_views(con)  # after the build log: the views take the edition's years from build_files
-        counts = {
-            table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for (table,) in con.execute(  # tables only: counting a yb_ view would run its query
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
-            ).fetchall()
-        }
-        if policy is None:
-            con.execute("CHECKPOINT")
-        else:
-            (catalog,) = con.execute("SELECT current_database()").fetchone()
-            con.execute(f"ATTACH '{_sql_string(path)}' AS public_store")
-            con.execute(f'COPY FROM DATABASE "{catalog}" TO public_store')
-            con.execute("DETACH public_store")
+        _write_table(con, "validation_results", inputs.problems)
+        return _finish(con, inputs, previous)
+
+
+def build_public_store(
+    path: Path, internal: Path, inputs: BuildInputs, policy: DisclosurePolicy, previous: Path | None = None
+) -> dict[str, int]:
+    """Build the public store at ``path`` from the staff store ``internal`` (built from the same ``inputs``) and return
+    the row count of each table.
+
+    Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure: C, D) set to
+    NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
+    would leave its old blocks in it). The working tables of the figures (:data:`UNSUPPRESSED_TABLES`) are not in it;
+    what reads ``observations`` (the SQL files after :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
+    table. Warnings' ``values`` may quote figures: the public store keeps the messages only.
+    Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
+    """
+    with _new_store(path) as con:
+        _write_code_lists(con)
+        con.execute(f"ATTACH '{_sql_string(internal)}' AS internal (READ_ONLY)")
+        for name in DEFINITION_TABLES:
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
+        _write_suppressed_observations(con, policy)
+        con.execute("DETACH internal")
+        for sql_file in sorted(SQL_DIR.glob("*.sql")):
+            if sql_file.name > OBSERVATIONS_SQL:
+                con.execute(sql_file.read_text(encoding="utf-8"))
+        _write_table(con, "validation_results", inputs.problems.assign(values=None))
+        return _finish(con, inputs, previous)
+
+
+@contextmanager
+def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new store file at ``path`` (an old one removed), closed at the end; on an error the unfinished
+    file is removed (a staged store is published by a later step: it must be whole or absent). DuckDB may use
+    :data:`STORE_MEMORY_LIMIT` and spills to the file beyond it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files = (path, path.with_name(path.name + ".wal"))
+    for file in files:
+        file.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+        yield con
+    except BaseException:
+        con.close()
+        for file in files:
+            file.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
-        for file in (working, working.with_name(working.name + ".wal")):
-            file.unlink(missing_ok=True)
+
+
+def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
+    for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
+        _write_table(con, name, frame)
+
+
+def _finish(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previous: Path | None) -> dict[str, int]:
+    """The build log and the yb_ views, a checkpoint; the row count of each table."""
+    _write_build_log(con, inputs, previous)
+    create_table_views(con)  # after the build log: the views take the edition's years from build_files
+    counts = {
+        table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        for (table,) in con.execute(  # tables only: counting a yb_ view would run its query
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
+    con.execute("CHECKPOINT")
     return counts
 
 
@@ -154,19 +188,31 @@ def _sql_string(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _apply_disclosure(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
-    """Drop the unsuppressed tables (observations is built: nothing reads them any more, and they hold memory while
-    disclosure control runs), hide in ``observations`` what disclosure control hides (C, D: value NULL), record it."""
-    for table in UNSUPPRESSED_TABLES:
-        con.execute(f'DROP TABLE "{table}"')
-    reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM observations").df()  # what protect() reads
-    result = protect(reported, policy)
-    hidden = result.public.loc[result.public["obs_conf"].to_numpy() != reported["obs_conf"].to_numpy(), [*KEY, "obs_conf"]]
+def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
+    """``observations`` (the definition and row order of ``internal.observations``) with what disclosure control
+    hides set to NULL, and ``disclosure_summary``."""
+    hidden, summary = _hidden_figures(con, policy)
+    (definition,) = con.execute(
+        "SELECT sql FROM duckdb_tables() WHERE database_name = 'internal' AND schema_name = 'main' AND table_name = 'observations'"
+    ).fetchone()
+    con.execute(definition)  # CREATE TABLE observations (...): the staff store's columns and key
     con.register("_hidden", hidden)
     same_key = " AND ".join(f"o.{k} = h.{k}" for k in KEY)
-    con.execute(f"UPDATE observations AS o SET obs_conf = h.obs_conf, value = NULL FROM _hidden AS h WHERE {same_key}")
+    con.execute(
+        "INSERT INTO observations SELECT o.* REPLACE (coalesce(h.obs_conf, o.obs_conf) AS obs_conf, "
+        "CASE WHEN h.obs_conf IS NULL THEN o.value END AS value) "
+        f"FROM internal.observations AS o LEFT JOIN _hidden AS h ON {same_key} ORDER BY o.rowid"
+    )
     con.unregister("_hidden")
-    _write_table(con, "disclosure_summary", result.summary)
+    _write_table(con, "disclosure_summary", summary)
+
+
+def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The keys of ``internal.observations`` that disclosure control hides, with their new obs_conf; its summary."""
+    reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations").df()  # what protect() reads
+    result = protect(reported, policy)
+    changed = result.public["obs_conf"].to_numpy() != reported["obs_conf"].to_numpy()
+    return result.public.loc[changed, [*KEY, "obs_conf"]], result.summary
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
