@@ -255,23 +255,38 @@ def _scope(frame: pd.DataFrame, case: Case, codes: list[str], units: Mapping[str
     return frame[mask]
 
 
-def _wide(sub: pd.DataFrame, axis: str) -> pd.DataFrame:
+def _positions(sub: pd.DataFrame, axis: str, codes: list[str]) -> pd.DataFrame:
+    """For each group of figures that differ only by ``axis`` (one row per group), the position in ``sub`` of its figure
+    for each of ``codes`` (a column per code; NaN: the group has no such figure). Only positions are unstacked: the
+    fields of a figure are read from ``sub`` where a message needs them."""
     group = ["source_file"] + [c for c in KEY if c != axis]
-    sub = sub.drop_duplicates(group + [axis])  # a repeated figure is the reader's problem, not a rule's
-    return sub.set_index(group + [axis])[_FIELDS].unstack(axis)
+    firsts = sub.assign(_position=np.arange(len(sub))).drop_duplicates(group + [axis])  # a repeated figure is the reader's
+    return firsts.set_index(group + [axis])["_position"].unstack(axis).reindex(columns=codes)
 
 
-def _field(wide: pd.DataFrame, name: str, code: str) -> pd.Series:
-    """One field of one code's figures across the groups of a wide table (missing where a group has no such figure)."""
-    return wide[(name, code)] if (name, code) in wide.columns else pd.Series(None, index=wide.index, dtype=object)
+def _values(sub: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+    """The value of each figure of ``positions`` (NaN where there is none, or the value is missing)."""
+    value_of = pd.to_numeric(sub["value"], errors="coerce").to_numpy(dtype=float)
+    at = positions.to_numpy(dtype=float)
+    known = ~np.isnan(at)
+    values = np.where(known, value_of[np.where(known, at, 0).astype(np.int64)], np.nan)
+    return pd.DataFrame(values, index=positions.index, columns=positions.columns)
 
 
-def _figure(wide_row: pd.Series, code: str) -> dict | None:
-    """The fields of one code's figure in a group, or None if the group has no such figure."""
-    cell = wide_row.get(("source_cell", code))
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+def _field(sub: pd.DataFrame, name: str, positions: pd.Series) -> np.ndarray:
+    """One field of the figures at ``positions`` in ``sub`` (None where there is no figure)."""
+    known = positions.notna().to_numpy()
+    out = np.full(len(positions), None, dtype=object)
+    out[known] = sub[name].to_numpy(dtype=object)[positions.to_numpy()[known].astype(np.int64)]
+    return out
+
+
+def _figure(sub: pd.DataFrame, position: float) -> dict | None:
+    """The fields of the figure at ``position`` in ``sub``, or None if there is none (NaN)."""
+    if math.isnan(position):
         return None
-    return {f: wide_row.get((f, code)) for f in _FIELDS}
+    row = int(position)
+    return {f: sub[f].iat[row] for f in _FIELDS}
 
 
 def _shown(fig: dict | None) -> str:
@@ -311,11 +326,11 @@ def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists
         sub = sub[sub[case.axis].isin(codes)]
         if sub.empty:
             continue
-        wide = _wide(sub, case.axis)
-        values = wide["value"].reindex(columns=codes)
-        present = wide["source_cell"].reindex(columns=codes).notna()
+        positions = _positions(sub, case.axis, codes)
+        present = positions.notna()
         groups = present[parts].any(axis=1)  # a group without any part row is not broken down
-        values, present = values[groups], present[groups]
+        positions = positions[groups]
+        values = _values(sub, positions)
         total = values[case.total]
         part_values = values[parts]
         known_sum = part_values.sum(axis=1, min_count=1).fillna(0.0)
@@ -331,30 +346,27 @@ def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists
         failed = full_break | partial_break
         outcome.failed += int(failed.sum())
         outcome.not_checkable += int((~checked).sum())
-        names = wide.index.names
+        names = positions.index.names
         for index in values.index[failed]:
-            out.problems.append(
-                _sum_problem(
-                    rule, case, dict(zip(names, index, strict=True)), wide.loc[index], parts, bool(partial_break[index]), lists, rules
-                )
-            )
-        unchecked = wide.loc[values.index[~checked]]
-        absent = _field(unchecked, "source_cell", case.total).isna().to_numpy()
-        confidential = _field(unchecked, "obs_conf", case.total).eq("C").to_numpy()
+            key = dict(zip(names, index, strict=True))
+            out.problems.append(_sum_problem(rule, case, key, sub, positions.loc[index], parts, bool(partial_break[index]), lists, rules))
+        unchecked = positions.loc[~checked, case.total]
+        absent = unchecked.isna().to_numpy()
+        confidential = _field(sub, "obs_conf", unchecked) == "C"
         reasons = np.select(
-            [absent, confidential, _field(unchecked, "value", case.total).isna().to_numpy()],
+            [absent, confidential, pd.isna(_field(sub, "value", unchecked))],
             ["the total is absent", "the total is confidential", "the total is missing"],
             "a part is confidential, missing or absent",
         )
-        sheets, cells = _field(unchecked, "source_sheet", case.total), _field(unchecked, "source_cell", case.total)
-        for index, reason, gone, sheet, cell in zip(unchecked.index, reasons, absent, sheets, cells, strict=True):
+        sheets, cells = _field(sub, "source_sheet", unchecked), _field(sub, "source_cell", unchecked)
+        for index, reason, sheet, cell in zip(unchecked.index, reasons, sheets, cells, strict=True):
             key = dict(zip(names, index, strict=True))
             out.not_checkable.append(
                 {
                     "rule": rule.id,
                     "file": key["source_file"],
-                    "sheet": None if gone else sheet,
-                    "cell": None if gone else cell,
+                    "sheet": sheet,
+                    "cell": cell,
                     "reason": f"{describe(key | {case.axis: case.total}, lists, rules.names)}: {reason}",
                 }
             )
@@ -365,14 +377,22 @@ def _label(case: Case, code: str, lists: CodeLists, names: Mapping[str, str]) ->
 
 
 def _sum_problem(
-    rule: Rule, case: Case, key: dict, wide_row: pd.Series, parts: list[str], partial: bool, lists: CodeLists, rules: RuleSet
+    rule: Rule,
+    case: Case,
+    key: dict,
+    sub: pd.DataFrame,
+    positions: pd.Series,
+    parts: list[str],
+    partial: bool,
+    lists: CodeLists,
+    rules: RuleSet,
 ) -> Problem:
-    total = _figure(wide_row, case.total)
+    total = _figure(sub, positions[case.total])
     assert total is not None  # a failure needs a known total
     home = total["source_sheet"]
     shown_parts, unknown, known_sum = [], [], 0.0
     for code in parts:
-        fig = _figure(wide_row, code)
+        fig = _figure(sub, positions[code])
         if fig is None:  # only in a partial break: a full check needs every part
             shown_parts.append(f"{code}: no figure")
             unknown.append((_label(case, code, lists, rules.names), None))
@@ -435,16 +455,16 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     sub = sub[(sub["indicator"] == reported_code) | ~sub["check_only"].astype(bool)]
     if sub.empty:
         return
-    wide = _wide(sub, "indicator")
-    wide = wide[_field(wide, "source_cell", reported_code).notna()]
-    names = wide.index.names
+    codes = [reported_code, num_code, den_code]
+    positions = _positions(sub, "indicator", codes)
+    positions = positions[positions[reported_code].notna()]
+    names = positions.index.names
     tolerance = 0.5 * 10**-decimals + 1e-9
-    codes = (reported_code, num_code, den_code)
-    known = [pd.to_numeric(_field(wide, "value", code), errors="coerce").to_numpy(dtype=float) for code in codes]
-    for index, reported, numerator, denominator in zip(wide.index, *known, strict=True):
+    values = _values(sub, positions).to_numpy()
+    for index, at, (reported, numerator, denominator) in zip(positions.index, positions.to_numpy(dtype=float), values, strict=True):
         key = dict(zip(names, index, strict=True))
         if math.isnan(reported) or math.isnan(numerator) or math.isnan(denominator) or denominator == 0:  # NaN: also absent
-            rep = _figure(wide.loc[index], reported_code)
+            rep = _figure(sub, at[0])
             outcome.not_checkable += 1
             out.not_checkable.append(
                 {
@@ -461,8 +481,7 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
         computed = numerator / denominator * 100
         if abs(round(reported, decimals) - computed) <= tolerance:
             continue
-        row = wide.loc[index]
-        rep, num, den = _figure(row, reported_code), _figure(row, num_code), _figure(row, den_code)
+        rep, num, den = (_figure(sub, position) for position in at)
         outcome.failed += 1
         home = rep["source_sheet"]
         values = (
