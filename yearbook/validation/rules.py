@@ -277,7 +277,7 @@ def _field(sub: pd.DataFrame, name: str, positions: pd.Series) -> np.ndarray:
     """One field of the figures at ``positions`` in ``sub`` (None where there is no figure)."""
     known = positions.notna().to_numpy()
     out = np.full(len(positions), None, dtype=object)
-    out[known] = sub[name].to_numpy(dtype=object)[positions.to_numpy()[known].astype(np.int64)]
+    out[known] = sub[name].take(positions.to_numpy()[known].astype(np.int64)).to_numpy(dtype=object)
     return out
 
 
