@@ -256,12 +256,19 @@ def _scope(frame: pd.DataFrame, case: Case, codes: list[str], units: Mapping[str
 
 
 def _positions(sub: pd.DataFrame, axis: str, codes: list[str]) -> pd.DataFrame:
-    """For each group of figures that differ only by ``axis`` (one row per group), the position in ``sub`` of its figure
-    for each of ``codes`` (a column per code; NaN: the group has no such figure). Only positions are unstacked: the
-    fields of a figure are read from ``sub`` where a message needs them."""
+    """For each group of figures that differ only by ``axis`` (one row per group, in key order), the position in ``sub``
+    of its figure for each of ``codes`` (a column per code; NaN: the group has no such figure; a figure repeated in a
+    group, the reader's problem, counts once: the first). Only positions are laid out: the fields of a figure are read
+    from ``sub`` where a message needs them. Numbered groups, not an unstacked index: four times faster."""
     group = ["source_file"] + [c for c in KEY if c != axis]
-    firsts = sub.assign(_position=np.arange(len(sub))).drop_duplicates(group + [axis])  # a repeated figure is the reader's
-    return firsts.set_index(group + [axis])["_position"].unstack(axis).reindex(columns=codes)
+    group_of = sub.groupby(group, sort=True, dropna=False).ngroup().to_numpy()
+    code_of = pd.Categorical(sub[axis], categories=codes).codes
+    positions = np.full((int(group_of.max()) + 1 if len(sub) else 0, len(codes)), np.nan)
+    rows = np.flatnonzero(code_of >= 0)[::-1]  # last row first: the first of a repeated figure is written last
+    positions[group_of[rows], code_of[rows]] = rows
+    first_rows = np.unique(group_of, return_index=True)[1]
+    index = pd.MultiIndex.from_frame(sub[group].iloc[first_rows].reset_index(drop=True))
+    return pd.DataFrame(positions, index=index, columns=codes)
 
 
 def _values(sub: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
