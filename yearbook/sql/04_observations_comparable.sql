@@ -14,11 +14,11 @@ WITH source AS (
     WHERE o.ref_area <> 'KZ' AND i.unit IN ('PS', 'NUM') AND i.form <> 'derived'
 ),
 mapped AS (
-    SELECT coalesce(c.comparable_area, s.ref_area) AS comparable_area, s.*
+    SELECT c.comparable_area, s.*
     FROM source AS s
-    LEFT JOIN comparable_regions AS c ON c.ref_area = s.ref_area
+    JOIN comparable_regions AS c ON c.ref_area = s.ref_area
 ),
-summed AS (
+merged AS (  -- a unit whose boundary changed: the sum of its as-reported parts
     SELECT
         indicator, comparable_area AS ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile, unit,
         CASE WHEN bool_and(value IS NOT NULL) THEN sum(value) END AS value,
@@ -27,6 +27,21 @@ summed AS (
         string_agg(ref_area, '+' ORDER BY ref_area) AS parts
     FROM mapped
     GROUP BY ALL
+),
+kept AS (  -- a region whose boundary never changed: its own figure, as a unit of one part (no grouping needed)
+    SELECT
+        s.indicator, s.ref_area, s.time_period, s.sex, s.age, s.area, s.flow, s.crime_type, s.wealth_quintile, s.unit,
+        s.value,
+        CASE WHEN s.obs_conf <> 'F' THEN 'C' ELSE 'F' END AS obs_conf,
+        CASE WHEN s.obs_status = 'M' THEN 'M' ELSE 'A' END AS obs_status,
+        s.ref_area AS parts
+    FROM source AS s
+    ANTI JOIN comparable_regions AS c ON c.ref_area = s.ref_area
+),
+summed AS (
+    SELECT * FROM merged
+    UNION ALL
+    SELECT * FROM kept
 ),
 ratios AS (
     SELECT r.*, i.unit FROM derived_ratios AS r JOIN indicators AS i ON i.code = r.indicator
