@@ -7,6 +7,7 @@ Exit status: 0 success; 1 a submission was refused (every problem printed as
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -98,5 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def console_main() -> None:
+    """The ``yearbook`` command as the shell runs it: :func:`main` in a process that ends with it.
+
+    The garbage collector's full passes go through every live object: freezing the imported
+    modules keeps the run's passes to the objects the run makes, and freezing again at the end
+    spares the interpreter's final passes over the run's objects at exit (about 1 s of a 9 s
+    demo build). Nothing is left to collect then: every store and workbook is closed and published.
+    """
+    gc.freeze()
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
