@@ -1,8 +1,12 @@
-"""Core layer: the validation gate and the harmonized store, built in DuckDB.
+"""Core layer: the validation gate, the staff store harmonized in DuckDB, and the public store made from it.
 
-Both gather every reference year: their raw inputs arrive as ``{year: value}`` dicts (see
-:mod:`yearbook.io_manager`), whether the years were read in this run or in earlier ones.
+They gather every reference year: their raw inputs arrive as ``{year: value}`` dicts (see
+:mod:`yearbook.io_manager`), whether the years were read in this run or in earlier ones. The public
+store is a step of its own, which does not load the figures of the forms: disclosure control, the
+build's largest memory, runs without them.
 """
+
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -14,7 +18,7 @@ from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
-from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildInputs, build_public_store, build_store, staging_dir
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store, staging_dir
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
@@ -67,10 +71,27 @@ def core_validation(
     yield check_result(GATE, problems, "core_validation")
 
 
+def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory], core_validation: pd.DataFrame) -> BuildRecord:
+    files = _inventory_files(raw_inventory)
+    return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation, context.run.run_id)
+
+
+def _store_metadata(store: Path, counts: dict[str, int]) -> dict[str, object]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        head = con.execute("SELECT * FROM observations LIMIT 10").df()
+        rows, years, regions = con.execute(
+            "SELECT count(*), count(DISTINCT time_period), count(DISTINCT ref_area) FROM observations"
+        ).fetchone()
+    return {"rows": rows, "years": years, "regions": regions, "tables": dg.MetadataValue.json(counts), "preview": preview(head)}
+
+
 @dg.asset(
     group_name="core",
     ins={"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation"), **_FORM_INS},
-    description="The harmonized store (observations, derived indicators, code lists, metadata), built by SQL in a staging DuckDB file.",
+    description=(
+        "The staff store (observations, derived indicators, code lists, metadata), every figure as reported, "
+        f"harmonized by SQL in a staging DuckDB file; published to <internal>/{INTERNAL_STORE_NAME}."
+    ),
     pool="duckdb_writer",
 )
 def core_observations(
@@ -81,25 +102,30 @@ def core_observations(
     **forms: dict[str, FormRead],
 ) -> dg.Output[str]:
     figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
-    files = _inventory_files(raw_inventory)
-    files = files[files["form"].notna()][["file", "year", "form", "sha256"]]
-    inputs = BuildInputs(figures, files, core_validation, context.run.run_id)
-    internal = staging_dir(paths.internal) / INTERNAL_STORE_NAME
-    build_store(internal, inputs, previous=paths.internal / INTERNAL_STORE_NAME)
-    staged = staging_dir(paths.out) / STORE_NAME
-    counts = build_public_store(staged, internal, inputs, load_policy(), previous=paths.out / STORE_NAME)
-    with duckdb.connect(str(staged), read_only=True) as con:
-        head = con.execute("SELECT * FROM observations LIMIT 10").df()
-        summary = con.execute(
-            "SELECT count(*) AS n, count(DISTINCT time_period) AS years, count(DISTINCT ref_area) AS regions FROM observations"
-        ).fetchone()
-    return dg.Output(
-        str(staged),
-        metadata={
-            "rows": summary[0],
-            "years": summary[1],
-            "regions": summary[2],
-            "tables": dg.MetadataValue.json(counts),
-            "preview": preview(head),
-        },
+    staged = staging_dir(paths.internal) / INTERNAL_STORE_NAME
+    counts = build_store(
+        staged, figures, _build_record(context, raw_inventory, core_validation), previous=paths.internal / INTERNAL_STORE_NAME
     )
+    return dg.Output(str(staged), metadata=_store_metadata(staged, counts))
+
+
+@dg.asset(
+    group_name="core",
+    ins={"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation"), "core_observations": dg.AssetIn()},
+    description=(
+        "The public store: the staff store's observations with disclosure control applied (confidential figures and those "
+        f"that would reveal them hidden), without the working tables of the figures; staged for <out>/{STORE_NAME}."
+    ),
+    pool="duckdb_writer",
+)
+def core_public_store(
+    context: dg.AssetExecutionContext,
+    paths: YearbookPaths,
+    raw_inventory: dict[str, Inventory],
+    core_validation: pd.DataFrame,
+    core_observations: str,
+) -> dg.Output[str]:
+    staged = staging_dir(paths.out) / STORE_NAME
+    record = _build_record(context, raw_inventory, core_validation)
+    counts = build_public_store(staged, Path(core_observations), record, load_policy(), previous=paths.out / STORE_NAME)
+    return dg.Output(str(staged), metadata=_store_metadata(staged, counts))

@@ -116,7 +116,7 @@ def test_a_step_failing_after_the_gate_is_reported_and_nothing_is_published(tmp_
     out.write_text("a file where the public folder should be\n")  # the public store cannot be staged
     assert main(["build", "--raw", str(SAMPLES), "--out", str(out)]) == 1
     printed = capsys.readouterr().err
-    assert "build failed in core_observations:" in printed and "Not a directory" in printed
+    assert "build failed in core_public_store:" in printed and "Not a directory" in printed
     assert printed.rstrip().endswith("nothing was published")
     assert not (tmp_path / "out-internal" / "yearbook_internal.duckdb").exists()  # the staff store neither
 

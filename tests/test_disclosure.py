@@ -36,7 +36,7 @@ from yearbook.disclosure.relations import CellSystem, Relation, build_system
 from yearbook.disclosure.suppress import _publish_unneeded
 from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, recoverable
 from yearbook.problems import problems_frame
-from yearbook.store import KEY, BuildInputs, build_store
+from yearbook.store import KEY, BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
 from yearbook.validation.rules import Case
 
@@ -51,7 +51,7 @@ def _build(raw: Path, out: Path) -> Path:
     subs = [read_submission(f) for f in files]
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     store = out / "yearbook.duckdb"
-    build_store(store, BuildInputs(figures_frame(subs), inventory, problems_frame([]), "test-disclosure"))
+    build_store(store, figures_frame(subs), BuildRecord(inventory, problems_frame([]), "test-disclosure"))
     return store
 
 

@@ -26,7 +26,7 @@ from yearbook.problems import problems_frame
 from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
 from yearbook.publish.specs import DIMENSIONS, KEY, LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
 from yearbook.specs import load_forms
-from yearbook.store import BuildInputs, build_store
+from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import check_across_files, discover, figures_frame, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ def _build_case(name: str, raw: Path, out: Path, drop_form: str | None = None) -
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     problems = list(problems) + [p for s in subs for p in s.problems] + check_across_files(inventory, load_forms())
     store = out / "yearbook.duckdb"
-    build_store(store, BuildInputs(figures_frame(subs), inventory, problems_frame(problems), f"test-{name}"))
+    build_store(store, figures_frame(subs), BuildRecord(inventory, problems_frame(problems), f"test-{name}"))
     with duckdb.connect(str(store)) as con:  # as the build does at its end
         create_table_views(con)
         con.execute("CHECKPOINT")

@@ -9,7 +9,7 @@ import pytest
 from yearbook.codelists import load_codelists
 from yearbook.config import PROJECT_ROOT
 from yearbook.problems import problems_frame
-from yearbook.store import KEY, BuildInputs, build_store
+from yearbook.store import KEY, BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
 
 COMPARABLE_QUERY = (PROJECT_ROOT / "docs" / "queries" / "infant_mortality_comparable.sql").read_text(encoding="utf-8")
@@ -21,7 +21,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     subs = [read_submission(f) for f in files]
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     path = tmp_path_factory.mktemp("store") / "yearbook.duckdb"
-    build_store(path, BuildInputs(figures_frame(subs), inventory, problems_frame([]), "test-run"))
+    build_store(path, figures_frame(subs), BuildRecord(inventory, problems_frame([]), "test-run"))
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()

@@ -89,10 +89,9 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
 
 
 @dataclass
-class BuildInputs:
-    """Everything a store is built from."""
+class BuildRecord:
+    """What a store records of the build that made it (``build_runs``, ``build_files``, ``validation_results``)."""
 
-    figures: pd.DataFrame  # yearbook.submissions.FIGURE_COLUMNS
     files: pd.DataFrame  # file, year, form, sha256
     problems: pd.DataFrame  # yearbook.problems.PROBLEM_COLUMNS
     run_id: str
@@ -102,24 +101,25 @@ def staging_dir(out_dir: Path) -> Path:
     return out_dir / ".staging"
 
 
-def build_store(path: Path, inputs: BuildInputs, previous: Path | None = None) -> dict[str, int]:
-    """Build the staff store at ``path`` (removed first), every figure as reported, and return the row count of each
-    table (views not counted): the figures, the code lists, then the harmonization SQL (``yearbook/sql``) in order."""
+def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous: Path | None = None) -> dict[str, int]:
+    """Build the staff store at ``path`` (removed first) from ``figures`` (yearbook.submissions.FIGURE_COLUMNS), every
+    figure as reported, and return the row count of each table (views not counted): the figures, the code lists, then
+    the harmonization SQL (``yearbook/sql``) in order."""
     with _new_store(path) as con:
-        con.register("raw_figures_view", inputs.figures)
+        con.register("raw_figures_view", figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
         _write_code_lists(con)
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             con.execute(sql_file.read_text(encoding="utf-8"))
-        _write_table(con, "validation_results", inputs.problems)
-        return _finish(con, inputs, previous)
+        _write_table(con, "validation_results", record.problems)
+        return _finish(con, record, previous)
 
 
 def build_public_store(
-    path: Path, internal: Path, inputs: BuildInputs, policy: DisclosurePolicy, previous: Path | None = None
+    path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy, previous: Path | None = None
 ) -> dict[str, int]:
-    """Build the public store at ``path`` from the staff store ``internal`` (built from the same ``inputs``) and return
+    """Build the public store at ``path`` from the staff store ``internal`` (of the same build) and return
     the row count of each table.
 
     Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure: C, D) set to
@@ -139,8 +139,8 @@ def build_public_store(
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             if sql_file.name > OBSERVATIONS_SQL:
                 con.execute(sql_file.read_text(encoding="utf-8"))
-        _write_table(con, "validation_results", inputs.problems.assign(values=None))
-        return _finish(con, inputs, previous)
+        _write_table(con, "validation_results", record.problems.assign(values=None))
+        return _finish(con, record, previous)
 
 
 @contextmanager
@@ -170,9 +170,9 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
         _write_table(con, name, frame)
 
 
-def _finish(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previous: Path | None) -> dict[str, int]:
+def _finish(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Path | None) -> dict[str, int]:
     """The build log and the yb_ views, a checkpoint; the row count of each table."""
-    _write_build_log(con, inputs, previous)
+    _write_build_log(con, record, previous)
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
     counts = {
         table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
@@ -221,7 +221,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
     con.unregister("_frame")
 
 
-def _write_build_log(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previous: Path | None) -> None:
+def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Path | None) -> None:
     """``build_runs`` and ``build_files``: this build appended to the history of the published store."""
     con.execute(
         "CREATE TABLE build_runs (run_id VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ, reference_years VARCHAR, "
@@ -236,14 +236,14 @@ def _write_build_log(con: duckdb.DuckDBPyConnection, inputs: BuildInputs, previo
             con.execute("INSERT INTO build_runs SELECT * FROM previous.build_runs")
             con.execute("INSERT INTO build_files SELECT * FROM previous.build_files")
         con.execute("DETACH previous")
-    years = ",".join(str(y) for y in sorted(inputs.files["year"].unique())) if len(inputs.files) else ""
-    warnings = int((inputs.problems["severity"] == "warning").sum()) if len(inputs.problems) else 0
+    years = ",".join(str(y) for y in sorted(record.files["year"].unique())) if len(record.files) else ""
+    warnings = int((record.problems["severity"] == "warning").sum()) if len(record.problems) else 0
     n_obs = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     con.execute(
         "INSERT INTO build_runs VALUES (?, ?, ?, ?, ?, ?)",
-        [inputs.run_id, datetime.now(UTC), years, len(inputs.files), n_obs, warnings],
+        [record.run_id, datetime.now(UTC), years, len(record.files), n_obs, warnings],
     )
-    files = inputs.files.assign(run_id=inputs.run_id)[["run_id", "file", "year", "form", "sha256"]]
+    files = record.files.assign(run_id=record.run_id)[["run_id", "file", "year", "form", "sha256"]]
     con.register("_files", files)
     con.execute("INSERT INTO build_files SELECT * FROM _files")
     con.unregister("_files")
