@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,6 +15,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def schemas_dir() -> Path:
     """The folder of form specs and code lists (override with YEARBOOK_SCHEMAS)."""
     return Path(os.environ.get("YEARBOOK_SCHEMAS", PROJECT_ROOT / "schemas"))
+
+
+def load_yaml(path: Path | str) -> Any:
+    """A YAML file of the schemas folder, parsed by libyaml (PyYAML's C parser): the same documents as
+    ``yaml.safe_load``, about eight times faster; start-up alone parses some twenty of them."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from yearbook.codelists import CodeLists, load_codelists
-from yearbook.config import schemas_dir
+from yearbook.config import load_yaml, schemas_dir
 from yearbook.labels import normalize_label
 
 DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
@@ -158,7 +156,7 @@ def _sheet(lists: CodeLists, raw: dict) -> SheetSpec:
 
 def load_form(path: Path, lists: CodeLists | None = None) -> FormSpec:
     lists = lists or load_codelists()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     return FormSpec(
         code=raw["form"],
         name=raw["name"],

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
-from yearbook.config import schemas_dir
+from yearbook.config import load_yaml, schemas_dir
 from yearbook.disclosure import DisclosurePolicy, protect
 from yearbook.publish.views import create_table_views
 
@@ -40,7 +39,7 @@ KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "cr
 
 @lru_cache(maxsize=1)
 def _indicator_yaml(path: str) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return load_yaml(path)
 
 
 def indicator_metadata() -> pd.DataFrame:

@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from yearbook.codelists import CodeLists, load_codelists
-from yearbook.config import schemas_dir
+from yearbook.config import load_yaml, schemas_dir
 from yearbook.validation.rules import Case, load_rules
 
 COUNT_UNITS = ("PS", "NUM")
@@ -89,8 +87,8 @@ def formula_inputs(formula: str | None, codes: set[str]) -> tuple[str, ...]:
 
 def load_policy(path: Path | None = None, rules_path: Path | None = None) -> DisclosurePolicy:
     """Read ``schemas/disclosure.yaml`` (or ``path``) with the relations of ``schemas/rules.yaml`` and the indicator table."""
-    raw = yaml.safe_load(Path(path or schemas_dir() / "disclosure.yaml").read_text(encoding="utf-8"))
-    indicators_meta = yaml.safe_load((schemas_dir() / "indicators.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(path or schemas_dir() / "disclosure.yaml")
+    indicators_meta = load_yaml(schemas_dir() / "indicators.yaml")
     classes = {}
     for name, c in raw["classes"].items():
         prot = c.get("protection") or {}

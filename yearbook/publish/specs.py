@@ -42,9 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from yearbook.config import schemas_dir
+from yearbook.config import load_yaml, schemas_dir
 
 LANGUAGES = ("kk", "ru", "en")
 DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
@@ -140,11 +138,11 @@ def load_yearbook_spec(folder: Path | None = None) -> YearbookSpec:
 @lru_cache(maxsize=4)
 def _load(folder: str) -> YearbookSpec:
     base = Path(folder)
-    meta = yaml.safe_load((base / "yearbook.yaml").read_text(encoding="utf-8"))
+    meta = load_yaml(base / "yearbook.yaml")
     files = sorted((p for p in base.glob("*.yaml") if re.match(r"^\d+_", p.name)), key=lambda p: int(p.name.split("_")[0]))
     sections = []
     for path in files:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path)
         number = int(path.name.split("_")[0])
         sec = raw["section"]
         tables = tuple(_table(t, sec["id"], f"{number}.{i}", path.name) for i, t in enumerate(raw["tables"], start=1))

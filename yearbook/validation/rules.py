@@ -30,10 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from yearbook.codelists import CodeLists
-from yearbook.config import schemas_dir
+from yearbook.config import load_yaml, schemas_dir
 from yearbook.problems import ERROR, WARNING, Problem
 from yearbook.specs import DIMENSIONS
 
@@ -145,8 +144,8 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 @lru_cache(maxsize=4)
 def _load_rules(path: str, indicators_path: str) -> RuleSet:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    indicators = yaml.safe_load(Path(indicators_path).read_text(encoding="utf-8"))
+    raw = load_yaml(path)
+    indicators = load_yaml(indicators_path)
     units = {code: meta["unit"] for code, meta in indicators.items()}
     units.update(raw.get("units") or {})
     names = {code: meta["name"]["en"] for code, meta in indicators.items()}
