@@ -9,6 +9,7 @@ secondary suppression protects them.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 from pathlib import Path
 
@@ -360,6 +361,24 @@ def test_an_unbounded_figure_in_a_batch_of_tables_keeps_its_infinite_maximum() -
     solver = IntervalSolver(system, values)
     assert [len(b.tables) for b in solver._batches([solver._table(c, r) for c, r in solver.components(status)])] == [2]
     assert solver.intervals(status) == {0: (5.0, math.inf), 2: (0.0, math.inf), 4: (0.0, 10.0), 5: (0.0, 10.0)}
+
+
+def test_batches_solved_in_threads_give_what_one_thread_gives(demo: pd.DataFrame, policy: DisclosurePolicy, monkeypatch) -> None:
+    """Many small batches, runs of three, at most three LPs kept loaded: the threads' timing must change nothing, not
+    even which feasible points were seen (the intervals) or how many LPs were solved."""
+    solver_module = importlib.import_module("yearbook.disclosure.verify")  # the package exports a function of that name
+    monkeypatch.setattr(solver_module, "BATCH_COLUMNS", 16)
+    monkeypatch.setattr(solver_module, "LPS_LOADED", 3)
+    results = []
+    for threads in (1, 2, 2):
+        monkeypatch.setattr(solver_module, "SOLVER_THREADS", threads)
+        results.append(protect(demo, policy))
+    one = results[0]
+    assert one.lp_solved > 100 and (one.public["obs_conf"] == "D").any()
+    for other in results[1:]:
+        pd.testing.assert_frame_equal(other.public, one.public)
+        pd.testing.assert_frame_equal(other.intervals, one.intervals)
+        assert other.lp_solved == one.lp_solved
 
 
 def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:

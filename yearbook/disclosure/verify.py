@@ -11,7 +11,10 @@ Two LPs per figure are the definition; the solver needs fewer, settling a bound 
 of another LP of the table already attains it (:meth:`_Batch.bounds`). The LP of a linked
 table is loaded into HiGHS once (:class:`TableLP`) and each optimum re-solved from the previous
 basis: only the objective changes between them. Small tables are solved in batches, one LP for many
-tables at once (:class:`_Batch`): a district-level edition has tens of thousands of them.
+tables at once (:class:`_Batch`): a district-level edition has tens of thousands of them. Batches
+share no table, so they are solved in threads (HiGHS releases the GIL while it solves); what stays
+loaded is decided between runs of batches, in batch order, so that the outcome never depends on
+which thread finished first.
 
 The interval is the LP relaxation; a reader who also uses that counts are whole numbers may narrow it
 to the whole numbers inside. A figure is *recoverable* when exactly one whole number fits.
@@ -23,8 +26,11 @@ confidential values. ``check_protection`` then applies the policy's protection r
 from __future__ import annotations
 
 import math
+import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +81,7 @@ class IntervalSolver:
         self._loaded: OrderedDict[int, _Table] = OrderedDict()  # id(table) -> table, whose LP is loaded
         self._ranges: dict[int, tuple[dict[int, int], np.ndarray, np.ndarray]] = {}  # cell -> its latest table's (col, low, high)
         self.lp_solved = 0
+        self._counting = threading.Lock()
 
     def components(self, status: np.ndarray, around: set[int] | None = None) -> list[tuple[list[int], list[int]]]:
         """(hidden cells, relation ids) of every linked table that holds a suppressed cell; with ``around``, only of
@@ -156,12 +163,41 @@ class IntervalSolver:
             if wanted:
                 work.append((self._table(cells, rel_ids), wanted))
         todo = {table: cells for table, wanted in work if (cells := [c for c in wanted if c not in table.exact])}
-        for batch in self._batches(list(todo)):
+
+        def solve(batch: _Batch) -> None:
             part = {table: todo[table] for table in batch.tables}
             if enough is not None:
                 part = batch.witness(part, enough)
             batch.bounds({table: cells for table, cells in part.items() if cells})
+
+        batches = self._batches(list(todo))
+        for start in range(0, len(batches), LPS_LOADED):
+            run = batches[start : start + LPS_LOADED]
+            if SOLVER_THREADS > 1 and len(run) > 1:
+                with ThreadPoolExecutor(SOLVER_THREADS) as pool:
+                    for _ in pool.map(solve, run):  # in order: the first batch that raises is the one reported
+                        pass
+            else:
+                for batch in run:
+                    solve(batch)
+            self._keep_loaded(run)
         return {c: table.exact[c] if c in table.exact else table.seen(c) for table, wanted in work for c in wanted}
+
+    def _keep_loaded(self, batches: list[_Batch]) -> None:
+        """The LPs these batches loaded join the most recent, in batch order; beyond :data:`LPS_LOADED` the oldest are
+        dropped. (Done between runs of batches, not as each thread loads one, so that whether a table finds its LP
+        loaded, and so its basis, never depends on the threads' timing.)"""
+        for batch in batches:
+            for table in batch.tables:
+                if table.lp is not None:
+                    self._loaded[id(table)] = table
+                    self._loaded.move_to_end(id(table))
+        while len(self._loaded) > LPS_LOADED:
+            self._loaded.popitem(last=False)[1].lp = None
+
+    def count_solve(self) -> None:
+        with self._counting:
+            self.lp_solved += 1
 
     def _batches(self, tables: list[_Table]) -> list[_Batch]:
         """The tables in batches solved together: each table of more than :data:`BATCHED_TABLE_COLUMNS` cells alone (its
@@ -214,15 +250,10 @@ class IntervalSolver:
         return entries, row_lower, row_upper
 
     def _lp(self, table: _Table) -> TableLP:
-        """The table's LP, loaded into the solver if it is not (:data:`LPS_LOADED` stay loaded)."""
+        """The table's LP, loaded into the solver if it is not (which stay loaded: :meth:`_keep_loaded`)."""
         if table.lp is None:
             entries, row_lower, row_upper = self._matrix(table)
             table.lp = TableLP(entries, len(table.col), np.array(row_lower), np.array(row_upper))
-            self._loaded[id(table)] = table
-            if len(self._loaded) > LPS_LOADED:
-                self._loaded.popitem(last=False)[1].lp = None
-        else:
-            self._loaded.move_to_end(id(table))
         return table.lp
 
     def _inherit(self, table: _Table) -> None:
@@ -268,7 +299,7 @@ class IntervalSolver:
 
     def _optimum(self, c: np.ndarray, table: _Table, cell: int) -> tuple[float, np.ndarray | None]:
         """The minimum of c @ x and a point attaining it (None when unbounded); the point joins the table's range."""
-        self.lp_solved += 1
+        self.count_solve()
         lp = self._lp(table)
         found = lp.integer_minimum(c) if self.integer else lp.minimum(c)
         if found is None:
@@ -279,7 +310,8 @@ class IntervalSolver:
 
 
 COLUMNS_KEPT = 2_000_000  # cells of the linked tables whose ranges are kept (a few tens of bytes each)
-LPS_LOADED = 64  # linked tables whose LP stays loaded in HiGHS (a district table holds thousands of cells)
+LPS_LOADED = 64  # linked tables whose LP stays loaded in HiGHS (a district table holds thousands of cells); batches per run
+SOLVER_THREADS = min(os.cpu_count() or 1, 4)  # threads solving batches at once
 BATCHED_TABLE_COLUMNS = 64  # a linked table up to this many hidden cells is solved in a batch with others
 BATCH_COLUMNS = 4096  # hidden cells of one batch
 CAP_FACTOR = 1000.0  # a batch bounds every cell by this factor times its largest known figure (see _Batch)
@@ -354,7 +386,7 @@ class _Batch:
         objective = np.zeros(self.width)
         for table, c in objectives.items():
             objective[self.offset[table] : self.offset[table] + len(c)] = c
-        self.solver.lp_solved += 1
+        self.solver.count_solve()
         found = self.lp.minimum(objective)
         if found is None:  # a table without a solution: solved alone, it raises InconsistentTable naming a cell
             for table in self.tables:
@@ -504,6 +536,7 @@ class TableLP:
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
         self._solver = highs._Highs()
         self._solver.setOptionValue("output_flag", False)
+        self._solver.setOptionValue("threads", 1)  # the batches are what runs in parallel (SOLVER_THREADS)
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
         self._solver.setOptionValue("simplex_strategy", 4)  # primal: a new objective leaves the last basis primal feasible
         self._solver.passModel(lp)
