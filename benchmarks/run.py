@@ -404,6 +404,20 @@ def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float)
 # ---------------------------------------------------------------------------------- main
 
 
+def reference_loop() -> float:
+    """Seconds of a fixed pure-Python loop (median of 3): the speed of the CPU at that moment. On a shared VM it
+    varies by tens of percent from one minute to the next; printed at the start and the end, it says how fast the
+    machine was when the figures were taken."""
+
+    def once() -> float:
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        return time.perf_counter() - started
+
+    return statistics.median(once() for _ in range(3))
+
+
 def _machine() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     try:
@@ -457,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     machine_before = _machine()
     say(machine_before)
+    speed_before = reference_loop()
+    say(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s")
     results = Results()
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="yearbook-bench-") as tmp:
@@ -513,7 +529,9 @@ def main(argv: list[str] | None = None) -> int:
                 results.add_runs(label, scale_runs, TARGETS["scale_wall"], TARGETS["scale_rss"], note=wall_note, rss_note=reduced)
     print(f"\n{machine_before}")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"at the end: load average {load}; the benchmark took {time.perf_counter() - started:.0f} s\n")
+    took = time.perf_counter() - started
+    print(f"at the end: load average {load}; the benchmark took {took:.0f} s")
+    print(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s at the start, {reference_loop():.2f} s at the end\n")
     results.print(args.markdown)
     if notes:
         print()

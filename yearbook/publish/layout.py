@@ -1,9 +1,13 @@
 """From a table spec and a store to the table's layout and the SQL that fills it.
 
 The layout (years shown, row and column entries, the key of every cell) is computed from the
-store's metadata; the figures are then read by one SQL query per table. That query is the body
-of the table's view ``yb_<id>`` (:mod:`yearbook.publish.views`), of its CSV, and of the workbook
-sheet (:mod:`yearbook.publish.render`), so the three cannot disagree.
+store's metadata and its cells are written to the table ``yb_cells`` (one row per cell of every
+crosstab: view, row, column, observation key); the figures are then read by one SQL query per
+table, which joins the table's cells to ``observations``. That query is the body of the table's
+view ``yb_<id>`` (:mod:`yearbook.publish.views`), and the CSV and the workbook sheet
+(:mod:`yearbook.publish.render`) read the view, so the three cannot disagree. (The cells are a
+table rather than a ``VALUES`` list inside each view: a district-level edition's views would hold
+megabytes of SQL that DuckDB parses again at every query.)
 
 A crosstab view is in long form: one row per table cell (``row_no``, ``col_no`` count from 1 in
 the order of the printed table), with the cell's full observation key, ``value``, ``unit``,
@@ -22,6 +26,11 @@ import duckdb
 import pandas as pd
 
 from yearbook.publish.specs import DIMENSIONS, KEY, TableSpec, YearbookSpec
+
+CELLS_TABLE = "yb_cells"
+CELL_COLUMNS = {"view_name": "VARCHAR", "row_no": "INTEGER", "col_no": "INTEGER"} | {
+    k: "INTEGER" if k == "time_period" else "VARCHAR" for k in KEY
+}
 
 CROSSTAB_COLUMNS = [
     "row_no", "col_no", *KEY, "value", "unit", "obs_status", "obs_conf", "symbol",
@@ -239,24 +248,29 @@ SYMBOL_SQL = (
 )
 
 
-def crosstab_sql(layout: CrosstabLayout) -> str:
-    """One row per cell of the table, in long form (see the module docstring)."""
+def write_cells(con: duckdb.DuckDBPyConnection, layouts: list[CrosstabLayout]) -> None:
+    """``yb_cells``: every cell of these crosstab tables (view, row and column number, observation key), in table order."""
+    rows = [(layout.table.view, r, c, *(key[k] for k in KEY)) for layout in layouts for r, c, key in layout.cells]
+    cells = pd.DataFrame(rows, columns=list(CELL_COLUMNS), dtype=object)
+    con.execute(f"CREATE OR REPLACE TABLE {CELLS_TABLE} ({', '.join(f'{c} {t}' for c, t in CELL_COLUMNS.items())})")
+    con.register("_cells", cells)
+    con.execute(f"INSERT INTO {CELLS_TABLE} SELECT * FROM _cells")
+    con.unregister("_cells")
+
+
+def crosstab_sql(table: TableSpec) -> str:
+    """One row per cell of the table, in long form (see the module docstring): its cells of ``yb_cells`` and their figures."""
     cols = ["row_no", "col_no", *KEY]
-    if not layout.cells:
-        return f"SELECT {', '.join(f'NULL AS {c}' for c in CROSSTAB_COLUMNS)} WHERE false"
-    values = ",\n    ".join(
-        "(" + ", ".join([str(r), str(c)] + [_lit(int(key[k]) if k == "time_period" else str(key[k])) for k in KEY]) + ")"
-        for r, c, key in layout.cells
-    )
     join = " AND ".join(f"o.{k} = c.{k}" for k in KEY)
     return (
-        f"-- yearbook table {layout.table.number} ({layout.table.id}), long form: one row per cell\n"
+        f"-- yearbook table {table.number} ({table.id}), long form: one row per cell\n"
         f"SELECT {', '.join(f'c.{k}' for k in cols)},\n"
         f"    o.value, coalesce(o.unit, i.unit) AS unit, o.obs_status, o.obs_conf,\n"
         f"    {SYMBOL_SQL} AS symbol\n"
-        f"FROM (VALUES\n    {values}\n) AS c({', '.join(cols)})\n"
+        f"FROM {CELLS_TABLE} AS c\n"
         f"LEFT JOIN indicators AS i ON i.code = c.indicator\n"
         f"LEFT JOIN observations AS o ON {join}\n"
+        f"WHERE c.view_name = {_lit(table.view)}\n"
         f"ORDER BY c.row_no, c.col_no"
     )
 
@@ -311,11 +325,11 @@ LEFT JOIN headline AS hl ON hl.indicator = s.indicator AND hl.time_period = b.la
 ORDER BY row_no"""
 
 
-def table_sql(table: TableSpec, ctx: StoreContext) -> str:
-    """The query behind a table's view, CSV and sheet."""
+def table_sql(table: TableSpec) -> str:
+    """The query behind a table's view, CSV and sheet (a crosstab's reads its cells from ``yb_cells``)."""
     if table.kind == "sdg_summary":
         return sdg_summary_sql(table)
-    return crosstab_sql(crosstab_layout(table, ctx))
+    return crosstab_sql(table)
 
 
 @dataclass
@@ -330,12 +344,11 @@ class TableResult:
 
 
 def query_tables(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext) -> list[TableResult]:
-    """Every table's layout and figures, by the same queries as the views."""
+    """Every table's layout and figures, read from its view (:func:`yearbook.publish.views.create_table_views`)."""
     out = []
     for table in spec.tables:
         layout = crosstab_layout(table, ctx) if table.kind == "crosstab" else None
-        sql = crosstab_sql(layout) if layout is not None else sdg_summary_sql(table)
-        cur = con.execute(sql)
+        cur = con.execute(f'SELECT * FROM "{table.view}"')
         years = layout.years if layout is not None else years_shown(table, ctx)
         out.append(TableResult(table, years, layout, [d[0] for d in cur.description], cur.fetchall()))
     return out

@@ -3,8 +3,8 @@
 ``yb_<table id>`` is the query that fills the table's sheet (:func:`yearbook.publish.layout.table_sql`):
 long form for crosstab tables (one row per cell: ``row_no``, ``col_no``, the observation key,
 ``value``, ``unit``, ``obs_status``, ``obs_conf``, ``symbol``), wide form for ``yb_sdg_summary``
-(one row per national series). ``yb_tables`` lists every table: id, number, section, view, the
-English title and the years shown.
+(one row per national series). The cells of the crosstabs are the table ``yb_cells``. ``yb_tables``
+lists every table: id, number, section, view, the English title and the years shown.
 """
 
 from __future__ import annotations
@@ -14,7 +14,17 @@ from pathlib import Path
 
 import duckdb
 
-from yearbook.publish.layout import StoreContext, TableResult, load_context, query_tables, table_sql, years_shown, years_text
+from yearbook.publish.layout import (
+    StoreContext,
+    TableResult,
+    crosstab_layout,
+    load_context,
+    query_tables,
+    table_sql,
+    write_cells,
+    years_shown,
+    years_text,
+)
 from yearbook.publish.specs import YearbookSpec, load_yearbook_spec
 
 CATALOG_VIEW = "yb_tables"
@@ -39,12 +49,14 @@ def _catalog_sql(spec: YearbookSpec, ctx: StoreContext) -> str:
 
 
 def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None) -> list[str]:
-    """Create (or replace) ``yb_<id>`` for every yearbook table, and the catalogue ``yb_tables``; return the view names."""
+    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table, and the
+    catalogue ``yb_tables``; return the view names."""
     spec = spec or load_yearbook_spec()
     ctx = load_context(con, spec)
+    write_cells(con, [crosstab_layout(table, ctx) for table in spec.tables if table.kind == "crosstab"])
     names = []
     for table in spec.tables:
-        con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table, ctx)}')
+        con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table)}')
         names.append(table.view)
     con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
     return [*names, CATALOG_VIEW]
