@@ -71,6 +71,9 @@ def core_validation(
     yield check_result(GATE, problems, "core_validation")
 
 
+_RECORD_INS = {"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation")}  # what a store records
+
+
 def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory], core_validation: pd.DataFrame) -> BuildRecord:
     files = _inventory_files(raw_inventory)
     return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation, context.run.run_id)
@@ -87,7 +90,7 @@ def _store_metadata(store: Path, counts: dict[str, int]) -> dict[str, object]:
 
 @dg.asset(
     group_name="core",
-    ins={"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation"), **_FORM_INS},
+    ins={**_RECORD_INS, **_FORM_INS},
     description=(
         "The staff store (observations, derived indicators, code lists, metadata), every figure as reported, "
         f"harmonized by SQL in a staging DuckDB file; published to <internal>/{INTERNAL_STORE_NAME}."
@@ -111,7 +114,7 @@ def core_observations(
 
 @dg.asset(
     group_name="core",
-    ins={"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation"), "core_observations": dg.AssetIn()},
+    ins={**_RECORD_INS, "core_observations": dg.AssetIn()},
     description=(
         "The public store: the staff store's observations with disclosure control applied (confidential figures and those "
         f"that would reveal them hidden), without the working tables of the figures; staged for <out>/{STORE_NAME}."
