@@ -160,8 +160,7 @@ def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         for file in files:
             file.unlink(missing_ok=True)
         raise
-    finally:
-        con.close()
+    con.close()
 
 
 def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:

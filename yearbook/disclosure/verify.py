@@ -171,16 +171,12 @@ class IntervalSolver:
             batch.bounds({table: cells for table, cells in part.items() if cells})
 
         batches = self._batches(list(todo))
-        for start in range(0, len(batches), LPS_LOADED):
-            run = batches[start : start + LPS_LOADED]
-            if SOLVER_THREADS > 1 and len(run) > 1:
-                with ThreadPoolExecutor(SOLVER_THREADS) as pool:
-                    for _ in pool.map(solve, run):  # in order: the first batch that raises is the one reported
-                        pass
-            else:
-                for batch in run:
-                    solve(batch)
-            self._keep_loaded(run)
+        with ThreadPoolExecutor(SOLVER_THREADS) as pool:
+            for start in range(0, len(batches), LPS_LOADED):
+                run = batches[start : start + LPS_LOADED]
+                for _ in pool.map(solve, run):  # in order: the first batch that raises is the one reported
+                    pass
+                self._keep_loaded(run)
         return {c: table.exact[c] if c in table.exact else table.seen(c) for table, wanted in work for c in wanted}
 
     def _keep_loaded(self, batches: list[_Batch]) -> None:

@@ -32,13 +32,6 @@ CELL_COLUMNS = {"view_name": "VARCHAR", "row_no": "INTEGER", "col_no": "INTEGER"
     k: "INTEGER" if k == "time_period" else "VARCHAR" for k in KEY
 }
 
-CROSSTAB_COLUMNS = [
-    "row_no", "col_no", *KEY, "value", "unit", "obs_status", "obs_conf", "symbol",
-]  # fmt: skip
-SDG_COLUMNS = [
-    "row_no", "sdg_indicator", "sdg_series", "indicator", "unit", "baseline_year", "baseline_value",
-    "latest_year", "latest_value", "change", "disaggregations",
-]  # fmt: skip
 DISAGGREGATION_ORDER = ("ref_area", *DIMENSIONS)
 
 
