@@ -87,6 +87,54 @@ def test_one_kind_of_drift(kind: str, tmp_path: Path, tidy: dict[str, tuple[str,
     assert changed, f"{kind} left every workbook as tidy as without drift"
 
 
+GROUP_LABEL_KINDS = ("group_label_omitted", "group_label_added")
+CANNOT_APPLY = [(kind, code) for kind in GROUP_LABEL_KINDS for code in FORM_CODES if not applies(kind, FORMS_BY_CODE[code])]
+
+
+def _replace_group_labels(path: Path, label: str | None) -> set[tuple[str, str]]:
+    """In a tidy workbook, every group label of a two-row header replaced by ``label`` (None: left out); returns the
+    (sheet, cell) of the sub-column labels under them."""
+    book = openpyxl.load_workbook(path)
+    under: set[tuple[str, str]] = set()
+    for ws in book.worksheets:
+        lower = next((r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value is None and any(c.value for c in ws[r])), None)
+        for cell in ws[lower] if lower else ():
+            if cell.value is not None:
+                under.add((ws.title, cell.coordinate))
+                group = ws.cell(lower - 1, cell.column)
+                group.value = label if group.value is not None else None
+    book.save(path)
+    return under
+
+
+@pytest.mark.parametrize(("kind", "code"), CANNOT_APPLY, ids=[f"{kind}-{code}" for kind, code in CANNOT_APPLY])
+def test_a_group_label_a_form_cannot_do_without(kind: str, code: str, tmp_path: Path, truth: pd.DataFrame) -> None:
+    """Where a kind cannot apply, a ministry doing it anyway: its group labels left out, or an "of which" word written
+    in their place. Each sub-column label that no longer names one column alone (F-DEM-2's "всего" under three
+    groups) is refused at its header cell; nothing is read into a wrong column. F-GP-1's offenders and victims sheets,
+    both sexes under three groups, are then told apart by nothing: one is missing, the other twice. A form without
+    group labels (F-MICS-1) has none to leave out: it reads as written."""
+    (path,) = write_demo_edition(tmp_path, [YEAR], drift=Drift(), forms=[code])
+    under = _replace_group_labels(path, None if kind == "group_label_omitted" else FORMS_BY_CODE[code].of_which[0])
+    files, _ = discover(tmp_path)
+    sub = read_submission(files[0])
+    ambiguous = [p for p in sub.problems if p.rule == "ambiguous_column"]
+    indistinct = {"missing_sheet", "duplicate_sheet"} if code == "F-GP-1" else set()
+    assert {p.rule for p in sub.problems} <= {"ambiguous_column", "missing_column", *indistinct}, [p.line() for p in sub.problems]
+    assert bool(ambiguous) == bool(under)
+    book = openpyxl.load_workbook(path)
+    for p in ambiguous:
+        assert (p.sheet, p.cell) in under
+        assert str(book[p.sheet][p.cell].value) in p.values and "could be" in p.message
+    got = figures_frame([sub])
+    truth = truth[truth["form"] == code]
+    merged = got.merge(truth, on=KEY, how="left", suffixes=("_read", "_true"), indicator=True)
+    assert (merged["_merge"] == "both").all()
+    both_missing = merged["value_read"].isna() & merged["value_true"].isna()
+    assert ((merged["value_read"] - merged["value_true"]).abs().lt(1e-9) | both_missing).all(), "a figure read into a wrong column"
+    assert len(got) < len(truth) if under else len(got) == len(truth)
+
+
 def test_drift_switches() -> None:
     assert Drift().kinds == frozenset()
     assert Drift.only("merged_cells", "row_order").kinds == {"merged_cells", "row_order"}
@@ -143,3 +191,5 @@ def test_every_demo_label_is_one_the_specs_accept() -> None:
                 (dim, code), *_ = [(d, c) for d, c in head.key if d in ("age", "indicator")]
                 for label in head.labels:
                     assert spec.rows.labels.get(normalize_label(label)) == code, (form.code, label)
+        for word in form.of_which:
+            assert specs[form.code].of_which.is_word(word), (form.code, word)

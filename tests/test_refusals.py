@@ -4,6 +4,7 @@ published store is not touched. (Consistency-rule defects are in test_validation
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,23 @@ def _no_form_code(raw: Path) -> None:
     book.save(raw / "2018" / "сводка.xlsx")
 
 
+def _formula_without_value(raw: Path) -> None:
+    """The national row written as a formula by a tool that stores no result (openpyxl, report generators)."""
+    _edit(raw, DEM2, lambda book: book["Лист1"].cell(24, 2, "=SUM(B7:B23)"))
+
+
+def _merged_figures(raw: Path) -> None:
+    _edit(raw, DEM2, lambda book: book["Лист1"].merge_cells("E8:G8"))
+
+
+def _broken_link(raw: Path) -> None:
+    (raw / "2018" / "Миграция 2018.xlsx").symlink_to(raw / "2018" / "удалён.xlsx")
+
+
+def _unreadable(raw: Path) -> None:
+    (raw / "2018" / DEM2.split("/")[1]).chmod(0)
+
+
 # (defect, how to make it, the expected (file, sheet, cell, rule) of the problem)
 DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | None, str]]] = [
     ("unknown region label", _set(DEM2, "Лист1", "A7", "Акмолинская обл."), (DEM2, "Лист1", "A7", "unknown_region")),
@@ -86,7 +104,12 @@ DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | No
     ("same form twice in one year", _second_copy, ("2018/повторно/F-DEM-2 копия.xlsx", None, None, "duplicate_form")),
     ("corrupt file", _garbage, ("2018/broken.xlsx", None, None, "unreadable_file")),
     ("no form code", _no_form_code, ("2018/сводка.xlsx", None, None, "no_form_code")),
+    ("formula without a saved result", _formula_without_value, (DEM2, "Лист1", "B24", "formula_without_value")),
+    ("merged range over figures", _merged_figures, (DEM2, "Лист1", "E8", "merged_data_cells")),
+    ("broken symbolic link", _broken_link, ("2018/Миграция 2018.xlsx", None, None, "unreadable_file")),
 ]
+if os.geteuid() != 0:  # root reads a file whatever its mode
+    DEFECTS.append(("file without read permission", _unreadable, (DEM2, None, None, "unreadable_file")))
 
 
 @pytest.fixture(scope="module")

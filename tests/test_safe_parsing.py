@@ -90,12 +90,12 @@ def test_xml_entity_bomb_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "not an .xlsx workbook"),  # an old .xls (OLE2) renamed
-        (b"Region;Births\nAkmola;9854\n", "not an .xlsx workbook"),
-        (b"PK\x03\x04 truncated", "not an .xlsx workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "corrupt workbook"),  # an .xls (OLE2) container, damaged
+        (b"Region;Births\nAkmola;9854\n", "not a workbook (.xlsx, .xls or .ods)"),
+        (b"PK\x03\x04 truncated", "corrupt workbook, cut short or damaged"),
     ],
 )
-def test_non_xlsx_files_are_refused_with_their_name(tmp_path: Path, content: bytes, expected: str) -> None:
+def test_files_that_are_no_workbook_are_refused_with_their_name(tmp_path: Path, content: bytes, expected: str) -> None:
     path = tmp_path / "births.xlsx"
     path.write_bytes(content)
     sub = read_submission(SubmissionFile(path, "2018/births.xlsx", 2018, "-"))

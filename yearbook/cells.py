@@ -6,13 +6,13 @@ import math
 import re
 from typing import NamedTuple
 
-from yearbook.labels import SUPERSCRIPTS
+from yearbook.labels import FOOTNOTE_MARKS
+from yearbook.problems import quote
 
 ZERO_SYMBOLS = {"-", "–", "—", "‒", "−"}
 MISSING_SYMBOLS = {"...", "…", ".."}
 CONFIDENTIAL_SYMBOLS = {"x", "х", "X", "Х"}
 
-_FOOTNOTE = re.compile(rf"(?:\s+\d\)|\s*[*{SUPERSCRIPTS}]+)$")  # "56 1)" (the space is required: "561)" is an error)
 _INT_SPACED = re.compile(r"^-?\d{1,3}(?: \d{3})+$")
 _INT_COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -42,22 +42,18 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
     """
     kind = type(raw)
     if kind is int or (kind is float and math.isfinite(raw)):  # most cells: tested first, by exact type
-        return CellValue(float(raw))
+        return CellValue(float(raw) + 0.0)
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
         return CellValue(None, error=f"not a number: {raw!r}")
     if isinstance(raw, (int, float)):  # an infinite or NaN float, or a subclass (numpy)
-        return CellValue(float(raw)) if math.isfinite(raw) else CellValue(None, error=f"not a number: {raw!r}")
+        return CellValue(float(raw) + 0.0) if math.isfinite(raw) else CellValue(None, error=f"not a number: {raw!r}")
     text = str(raw).replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").strip()
     text = re.sub(r"\s+", " ", text)
     if not text:
         return MISSING
-    footnote = None
-    match = _FOOTNOTE.search(text)
-    if match and match.start() > 0:
-        footnote = match.group(0).strip()
-        text = text[: match.start()].strip()
+    text, footnote = _split_footnote(text)
     if text in ZERO_SYMBOLS:
         return CellValue(0.0, footnote=footnote)
     if text in MISSING_SYMBOLS:
@@ -65,9 +61,25 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
     if text in CONFIDENTIAL_SYMBOLS:
         return CellValue(None, "A", "C", footnote=footnote)
     number = _parse_number(text, decimal_comma)
-    if number is None:
-        return CellValue(None, error=f"not a number nor a symbol of FORMS.md: {str(raw)!r}")
-    return CellValue(number, footnote=footnote)
+    if number is None or not math.isfinite(number):
+        return CellValue(None, error=f"not a number nor a symbol of FORMS.md: {quote(str(raw))}")
+    return CellValue(number + 0.0, footnote=footnote)  # + 0.0: '-0' is zero, never a negative zero
+
+
+def _split_footnote(text: str) -> tuple[str, str | None]:
+    """A value and its trailing footnote mark: ``'1 234¹'``, ``'1234*'``, ``'56 1)'`` (the space is required:
+    ``'561)'`` is an error). A cell of marks alone has no value to carry them. One pass back from the end."""
+    end = len(text)
+    if end >= 3 and text[-1] == ")" and text[-2].isdecimal() and text[-3] == " ":
+        start = end - 2
+    else:
+        start = end
+        while start and text[start - 1] in FOOTNOTE_MARKS:
+            start -= 1
+    value = text[:start].strip()
+    if start == end or not value:
+        return text, None
+    return value, text[start:].strip()
 
 
 def _parse_number(text: str, decimal_comma: bool) -> float | None:

@@ -11,14 +11,34 @@ import re
 from functools import lru_cache
 
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_TRAILING_MARKS = re.compile(rf"(?:\s*(?:\d\)|[*{SUPERSCRIPTS}]+|:))+\s*$")
+FOOTNOTE_MARKS = frozenset("*" + SUPERSCRIPTS)
 _DASHES = re.compile(r"\s*[\-\u2010\u2011\u2012\u2013\u2014\u2212]\s*")
 _SPACES = re.compile(r"\s+")
 
 
 def strip_footnote_marks(text: str) -> str:
-    """Remove trailing footnote marks and a trailing colon: ``'Ақтөбе облысы* '`` -> ``'Ақтөбе облысы'``."""
-    return _TRAILING_MARKS.sub("", text).strip()
+    """Remove trailing footnote marks and a trailing colon: ``'Ақтөбе облысы* '`` -> ``'Ақтөбе облысы'``.
+
+    The marks are runs of ``*`` and superscripts, ``1)`` and ``:``, in any number and order, with spaces
+    between. Scanned back from the end in one pass (a regular expression with nested repetition took
+    exponential time on a long run of ``*`` before other text)."""
+    end = _before_spaces(text, len(text))
+    while end:
+        last = text[end - 1]
+        if last in FOOTNOTE_MARKS or last == ":":
+            end -= 1
+        elif last == ")" and end >= 2 and text[end - 2].isdecimal():
+            end -= 2
+        else:
+            break
+        end = _before_spaces(text, end)
+    return text[:end].strip()
+
+
+def _before_spaces(text: str, end: int) -> int:
+    while end and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def normalize_label(value: object) -> str:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
+QUOTE_CHARS = 80  # how much of a cell a message quotes
+_UNPRINTED = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}  # control, format (bidi overrides), line breaks, unassigned
+
+
+def quote(text: str) -> str:
+    """A cell's text as a message quotes it: at most QUOTE_CHARS characters, control characters escaped."""
+    return repr(text[:QUOTE_CHARS] + ("…" if len(text) > QUOTE_CHARS else ""))
+
+
+def _one_line(text: str) -> str:
+    """A field of a problem as it may be printed: control characters (a newline in a file name) escaped, so that
+    one problem is exactly one line."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _UNPRINTED else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -21,6 +35,12 @@ class Problem:
     values: str | None = None  # the values involved, as text
     form: str | None = None
     year: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("file", "sheet", "cell", "message", "values"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isprintable():  # the fast test; _one_line spares spaces
+                object.__setattr__(self, name, _one_line(value))
 
     def line(self) -> str:
         """``<file>: <sheet>: <cell>: <rule>: <message>`` as the CLI prints it."""

@@ -19,7 +19,7 @@ from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
 from yearbook.labels import label_variants, normalize_label
 from yearbook.problems import ERROR, Problem
-from yearbook.specs import DIMENSIONS, FormSpec, Leaf, SheetSpec
+from yearbook.specs import DIMENSIONS, FormSpec, Leaf, OfWhich, SheetSpec
 from yearbook.workbook import Grid
 
 FORM_CODE = re.compile(r"\bF-[A-Z]{2,5}-\d{1,2}\b")
@@ -46,6 +46,7 @@ Figure = NamedTuple(
         ("source_cell", str),
         ("raw", "str | None"),
         ("footnote", "str | None"),
+        ("area_label", "str | None"),  # the region as the ministry wrote it (its row label or sheet title), for messages
     ],
 )
 ALL_TOTALS = ("_T",) * len(DIMENSIONS)
@@ -105,6 +106,7 @@ class _Header:
     columns: dict[int, Leaf]  # grid column -> spec column
     problems: list[Problem]
     refused: set[int]  # columns whose header is already reported as a problem
+    ambiguous: dict[int, tuple[Leaf, ...]] = field(default_factory=dict)  # grid column -> the spec columns it could be
 
 
 def _all_labels(spec: SheetSpec) -> set[str]:
@@ -120,41 +122,53 @@ def _combined_splits(text: str) -> list[tuple[str, str]]:
     return [(text[: m.start()], text[m.end() :]) for m in _COMBINED_SPLIT.finditer(text) if m.start() > 0 and m.end() < len(text)]
 
 
-def _cell_has_label(value: object, labels: set[str]) -> bool:
+def _header_variants(value: object, of_which: OfWhich) -> tuple[str, ...]:
+    """A header label's normalised variants, each also without a leading "of which" word ("в том числе: под опекой")."""
+    found = label_variants(value)
+    return found + tuple(core for v in found if (core := of_which.core(v)))
+
+
+def _cell_has_label(value: object, labels: set[str], of_which: OfWhich) -> bool:
     if not isinstance(value, str):
         return False
-    if any(x in labels for x in label_variants(value)):
+    if any(x in labels for x in _header_variants(value, of_which)):
         return True
     return any(x in labels for top, _ in _combined_splits(value) for x in label_variants(top))
 
 
-def _row_has_label(row: list[object], labels: set[str], skip: int | None = None) -> bool:
-    return any(j != skip and _cell_has_label(v, labels) for j, v in enumerate(row))
+def _row_has_label(row: list[object], labels: set[str], of_which: OfWhich, skip: int | None = None) -> bool:
+    return any(j != skip and _cell_has_label(v, labels, of_which) for j, v in enumerate(row))
 
 
-def _match_variants(spec: SheetSpec, parts: list[str]) -> Leaf | None:
-    for combo in itertools.product(*(label_variants(p) for p in parts)):
-        for leaf in spec.leaves:
-            if leaf.matches(tuple(combo)):
-                return leaf
-    return None
+def _match_variants(spec: SheetSpec, parts: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
+    """The columns a header path names with all their labels or, failing that, for one label standing alone, the
+    grouped columns whose sub-column label it is: one is the column, several are ambiguous (never guessed)."""
+    combos = list(itertools.product(*(_header_variants(p, of_which) for p in parts)))
+    found = tuple(leaf for leaf in spec.leaves if any(leaf.matches(c) for c in combos))
+    if found or len(parts) != 1:
+        return found
+    return tuple(leaf for leaf in spec.leaves if any(leaf.matches_alone(label) for (label,) in combos))
 
 
-def _match_path(spec: SheetSpec, path: list[str]) -> Leaf | None:
-    leaf = _match_variants(spec, path)
-    if leaf is None and len(path) == 1:
-        leaf = next((m for top, sub in _combined_splits(path[0]) if (m := _match_variants(spec, [top, sub]))), None)
-    return leaf
+def _match_path(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
+    """The columns a header path names: as written; under a group label that is only an "of which" word, by the
+    label below it; or, for one cell, read as "group<separator>sub" (a one-row header of a two-level form)."""
+    found = _match_variants(spec, path, of_which)
+    if not found and len(path) == 2 and of_which.is_word(path[0]):
+        found = _match_variants(spec, path[1:], of_which)
+    if not found and len(path) == 1:
+        found = next((m for top, sub in _combined_splits(path[0]) if (m := _match_path(spec, [top, sub], of_which))), ())
+    return found
 
 
 def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
-    grid = ctx.grid
+    grid, of_which = ctx.grid, ctx.form.of_which
     labels = _all_labels(spec)
     top = next(
         (
             i
             for i in range(min(len(grid.cells), HEADER_SEARCH_ROWS))
-            if not any(_is_number(v) for v in grid.cells[i]) and _row_has_label(grid.cells[i], labels)
+            if not any(_is_number(v) for v in grid.cells[i]) and _row_has_label(grid.cells[i], labels, of_which)
         ),
         None,
     )
@@ -167,58 +181,75 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
     if (
         nxt < len(grid.cells)
         and not any(_is_number(v) for v in grid.cells[nxt])
-        and _row_has_label(grid.cells[nxt], labels, skip=label_col)
+        and _row_has_label(grid.cells[nxt], labels, of_which, skip=label_col)
     ):
         rows.append(nxt)
-    problems: list[Problem] = []
-    columns: dict[int, Leaf] = {}
+    header = _Header(top, rows, label_col, {}, [], set())
     seen: dict[Leaf, int] = {}
-    refused: set[int] = set()
     filled_top = None
     for j in range(label_col + 1, width):
         upper = grid.cells[top][j]
         lower = grid.cells[rows[1]][j] if len(rows) == 2 else None
         if upper is not None:
             filled_top = upper
-        candidates: list[list[str]] = []
-        if upper is not None:
-            candidates.append([str(upper)] + ([str(lower)] if lower is not None else []))
-        elif lower is not None:
-            if filled_top is not None:
-                candidates.append([str(filled_top), str(lower)])
-            candidates.append([str(lower)])
+        candidates = _candidate_paths(upper, lower, filled_top)
         if not candidates:
             continue
-        leaf = next((m for path in candidates if (m := _match_path(spec, path))), None)
-        header_ref = grid.ref(rows[-1] if lower is not None else top, j)
-        shown = " / ".join(candidates[0])
-        if leaf is None:
-            problems.append(
-                ctx.problem(
-                    "unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", header_ref, shown
-                )
-            )
-            refused.add(j)
+        path, leaves = next(((p, m) for p in candidates if (m := _match_path(spec, p, of_which))), (candidates[0], ()))
+        where = grid.ref(rows[-1] if lower is not None else top, j)
+        shown = " / ".join(path)
+        problem = _column_problem(ctx, spec, shown, leaves, where) or _duplicate_problem(ctx, leaves[0], seen, top, where, shown)
+        if problem:
+            header.problems.append(problem)
+            header.refused.add(j)
+            if len(leaves) > 1:
+                header.ambiguous[j] = leaves
             continue
-        if leaf in seen:
-            problems.append(
-                ctx.problem(
-                    "duplicate_column", f"column {leaf.title!r} appears twice (also at {grid.ref(top, seen[leaf])})", header_ref, shown
-                )
-            )
-            refused.add(j)
-            continue
-        seen[leaf] = j
-        columns[j] = leaf
-    return _Header(top, rows, label_col, columns, problems, refused)
+        seen[leaves[0]] = j
+        header.columns[j] = leaves[0]
+    return header
 
 
-def _score(header: _Header | None, spec: SheetSpec) -> tuple[int, int]:
+def _candidate_paths(upper: object, lower: object, filled_top: object) -> list[list[str]]:
+    """The header paths a data column may have, the likeliest first. Under a blank upper cell: the group label to
+    its left (a group cell not merged) over the lower cell, then the lower cell alone (its group label left out)."""
+    if upper is not None:
+        return [[str(upper)] + ([str(lower)] if lower is not None else [])]
+    if lower is None:
+        return []
+    return ([[str(filled_top), str(lower)]] if filled_top is not None else []) + [[str(lower)]]
+
+
+def _column_problem(ctx: _Context, spec: SheetSpec, shown: str, leaves: tuple[Leaf, ...], where: str) -> Problem | None:
+    """The problem of a header that names no column of the sheet, or several (a sub-column label alone that other
+    columns share: never guessed)."""
+    if not leaves:
+        return ctx.problem(
+            "unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", where, shown
+        )
+    if len(leaves) > 1:
+        names = ", ".join(repr(leaf.title) for leaf in leaves)
+        message = f"column header {shown!r} names no single column of {ctx.form.code} without its group label above it: it could be {names}"
+        return ctx.problem("ambiguous_column", message, where, shown)
+    return None
+
+
+def _duplicate_problem(ctx: _Context, leaf: Leaf, seen: dict[Leaf, int], top: int, where: str, shown: str) -> Problem | None:
+    if leaf not in seen:
+        return None
+    return ctx.problem("duplicate_column", f"column {leaf.title!r} appears twice (also at {ctx.grid.ref(top, seen[leaf])})", where, shown)
+
+
+def _score(header: _Header | None, spec: SheetSpec) -> tuple[bool, int, int]:
+    """How well a sheet fits a spec: its header found first, so that a sheet whose header has defects is read, and
+    its defects reported, as that sheet rather than as one with no header at all; then its columns read less twice
+    those missing or unknown. An ambiguous column counts neither way: it is not read, but not missing either."""
     if header is None:
-        return (-1, 0)
-    missing = sum(1 for leaf in spec.leaves if leaf.required and leaf not in header.columns.values())
+        return (False, 0, 0)
+    present = {*header.columns.values(), *(leaf for leaves in header.ambiguous.values() for leaf in leaves)}
+    missing = sum(1 for leaf in spec.leaves if leaf.required and leaf not in present)
     unknown = sum(1 for p in header.problems if p.rule == "unknown_column")
-    return (len(header.columns) - 2 * (missing + unknown), -missing)
+    return (True, len(header.columns) - 2 * (missing + unknown), -missing)
 
 
 def _title_text(grid: Grid, upto: int) -> list[tuple[int, int, str]]:
@@ -274,7 +305,7 @@ def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: C
     scored = []
     for spec in candidates:
         header = _find_header(ctx, spec) if spec.header else None
-        scored.append((_score(header, spec) if spec.header else (0, 0), spec, header))
+        scored.append((_score(header, spec) if spec.header else (True, 0, 0), spec, header))
     scored.sort(key=lambda t: t[0], reverse=True)
     best_score, spec, header = scored[0]
     if spec.header and header is None:
@@ -335,9 +366,11 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
     if year is None:
         return out
     ref_area = spec.ref_area
+    area_label = None
     if spec.region_from_title:
         for i, j, text in titles:
             if ctx.lists.region_matches(text):
+                area_label = text.strip()
                 ref_area, problem = _region_code(ctx, text, grid.ref(i, j))
                 if problem:
                     out.problems.append(problem)
@@ -351,6 +384,7 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
         out.ref_area = ref_area
     columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
     seen_rows: dict[tuple, str] = {}
+    merges_reported: set[str] = set()
     for i in range(first_data, len(grid.cells)):
         row = grid.cells[i]
         label = row[label_col]
@@ -372,8 +406,9 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
         label_ref = grid.ref(i, label_col)
         row_dims: dict[str, str] = {}
         row_indicator = None
-        row_area = ref_area
+        row_area, row_area_label = ref_area, area_label
         if spec.rows.kind == "region":
+            row_area_label = str(label).strip()
             row_area, problem = _region_code(ctx, label, label_ref)
             if problem:
                 out.problems.append(problem)
@@ -407,6 +442,15 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
             out.problems.append(ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j]))
         row_number = grid.row_ref(i)
         for j, raw in data.items():
+            if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+                continue
+            if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
+                span = grid.merged[(i, j)]
+                if span not in merges_reported:
+                    merges_reported.add(span)
+                    message = f"the cells {span} are merged over figures: unmerge them and write each figure in its own cell"
+                    out.problems.append(ctx.problem("merged_data_cells", message, span.partition(":")[0], span))
+                continue
             parsed = parse_cell(raw, decimal_comma=form.decimal_comma)
             if parsed.error:
                 out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
@@ -431,6 +475,7 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                     grid.letters[j] + row_number,
                     None if raw is None else str(raw),
                     footnote,
+                    row_area_label,
                 )
             )
     label_rules = {"unknown_region", "region_not_valid", "ambiguous_region", "duplicate_row"}

@@ -3,21 +3,56 @@
 A spec says how a form's sheets are recognised, which labels head its columns (or which
 code list they come from), what its rows are, and which published indicator and
 dimension codes each column yields. Renaming a column or adding a label variant is an
-edit of the YAML file, never of Python.
+edit of the YAML file, never of Python. A spec declares its headers' ``language``:
+messages name a column by its labels in it (the first label of a ``labels`` list, or the
+code list's name of an axis code), never by a code.
+
+The "of which" words (``в том числе``, ``оның ішінде``, ``of which``, ...) that may stand
+as a group label over any columns, or be left out, are ``schemas/codelists/of_which.csv``.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
-from yearbook.labels import normalize_label
+from yearbook.labels import label_variants, normalize_label
 
 DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
+LOWER_CASE_SUBS = ("kk", "ru")  # Kazakh and Russian headers write a label under a group label in lower case ("Оқушылар / ұлдар")
+
+
+@dataclass(frozen=True)
+class OfWhich:
+    """The "of which" words: a group label over "of which" columns that may stand there or not (FORMS.md)."""
+
+    words: frozenset[str]  # normalised
+
+    @cached_property
+    def _prefix(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
+        return re.compile(rf"^(?:{alternatives})(?:[\s:,\-]+|(?<=\.))(?=\S)")
+
+    def is_word(self, label: object) -> bool:
+        """Whether a header label is only an "of which" word (both sides of a bilingual ``'оның ішінде / в том числе'``)."""
+        variants = label_variants(label)
+        return bool(variants) and (variants[0] in self.words or (len(variants) > 1 and all(v in self.words for v in variants[1:])))
+
+    def core(self, label: str) -> str | None:
+        """A normalised label without the "of which" word it starts with (``'в том числе: под опекой'`` -> ``'под опекой'``)."""
+        match = self._prefix.match(label)
+        return label[match.end() :] if match else None
+
+    def labels(self, raw: list[str]) -> frozenset[str]:
+        """A column's normalised labels, and each without its leading "of which" word."""
+        normalised = {normalize_label(x) for x in raw}
+        return frozenset(normalised | {c for x in normalised if (c := self.core(x))})
 
 
 @dataclass(frozen=True)
@@ -30,14 +65,20 @@ class Leaf:
     dims: tuple[tuple[str, str], ...]
     required: bool
     check_only: bool
-    title: str  # how the column is named in messages
+    title: str  # how the column is named in messages: its labels in the form's language
 
     def matches(self, path: tuple[str, ...]) -> bool:
+        """Whether a header path (normalised labels, the upper cell first) names this column with all its labels."""
         if self.top and self.sub is not None:
             return len(path) == 2 and path[0] in self.top and path[1] in self.sub
         if self.top:
             return len(path) == 1 and path[0] in self.top
         return self.sub is not None and len(path) == 1 and path[0] in self.sub
+
+    def matches_alone(self, label: str) -> bool:
+        """Whether ``label`` is this column's own label under its group label: standing without the group label, it
+        names this column if no other column of the sheet has it (the reader decides)."""
+        return bool(self.top) and self.sub is not None and label in self.sub
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,8 @@ class FormSpec:
     code: str
     name: str
     ministry: str
+    language: str  # kk | ru | en | kk/ru (bilingual headers)
+    of_which: OfWhich
     decimal_comma: bool
     year_pattern: str | None
     survey_year: bool
@@ -95,22 +138,43 @@ def _axis_labels(lists: CodeLists, axis: dict) -> list[tuple[str, frozenset[str]
     return [(code, frozenset(labels)) for code, labels in by_code.items()]
 
 
-def _leaves(lists: CodeLists, col: dict) -> list[Leaf]:
+def _axis_name(lists: CodeLists, axis: dict, code: str, language: str, under_group: bool) -> str:
+    """How the form names a code of a code-list axis: the axis's own first label for it, else the code list's name in
+    the form's language (in each language of a bilingual form: ``'Барлығы / Всего'``)."""
+    own = (axis.get("labels") or {}).get(code)
+    if own:
+        return own[0]
+    names = []
+    for lang in language.split("/"):
+        name = lists.name(axis["dimension"], code, lang)
+        names.append(name[:1].lower() + name[1:] if under_group and lang in LOWER_CASE_SUBS else name)
+    return " / ".join(names)
+
+
+def _leaves(lists: CodeLists, col: dict, language: str, of_which: OfWhich) -> list[Leaf]:
     base_dims = dict(col.get("set") or {})
     required = col.get("required", True)
     check_only = col.get("check_only", False)
     if "group" in col:
-        tops = [({col["group"]["dimension"]: code}, labels, code) for code, labels in _axis_labels(lists, col["group"])]
+        axis = col["group"]
+        tops = [
+            ({axis["dimension"]: code}, labels, _axis_name(lists, axis, code, language, False))
+            for code, labels in _axis_labels(lists, axis)
+        ]
     elif "labels" in col:
-        tops = [({}, frozenset(normalize_label(x) for x in col["labels"]), col["labels"][0])]
+        name = col["labels"][0]  # an "of which" word names no column: it is left out of the name
+        tops = [({}, of_which.labels(col["labels"]), "" if of_which.is_word(name) else name)]
     else:
         tops = [({}, frozenset(), "")]
     if "split" in col:
-        subs = [({col["split"]["dimension"]: code}, labels, None, code) for code, labels in _axis_labels(lists, col["split"])]
+        axis, under_group = col["split"], bool(tops[0][2])  # a group label names the columns above this axis
+        subs = [
+            ({axis["dimension"]: code}, labels, None, _axis_name(lists, axis, code, language, under_group))
+            for code, labels in _axis_labels(lists, axis)
+        ]
     elif "subcolumns" in col:
         subs = [
-            (dict(sc.get("set") or {}), frozenset(normalize_label(x) for x in sc["labels"]), sc.get("indicator"), sc["labels"][0])
-            for sc in col["subcolumns"]
+            (dict(sc.get("set") or {}), of_which.labels(sc["labels"]), sc.get("indicator"), sc["labels"][0]) for sc in col["subcolumns"]
         ]
     else:
         subs = [({}, None, None, "")]
@@ -139,8 +203,8 @@ def _rows(lists: CodeLists, rows: object) -> RowSpec:
     raise ValueError(f"rows must be 'region', {{dimension: ...}} or {{indicators: ...}}, not {rows!r}")
 
 
-def _sheet(lists: CodeLists, raw: dict) -> SheetSpec:
-    leaves = tuple(leaf for col in raw.get("columns", []) for leaf in _leaves(lists, col))
+def _sheet(lists: CodeLists, raw: dict, language: str, of_which: OfWhich) -> SheetSpec:
+    leaves = tuple(leaf for col in raw.get("columns", []) for leaf in _leaves(lists, col, language, of_which))
     return SheetSpec(
         role=raw["role"],
         description=raw.get("description", raw["role"]),
@@ -154,17 +218,32 @@ def _sheet(lists: CodeLists, raw: dict) -> SheetSpec:
     )
 
 
+def load_of_which() -> OfWhich:
+    """The "of which" words of ``schemas/codelists/of_which.csv`` (any language: a header may mix them)."""
+    return _of_which(str(schemas_dir() / "codelists"))
+
+
+@lru_cache(maxsize=4)
+def _of_which(folder: str) -> OfWhich:
+    with open(Path(folder) / "of_which.csv", encoding="utf-8") as f:
+        return OfWhich(frozenset(normalize_label(row["label"]) for row in csv.DictReader(f)))
+
+
 def load_form(path: Path, lists: CodeLists | None = None) -> FormSpec:
     lists = lists or load_codelists()
+    of_which = load_of_which()
     raw = load_yaml(path)
+    language = raw["language"]
     return FormSpec(
         code=raw["form"],
         name=raw["name"],
         ministry=raw["ministry"],
+        language=language,
+        of_which=of_which,
         decimal_comma=raw["decimal_comma"],
         year_pattern=raw.get("year_pattern"),
         survey_year=raw.get("survey_year", False),
-        sheets=tuple(_sheet(lists, s) for s in raw["sheets"]),
+        sheets=tuple(_sheet(lists, s, language, of_which) for s in raw["sheets"]),
         path=path,
     )
 

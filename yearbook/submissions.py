@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from yearbook.codelists import CodeLists, load_codelists
+from yearbook.formats import UnsafeWorkbook
 from yearbook.problems import ERROR, WARNING, Problem
 from yearbook.reader import FORM_CODE_ROWS, Figure, form_codes, read_sheet
 from yearbook.specs import DIMENSIONS, FormSpec, load_forms
-from yearbook.workbook import UnsafeWorkbook, read_grids
+from yearbook.workbook import Grid, read_workbook
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
 # workbooks (bytes) below which reading them in worker processes costs more than it saves: a worker starts in about
@@ -41,6 +43,7 @@ FIGURE_COLUMNS = [
     "source_cell",
     "raw",
     "footnote",
+    "area_label",
 ]
 FIGURE_TYPES = {"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"}  # the rest: text
 # the order of a row of Submission.figures: where it was read (one tuple per sheet), then the figure as the reader gives it
@@ -102,12 +105,18 @@ def discover_year(raw_dir: Path, year: int) -> tuple[list[SubmissionFile], list[
         return [], [Problem(f"{year}/", None, None, "no_year_folder", f"the folder {year}/ no longer exists under {raw_dir}", year=year)]
     files: list[SubmissionFile] = []
     problems: list[Problem] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         rel = path.relative_to(raw_dir).as_posix()
         if any(part.startswith(".") for part in path.relative_to(raw_dir).parts) or path.name.startswith("~$"):
             problems.append(Problem(rel, None, None, "hidden_file", "ignored: hidden or Excel lock file", WARNING, year=year))
             continue
-        files.append(SubmissionFile(path, rel, year, _sha256(path)))
+        try:
+            if not path.is_file():  # a broken link, a pipe or a device: never opened (a pipe would block the build)
+                raise OSError("not a regular file (a broken link, or a pipe or a device)")
+            files.append(SubmissionFile(path, rel, year, _sha256(path)))
+        except OSError as exc:
+            message = f"the file cannot be opened: {exc.strerror or exc}; a workbook the office cannot read must be sent again"
+            problems.append(Problem(rel, None, None, "unreadable_file", message, year=year))
     return files, problems
 
 
@@ -125,7 +134,7 @@ def discover(raw_dir: Path) -> tuple[list[SubmissionFile], list[Problem]]:
 def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
     """The form code a workbook carries (from the first rows of its sheets), or why it has none."""
     try:
-        grids = read_grids(sub.path, first_rows=FORM_CODE_ROWS)
+        grids = read_workbook(sub.path, first_rows=FORM_CODE_ROWS).grids
     except UnsafeWorkbook as exc:
         return None, [Problem(sub.relpath, None, None, "unreadable_file", str(exc), year=sub.year)]
     codes = set().union(*(form_codes(g) for g in grids)) if grids else set()
@@ -151,11 +160,13 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
         out.problems.append(Problem(sub.relpath, sheet, None, rule, message, severity, form=out.form, year=sub.year))
 
     try:
-        grids = read_grids(sub.path)
+        book = read_workbook(sub.path)
     except UnsafeWorkbook as exc:
         problem("unreadable_file", str(exc))
         return out
-    sheets = [(grid, codes) for grid in grids if (codes := form_codes(grid))]
+    for notice in book.notices:
+        problem("notice", notice, severity=WARNING)
+    sheets = [(grid, codes) for grid in book.grids if (codes := form_codes(grid))]
     all_codes = set().union(*(codes for _, codes in sheets)) if sheets else set()
     if len(all_codes) != 1:
         problem(*_form_code_problem(all_codes))
@@ -169,6 +180,7 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
     roles: dict[str, list[str]] = {}
     areas: dict[str, str] = {}
     for grid, _ in sheets:
+        out.problems += _defects(grid, sub, code)
         read = read_sheet(sub.relpath, grid, spec, sub.year, lists)
         out.problems += read.problems
         roles.setdefault(read.role, []).append(grid.sheet)
@@ -181,6 +193,14 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
         out.figures += [where + figure for figure in read.figures]
     _check_sheets(spec, roles, areas, sub, lists, problem)
     return out
+
+
+def _defects(grid: Grid, sub: SubmissionFile, form: str) -> list[Problem]:
+    """The cells of a data sheet that could not be read with certainty (a notes sheet's are never read)."""
+    return [
+        Problem(sub.relpath, grid.sheet, f"{get_column_letter(d.col)}{d.row}", d.rule, d.message, form=form, year=sub.year)
+        for d in grid.defects
+    ]
 
 
 def _check_sheets(

@@ -1,61 +1,43 @@
 """Opening an untrusted workbook safely and turning a sheet into a compact grid.
 
-Submissions come from outside the office, so a file is checked before openpyxl parses
-it: it must be a zip with the parts of an xlsx, within limits on entry count, total
-uncompressed size and compression ratio (a zip bomb is refused before it is inflated).
-openpyxl parses XML through defusedxml (entity expansion refused); the import below
+Submissions come from outside the office, so a file is recognised by its content and checked before
+it is parsed (yearbook/formats/: zip limits, password protection, size). Cell values are read with
+python-calamine; what calamine does not say of a cell (an error, a formula without a saved result, a
+fraction shown as a percentage) comes from the format's own facts, so that every cell is read as it
+shows or reported. openpyxl parses XML through defusedxml (entity expansion refused); the import below
 fails at start-up if defusedxml is not active.
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
+import bisect
+import importlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import openpyxl
 from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as DefusedET
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
+
+from yearbook.formats import MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, SheetFacts, UnsafeWorkbook, sniff
+from yearbook.problems import quote
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken installation
     raise ImportError("defusedxml must be installed and active for openpyxl (OPENPYXL_DEFUSEDXML not 'False')")
 
-MAX_ENTRIES = 2_000
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
-MAX_CELLS_PER_SHEET = 2_000_000
+MAX_CELL_CHARS = 1_000  # a label or a number is never longer; a longer cell is refused, quoted in part
 
 
-class UnsafeWorkbook(Exception):
-    """The file is not an xlsx workbook that may be opened."""
+class CellDefect(NamedTuple):
+    """A cell that cannot be read with certainty: where it is, the rule it breaks and why."""
 
-
-def check_archive(path: Path) -> None:
-    """Refuse a file that is not a plausible xlsx or that would inflate beyond the limits."""
-    if not zipfile.is_zipfile(path):
-        raise UnsafeWorkbook("not an .xlsx workbook (not a zip archive); save it as Excel Workbook (.xlsx)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-            if len(entries) > MAX_ENTRIES:
-                raise UnsafeWorkbook(f"the archive has {len(entries)} entries (limit {MAX_ENTRIES})")
-            names = {e.filename for e in entries}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise UnsafeWorkbook("not an .xlsx workbook (no xl/workbook.xml); an .xls or .ods file must be saved as .xlsx")
-            total = sum(e.file_size for e in entries)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise UnsafeWorkbook(f"uncompressed size {total} bytes exceeds the limit of {MAX_UNCOMPRESSED_BYTES}")
-            for e in entries:
-                if e.compress_size and e.file_size / e.compress_size > MAX_COMPRESSION_RATIO and e.file_size > 1_000_000:
-                    raise UnsafeWorkbook(
-                        f"entry {e.filename} expands {e.file_size // e.compress_size}:1 "
-                        f"(limit {MAX_COMPRESSION_RATIO}:1): refused as a zip bomb"
-                    )
-    except zipfile.BadZipFile as exc:
-        raise UnsafeWorkbook(f"corrupt workbook: {exc}") from exc
+    row: int  # sheet row, 1-based
+    col: int  # sheet column, 1-based
+    rule: str
+    message: str
 
 
 @dataclass
@@ -69,6 +51,9 @@ class Grid:
     cells: list[list[object]]
     rows: list[int]
     cols: list[int]
+    defects: list[CellDefect] = field(default_factory=list)  # cells that could not be read (left blank here): to report
+    merged: dict[tuple[int, int], str] = field(default_factory=dict)  # grid (i, j) hidden under a merged range -> 'B6:D6'
+    unread: set[tuple[int, int]] = field(default_factory=set)  # grid (i, j) of the defects: no figure is read there
     letters: list[str] = field(init=False)  # the column letter of each grid column: a reference is letters[j] + row
 
     def __post_init__(self) -> None:
@@ -90,20 +75,81 @@ def _cell(value: object) -> object:
     return value
 
 
-def _grid(name: str, rows: list[list[object]], first_row: int, first_col: int) -> Grid:
-    """Drop blank rows and columns, remembering the original row and column numbers."""
+def _percent(value: object) -> object:
+    """A fraction formatted as a percentage, as it shows: 0.734 -> 73.4 (decimal shift, no binary rounding noise)."""
+    if isinstance(value, float):
+        return float(Decimal(repr(value)).scaleb(2))
+    return value
+
+
+def _apply_facts(rows: list[list[object]], facts: SheetFacts, defects: list[CellDefect]) -> None:
+    """Put what the file says of its cells into calamine's rows (0-based lists, from A1)."""
+
+    def put(r: int, c: int, value: object) -> None:
+        while len(rows) < r:
+            rows.append([])
+        row = rows[r - 1]
+        row.extend([""] * (c - len(row)))
+        row[c - 1] = value
+
+    for (r, c), text in facts.errors.items():
+        put(r, c, text)  # refused by the reader as not a number nor a symbol
+    for (r, c), formula in facts.unsaved_formulas.items():
+        message = (
+            f"the formula {quote(formula)} has no saved result: open and save the workbook in Excel or LibreOffice, "
+            "so that the result is stored with it"
+        )
+        defects.append(CellDefect(r, c, "formula_without_value", message))
+    for r, c in facts.percent:
+        if r <= len(rows) and c <= len(rows[r - 1]):
+            rows[r - 1][c - 1] = _percent(rows[r - 1][c - 1])
+
+
+def _grid(name: str, rows: list[list[object]], merged_ranges: list, defects: list[CellDefect]) -> Grid:
+    """Drop blank rows and columns (rows are from A1), remembering the original row and column numbers.
+
+    A cell longer than :data:`MAX_CELL_CHARS` is reported and left out: no label or number is that long, and the
+    reader's work on a cell stays small."""
     if sum(len(r) for r in rows) > MAX_CELLS_PER_SHEET:
         raise UnsafeWorkbook(f"sheet {name!r} has more than {MAX_CELLS_PER_SHEET} cells")
     kept: list[tuple[int, list[object]]] = []
     used: set[int] = set()
     for i, values in enumerate(rows):
+        for c, v in enumerate(values):
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                message = f"the cell holds {len(v):,} characters (at most {MAX_CELL_CHARS:,} are read), beginning {quote(v)}"
+                defects.append(CellDefect(i + 1, c + 1, "cell_too_long", message))
+                values[c] = None  # reported instead of read: the sheet is refused, never read without it
         filled = [c for c, v in enumerate(values) if v is not None and (not isinstance(v, str) or v.strip())]
         if filled:
-            kept.append((first_row + i, values))
+            kept.append((i + 1, values))
             used.update(filled)
     columns = sorted(used)
     cells = [[_cell(values[c]) if c < len(values) else None for c in columns] for _, values in kept]
-    return Grid(name, cells, [r for r, _ in kept], [first_col + c for c in columns])
+    grid = Grid(name, cells, [r for r, _ in kept], [c + 1 for c in columns], defects)
+    grid.merged = _hidden_by_merges(name, grid, merged_ranges)
+    row_index, col_index = {r: i for i, r in enumerate(grid.rows)}, {c: j for j, c in enumerate(grid.cols)}
+    grid.unread = {(row_index[d.row], col_index[d.col]) for d in defects if d.row in row_index and d.col in col_index}
+    return grid
+
+
+def _hidden_by_merges(name: str, grid: Grid, merged_ranges: list) -> dict[tuple[int, int], str]:
+    """Grid positions hidden under a merged range (every cell of the range but its first), with the range.
+
+    Only kept rows and columns are visited, and a file declaring more hidden cells than a sheet may hold is
+    refused, so a hostile range such as A1:XFD1048576 costs no more than the grid itself."""
+    hidden: dict[tuple[int, int], str] = {}
+    for (r0, c0), (r1, c1) in merged_ranges or ():
+        text = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
+        rows = range(bisect.bisect_left(grid.rows, r0 + 1), bisect.bisect_right(grid.rows, r1 + 1))
+        cols = range(bisect.bisect_left(grid.cols, c0 + 1), bisect.bisect_right(grid.cols, c1 + 1))
+        for i in rows:
+            for j in cols:
+                if (grid.rows[i], grid.cols[j]) != (r0 + 1, c0 + 1):
+                    hidden[(i, j)] = text
+        if len(hidden) > MAX_CELLS_PER_SHEET:
+            raise UnsafeWorkbook(f"sheet {name!r} declares merged ranges over more than {MAX_CELLS_PER_SHEET} cells")
+    return hidden
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -114,68 +160,46 @@ def describe_failure(exc: BaseException) -> str:
     text = str(exc)
     if cause is not None or "entity" in text.lower() or "doctype" in text.lower() or "dtd" in text.lower():
         return f"refused: the workbook's XML declares entities or a DTD, as an XML bomb does ({text[:200]})"
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return PASSWORD_PROTECTED
     return f"corrupt workbook: {type(exc).__name__}: {text[:300]}"
 
 
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>.*?<(?:\w+:)?v>([^<]*)<', re.DOTALL)
-_ERROR_CELL_T_FIRST = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>.*?<(?:\w+:)?v>([^<]*)<', re.DOTALL)
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+@dataclass(frozen=True)
+class Workbook:
+    """The sheets of a workbook file as grids, and what the ministry should be told about the file."""
+
+    format: str  # xlsx | xls | ods
+    grids: list[Grid]
+    notices: tuple[str, ...] = ()
 
 
-def _error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Cells holding an Excel error (``#REF!``, ``#DIV/0!``) per sheet name, as (row, column) -> text.
+def read_workbook(path: Path, first_rows: int | None = None) -> Workbook:
+    """Every worksheet of a checked workbook as a :class:`Grid`, in workbook order (only its ``first_rows``
+    rows when given: enough to find a form code, without reading whole sheets or the cell facts).
 
-    python-calamine returns such cells as empty, which would read as "missing"; FORMS.md makes
-    them an error to report, so they are found in the sheet XML (parsed with defusedxml).
-    """
-    found: dict[str, dict[tuple[int, int], str]] = {}
-    with zipfile.ZipFile(path) as archive:
-        book = DefusedET.fromstring(archive.read("xl/workbook.xml"))
-        rels_name = "xl/_rels/workbook.xml.rels"
-        rels = DefusedET.fromstring(archive.read(rels_name)) if rels_name in archive.namelist() else None
-        targets = {r.get("Id"): r.get("Target", "") for r in (rels if rels is not None else [])}
-        for sheet in book.iter():
-            if not sheet.tag.endswith("}sheet"):
-                continue
-            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if member not in archive.namelist():
-                continue
-            data = archive.read(member)
-            if b't="e"' not in data:
-                continue
-            cells = {}
-            for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
-                for col, row, text in pattern.findall(data):
-                    cells[(int(row), column_index_from_string(col.decode()))] = text.decode("utf-8", "replace") or "#ERROR"
-            found[sheet.get("name")] = cells
-    return found
-
-
-def read_grids(path: Path, first_rows: int | None = None) -> list[Grid]:
-    """Every worksheet of a checked workbook as a :class:`Grid`, in workbook order (only its
-    ``first_rows`` rows when given: enough to find a form code, without reading whole sheets).
-
-    Cell values are read with python-calamine (a Rust reader, about ten times faster than
-    openpyxl and not exposed to XML entity expansion); the rows are read from A1, so cell
-    references stay exact. Error cells are put back as their text (``#REF!``).
-    """
-    check_archive(path)
+    Cell values are read with python-calamine (a Rust reader, about ten times faster than openpyxl and not
+    exposed to XML entity expansion); the rows are read from A1, so cell references stay exact."""
+    kind = sniff(path)
+    if kind == "encrypted":
+        raise UnsafeWorkbook(PASSWORD_PROTECTED)
+    fmt = importlib.import_module(f"yearbook.formats.{kind}")
+    notices = fmt.check(path)
     try:
-        errors = _error_cells(path) if first_rows is None else {}
-        book = CalamineWorkbook.from_path(str(path))
+        facts = fmt.facts(path) if first_rows is None else {}
+        with open(path, "rb") as f:  # calamine tells the format by content, as sniff did, whatever the file's extension
+            book = CalamineWorkbook.from_filelike(f)
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False, nrows=first_rows)  # from A1: list positions are cell positions
-            for (r, c), text in errors.get(name, {}).items():
-                while len(rows) < r:
-                    rows.append([])
-                row = rows[r - 1]
-                row.extend([""] * (c - len(row)))
-                row[c - 1] = text
-            grids.append(_grid(name, rows, 1, 1))
-        return grids
+            defects: list[CellDefect] = []
+            merged = sheet.merged_cell_ranges if first_rows is None else []
+            if name in facts:
+                _apply_facts(rows, facts[name], defects)
+                merged = facts[name].merged if merged is None else merged
+            grids.append(_grid(name, rows, merged, defects))
+        return Workbook(kind, grids, notices)
     except UnsafeWorkbook:
         raise
     except Exception as exc:  # the reader raises several types for damaged files

@@ -8,10 +8,11 @@ sure every kind appears at least once where it can.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from yearbook.demo.forms import FORMS_BY_CODE, PERCENT, Form, Sheet
+from yearbook.demo.forms import FORMS_BY_CODE, PERCENT, Form, Sheet, columns
 from yearbook.demo.rand import unit
 
 
@@ -24,6 +25,8 @@ class Drift:
     blank_columns: bool = False  # blank columns anywhere, also a blank first column
     merged_cells: bool = False  # merged group headers, label header and title (else blank group cells)
     one_row_header: bool = False  # group and sub-column in one header cell ("Оқушылар, ұлдар")
+    group_label_omitted: bool = False  # no group label over sub-columns whose own labels name them ("под опекой")
+    group_label_added: bool = False  # an "of which" group label over ungrouped columns ("в том числе: Дети")
     label_case: bool = False  # "ВСЕГО", "всего", "Всего"
     label_spacing: bool = False  # extra spaces and line breaks in labels
     label_marks: bool = False  # a trailing ":" or "*" on labels
@@ -71,6 +74,10 @@ def applies(kind: str, form: Form) -> bool:
     sheets = form.sheets
     if kind == "one_row_header":
         return any(one_row_possible(form, s) for s in sheets)
+    if kind == "group_label_omitted":
+        return any(omissible_groups(s) for s in sheets)
+    if kind == "group_label_added":
+        return any(of_which_runs(s) for s in sheets)
     if kind == "thousands_commas":
         return not form.decimal_comma
     if kind == "decimal_comma":
@@ -85,6 +92,33 @@ def applies(kind: str, form: Form) -> bool:
 def one_row_possible(form: Form, sheet: Sheet) -> bool:
     """Whether a grouped sheet may put each group and sub-column label in one header cell (any grouped sheet)."""
     return sheet.grouped
+
+
+def omissible_groups(sheet: Sheet) -> frozenset[int]:
+    """The groups (block indices) whose label a ministry may leave out: each label of their sub-columns is the label
+    of no other column of the sheet, so it names its column alone (F-DEM-2's "всего" under three groups does not)."""
+    heads = [sub or top for _, top, sub in columns(sheet)]
+    uses = Counter(str(label).lower() for head in heads if head for label in set(head.labels))
+    return frozenset(
+        b
+        for b, block in enumerate(sheet.blocks)
+        if block.top and block.subs and all(uses[str(label).lower()] == 1 for sub in block.subs for label in sub.labels)
+    )
+
+
+def of_which_runs(sheet: Sheet) -> list[tuple[int, int]]:
+    """The runs (first, last position in ``columns(sheet)``) of ungrouped columns that an added "of which" group label
+    may stand over: any but the sheet's first column, the figure they are "of". Shuffling columns within their groups
+    (column_order) keeps these positions ungrouped."""
+    runs: list[tuple[int, int]] = []
+    for p, (_, top, sub) in enumerate(columns(sheet) if sheet.header else ()):
+        if p == 0 or (top is not None and sub is not None):
+            continue
+        if runs and runs[-1][1] == p - 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    return runs
 
 
 def plan_drift(years: Sequence[int], forms: Sequence[str], seed: int) -> dict[tuple[int, str], Drift]:

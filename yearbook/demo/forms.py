@@ -20,6 +20,12 @@ from yearbook.demo.model import Key
 
 SURVEY_INDICATORS = frozenset({"STUNTING", "WASTING", "OVERWEIGHT", "EXCL_BF", "VIOLENT_DISC", "BIRTH_REG", "ECE_ATTEND"})
 PERCENT = SURVEY_INDICATORS | {"PRESCHOOL_COVERAGE_REPORTED", "POVERTY_CHILD_RATE"}
+OF_WHICH = {  # the "of which" words a ministry may put over columns as a group label, by the form's language
+    "ru": ("в том числе", "из них"),
+    "kk": ("оның ішінде",),
+    "en": ("of which", "of whom"),
+    "kk/ru": ("оның ішінде / в том числе", "оның ішінде / из них"),
+}
 
 
 def is_percent(key: Key) -> bool:
@@ -98,6 +104,10 @@ class Form:
 
     def in_year(self, year: int) -> bool:
         return not self.survey or year in MICS_SURVEYS
+
+    @property
+    def of_which(self) -> tuple[str, ...]:
+        return OF_WHICH[self.language]
 
 
 RU_SEX = (h("всего", "Всего", "итого", "оба пола", sex="_T"), h("мальчики", "юноши", sex="M"), h("девочки", "девушки", sex="F"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from yearbook.demo.drift import Drift, one_row_possible
+from yearbook.demo.drift import Drift, of_which_runs, omissible_groups, one_row_possible
 from yearbook.demo.forms import Form, Head, Sheet, cell_key, columns, is_percent, row_keys
 from yearbook.demo.geography import REGIONS, Geography
 from yearbook.demo.model import Key, Obs
@@ -64,10 +64,14 @@ class SheetWriter:
             text += rnd.choice(LABEL_MARKS)
         return text
 
-    def label(self, head: Head) -> str | int:
+    def label(self, head: Head, under_of_which: bool = False) -> str | int:
+        """A header or row label; ``under_of_which``: under an added "of which" group label, without the "of which" word
+        it may start with itself ("оның ішінде мектепке дейінгі ұйымдарда" under "оның ішінде")."""
         choice = head.labels[0]
         if self.drift.label_synonyms and len(head.labels) > 1 and self.rnd.random() < 0.6:
             choice = self.rnd.choice(head.labels[1:])
+        if under_of_which:
+            choice = next((str(choice)[len(w) + 1 :] for w in self.form.of_which if str(choice).startswith(f"{w} ")), choice)
         return self.style(choice)
 
     def region(self, code: str, title: bool = False) -> str:
@@ -116,9 +120,11 @@ class SheetWriter:
         cols = columns(sheet)
         if d.column_order:
             cols = _shuffle_within(cols, rnd)
-        one_row = not sheet.grouped or (d.one_row_header and one_row_possible(form, sheet))
+        run, of_which = self._of_which_run()
+        flat_in_two_rows = bool(run) and not sheet.grouped and rnd.random() < 0.5  # the added label above its run, not in its cells
+        one_row = (not sheet.grouped and not flat_in_two_rows) or (d.one_row_header and one_row_possible(form, sheet))
         if sheet.header:
-            self._header(out, cols, one_row)
+            self._header(out, cols, one_row, run, of_which)
         rows = row_keys(sheet, self.year, self.geography)
         if d.row_order:
             rows = _shuffled(rows, rnd)
@@ -159,27 +165,55 @@ class SheetWriter:
             room = 5 - len(out.titles) - (out.code_row is not None)
             out.titles += rnd.sample(form.subtitles, rnd.randint(1, min(room, len(form.subtitles))))
 
-    def _header(self, out: _Logical, cols: list[tuple[int, Head | None, Head | None]], one_row: bool) -> None:
+    def _of_which_run(self) -> tuple[range, str | None]:
+        """The columns (positions in ``cols``) an added "of which" group label stands over, and that label."""
+        runs = of_which_runs(self.sheet) if self.drift.group_label_added else []
+        if not runs:
+            return range(0), None
+        first, last = self.rnd.choice(runs)
+        start = self.rnd.randint(first, last)
+        return range(start, self.rnd.randint(start, last) + 1), str(self.style(self.rnd.choice(self.form.of_which)))
+
+    def _header(
+        self, out: _Logical, cols: list[tuple[int, Head | None, Head | None]], one_row: bool, run: range, of_which: str | None
+    ) -> None:
+        """The header cells; ``run``: the positions in ``cols`` under the added "of which" label ``of_which``."""
         rnd = self.rnd
         corner = self.style(self.sheet.row_header) if self.sheet.row_header else None
         out.header_top = [corner]
+        omitted = omissible_groups(self.sheet) if self.drift.group_label_omitted else frozenset()
         if one_row:
             separator = rnd.choice(COMBINED_SEPARATORS)
-            for _, top, sub in cols:
-                parts = [self.label(x) for x in (top, sub) if x is not None]
+            for position, (block, top, sub) in enumerate(cols):
+                under = position in run
+                parts: list[object] = [self.label(x, under) for x in (None if block in omitted else top, sub) if x is not None]
+                if under:
+                    parts.insert(0, of_which)
                 out.header_top.append(separator.join(str(p) for p in parts) if len(parts) == 2 else parts[0] if parts else None)
             return
         out.header_sub = [None]
         previous = None
         for j, (block, top, sub) in enumerate(cols, start=1):
-            if sub is None:  # a column without a group: its label stands in the upper row
-                out.header_top.append(self.label(top) if top else None)
+            head = top or sub
+            if j - 1 in run:  # under the added "of which" label: it stands over the run's first column and spans the run
+                assert head is not None
+                if j - 1 == run.start:
+                    out.header_top.append(of_which)
+                    out.spans.append((j, j))
+                else:
+                    out.header_top.append(None)
+                    out.spans[-1] = (out.spans[-1][0], j)
+                out.header_sub.append(self.label(head, under_of_which=True))
+                previous = None
+                continue
+            if top is None or sub is None:  # a column without a group: its label stands in the upper row
+                out.header_top.append(self.label(head) if head else None)
                 out.header_sub.append(None)
                 out.singles.append(j)
                 previous = None
                 continue
             if block != previous:
-                out.header_top.append(self.label(top) if top else None)
+                out.header_top.append(self.label(top) if top and block not in omitted else None)
                 out.spans.append((j, j))
             else:
                 out.header_top.append(None)
@@ -228,7 +262,7 @@ class SheetWriter:
                     for j in [0, *out.singles]:
                         ws.merge_cells(start_row=top, start_column=cols[j], end_row=r, end_column=cols[j])
                     for a, b in out.spans:
-                        if b > a:
+                        if b > a and out.header_top[a] is not None:  # a group label left out leaves its cells unmerged
                             ws.merge_cells(start_row=top, start_column=cols[a], end_row=top, end_column=cols[b])
             r += 1 + d.blank_rows  # a blank row between the header and the data
         for row in out.rows:

@@ -41,7 +41,7 @@ AXES = {"indicator", "ref_area", *DIMENSIONS}
 KINDS = {"schema", "sum", "le", "function"}
 SEVERITIES = {ERROR, WARNING}
 REGIONS = "regions"  # the parts of a case: every region valid in the figure's year
-_FIELDS = ["value", "source_cell", "source_sheet", "raw", "obs_status", "obs_conf", "form", "received_year"]
+_FIELDS = ["value", "source_cell", "source_sheet", "raw", "obs_status", "obs_conf", "form", "received_year", "area_label"]
 
 
 # ---------------------------------------------------------------------------- the rule file
@@ -166,7 +166,9 @@ def number(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "…"
     value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:.10g}"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"  # 1e+308, not its 309 digits
 
 
 def code_name(column: str, code: str, lists: CodeLists, names: Mapping[str, str]) -> str:
@@ -178,6 +180,14 @@ def code_name(column: str, code: str, lists: CodeLists, names: Mapping[str, str]
     return lists.name(column, code, "en")
 
 
+def region_in_words(code: str, written: object, lists: CodeLists) -> str:
+    """A region as the ministry wrote it, then its English name and code: ``Карагандинская область (Karaganda region, KZ-35)``."""
+    english = lists.region_name(code, "en")
+    if isinstance(written, str) and written and written != english:
+        return f"{written} ({english}, {code})"
+    return f"{english} ({code})"
+
+
 def describe(row: Mapping, lists: CodeLists, names: Mapping[str, str], skip: Iterable[str] = ()) -> str:
     """What a figure (or a group of figures) is: ``Live births 2018, Akmola region, Boys``."""
     skip = set(skip)
@@ -185,7 +195,7 @@ def describe(row: Mapping, lists: CodeLists, names: Mapping[str, str], skip: Ite
     if "indicator" not in skip and row.get("indicator") is not None:
         parts.append(f"{names.get(row['indicator'], row['indicator'])} {row.get('time_period', '')}".strip())
     if "ref_area" not in skip and row.get("ref_area") is not None:
-        parts.append(code_name("ref_area", row["ref_area"], lists, names))
+        parts.append(region_in_words(row["ref_area"], row.get("area_label"), lists))
     for dim in DIMENSIONS:
         code = row.get(dim)
         if dim not in skip and isinstance(code, str) and code != "_T":
@@ -415,7 +425,7 @@ def _sum_problem(
     template = (rule.message_partial or rule.message) if partial else rule.message
     message = render(
         template,
-        context=describe(key, lists, rules.names, skip=[case.axis]),
+        context=describe(key | {"area_label": total["area_label"]}, lists, rules.names, skip=[case.axis]),
         parts_label=parts_label,
         total_label=total_label,
         parts_value=number(known_sum),
@@ -497,7 +507,7 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
         )
         message = render(
             rule.message,
-            context=describe(key, lists, rules.names, skip=["indicator"]),
+            context=describe(key | {"area_label": rep["area_label"]}, lists, rules.names, skip=["indicator"]),
             reported=number(reported),
             enrolled=number(num["value"]),
             population=number(den["value"]),

@@ -163,7 +163,20 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
             holds = lambda df, low=low, high=high: value(df).between(low, high)  # noqa: E731
         scope = unit_in(params)
         checks.append(RowCheck(rule_id, lambda df, scope=scope: scope(df) & known_value(df), scope, holds, "value"))
+    if "implausible_value" in rules.rules:
+        bound = lambda df: upper_bounds(df, units(df), rules)  # noqa: E731
+        in_scope = lambda df: bound(df).notna()  # noqa: E731
+        checks.append(
+            RowCheck("implausible_value", lambda df: in_scope(df) & known_value(df), in_scope, lambda df: value(df) <= bound(df), "value")
+        )
     return checks
+
+
+def upper_bounds(frame: pd.DataFrame, units: pd.Series, rules: RuleSet) -> pd.Series:
+    """The largest plausible value of each figure (rule ``implausible_value``): its indicator's bound, else its unit's."""
+    params = rules.rules["implausible_value"].params
+    by_indicator = frame["indicator"].map(params.get("max_by_indicator") or {})
+    return by_indicator.fillna(units.map(params.get("max_by_unit") or {})).astype("float64")
 
 
 def _combo_check(y: FormYield, lists: CodeLists) -> RowCheck:
@@ -258,12 +271,18 @@ def _row_problem(rule_id: str, row: Mapping, column: str | None, failure: object
         form=row.get("form"),
         year=row.get("time_period"),
         min=rule.params.get("min"),
-        max=rule.params.get("max"),
+        max=number(_bound(row, rules)) if rule_id == "implausible_value" else rule.params.get("max"),
     )
     if rule_id == "code_not_in_form":
         values = ", ".join(f"{c}={row.get(c)}" for c in ("indicator", *DIMENSIONS) if c == "indicator" or row.get(c) != "_T")
         message = render(rule.message, context=context, code=values, form=row.get("form"))
-    elif column == "value" or rule_id in ("negative_count", "not_whole_count", "percent_out_of_range", "value_status_mismatch"):
+    elif column == "value" or rule_id in (
+        "negative_count",
+        "not_whole_count",
+        "percent_out_of_range",
+        "implausible_value",
+        "value_status_mismatch",
+    ):
         raw = row.get("raw")
         values = f"{cell}={shown}" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else f"{cell}={raw}"
     else:
@@ -280,6 +299,12 @@ def _row_problem(rule_id: str, row: Mapping, column: str | None, failure: object
         _text(row.get("form")),
         int(year) if isinstance(year, (int, float)) and not pd.isna(year) else None,
     )
+
+
+def _bound(row: Mapping, rules: RuleSet) -> float:
+    params = rules.rules["implausible_value"].params
+    indicator = row.get("indicator")
+    return (params.get("max_by_indicator") or {}).get(indicator) or params["max_by_unit"][rules.units[indicator]]
 
 
 def _text(value: object) -> str | None:

@@ -1,0 +1,169 @@
+"""Every cell read with certainty or reported: the cells of FORMS.md's table that a reader gets wrong
+silently (a percent format, a saved formula, -0), and hostile cells read in bounded time and memory."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import SAMPLES
+from tests.test_safe_parsing import _read_in_subprocess, _rewrite
+from yearbook.cells import parse_cell
+from yearbook.cli import main
+from yearbook.labels import normalize_label, strip_footnote_marks
+from yearbook.submissions import SubmissionFile, read_submission
+
+DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"
+MLSP = "2018/МТСЗН_АСП_сироты_2018.xlsx"
+
+
+def _read(path: Path, relpath: str = "2018/book.xlsx") -> tuple[dict[tuple[str, str], dict], list]:
+    """Figures by (sheet, cell), and the problems."""
+    sub = read_submission(SubmissionFile(path, relpath, 2018, "-"))
+    return {(f["source_sheet"], f["source_cell"]): f for f in sub.figure_records()}, sub.problems
+
+
+def _copy(tmp_path: Path, rel: str) -> Path:
+    path = tmp_path / Path(rel).name
+    shutil.copy(SAMPLES / rel, path)
+    return path
+
+
+def test_a_fraction_formatted_as_a_percentage_is_read_as_it_shows(tmp_path: Path) -> None:
+    path = _copy(tmp_path, MLSP)
+    book = openpyxl.load_workbook(path)
+    ws = book["АӘК - АСП"]
+    assert ws["D5"].value == 4.4
+    ws["D5"] = 0.044
+    ws["D5"].number_format = "0.0%"
+    ws["D6"] = 0.04
+    ws["D6"].number_format = "0%"
+    book.save(path)
+    figures, problems = _read(path)
+    assert problems == []
+    assert figures[("АӘК - АСП", "D5")]["value"] == 4.4
+    assert figures[("АӘК - АСП", "D6")]["value"] == 4.0
+
+
+def _with_saved_result(tmp_path: Path, formula: str, saved: str) -> Path:
+    """The DEM-2 sample with the national live births (B24) as a formula whose result Excel saved."""
+    draft, path = tmp_path / "draft.xlsx", tmp_path / "saved.xlsx"
+    shutil.copy(SAMPLES / DEM2, draft)
+    book = openpyxl.load_workbook(draft)
+    book["Лист1"]["B24"] = formula
+    book.save(draft)
+    with zipfile.ZipFile(draft) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert f"<f>{formula[1:]}</f><v />" in sheet
+    _rewrite(draft, path, {"xl/worksheets/sheet1.xml": sheet.replace(f"<f>{formula[1:]}</f><v />", f"<f>{formula[1:]}</f><v>{saved}</v>")})
+    return path
+
+
+def test_a_formula_with_its_saved_result_is_that_result(tmp_path: Path) -> None:
+    figures, problems = _read(_with_saved_result(tmp_path, "=SUM(B7:B23)", "393085"))
+    assert problems == []
+    assert figures[("Лист1", "B24")]["value"] == 393085
+
+
+def test_a_formula_without_saved_result_is_refused_with_the_formula(tmp_path: Path) -> None:
+    path = _copy(tmp_path, DEM2)
+    book = openpyxl.load_workbook(path)
+    book["Лист1"]["B24"] = "=SUM(B7:B23)"
+    book.save(path)
+    figures, problems = _read(path)
+    assert [(p.cell, p.rule) for p in problems] == [("B24", "formula_without_value")]
+    assert "'=SUM(B7:B23)'" in problems[0].message and "save the workbook in Excel or LibreOffice" in problems[0].message
+    assert ("Лист1", "B24") not in figures
+
+
+def test_a_cell_of_only_spaces_is_missing() -> None:
+    assert parse_cell("   ", decimal_comma=True).obs_status == "M"
+    assert parse_cell("\u00a0 ", decimal_comma=True).obs_status == "M"
+
+
+def test_minus_zero_is_zero() -> None:
+    for raw in ("-0", -0.0, "-0,0", "-0.0"):
+        value = parse_cell(raw, decimal_comma=True).value
+        assert value == 0 and math.copysign(1, value) == 1, raw
+    assert parse_cell("9" * 400, decimal_comma=True).error, "a number too large for a float is refused, not read as infinity"
+
+
+def test_a_huge_magnitude_is_refused_at_its_cell(samples_raw: Path, tmp_path: Path, capsys) -> None:
+    book = openpyxl.load_workbook(samples_raw / DEM2)
+    book["Лист1"]["C9"] = 1e308
+    book.save(samples_raw / DEM2)
+    assert main(["build", "--raw", str(samples_raw), "--out", str(tmp_path / "out")]) == 1
+    printed = capsys.readouterr().out
+    # the region as the ministry wrote it, then in English with its code
+    context = "Live births 2018, Алматинская область (Almaty region, KZ-19), Boys"
+    assert f"{DEM2}: Лист1: C9: implausible_value: {context}: 1e+308 is more than such a figure can be (at most 20000000)" in printed
+    assert f"{DEM2}: Лист1: B9: sex_sum: Live births 2018, Алматинская область (Almaty region, KZ-19): boys + girls (1e+308)" in printed
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("marks", [40, 10_000])
+def test_a_long_run_of_marks_is_handled_in_linear_time(marks: int) -> None:
+    text = "Родившиеся живыми " + "*" * marks + " примечание"
+    start = time.process_time()
+    assert strip_footnote_marks(text) == text.strip()
+    assert normalize_label(text + "*" * marks) == normalize_label(text)
+    assert parse_cell("12" + "*" * marks + "x", decimal_comma=True).error
+    assert parse_cell("12 345" + "*" * marks, decimal_comma=True)[:4] == (12345.0, "A", "F", "*" * marks)
+    assert time.process_time() - start < 1
+
+
+def test_a_title_ending_in_marks_before_text_reads_in_under_a_second(tmp_path: Path) -> None:
+    path = _copy(tmp_path, DEM2)
+    book = openpyxl.load_workbook(path)
+    book["Лист1"]["A1"] = book["Лист1"]["A1"].value + " " + "*" * 40 + " предварительные данные"
+    book["Лист1"]["A7"] = "Акмолинская область" + "*" * 40 + " x"
+    book.save(path)
+    start = time.process_time()
+    figures, problems = _read(path)
+    assert time.process_time() - start < 1
+    assert [(p.cell, p.rule) for p in problems] == [("A7", "unknown_region")]
+    assert len(problems[0].message) < 300
+
+
+def test_a_cell_of_50_million_characters_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    draft, path = tmp_path / "draft.xlsx", tmp_path / "huge.xlsx"
+    shutil.copy(SAMPLES / DEM2, draft)
+    book = openpyxl.load_workbook(draft)
+    book["Лист1"]["C9"] = "PLACEHOLDER"
+    book.save(draft)
+    with zipfile.ZipFile(draft) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    _rewrite(draft, path, {"xl/worksheets/sheet1.xml": sheet.replace(b"PLACEHOLDER", b"1" + os.urandom(25_000_000).hex().encode())})
+    assert path.stat().st_size > 25_000_000
+    report = _read_in_subprocess(path)
+    assert [(rule, message[:40]) for rule, message in report["problems"]] == [("cell_too_long", "the cell holds 50,000,001 characters (at")]
+    assert len(report["problems"][0][1]) < 250
+    assert report["peak_mb"] < 600 and report["seconds"] < 10
+
+
+def test_one_problem_is_one_line_whatever_the_file_name(samples_raw: Path, tmp_path: Path, capsys) -> None:
+    (samples_raw / "2018" / "итог\nкопия\u202e.xlsx").write_bytes(b"not a workbook")
+    assert main(["validate", "--raw", str(samples_raw), "--out", str(tmp_path / "out"), "--internal", str(tmp_path / "int")]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "копия" in line or line.startswith("2018/итог")]
+    assert lines == [
+        "2018/итог\\nкопия\\u202e.xlsx: -: -: unreadable_file: not a workbook (.xlsx, .xls or .ods): save it as Excel Workbook (.xlsx)"
+    ]
+
+
+def test_macros_are_never_run_and_the_ministry_is_told(samples_raw: Path, tmp_path: Path, capsys) -> None:
+    source = samples_raw / DEM2
+    target = source.with_suffix(".xlsm")
+    _rewrite(source, target, {})
+    with zipfile.ZipFile(target, "a") as z:
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macros that are never run")
+    source.unlink()
+    assert main(["build", "--raw", str(samples_raw), "--out", str(tmp_path / "out")]) == 0
+    warning = "2018/Рождаемость и смертность детей 2018.xlsm: -: -: notice: the workbook contains macros: they are never run"
+    assert warning in capsys.readouterr().out
