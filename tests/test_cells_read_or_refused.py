@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import time
 import zipfile
@@ -167,3 +168,44 @@ def test_macros_are_never_run_and_the_ministry_is_told(samples_raw: Path, tmp_pa
     assert main(["build", "--raw", str(samples_raw), "--out", str(tmp_path / "out")]) == 0
     warning = "2018/Рождаемость и смертность детей 2018.xlsm: -: -: notice: the workbook contains macros: they are never run"
     assert warning in capsys.readouterr().out
+
+
+def _sheet_rewritten(tmp_path: Path, rel: str, change, part: str = "xl/worksheets/sheet1.xml") -> Path:
+    """A sample whose XML part is rewritten by ``change`` (text -> text): what openpyxl cannot write."""
+    path = tmp_path / "rewritten.xlsx"
+    with zipfile.ZipFile(SAMPLES / rel) as z:
+        text = z.read(part).decode()
+    _rewrite(SAMPLES / rel, path, {part: change(text).encode()})
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cell_xml", "rule"),
+    [
+        ("<c r='B7' t='e'><v>#REF!</v></c>", "invalid_value"),  # single quotes: the quick byte scan must not miss it
+        ('<c r="B7" t="str"><f>SUM(C7:D7)</f></c>', "formula_without_value"),  # a string formula with no saved result
+    ],
+)
+def test_cells_the_quick_scan_must_not_miss(tmp_path: Path, cell_xml: str, rule: str) -> None:
+    path = _sheet_rewritten(tmp_path, DEM2, lambda xml: re.sub(r'<c r="B7"[^>]*?(/>|>.*?</c>)', cell_xml, xml, count=1))
+    figures, problems = _read(path)
+    assert [(p.cell, p.rule) for p in problems] == [("B7", rule)]
+
+
+def test_a_strict_ooxml_workbook_keeps_its_cell_facts(tmp_path: Path) -> None:
+    strict = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+    draft = _sheet_rewritten(tmp_path, DEM2, lambda xml: re.sub(r'<c r="B7"[^>]*?(/>|>.*?</c>)', '<c r="B7" t="e"><v>#REF!</v></c>', xml))
+    path = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(draft) as z:
+        book = z.read("xl/workbook.xml").decode()
+    _rewrite(draft, path, {"xl/workbook.xml": book.replace("http://schemas.openxmlformats.org/officeDocument/2006/relationships", strict)})
+    assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "invalid_value")]
+
+
+def test_one_cell_far_away_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    path = _sheet_rewritten(tmp_path, DEM2, lambda xml: xml.replace("</sheetData>", far))
+    report = _read_in_subprocess(path)
+    assert [rule for rule, _ in report["problems"]] == ["unreadable_file"]
+    assert "reaches row 1,048,576 and column 16,384" in report["problems"][0][1]
+    assert report["peak_mb"] < 300

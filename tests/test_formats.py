@@ -299,7 +299,18 @@ def test_ods_macros_are_a_notice(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("code", "percent"),
-    [("0%", True), ("0.00%", True), ("[Red]0.0%", True), ("#,##0", False), ('0.0"%"', False), ("0.0\\%", False), ('"%" 0', False)],
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("[Red]0.0%", True),
+        ("#,##0", False),
+        ('0.0"%"', False),
+        ("0.0\\%", False),
+        ('"%" 0', False),
+        ("0_%", False),  # padding the width of a %: no % shows
+        ("0.0;-0.0%", False),  # only negative numbers show a %
+        ("0.0%;-0.0", True),
+    ],
 )
 def test_percent_formats(code: str, percent: bool) -> None:
     assert is_percent_format(code) is percent

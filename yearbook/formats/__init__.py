@@ -25,7 +25,8 @@ MAX_COMPRESSION_RATIO = 200  # zip formats: an entry over 1 MB inflating more th
 MAX_CELLS_PER_SHEET = 2_000_000
 PASSWORD_PROTECTED = "the workbook is password-protected: save it without a password (File > Info > Protect Workbook)"
 MACROS = "the workbook contains macros: they are never run; only the values saved in its cells are read"
-_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # quoted text, an escaped character, a colour or condition: no format's %
+# quoted text, an escaped character, a padding or fill character (_x, *x), a colour or condition: no format's own %
+_LITERAL = re.compile(r'"[^"]*"|[\\_*].|\[[^\]]*\]')
 
 
 class UnsafeWorkbook(Exception):
@@ -47,8 +48,9 @@ class SheetFacts:
 
 
 def is_percent_format(code: str) -> bool:
-    """A number format shows a percentage when it has a % outside quoted text and escapes ('0.0%', not '0.0"%"')."""
-    return "%" in _LITERAL.sub("", code)
+    """A number format shows a positive number as a percentage when its first section has a % outside quoted text,
+    escapes and padding ('0.0%', not '0.0"%"', '0_%' or '0.0;-0.0%')."""
+    return "%" in _LITERAL.sub("", code).split(";")[0]
 
 
 def check_zip_limits(archive: zipfile.ZipFile) -> set[str]:

@@ -18,11 +18,11 @@ from pathlib import Path
 from defusedxml import ElementTree as DefusedET
 from openpyxl.utils import column_index_from_string
 
-from yearbook.formats import MACROS, Position, SheetFacts, UnsafeWorkbook, check_zip_limits, is_percent_format
+from yearbook.formats import MACROS, MAX_CELLS_PER_SHEET, Position, SheetFacts, UnsafeWorkbook, check_zip_limits, is_percent_format
 
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+_ANY_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{0,3})([0-9]{1,9})["']""")  # a cell's r="B7" or a row's r="7", either quote
 _SCAN_CHUNK = 1 << 20
 
 
@@ -35,7 +35,26 @@ def check(path: Path) -> tuple[str, ...]:
         raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise UnsafeWorkbook("not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)")
+    with zipfile.ZipFile(path) as archive:
+        for name, member in _sheet_parts(archive):
+            _check_extent(archive, name, member)
     return (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
+
+
+def _check_extent(archive: zipfile.ZipFile, name: str, member: str) -> None:
+    """Refuse a sheet reaching beyond MAX_CELLS_PER_SHEET cells from A1 before calamine reads it: calamine builds the
+    whole rectangle up to its last cell, so one cell at XFD1048576 in a tiny file would take hundreds of gigabytes."""
+    last_row = last_col = 0
+    with archive.open(member) as stream:
+        tail = b""
+        while block := stream.read(_SCAN_CHUNK):
+            for letters, row in _ANY_REF.findall(tail + block):
+                last_row = max(last_row, int(row))
+                if letters:
+                    last_col = max(last_col, column_index_from_string(letters.decode()))
+            tail = block[-32:]  # a reference split across two blocks
+    if last_row * max(last_col, 1) > MAX_CELLS_PER_SHEET:
+        raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} and column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
 
 
 def facts(path: Path) -> dict[str, SheetFacts]:
@@ -59,7 +78,8 @@ def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
-            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)  # transitional or strict OOXML
+            target = targets.get(rel_id, "")
             member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
             if member in members:
                 yield sheet.get("name", ""), member
@@ -80,10 +100,15 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
 
 
 def _marker(percent_styles: set[int]) -> re.Pattern[bytes]:
-    """What makes a sheet worth parsing: a formula, an error cell or a cell in a percent style."""
-    alternatives = [rb"<(?:\w+:)?f[\s>/]", rb'\bt="e"']
+    """What makes a sheet worth parsing: a formula, an error cell or a cell in a percent style (either quote, spaces,
+    leading zeros: the byte scan must never miss what the XML parser would see). A percent default style (0) makes
+    every number cell a candidate."""
+    if 0 in percent_styles:
+        return re.compile(rb"<(?:\w+:)?c[\s>/]")
+    alternatives = [rb"<(?:\w+:)?f[\s>/]", rb"""\bt\s*=\s*["']e["']"""]
     if percent_styles:
-        alternatives.append(rb'\bs="(?:' + b"|".join(str(i).encode() for i in sorted(percent_styles)) + rb')"')
+        ids = b"|".join(str(i).encode() for i in sorted(percent_styles))
+        alternatives.append(rb"""\bs\s*=\s*["']0*(?:""" + ids + rb""")["']""")
     return re.compile(b"|".join(alternatives))
 
 
@@ -132,15 +157,16 @@ def _position(ref: str | None, row: int, col: int) -> Position:
 def _cell_facts(cell, position: Position, percent_styles: set[int], out: SheetFacts) -> None:
     kind = cell.get("t", "n")
     formula = value = None
+    saved = False  # a <v> element stands in the cell (an empty one is a saved empty string)
     for child in cell:
         tag = child.tag.rpartition("}")[2]
         if tag == "f":
             formula = child.text or ""
         elif tag == "v":
-            value = child.text
+            saved, value = True, child.text
     if kind == "e":
         out.errors[position] = value or "#ERROR"
-    elif formula is not None and not value and kind != "str":  # a string result may be saved empty
+    elif formula is not None and not (value or (saved and kind == "str")):
         out.unsaved_formulas[position] = f"={formula}" if formula else "(a shared formula)"
-    elif kind == "n" and value and cell.get("s") and int(cell.get("s")) in percent_styles:
+    elif kind == "n" and value and int(cell.get("s") or 0) in percent_styles:
         out.percent.add(position)
