@@ -123,9 +123,11 @@ def test_a_group_label_a_form_cannot_do_without(kind: str, code: str, tmp_path: 
     assert {p.rule for p in sub.problems} <= {"ambiguous_column", "missing_column", *indistinct}, [p.line() for p in sub.problems]
     assert bool(ambiguous) == bool(under)
     book = openpyxl.load_workbook(path)
-    for p in ambiguous:
-        assert (p.sheet, p.cell) in under
-        assert str(book[p.sheet][p.cell].value) in p.values and "could be" in p.message
+    for p in ambiguous:  # at the group cell where the label must be written (a header left with one row: at the label)
+        cell = book[p.sheet][p.cell]
+        label = cell if (p.sheet, p.cell) in under else cell.offset(row=1)
+        assert (p.sheet, label.coordinate) in under
+        assert str(label.value) in p.values and "could be" in p.message
     got = figures_frame([sub])
     truth = truth[truth["form"] == code]
     merged = got.merge(truth, on=KEY, how="left", suffixes=("_read", "_true"), indicator=True)

@@ -162,7 +162,7 @@ def test_an_unknown_group_label_is_refused(tmp_path: Path) -> None:
 
 def test_a_sub_column_label_alone_is_read_only_where_it_names_one_column(tmp_path: Path) -> None:
     """F-MOES-1 without the group label `Ерекше білім беру қажеттіліктері бар балалар`: `үйде оқитын` alone is SEN_HOME,
-    `барлығы` alone could be three columns and is refused at its cell, with the columns it could be."""
+    `барлығы` alone could be three columns and is refused at the blank group cell above it, with the columns it could be."""
 
     def change(book: openpyxl.Workbook) -> None:
         book["Мектептер"].unmerge_cells("F3:G3")
@@ -170,7 +170,7 @@ def test_a_sub_column_label_alone_is_read_only_where_it_names_one_column(tmp_pat
 
     sub = _read(tmp_path, MOES, change)
     ambiguous = [p for p in sub.problems if p.rule == "ambiguous_column"]
-    assert [(p.sheet, p.cell, p.values) for p in ambiguous] == [("Мектептер", "F4", "барлығы")]
+    assert [(p.sheet, p.cell, p.values) for p in ambiguous] == [("Мектептер", "F3", "барлығы")]  # where its group label belongs
     for title in ("Оқушылар / барлығы", "Ерекше білім беру қажеттіліктері бар балалар / барлығы", "Мектептер / барлығы"):
         assert repr(title) in ambiguous[0].message
     assert {p.rule for p in sub.problems} == {"ambiguous_column", "missing_column"}

@@ -85,6 +85,14 @@ def _unreadable(raw: Path) -> None:
     (raw / "2018" / DEM2.split("/")[1]).chmod(0)
 
 
+GP = "2018/КПСиСУ_несовершеннолетние_2018 (2).xlsx"
+
+
+def _row_deleted(raw: Path) -> None:
+    """The pre-trial detention row of a sheet whose rows are indicators, not regions."""
+    _edit(raw, GP, lambda book: book["Содержание под стражей"].delete_rows(6))
+
+
 # (defect, how to make it, the expected (file, sheet, cell, rule) of the problem)
 DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | None, str]]] = [
     ("unknown region label", _set(DEM2, "Лист1", "A7", "Акмолинская обл."), (DEM2, "Лист1", "A7", "unknown_region")),
@@ -100,6 +108,7 @@ DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | No
     ("missing required column", _delete_columns, (DEM2, "Лист1", "A5", "missing_column")),
     ("missing sheet", _delete_sheet, (MOH, None, None, "missing_sheet")),
     ("duplicated region row", _set(DEM2, "Лист1", "A8", "Акмолинская область"), (DEM2, "Лист1", "A8", "duplicate_row")),
+    ("duplicated region row, named at both", _set(DEM2, "Лист1", "A8", "Акмолинская область"), (DEM2, "Лист1", "A7", "duplicate_row")),
     ("unknown column", _unknown_column, (DEM2, "Лист1", "K5", "unknown_column")),
     ("same form twice in one year", _second_copy, ("2018/повторно/F-DEM-2 копия.xlsx", None, None, "duplicate_form")),
     ("corrupt file", _garbage, ("2018/broken.xlsx", None, None, "unreadable_file")),
@@ -107,6 +116,7 @@ DEFECTS: list[tuple[str, Callable[[Path], None], tuple[str, str | None, str | No
     ("formula without a saved result", _formula_without_value, (DEM2, "Лист1", "B24", "formula_without_value")),
     ("merged range over figures", _merged_figures, (DEM2, "Лист1", "E8", "merged_data_cells")),
     ("broken symbolic link", _broken_link, ("2018/Миграция 2018.xlsx", None, None, "unreadable_file")),
+    ("a row of the form missing", _row_deleted, (GP, "Содержание под стражей", None, "missing_row")),
 ]
 if os.geteuid() != 0:  # root reads a file whatever its mode
     DEFECTS.append(("file without read permission", _unreadable, (DEM2, None, None, "unreadable_file")))

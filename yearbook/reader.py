@@ -192,11 +192,15 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         lower = grid.cells[rows[1]][j] if len(rows) == 2 else None
         if upper is not None:
             filled_top = upper
+        elif (top, j) in grid.merge_anchors:  # a merged group cell left blank: its columns have no group label
+            filled_top = None
         candidates = _candidate_paths(upper, lower, filled_top)
         if not candidates:
             continue
         path, leaves = next(((p, m) for p in candidates if (m := _match_path(spec, p, of_which))), (candidates[0], ()))
         where = grid.ref(rows[-1] if lower is not None else top, j)
+        if len(leaves) > 1 and upper is None and len(rows) == 2:  # the fix is the blank group cell above (a merge's first)
+            where = grid.merged.get((top, j), grid.ref(top, j)).partition(":")[0]
         shown = " / ".join(path)
         problem = _column_problem(ctx, spec, shown, leaves, where) or _duplicate_problem(ctx, leaves[0], seen, top, where, shown)
         if problem:
@@ -229,7 +233,10 @@ def _column_problem(ctx: _Context, spec: SheetSpec, shown: str, leaves: tuple[Le
         )
     if len(leaves) > 1:
         names = ", ".join(repr(leaf.title) for leaf in leaves)
-        message = f"column header {shown!r} names no single column of {ctx.form.code} without its group label above it: it could be {names}"
+        message = (
+            f"column header {shown!r} names no single column of {ctx.form.code} without its group label above it: "
+            f"it could be {names}; write the group label"
+        )
         return ctx.problem("ambiguous_column", message, where, shown)
     return None
 
@@ -432,10 +439,10 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                 row_dims[spec.rows.dimension] = code
         row_key = tuple(sorted(row_dims.items()))
         key = (row_area, row_indicator, row_key)
-        if key in seen_rows:
-            out.problems.append(
-                ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {seen_rows[key]})", label_ref, label)
-            )
+        if key in seen_rows:  # either row may be the wrong one: both are named
+            first = grid.letters[label_col] + seen_rows[key]
+            for cell, other in ((label_ref, seen_rows[key]), (first, grid.row_ref(i))):
+                out.problems.append(ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
             continue
         seen_rows[key] = grid.row_ref(i)
         for j in stray:
@@ -478,7 +485,12 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                     row_area_label,
                 )
             )
-    label_rules = {"unknown_region", "region_not_valid", "ambiguous_region", "duplicate_row"}
+    label_rules = {"unknown_region", "region_not_valid", "ambiguous_region"}
+    if spec.rows.kind != "region" and not any(p.rule == "unknown_row_label" for p in out.problems):
+        present = {indicator or dict(row_key).get(spec.rows.dimension) for _, indicator, row_key in seen_rows}
+        for code, label in spec.rows.names.items():
+            if code not in present:
+                out.problems.append(ctx.problem("missing_row", f"no row {label!r} ({code}): every row of the form is required", None, code))
     if spec.rows.kind == "region" and not any(p.rule in label_rules for p in out.problems):
         present = {area for area, _, _ in seen_rows}
         for code in ["KZ", *ctx.lists.regions_valid_in(year)]:

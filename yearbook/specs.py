@@ -88,6 +88,7 @@ class RowSpec:
     kind: str  # region | dimension | indicator
     dimension: str | None = None
     labels: dict[str, str] = field(default_factory=dict)  # normalised label -> code
+    names: dict[str, str] = field(default_factory=dict)  # code -> its row label as the form gives it: every row is required
 
 
 @dataclass(frozen=True)
@@ -191,15 +192,17 @@ def _leaves(lists: CodeLists, col: dict, language: str, of_which: OfWhich) -> li
     return leaves
 
 
-def _rows(lists: CodeLists, rows: object) -> RowSpec:
+def _rows(lists: CodeLists, rows: object, language: str) -> RowSpec:
     if rows == "region":
         return RowSpec("region")
     if isinstance(rows, dict) and "indicators" in rows:
         labels = {normalize_label(label): code for code, variants in rows["indicators"].items() for label in variants}
-        return RowSpec("indicator", labels=labels)
+        return RowSpec("indicator", labels=labels, names={code: variants[0] for code, variants in rows["indicators"].items()})
     if isinstance(rows, dict) and "dimension" in rows:
-        labels = {label: code for code, variants in _axis_labels(lists, rows) for label in variants}
-        return RowSpec("dimension", rows["dimension"], labels)
+        axis = _axis_labels(lists, rows)
+        labels = {label: code for code, variants in axis for label in variants}
+        names = {code: _axis_name(lists, rows, code, language, False) for code, _ in axis}
+        return RowSpec("dimension", rows["dimension"], labels, names)
     raise ValueError(f"rows must be 'region', {{dimension: ...}} or {{indicators: ...}}, not {rows!r}")
 
 
@@ -209,7 +212,7 @@ def _sheet(lists: CodeLists, raw: dict, language: str, of_which: OfWhich) -> She
         role=raw["role"],
         description=raw.get("description", raw["role"]),
         title_words=tuple(normalize_label(w) for w in raw.get("title_words", [])),
-        rows=_rows(lists, raw["rows"]),
+        rows=_rows(lists, raw["rows"], language),
         leaves=leaves,
         header=raw.get("header", True),
         ref_area=raw.get("ref_area"),

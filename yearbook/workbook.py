@@ -53,6 +53,7 @@ class Grid:
     cols: list[int]
     defects: list[CellDefect] = field(default_factory=list)  # cells that could not be read (left blank here): to report
     merged: dict[tuple[int, int], str] = field(default_factory=dict)  # grid (i, j) hidden under a merged range -> 'B6:D6'
+    merge_anchors: set[tuple[int, int]] = field(default_factory=set)  # grid (i, j) of the first cell of a merged range
     unread: set[tuple[int, int]] = field(default_factory=set)  # grid (i, j) of the defects: no figure is read there
     letters: list[str] = field(init=False)  # the column letter of each grid column: a reference is letters[j] + row
 
@@ -127,18 +128,20 @@ def _grid(name: str, rows: list[list[object]], merged_ranges: list, defects: lis
     columns = sorted(used)
     cells = [[_cell(values[c]) if c < len(values) else None for c in columns] for _, values in kept]
     grid = Grid(name, cells, [r for r, _ in kept], [c + 1 for c in columns], defects)
-    grid.merged = _hidden_by_merges(name, grid, merged_ranges)
+    grid.merged, grid.merge_anchors = _hidden_by_merges(name, grid, merged_ranges)
     row_index, col_index = {r: i for i, r in enumerate(grid.rows)}, {c: j for j, c in enumerate(grid.cols)}
     grid.unread = {(row_index[d.row], col_index[d.col]) for d in defects if d.row in row_index and d.col in col_index}
     return grid
 
 
-def _hidden_by_merges(name: str, grid: Grid, merged_ranges: list) -> dict[tuple[int, int], str]:
-    """Grid positions hidden under a merged range (every cell of the range but its first), with the range.
+def _hidden_by_merges(name: str, grid: Grid, merged_ranges: list) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """Grid positions hidden under a merged range (every cell of the range but its first), with the range; and the
+    grid positions of the ranges' first cells.
 
     Only kept rows and columns are visited, and a file declaring more hidden cells than a sheet may hold is
     refused, so a hostile range such as A1:XFD1048576 costs no more than the grid itself."""
     hidden: dict[tuple[int, int], str] = {}
+    anchors: set[tuple[int, int]] = set()
     for (r0, c0), (r1, c1) in merged_ranges or ():
         text = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
         rows = range(bisect.bisect_left(grid.rows, r0 + 1), bisect.bisect_right(grid.rows, r1 + 1))
@@ -147,9 +150,11 @@ def _hidden_by_merges(name: str, grid: Grid, merged_ranges: list) -> dict[tuple[
             for j in cols:
                 if (grid.rows[i], grid.cols[j]) != (r0 + 1, c0 + 1):
                     hidden[(i, j)] = text
+                else:
+                    anchors.add((i, j))
         if len(hidden) > MAX_CELLS_PER_SHEET:
             raise UnsafeWorkbook(f"sheet {name!r} declares merged ranges over more than {MAX_CELLS_PER_SHEET} cells")
-    return hidden
+    return hidden, anchors
 
 
 def describe_failure(exc: BaseException) -> str:
