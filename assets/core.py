@@ -6,6 +6,7 @@ store is a step of its own, which does not load the figures of the forms: disclo
 build's largest memory, runs without them.
 """
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -16,9 +17,10 @@ from assets.metadata import check_result, preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
+from yearbook.edition import staging_dir
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
-from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store, staging_dir
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
@@ -57,8 +59,11 @@ def core_validation(
     problems += [p for inv in raw_inventory.values() for p in inv.problems]
     problems += [p for by_year in forms.values() for read in by_year.values() for p in read.problems]
     frame = problems_frame(problems)
-    paths.internal.mkdir(parents=True, exist_ok=True)  # messages may quote small counts: staff only
-    write_validation_workbook(problems, paths.internal / VALIDATION_REPORT)
+    paths.internal.mkdir(mode=0o700, parents=True, exist_ok=True)  # messages may quote small counts: staff only
+    partial = paths.internal / f".{VALIDATION_REPORT}-{context.run.run_id}"
+    write_validation_workbook(problems, partial)
+    partial.chmod(0o600)
+    os.replace(partial, paths.internal / VALIDATION_REPORT)  # whole, even with two builds at once: one's or the other's
     yield dg.Output(
         frame,
         metadata={
@@ -79,13 +84,15 @@ def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, In
     return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation, context.run.run_id)
 
 
-def _store_metadata(store: Path, counts: dict[str, int]) -> dict[str, object]:
+def _store_metadata(store: Path, counts: dict[str, int], public: bool) -> dict[str, object]:
+    """Counts; and the first observations of a public store only: Dagster's run storage is not the staff area."""
     with duckdb.connect(str(store), read_only=True) as con:
-        head = con.execute("SELECT * FROM observations LIMIT 10").df()
+        head = con.execute("SELECT * FROM observations LIMIT 10").df() if public else None
         rows, years, regions = con.execute(
             "SELECT count(*), count(DISTINCT time_period), count(DISTINCT ref_area) FROM observations"
         ).fetchone()
-    return {"rows": rows, "years": years, "regions": regions, "tables": dg.MetadataValue.json(counts), "preview": preview(head)}
+    metadata = {"rows": rows, "years": years, "regions": regions, "tables": dg.MetadataValue.json(counts)}
+    return metadata | ({"preview": preview(head)} if head is not None else {})
 
 
 @dg.asset(
@@ -93,7 +100,7 @@ def _store_metadata(store: Path, counts: dict[str, int]) -> dict[str, object]:
     ins={**_RECORD_INS, **_FORM_INS},
     description=(
         "The staff store (observations, derived indicators, code lists, metadata), every figure as reported, "
-        f"harmonized by SQL in a staging DuckDB file; published to <internal>/{INTERNAL_STORE_NAME}."
+        f"harmonized by SQL in the run's staging folder; published with the edition as <internal>/{INTERNAL_STORE_NAME}."
     ),
     pool="duckdb_writer",
 )
@@ -105,11 +112,14 @@ def core_observations(
     **forms: dict[str, FormRead],
 ) -> dg.Output[str]:
     figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
-    staged = staging_dir(paths.internal) / INTERNAL_STORE_NAME
+    staged = staging_dir(paths.internal, context.run.run_id) / INTERNAL_STORE_NAME
     counts = build_store(
-        staged, figures, _build_record(context, raw_inventory, core_validation), previous=paths.internal / INTERNAL_STORE_NAME
+        staged,
+        figures,
+        _build_record(context, raw_inventory, core_validation),
+        previous=[paths.internal / INTERNAL_STORE_NAME, paths.out / STORE_NAME],  # an analyst may hold one open for writing
     )
-    return dg.Output(str(staged), metadata=_store_metadata(staged, counts))
+    return dg.Output(str(staged), metadata=_store_metadata(staged, counts, public=False))
 
 
 @dg.asset(
@@ -128,7 +138,7 @@ def core_public_store(
     core_validation: pd.DataFrame,
     core_observations: str,
 ) -> dg.Output[str]:
-    staged = staging_dir(paths.out) / STORE_NAME
+    staged = staging_dir(paths.out, context.run.run_id) / STORE_NAME
     record = _build_record(context, raw_inventory, core_validation)
-    counts = build_public_store(staged, Path(core_observations), record, load_policy(), previous=paths.out / STORE_NAME)
-    return dg.Output(str(staged), metadata=_store_metadata(staged, counts))
+    counts = build_public_store(staged, Path(core_observations), record, load_policy())
+    return dg.Output(str(staged), metadata=_store_metadata(staged, counts, public=True))

@@ -1,14 +1,14 @@
-"""Publication layer: the Excel yearbook, then the atomic publish of workbooks and store."""
+"""Publication layer: the Excel yearbook and the SDMX file staged beside the store, then the edition published whole."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 
+from yearbook.edition import BuildInProgress, build_lock, publish_edition, staging_dir
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
-from yearbook.store import STORE_NAME, publish, staging_dir
+from yearbook.store import STORE_NAME
 
 SDMX_NAME = "yearbook_sdmx.csv"
 TABLES_DIR = "tables"
@@ -20,11 +20,10 @@ TABLES_DIR = "tables"
     description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the staged store.",
 )
 def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[list[str]]:
-    tables = staging_dir(paths.out) / TABLES_DIR
-    shutil.rmtree(tables, ignore_errors=True)
-    workbooks, csvs = render_yearbook(Path(core_public_store), staging_dir(paths.out), tables)
+    staged = staging_dir(paths.out, context.run.run_id)
+    workbooks, csvs = render_yearbook(Path(core_public_store), staged, staged / TABLES_DIR)
     return dg.Output(
-        [str(p) for p in workbooks] + [str(tables)],
+        [str(p) for p in workbooks] + [str(staged / TABLES_DIR)],
         metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)},
     )
 
@@ -35,7 +34,7 @@ def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPat
     description=f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting.",
 )
 def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[str]:
-    written = write_sdmx_csv(Path(core_public_store), staging_dir(paths.out) / SDMX_NAME)
+    written = write_sdmx_csv(Path(core_public_store), staging_dir(paths.out, context.run.run_id) / SDMX_NAME)
     return dg.Output(str(written), metadata={"bytes": written.stat().st_size})
 
 
@@ -47,7 +46,10 @@ def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, cor
         "out_yearbook_workbooks": dg.AssetIn("out_yearbook_workbooks"),
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
     },
-    description=f"The published yearbook: <out>/{STORE_NAME} and the workbooks, replaced atomically by rename (the staff store first).",
+    description=(
+        "The published edition: the run's staged store, workbooks, CSVs and SDMX file become <out>/current by one rename "
+        "(the well-known names <out>/yearbook.duckdb ... link through it), then the staff store <internal>/current."
+    ),
     pool="duckdb_writer",
 )
 def out_yearbook(
@@ -58,17 +60,24 @@ def out_yearbook(
     out_yearbook_workbooks: list[str],
     out_sdmx_export: str,
 ) -> dg.Output[list[str]]:
-    staged = [Path(p) for p in out_yearbook_workbooks] + [Path(out_sdmx_export), Path(core_public_store)]
-    gone = [p.name for p in [Path(core_observations), *staged] if not p.exists()]
-    if gone:  # a staged file is moved by publishing: re-running this asset alone has nothing to publish
-        missing = ", ".join(gone)
-        raise dg.Failure(f"nothing staged to publish ({missing} missing): materialize the core_ stores and the out_ assets together")
-    publish([Path(core_observations)], paths.internal)  # staff copy first, then the public commit
-    published = publish(staged, paths.out)
+    """The notices of publishing (a session holding the previous store open for writing, an edition kept)."""
+    run_id = context.run.run_id
+    try:
+        with build_lock(paths.out, run_id, wait=False):  # a build holding it (the CLI, another run): fail fast, never collide
+            public = publish_edition(paths.out, run_id)
+            staff = publish_edition(paths.internal, run_id, private=True)
+    except BuildInProgress as exc:
+        raise dg.Failure(str(exc)) from exc
+    except FileNotFoundError as exc:  # published already, or staged by another run
+        raise dg.Failure(f"{exc}: materialize the core_ stores and the out_ assets together") from exc
+    notices = public.notices + staff.notices
+    for notice in notices:
+        context.log.warning(notice)
     return dg.Output(
-        [str(p) for p in published],
+        notices,
         metadata={
-            "published": dg.MetadataValue.json([p.name for p in published]),
+            "edition": dg.MetadataValue.path(str(public.edition)),
             "store": dg.MetadataValue.path(str(paths.out / STORE_NAME)),
+            "notices": dg.MetadataValue.json(notices),
         },
     )

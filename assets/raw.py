@@ -125,7 +125,8 @@ def _form_read_metadata(read: FormRead, inventory: Inventory) -> dict[str, objec
         "regions": int(figures["ref_area"].nunique()),
         "problems": len(read.problems),
         "source_files": preview(files[["file", "sha256"]], 50),
-        "preview": preview(figures[["indicator", "ref_area", "time_period", "sex", "value", "source_sheet", "source_cell"]]),
+        # where figures were read, never their values: Dagster's run storage is not the staff area
+        "preview": preview(figures[["indicator", "ref_area", "time_period", "sex", "source_sheet", "source_cell"]]),
     }
 
 

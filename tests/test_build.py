@@ -113,7 +113,8 @@ def test_a_step_failing_after_the_gate_is_reported_and_nothing_is_published(tmp_
     from tests.conftest import SAMPLES
 
     out = tmp_path / "out"
-    out.write_text("a file where the public folder should be\n")  # the public store cannot be staged
+    out.mkdir()
+    (out / "editions").write_text("a file where the folder of editions should be\n")  # the public store cannot be staged
     assert main(["build", "--raw", str(SAMPLES), "--out", str(out)]) == 1
     printed = capsys.readouterr().err
     assert "build failed in core_public_store:" in printed and "Not a directory" in printed

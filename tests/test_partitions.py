@@ -171,3 +171,32 @@ def test_a_year_read_with_other_rules_refuses_the_build(
     assert not result.success
     problems = result.output_for_node("core_validation")
     assert list(problems[problems["rule"] == "read_with_other_rules"]["file"]) == ["2018/"]  # 2019 was just read again
+
+
+def test_no_hidden_figure_in_the_dagster_run_storage(two_years: YearbookPaths, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    """Step outputs (figures as reported) live in the staff area, and no metadata shows a figure that disclosure
+    control hides: the instance's storage, event log and run database are outside the staff area."""
+    result = run_every_year(_job(), two_years, instance, QUIET)
+    assert result.success
+    with duckdb.connect(str(two_years.internal / "yearbook_internal.duckdb"), read_only=True) as staff:
+        staff.execute(f"ATTACH '{two_years.out / 'yearbook.duckdb'}' AS public (READ_ONLY)")
+        hidden = staff.execute(
+            "SELECT s.indicator, s.ref_area, s.time_period, s.value FROM observations s JOIN public.observations p "
+            "USING (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile) "
+            "WHERE p.obs_conf IN ('C', 'D') AND s.value IS NOT NULL"
+        ).fetchall()
+    assert len(hidden) > 50
+    home = Path(instance.root_directory)
+    stored = [p for p in home.rglob("*") if p.is_file()]
+    assert stored and not [p for p in stored if b"check_only" in p.read_bytes()]  # no figures table (step output) there
+    steps = two_years.internal / ".steps"
+    assert any(steps.rglob("*.pickle")) and (steps.stat().st_mode & 0o777) == 0o700
+    texts = []
+    for event in instance.all_logs(result.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        texts += [str(value.value) for value in event.dagster_event.step_materialization_data.materialization.metadata.values()]
+    rows = [line for text in texts for line in text.splitlines() if line.startswith("|")]
+    assert rows, "the previews are there"
+    for indicator, area, year, value in hidden:
+        cells = {indicator, area, str(year), str(int(value)) if float(value).is_integer() else str(value)}
+        leaked = [row for row in rows if cells <= {c.strip() for c in row.split("|")}]
+        assert not leaked, (indicator, area, year, leaked[:2])

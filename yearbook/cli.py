@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -17,19 +20,60 @@ from dagster_shared.error import SerializableErrorInfo  # what a failed step eve
 
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
 from yearbook.definitions import build_yearbook_job, defs, validate_only_job
+from yearbook.edition import BuildInProgress, build_lock, staging_dir
 from yearbook.problems import ERROR, frame_problems
-from yearbook.resources import YearbookPaths
+from yearbook.resources import YearbookPaths, default_internal
 from yearbook.runs import run_every_year
 from yearbook.submissions import year_folders
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+CLI_STEPS = ".steps-cli-"  # <internal>/.steps-cli-<pid>/: a command-line run's step outputs, and its run id
 
 
 def run_job(job_name: str, raw_dir: Path, out_dir: Path, internal_dir: Path | None = None) -> dg.ExecuteInProcessResult:
-    """Run the job ``build_yearbook`` or ``validate_submissions`` in-process for these folders, every reference year in one run."""
-    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir), internal_dir=str(internal_dir or ""))
-    with dg.DagsterInstance.ephemeral() as instance:
-        return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS)
+    """Run the job ``build_yearbook`` or ``validate_submissions`` in-process for these folders, every reference year in one
+    run; its step outputs (in the staff area) and what it staged but did not publish (a refusal, a failed step) are
+    removed at the end."""
+    internal = internal_dir or default_internal(out_dir)
+    _remove_what_killed_runs_left(out_dir, internal)
+    run_id = str(uuid.uuid4())
+    steps = internal / f"{CLI_STEPS}{os.getpid()}"  # this run's step outputs only: nothing is kept for a later run
+    internal.mkdir(mode=0o700, parents=True, exist_ok=True)
+    steps.mkdir(mode=0o700, exist_ok=True)
+    (steps / "run_id").write_text(run_id)
+    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir), internal_dir=str(internal), steps_dir=str(steps))
+    try:
+        with dg.DagsterInstance.ephemeral() as instance:
+            return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS, run_id=run_id)
+    finally:
+        _remove_run_files(steps, run_id, paths.out, paths.internal)
+
+
+def _remove_run_files(steps: Path, run_id: str, *areas: Path) -> None:
+    """A command-line run's step outputs and what it staged but did not publish (a refusal, a failed step)."""
+    for area in areas:
+        shutil.rmtree(staging_dir(area, run_id), ignore_errors=True)
+    shutil.rmtree(steps, ignore_errors=True)
+
+
+def _remove_what_killed_runs_left(out_dir: Path, internal: Path) -> None:
+    """The step outputs and staging folders of command-line runs whose process is gone (killed)."""
+    for steps in internal.glob(f"{CLI_STEPS}*"):
+        pid = int(steps.name.removeprefix(CLI_STEPS) or 0)
+        if pid and not _alive(pid):
+            run_file = steps / "run_id"
+            run_id = run_file.read_text().strip() if run_file.exists() else ""
+            _remove_run_files(steps, run_id, *((out_dir.resolve(), internal.resolve()) if run_id else ()))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int, int]:
@@ -65,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of <year>/ submissions (default: raw/)")
     validate = commands.add_parser("validate", help="read and validate only; publishes nothing")
     validate.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR)
+    build.add_argument("--no-wait", action="store_true", help="when another build is publishing into --out, exit 1 at once")
     for command in (build, validate):
         command.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help="the public folder (default: out/)")
         command.add_argument(
@@ -79,8 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     if not year_folders(args.raw)[0]:
         print(f"refused: no reference year folder (<year>/, e.g. 2018/) under {args.raw}; nothing was published", file=sys.stderr)
         return 1
-    job_name = build_yearbook_job.name if args.command == "build" else validate_only_job.name
-    result = run_job(job_name, args.raw, args.out, args.internal)
+    if args.command == "build":
+        try:
+            with build_lock(args.out, f"yearbook build (pid {os.getpid()})", wait=not args.no_wait):  # one build per folder
+                result = run_job(build_yearbook_job.name, args.raw, args.out, args.internal)
+        except (BuildInProgress, OSError) as exc:  # another build publishes there; or --out is no folder one can write
+            print(f"not built: {exc}; nothing was published", file=sys.stderr)
+            return 1
+    else:
+        result = run_job(validate_only_job.name, args.raw, args.out, args.internal)
     errors, warnings, failures = _report(result)
     if errors:
         print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)
@@ -89,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the build failed ({failures} step(s), above); nothing was published", file=sys.stderr)
         return 1
     if args.command == "build":
-        internal = args.internal or args.out.with_name(args.out.name + "-internal")
+        for notice in result.output_for_node("out_yearbook"):
+            print(f"notice: {notice}", file=sys.stderr)
+        internal = args.internal or default_internal(args.out)
         print(
             f"published {args.out / 'yearbook.duckdb'} and the yearbook workbooks (public, disclosure-controlled), "
             f"{internal / 'yearbook_internal.duckdb'} for staff ({warnings} warning(s))",

@@ -1,4 +1,4 @@
-"""Where Dagster keeps what one step hands to the next: one pickle per asset and reference year.
+"""Where Dagster keeps what one step hands to the next: one pickle per asset and reference year, in the staff area.
 
 The raw assets are partitioned by reference year and read several years in one run (a single-run
 backfill policy: one step reads every year it is given, instead of one run per year). Dagster's
@@ -48,9 +48,9 @@ class YearPartitionedIOManager(dg.IOManager):
 
     @staticmethod
     def _write(path: Path, obj: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as f:
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, path)  # a killed step never leaves half a file behind
 
@@ -65,6 +65,12 @@ class YearPartitionedIOManager(dg.IOManager):
             return pickle.load(f)
 
 
-@dg.io_manager(description="One pickle per asset and reference year, under the Dagster instance's storage folder.")
+@dg.io_manager(
+    description="One pickle per asset and reference year, in the staff area (<internal>/.steps): they hold figures as reported.",
+    required_resource_keys={"paths"},
+)
 def year_partitioned_io_manager(init_context: dg.InitResourceContext) -> YearPartitionedIOManager:
-    return YearPartitionedIOManager(Path(init_context.instance.storage_directory()))
+    steps = init_context.resources.paths.steps
+    steps.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    steps.mkdir(mode=0o700, exist_ok=True)
+    return YearPartitionedIOManager(steps)

@@ -10,6 +10,11 @@ import dagster as dg
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
 
 
+def default_internal(out: Path) -> Path:
+    """The staff folder of an out folder: ``<out>-internal/`` beside it (same file system: published by rename)."""
+    return out.with_name(out.name + "-internal")
+
+
 class YearbookPaths(dg.ConfigurableResource):
     """Folders of one build: ``raw_dir`` holds ``<year>/`` submissions, ``out_dir`` receives the yearbook."""
 
@@ -17,6 +22,8 @@ class YearbookPaths(dg.ConfigurableResource):
     out_dir: str = os.environ.get("YEARBOOK_OUT_DIR", str(DEFAULT_OUT_DIR))
     # the unsuppressed store (and the validation report) for staff: never inside out_dir, which is published
     internal_dir: str = os.environ.get("YEARBOOK_INTERNAL_DIR", "")
+    # what one step hands to the next (figures as reported): in the staff area, <internal>/.steps unless given
+    steps_dir: str = os.environ.get("YEARBOOK_STEPS_DIR", "")
 
     @property
     def raw(self) -> Path:
@@ -28,5 +35,10 @@ class YearbookPaths(dg.ConfigurableResource):
 
     @property
     def internal(self) -> Path:
-        """``internal_dir``; by default ``<out>-internal/`` beside the out folder (same file system: published by rename)."""
-        return Path(self.internal_dir).resolve() if self.internal_dir else self.out.with_name(self.out.name + "-internal")
+        """``internal_dir``, by default :func:`default_internal`."""
+        return Path(self.internal_dir).resolve() if self.internal_dir else default_internal(self.out)
+
+    @property
+    def steps(self) -> Path:
+        """``steps_dir``; by default ``<internal>/.steps``: step outputs hold unsuppressed figures, so they stay in the staff area."""
+        return Path(self.steps_dir).resolve() if self.steps_dir else self.internal / ".steps"

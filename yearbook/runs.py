@@ -43,14 +43,19 @@ def every_year_tags(partitions: list[str]) -> dict[str, str]:
 
 
 def run_every_year(
-    job: dg.JobDefinition, paths: YearbookPaths, instance: dg.DagsterInstance, run_config: dict | None = None
+    job: dg.JobDefinition, paths: YearbookPaths, instance: dg.DagsterInstance, run_config: dict | None = None, run_id: str | None = None
 ) -> dg.ExecuteInProcessResult:
     """Run ``job`` (of the code location's definitions) in-process, once over every year folder of
-    ``paths.raw`` (registered as partitions first), on ``instance``."""
+    ``paths.raw`` (registered as partitions first), on ``instance`` (as ``run_id`` when given)."""
     years, _ = year_folders(paths.raw)
     if not years:
         raise ValueError(f"no reference year folder (raw/<year>/) under {paths.raw}")
     partitions = register_years(instance, years)
     return job.execute_in_process(
-        instance=instance, resources={"paths": paths}, run_config=run_config, tags=every_year_tags(partitions), raise_on_error=False
+        instance=instance,
+        resources={"paths": paths},
+        run_config=run_config,
+        tags=every_year_tags(partitions),
+        raise_on_error=False,
+        run_id=run_id,
     )

@@ -1,17 +1,12 @@
-"""The DuckDB store: built in a staging file by the harmonization SQL, then published atomically.
+"""The DuckDB stores: built by the harmonization SQL in a build's own staging folder, checkpointed and closed.
 
-Downstream tools open ``<out>/yearbook.duckdb`` read-only. A build never writes that file:
-it writes ``<out>/.staging/yearbook.duckdb``, checkpoints and closes it, and only then
-replaces the published file with one ``os.replace`` (a rename on the same file system).
-A reader that has the old file open keeps reading the old inode; a new reader sees the new
-file; a build killed at any moment leaves the previous store whole.
+Downstream tools open ``<out>/yearbook.duckdb`` read-only. A build never writes a published file: it writes
+its stores into its edition's staging folder, and yearbook.edition publishes the edition as a whole.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +29,7 @@ STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a distric
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 # made by the SQL files up to OBSERVATIONS_SQL and holding no figure: the public store takes them from the staff store
 DEFINITION_TABLES = ("derived_ratios",)
+BUILD_LOG_TABLES = ("build_runs", "build_files")
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
@@ -96,14 +92,11 @@ class BuildRecord:
     run_id: str
 
 
-def staging_dir(out_dir: Path) -> Path:
-    return out_dir / ".staging"
-
-
-def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous: Path | None = None) -> dict[str, int]:
+def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous: Sequence[Path] = ()) -> dict[str, int]:
     """Build the staff store at ``path`` (removed first) from ``figures`` (yearbook.submissions.FIGURE_COLUMNS), every
     figure as reported, and return the row count of each table (views not counted): the figures, the code lists, then
-    the harmonization SQL (``yearbook/sql``) in order."""
+    the harmonization SQL (``yearbook/sql``) in order. The build history is carried on from the first of the ``previous``
+    stores that can be opened (one held open for writing by a session cannot)."""
     with _new_store(path) as con:
         con.register("raw_figures_view", figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
@@ -112,12 +105,11 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             con.execute(sql_file.read_text(encoding="utf-8"))
         _write_table(con, "validation_results", record.problems)
-        return _finish(con, record, previous)
+        _write_build_log(con, record, previous)
+        return _finish(con)
 
 
-def build_public_store(
-    path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy, previous: Path | None = None
-) -> dict[str, int]:
+def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy) -> dict[str, int]:
     """Build the public store at ``path`` from the staff store ``internal`` (of the same build) and return
     the row count of each table.
 
@@ -134,12 +126,14 @@ def build_public_store(
         for name in DEFINITION_TABLES:
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         _write_suppressed_observations(con, policy)
+        for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         con.execute("DETACH internal")
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             if sql_file.name > OBSERVATIONS_SQL:
                 con.execute(sql_file.read_text(encoding="utf-8"))
         _write_table(con, "validation_results", record.problems.assign(values=None))
-        return _finish(con, record, previous)
+        return _finish(con)
 
 
 @contextmanager
@@ -168,9 +162,8 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
         _write_table(con, name, frame)
 
 
-def _finish(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Path | None) -> dict[str, int]:
-    """The build log and the yb_ views, a checkpoint; the row count of each table."""
-    _write_build_log(con, record, previous)
+def _finish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The yb_ views, a checkpoint; the row count of each table."""
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
     counts = {
         table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
@@ -180,6 +173,18 @@ def _finish(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Path 
     }
     con.execute("CHECKPOINT")
     return counts
+
+
+def _attach_first(con: duckdb.DuckDBPyConnection, alias: str, stores: list[Path]) -> bool:
+    """Attach the first of ``stores`` that opens read-only; all held open for writing elsewhere: raise the last error."""
+    for i, store in enumerate(stores):
+        try:
+            con.execute(f"ATTACH '{_sql_string(store)}' AS {alias} (READ_ONLY)")
+            return True
+        except duckdb.IOException:
+            if i == len(stores) - 1:
+                raise
+    return False
 
 
 def _sql_string(path: Path) -> str:
@@ -219,18 +224,16 @@ def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
     con.unregister("_frame")
 
 
-def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Path | None) -> None:
-    """``build_runs`` and ``build_files``: this build appended to the history of the published store."""
+def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Sequence[Path]) -> None:
+    """``build_runs`` and ``build_files``: this build appended to the history of the first previous store that opens."""
     con.execute(
         "CREATE TABLE build_runs (run_id VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ, reference_years VARCHAR, "
         "files INTEGER, observations BIGINT, warnings INTEGER)"
     )
     con.execute("CREATE TABLE build_files (run_id VARCHAR, file VARCHAR, year INTEGER, form VARCHAR, sha256 VARCHAR)")
-    if previous is not None and previous.exists():
-        escaped = str(previous).replace("'", "''")
-        con.execute(f"ATTACH '{escaped}' AS previous (READ_ONLY)")
+    if _attach_first(con, "previous", [p for p in previous if p.exists()]):
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'previous'").fetchall()}
-        if {"build_runs", "build_files"} <= tables:
+        if set(BUILD_LOG_TABLES) <= tables:
             con.execute("INSERT INTO build_runs SELECT * FROM previous.build_runs")
             con.execute("INSERT INTO build_files SELECT * FROM previous.build_files")
         con.execute("DETACH previous")
@@ -245,35 +248,3 @@ def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previo
     con.register("_files", files)
     con.execute("INSERT INTO build_files SELECT * FROM _files")
     con.unregister("_files")
-
-
-def publish(staged: list[Path], out_dir: Path) -> list[Path]:
-    """Move staged files (or folders) into ``out_dir`` by rename, the store last: its rename is the commit point.
-
-    A folder cannot replace a non-empty folder in one rename, so the old one is first moved aside
-    and removed once the new one is in place.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    published = []
-    for path in sorted(staged, key=lambda p: p.name == STORE_NAME):
-        target = out_dir / path.name
-        if path.is_dir():
-            retired = out_dir / f".{path.name}.old"
-            shutil.rmtree(retired, ignore_errors=True)
-            if target.exists():
-                os.replace(target, retired)
-            os.replace(path, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(path, target)
-        published.append(target)
-    _fsync_dir(out_dir)
-    return published
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -10,10 +10,15 @@ extension.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .xls files and of password-protected .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -45,6 +50,18 @@ class SheetFacts:
     unsaved_formulas: dict[Position, str] = field(default_factory=dict)  # formula cells with no saved result: the formula
     percent: set[Position] = field(default_factory=set)  # number cells formatted as a percentage (hold 0.734, show 73.4%)
     merged: list[MergedRange] | None = None  # merged ranges where calamine gives none (.ods); None: calamine's are used
+
+
+def once_per_file(scan: Callable[[str], T]) -> Callable[[Path], T]:
+    """One scan of a file serves a format's check and facts: the last file's result is kept, by path, size and
+    modification time (a changed file is scanned anew)."""
+    cached = functools.lru_cache(maxsize=1)(lambda path, size, mtime_ns: scan(path))
+
+    def by_file(path: Path) -> T:
+        stat = path.stat()
+        return cached(str(path), stat.st_size, stat.st_mtime_ns)
+
+    return by_file
 
 
 def is_percent_format(code: str) -> bool:

@@ -23,7 +23,6 @@ sheet whose content reaches beyond that limit (calamine would build the whole re
 
 from __future__ import annotations
 
-import functools
 import re
 import zipfile
 import zlib
@@ -34,7 +33,16 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DefusedET
 
-from yearbook.formats import MACROS, MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, MergedRange, SheetFacts, UnsafeWorkbook, check_zip_limits
+from yearbook.formats import (
+    MACROS,
+    MAX_CELLS_PER_SHEET,
+    PASSWORD_PROTECTED,
+    MergedRange,
+    SheetFacts,
+    UnsafeWorkbook,
+    check_zip_limits,
+    once_per_file,
+)
 
 MAX_DEPTH = 64  # element nesting: a spreadsheet's is about 10 (row groups add one per outline level, at most 8)
 MAX_CELL_ELEMENTS = 10_000  # elements inside one cell: paragraphs, spans, an annotation's; a label has a few
@@ -86,14 +94,8 @@ def facts(path: Path) -> dict[str, SheetFacts]:
     return {name: replace(sheet.facts, merged=sheet.merged) for name, sheet in _scan(path).sheets.items()}
 
 
-def _scan(path: Path) -> _Scan:
-    stat = path.stat()
-    return _scan_file(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=1)
-def _scan_file(path: str, size: int, mtime_ns: int) -> _Scan:
-    """One pass over the file serves check and facts (size and mtime: a changed file is read anew)."""
+def _scan_file(path: str) -> _Scan:
+    """One pass over the file: what check and facts say (see once_per_file)."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = _check_archive(archive)
@@ -108,6 +110,9 @@ def _scan_file(path: str, size: int, mtime_ns: int) -> _Scan:
         raise UnsafeWorkbook(f"corrupt workbook: its XML is not well-formed ({exc})") from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         raise UnsafeWorkbook(f"corrupt workbook: {type(exc).__name__}: {str(exc)[:300]}") from exc
+
+
+_scan = once_per_file(_scan_file)
 
 
 def _check_archive(archive: zipfile.ZipFile) -> set[str]:

@@ -20,14 +20,13 @@ records differ, and FORMS.md accepts Excel 97-2003.
 
 from __future__ import annotations
 
-import functools
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import olefile
 
-from yearbook.formats import MACROS, MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, SheetFacts, UnsafeWorkbook, is_percent_format
+from yearbook.formats import MACROS, MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, SheetFacts, UnsafeWorkbook, is_percent_format, once_per_file
 
 BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # the built-in percent formats, which no FORMAT record need declare
 
@@ -68,14 +67,8 @@ def facts(path: Path) -> dict[str, SheetFacts]:
     return {name: sheet.facts for name, sheet in _scan(path).sheets.items()}
 
 
-def _scan(path: Path) -> _Scan:
-    stat = path.stat()
-    return _scan_file(str(path), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=1)
-def _scan_file(path: str, size: int, mtime_ns: int) -> _Scan:
-    """One pass over the file serves check and facts (size and mtime: a changed file is read anew)."""
+def _scan_file(path: str) -> _Scan:
+    """One pass over the file: what check and facts say (see once_per_file)."""
     try:
         with olefile.OleFileIO(path) as ole:
             if not ole.exists("Workbook"):
@@ -89,6 +82,9 @@ def _scan_file(path: str, size: int, mtime_ns: int) -> _Scan:
     except Exception as exc:  # olefile raises several types for a damaged container
         raise UnsafeWorkbook(f"corrupt workbook: {type(exc).__name__}: {str(exc)[:300]}") from exc
     return _Scan(notices, _read_records(stream))
+
+
+_scan = once_per_file(_scan_file)
 
 
 def _read_records(data: bytes) -> dict[str, _Sheet]:
