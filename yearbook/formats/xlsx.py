@@ -13,60 +13,89 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from defusedxml import ElementTree as DefusedET
 from openpyxl.utils import column_index_from_string
 
-from yearbook.formats import MACROS, MAX_CELLS_PER_SHEET, Position, SheetFacts, UnsafeWorkbook, check_zip_limits, is_percent_format
+from yearbook.formats import (
+    MACROS,
+    MAX_CELLS_PER_SHEET,
+    Position,
+    SheetFacts,
+    UnsafeWorkbook,
+    check_zip_limits,
+    is_percent_format,
+    once_per_file,
+)
 
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
-_ANY_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{0,3})([0-9]{1,9})["']""")  # a cell's r="B7" or a row's r="7", either quote
+# a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote
+_FAR_REF = re.compile(rb"""\br\s*=\s*["'](?=[A-Z]{2}|[A-Z]?[0-9]{4})([A-Z]{0,3})([0-9]{1,9})["']""")
 _SCAN_CHUNK = 1 << 20
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What one quick pass over the workbook found: its notices, its percent styles, and which sheets are worth
+    parsing for cell facts."""
+
+    notices: tuple[str, ...]
+    percent_styles: frozenset[int]
+    sheets: tuple[tuple[str, str, bool], ...]  # (sheet name, zip member, holds a marker)
+
+
 def check(path: Path) -> tuple[str, ...]:
-    """Refuse an archive that is no workbook or would inflate beyond the limits; notices for the ministry."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = check_zip_limits(archive)
-    except zipfile.BadZipFile as exc:
-        raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UnsafeWorkbook("not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)")
-    with zipfile.ZipFile(path) as archive:
-        for name, member in _sheet_parts(archive):
-            _check_extent(archive, name, member)
-    return (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
-
-
-def _check_extent(archive: zipfile.ZipFile, name: str, member: str) -> None:
-    """Refuse a sheet reaching beyond MAX_CELLS_PER_SHEET cells from A1 before calamine reads it: calamine builds the
-    whole rectangle up to its last cell, so one cell at XFD1048576 in a tiny file would take hundreds of gigabytes."""
-    last_row = last_col = 0
-    with archive.open(member) as stream:
-        tail = b""
-        while block := stream.read(_SCAN_CHUNK):
-            for letters, row in _ANY_REF.findall(tail + block):
-                last_row = max(last_row, int(row))
-                if letters:
-                    last_col = max(last_col, column_index_from_string(letters.decode()))
-            tail = block[-32:]  # a reference split across two blocks
-    if last_row * max(last_col, 1) > MAX_CELLS_PER_SHEET:
-        raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} and column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
+    """Refuse an archive that is no workbook, would inflate beyond the limits, or holds a sheet reaching beyond
+    MAX_CELLS_PER_SHEET cells; notices for the ministry."""
+    return _scan(path).notices
 
 
 def facts(path: Path) -> dict[str, SheetFacts]:
     """Error cells, formulas without a saved result and percent-formatted numbers, per sheet name."""
-    found: dict[str, SheetFacts] = {}
+    scan = _scan(path)
     with zipfile.ZipFile(path) as archive:
-        percent_styles = _percent_styles(archive)
-        marker = _marker(percent_styles)
-        for name, member in _sheet_parts(archive):
-            if _contains(archive, member, marker):
-                found[name] = _scan(archive, member, percent_styles)
-    return found
+        return {name: _facts_of(archive, member, scan.percent_styles) for name, member, marked in scan.sheets if marked}
+
+
+def _scan_file(path: str) -> _Scan:
+    """One pass over the archive: its limits, its parts, and every sheet's XML inflated once (see once_per_file)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = check_zip_limits(archive)
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise UnsafeWorkbook("not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)")
+            percent_styles = _percent_styles(archive)
+            marker = _marker(percent_styles)
+            sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(archive))
+    except zipfile.BadZipFile as exc:
+        raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
+    notices = (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
+    return _Scan(notices, percent_styles, sheets)
+
+
+_scan = once_per_file(_scan_file)
+
+
+def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: re.Pattern[bytes]) -> bool:
+    """Whether a sheet holds a marker of cell facts; and refuse it if it reaches beyond MAX_CELLS_PER_SHEET cells from
+    A1 before calamine reads it (calamine builds the whole rectangle up to its last cell: one cell at XFD1048576 in a
+    tiny file would take hundreds of gigabytes). Only far references are looked at: without any, the sheet stays
+    within row 999 and column Z."""
+    marked, last_row, last_col = False, 0, 0
+    with archive.open(member) as stream:
+        tail = b""
+        while block := stream.read(_SCAN_CHUNK):
+            text = tail + block
+            marked = marked or marker.search(text) is not None
+            for letters, row in _FAR_REF.findall(text):
+                last_row, last_col = max(last_row, int(row), 999), max(last_col, column_index_from_string(letters.decode() or "A"), 26)
+            tail = block[-32:]  # a marker or a reference split across two blocks
+    if last_row * last_col > MAX_CELLS_PER_SHEET:
+        raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
+    return marked
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
@@ -85,10 +114,10 @@ def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
                 yield sheet.get("name", ""), member
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
+def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
     """Indexes of the cell styles (``s`` of a cell) whose number format shows a percentage."""
     if "xl/styles.xml" not in archive.namelist():
-        return set()
+        return frozenset()
     styles = DefusedET.fromstring(archive.read("xl/styles.xml"))
     percent_formats = set(BUILTIN_PERCENT_FORMATS)
     for fmt in styles.iter():
@@ -96,10 +125,10 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
             percent_formats.add(int(fmt.get("numFmtId", "-1")))
     cell_xfs = next((x for x in styles.iter() if x.tag.endswith("}cellXfs")), None)
     xfs = [] if cell_xfs is None else [x for x in cell_xfs if x.tag.endswith("}xf")]
-    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_formats}
+    return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_formats)
 
 
-def _marker(percent_styles: set[int]) -> re.Pattern[bytes]:
+def _marker(percent_styles: frozenset[int]) -> re.Pattern[bytes]:
     """What makes a sheet worth parsing: a formula, an error cell or a cell in a percent style (either quote, spaces,
     leading zeros: the byte scan must never miss what the XML parser would see). A percent default style (0) makes
     every number cell a candidate."""
@@ -112,17 +141,7 @@ def _marker(percent_styles: set[int]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(alternatives))
 
 
-def _contains(archive: zipfile.ZipFile, member: str, marker: re.Pattern[bytes]) -> bool:
-    with archive.open(member) as stream:
-        tail = b""
-        while block := stream.read(_SCAN_CHUNK):
-            if marker.search(tail + block):
-                return True
-            tail = block[-64:]  # a marker split across two blocks
-    return False
-
-
-def _scan(archive: zipfile.ZipFile, member: str, percent_styles: set[int]) -> SheetFacts:
+def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[int]) -> SheetFacts:
     """One streaming pass over a sheet's XML; every row is dropped once seen (bounded memory)."""
     out = SheetFacts()
     row, col = 0, 0
@@ -154,7 +173,7 @@ def _position(ref: str | None, row: int, col: int) -> Position:
     return int(match.group(2)), column_index_from_string(match.group(1))
 
 
-def _cell_facts(cell, position: Position, percent_styles: set[int], out: SheetFacts) -> None:
+def _cell_facts(cell, position: Position, percent_styles: frozenset[int], out: SheetFacts) -> None:
     kind = cell.get("t", "n")
     formula = value = None
     saved = False  # a <v> element stands in the cell (an empty one is a saved empty string)
