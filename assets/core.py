@@ -17,7 +17,7 @@ from assets.metadata import check_result, preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
-from yearbook.edition import staging_dir
+from yearbook.edition import make_staging_dir
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
@@ -59,7 +59,9 @@ def core_validation(
     problems += [p for inv in raw_inventory.values() for p in inv.problems]
     problems += [p for by_year in forms.values() for read in by_year.values() for p in read.problems]
     frame = problems_frame(problems)
+    paths.check_separate()
     paths.internal.mkdir(mode=0o700, parents=True, exist_ok=True)  # messages may quote small counts: staff only
+    paths.internal.chmod(0o700)  # also when it was made before with other modes
     partial = paths.internal / f".{VALIDATION_REPORT}-{context.run.run_id}"
     write_validation_workbook(problems, partial)
     partial.chmod(0o600)
@@ -112,7 +114,7 @@ def core_observations(
     **forms: dict[str, FormRead],
 ) -> dg.Output[str]:
     figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
-    staged = staging_dir(paths.internal, context.run.run_id) / INTERNAL_STORE_NAME
+    staged = make_staging_dir(paths.internal, context.run.run_id, private=True) / INTERNAL_STORE_NAME
     counts = build_store(
         staged,
         figures,
@@ -138,7 +140,7 @@ def core_public_store(
     core_validation: pd.DataFrame,
     core_observations: str,
 ) -> dg.Output[str]:
-    staged = staging_dir(paths.out, context.run.run_id) / STORE_NAME
+    staged = make_staging_dir(paths.out, context.run.run_id) / STORE_NAME
     record = _build_record(context, raw_inventory, core_validation)
     counts = build_public_store(staged, Path(core_observations), record, load_policy())
     return dg.Output(str(staged), metadata=_store_metadata(staged, counts, public=True))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from yearbook.edition import BuildInProgress, build_lock, publish_edition, staging_dir
+from yearbook.edition import BuildInProgress, build_lock, make_staging_dir, publish_edition
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
@@ -20,7 +20,7 @@ TABLES_DIR = "tables"
     description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the staged store.",
 )
 def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[list[str]]:
-    staged = staging_dir(paths.out, context.run.run_id)
+    staged = make_staging_dir(paths.out, context.run.run_id)
     workbooks, csvs = render_yearbook(Path(core_public_store), staged, staged / TABLES_DIR)
     return dg.Output(
         [str(p) for p in workbooks] + [str(staged / TABLES_DIR)],
@@ -34,7 +34,7 @@ def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPat
     description=f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting.",
 )
 def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[str]:
-    written = write_sdmx_csv(Path(core_public_store), staging_dir(paths.out, context.run.run_id) / SDMX_NAME)
+    written = write_sdmx_csv(Path(core_public_store), make_staging_dir(paths.out, context.run.run_id) / SDMX_NAME)
     return dg.Output(str(written), metadata={"bytes": written.stat().st_size})
 
 
@@ -47,8 +47,8 @@ def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, cor
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
     },
     description=(
-        "The published edition: the run's staged store, workbooks, CSVs and SDMX file become <out>/current by one rename "
-        "(the well-known names <out>/yearbook.duckdb ... link through it), then the staff store <internal>/current."
+        "The published edition: the staff store becomes <internal>/current, then the run's staged store, workbooks, CSVs "
+        "and SDMX file become <out>/current by one rename (the well-known names <out>/yearbook.duckdb ... link through it)."
     ),
     pool="duckdb_writer",
 )
@@ -64,8 +64,8 @@ def out_yearbook(
     run_id = context.run.run_id
     try:
         with build_lock(paths.out, run_id, wait=False):  # a build holding it (the CLI, another run): fail fast, never collide
-            public = publish_edition(paths.out, run_id)
-            staff = publish_edition(paths.internal, run_id, private=True)
+            staff = publish_edition(paths.internal, run_id, private=True)  # first: if it fails, nothing public changes
+            public = publish_edition(paths.out, run_id)  # the commit point
     except BuildInProgress as exc:
         raise dg.Failure(str(exc)) from exc
     except FileNotFoundError as exc:  # published already, or staged by another run

@@ -197,7 +197,7 @@ def test_a_build_that_must_not_wait_says_who_holds_the_folder(tmp_path: Path) ->
     with _held_elsewhere(out, "a test build"):
         done = subprocess.run([*BUILD, "--out", str(out), "--no-wait"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
-    assert f"not built: {out} is being published by a test build, publishing since" in done.stderr
+    assert f"not built: {out} is being published by a test build (pid " in done.stderr and ", publishing since" in done.stderr
     assert done.stderr.rstrip().endswith("nothing was published")
     assert not (out / CURRENT).exists() and not (out / "yearbook.duckdb").exists()
 
@@ -279,4 +279,28 @@ def test_a_killed_build_leaves_nothing_once_its_successor_has_run(tmp_path: Path
     subprocess.run([*BUILD, "--out", str(out)], check=True, capture_output=True, timeout=300)
     assert not list(internal.glob(".steps-cli-*"))
     assert not list(out.glob("editions/.staging-*")) and not list(internal.glob("editions/.staging-*"))
+    _one_build(out)
+
+
+@pytest.mark.parametrize("internal", ["out", "out/staff", "."])
+def test_the_staff_folder_must_lie_apart_from_the_public_one(internal: str, tmp_path: Path, capsys) -> None:
+    from yearbook.cli import main
+
+    with pytest.raises(SystemExit) as usage:
+        main(["build", "--raw", str(SAMPLES), "--out", str(tmp_path / "out"), "--internal", str(tmp_path / internal)])
+    assert usage.value.code == 2
+    assert "must lie outside the public folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_staff_area_that_cannot_be_published_leaves_the_public_edition_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    subprocess.run([*BUILD, "--out", str(out)], check=True, capture_output=True, timeout=300)
+    before = current_run(out)
+    staff_current = tmp_path / "out-internal" / CURRENT
+    staff_current.unlink()
+    staff_current.mkdir()  # the staff switch will fail
+    done = subprocess.run([*BUILD, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stderr.rstrip().endswith("nothing was published"), done.stderr
+    assert current_run(out) == before
     _one_build(out)

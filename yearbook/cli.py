@@ -22,26 +22,24 @@ from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
 from yearbook.definitions import build_yearbook_job, defs, validate_only_job
 from yearbook.edition import BuildInProgress, build_lock, staging_dir
 from yearbook.problems import ERROR, frame_problems
-from yearbook.resources import YearbookPaths, default_internal
+from yearbook.resources import YearbookPaths, separation_problem
 from yearbook.runs import run_every_year
 from yearbook.submissions import year_folders
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-CLI_STEPS = ".steps-cli-"  # <internal>/.steps-cli-<pid>/: a command-line run's step outputs, and its run id
+CLI_STEPS = ".steps-cli-"  # <internal>/.steps-cli-<job>-<pid>/: a command-line run's step outputs, and its run id
 
 
-def run_job(job_name: str, raw_dir: Path, out_dir: Path, internal_dir: Path | None = None) -> dg.ExecuteInProcessResult:
+def run_job(job_name: str, paths: YearbookPaths) -> dg.ExecuteInProcessResult:
     """Run the job ``build_yearbook`` or ``validate_submissions`` in-process for these folders, every reference year in one
-    run; its step outputs (in the staff area) and what it staged but did not publish (a refusal, a failed step) are
-    removed at the end."""
-    internal = internal_dir or default_internal(out_dir)
-    _remove_what_killed_runs_left(out_dir, internal)
+    run; its step outputs (in the staff area, a folder of its own) and what it staged but did not publish (a refusal,
+    a failed step) are removed at the end."""
     run_id = str(uuid.uuid4())
-    steps = internal / f"{CLI_STEPS}{os.getpid()}"  # this run's step outputs only: nothing is kept for a later run
-    internal.mkdir(mode=0o700, parents=True, exist_ok=True)
+    steps = paths.internal / f"{CLI_STEPS}{job_name}-{os.getpid()}"  # this run's step outputs only: none kept for later
+    paths.internal.mkdir(mode=0o700, parents=True, exist_ok=True)
     steps.mkdir(mode=0o700, exist_ok=True)
     (steps / "run_id").write_text(run_id)
-    paths = YearbookPaths(raw_dir=str(raw_dir), out_dir=str(out_dir), internal_dir=str(internal), steps_dir=str(steps))
+    paths = YearbookPaths(raw_dir=paths.raw_dir, out_dir=str(paths.out), internal_dir=str(paths.internal), steps_dir=str(steps))
     try:
         with dg.DagsterInstance.ephemeral() as instance:
             return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS, run_id=run_id)
@@ -56,24 +54,13 @@ def _remove_run_files(steps: Path, run_id: str, *areas: Path) -> None:
     shutil.rmtree(steps, ignore_errors=True)
 
 
-def _remove_what_killed_runs_left(out_dir: Path, internal: Path) -> None:
-    """The step outputs and staging folders of command-line runs whose process is gone (killed)."""
-    for steps in internal.glob(f"{CLI_STEPS}*"):
-        pid = int(steps.name.removeprefix(CLI_STEPS) or 0)
-        if pid and not _alive(pid):
-            run_file = steps / "run_id"
-            run_id = run_file.read_text().strip() if run_file.exists() else ""
-            _remove_run_files(steps, run_id, *((out_dir.resolve(), internal.resolve()) if run_id else ()))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True
+def _remove_what_killed_builds_left(paths: YearbookPaths) -> None:
+    """The step outputs and staging folders of command-line builds that were killed. Called holding the folder's
+    lock, which every command-line build holds for its whole run: any such folder left is a dead build's."""
+    for steps in paths.internal.glob(f"{CLI_STEPS}{build_yearbook_job.name}-*"):
+        run_file = steps / "run_id"
+        run_id = run_file.read_text().strip() if run_file.exists() else ""
+        _remove_run_files(steps, run_id, *((paths.out, paths.internal) if run_id else ()))
 
 
 def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int, int]:
@@ -121,18 +108,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.raw.is_dir():
         parser.error(f"--raw {args.raw}: no such folder")
+    paths = YearbookPaths(raw_dir=str(args.raw), out_dir=str(args.out), internal_dir=str(args.internal or ""))  # resolved
+    refusal = separation_problem(paths.out, paths.internal)
+    if refusal:
+        parser.error(f"--internal: {refusal}")
     if not year_folders(args.raw)[0]:
         print(f"refused: no reference year folder (<year>/, e.g. 2018/) under {args.raw}; nothing was published", file=sys.stderr)
         return 1
     if args.command == "build":
         try:
-            with build_lock(args.out, f"yearbook build (pid {os.getpid()})", wait=not args.no_wait):  # one build per folder
-                result = run_job(build_yearbook_job.name, args.raw, args.out, args.internal)
+            with build_lock(paths.out, "yearbook build", wait=not args.no_wait):  # one build per folder, however started
+                _remove_what_killed_builds_left(paths)
+                result = run_job(build_yearbook_job.name, paths)
         except (BuildInProgress, OSError) as exc:  # another build publishes there; or --out is no folder one can write
             print(f"not built: {exc}; nothing was published", file=sys.stderr)
             return 1
     else:
-        result = run_job(validate_only_job.name, args.raw, args.out, args.internal)
+        result = run_job(validate_only_job.name, paths)
     errors, warnings, failures = _report(result)
     if errors:
         print(f"refused: {errors} error(s), {warnings} warning(s); nothing was published", file=sys.stderr)
@@ -143,10 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         for notice in result.output_for_node("out_yearbook"):
             print(f"notice: {notice}", file=sys.stderr)
-        internal = args.internal or default_internal(args.out)
         print(
-            f"published {args.out / 'yearbook.duckdb'} and the yearbook workbooks (public, disclosure-controlled), "
-            f"{internal / 'yearbook_internal.duckdb'} for staff ({warnings} warning(s))",
+            f"published {paths.out / 'yearbook.duckdb'} and the yearbook workbooks (public, disclosure-controlled), "
+            f"{paths.internal / 'yearbook_internal.duckdb'} for staff ({warnings} warning(s))",
             file=sys.stderr,
         )
     else:

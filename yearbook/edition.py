@@ -14,8 +14,9 @@ follows the link to the edition's own file: an analyst's read-write session writ
 edition's folder, never beside another build's store. Old editions are removed beyond :data:`KEEP_EDITIONS`
 (an edition whose store someone holds open for writing is kept, and the build says so).
 
-The staff area is published in the same way, after the public one; a build killed between the two switches
-leaves the staff area one edition behind, which the next publish (:func:`catch_up`) switches forward.
+The staff area is published in the same way, just before the public one (whose switch is the build's commit point):
+if the staff switch fails, nothing public changes; a build killed between the two leaves the staff area one
+edition ahead of the public one, which the next build's publish makes whole again.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ class BuildInProgress(Exception):
 def staging_dir(area: Path, run_id: str) -> Path:
     """Where the build ``run_id`` writes its edition of ``area`` before publishing it."""
     return area / EDITIONS / f"{STAGING_PREFIX}{run_id}"
+
+
+def make_staging_dir(area: Path, run_id: str, private: bool = False) -> Path:
+    """The staging folder of ``run_id``, created; ``private`` (the staff area): it, ``editions/`` and the area itself
+    only their owner may enter, from before anything is written (a folder made earlier with other modes included)."""
+    staged = staging_dir(area, run_id)
+    staged.mkdir(parents=True, exist_ok=True)
+    if private:
+        for folder in (area, area / EDITIONS, staged):
+            folder.chmod(0o700)
+    return staged
 
 
 def current_run(area: Path) -> str | None:
@@ -88,7 +100,7 @@ def build_lock(area: Path, who: str, *, wait: bool, say=lambda text: print(text,
             say(f"waiting: {message}")
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{who}, publishing since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC (pid {os.getpid()})".encode(), 0)
+        os.pwrite(fd, f"{who} (pid {os.getpid()}), publishing since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
         _held[path] = (fd, 1)
         yield
     finally:
@@ -114,7 +126,7 @@ def publish_edition(area: Path, run_id: str, keep: int = KEEP_EDITIONS, private:
     if private:
         _make_private(area, staged)
     if current_run(area) is None:
-        _adopt_files_in_place(area, [p.name for p in staged.iterdir()])
+        _adopt_files_in_place(area, [p.name for p in staged.iterdir()], private)
     previous = _current_edition(area)
     _fsync_tree(staged)
     if final.exists():  # the same run published before (a re-executed step): its folder is replaced whole
@@ -129,18 +141,7 @@ def publish_edition(area: Path, run_id: str, keep: int = KEEP_EDITIONS, private:
     return Published(final, notices)
 
 
-def catch_up(area: Path, run_id: str | None) -> None:
-    """Switch ``area`` to the edition of ``run_id`` if it holds one that is not current (a build killed between
-    publishing the public area and the staff area)."""
-    if run_id is None or current_run(area) == run_id:
-        return
-    final = area / EDITIONS / run_id
-    if final.is_dir():
-        _switch(area, final)
-        _link_names(area, final)
-
-
-def _adopt_files_in_place(area: Path, names: list[str]) -> None:
+def _adopt_files_in_place(area: Path, names: list[str], private: bool) -> None:
     """A folder published before editions existed: its files become the edition ``before-editions`` (hard links, the
     same bytes) and every name a link to it, one at a time, each still showing the old file. Then the new edition
     is switched in like any other."""
@@ -155,15 +156,17 @@ def _adopt_files_in_place(area: Path, names: list[str]) -> None:
             shutil.copytree(path, edition / path.name, copy_function=os.link)
         else:
             os.link(path, edition / path.name)
+    if private:
+        _make_private(area, edition)
     _fsync_tree(edition)
     _switch(area, edition)
     _link_names(area, edition)
 
 
-def _make_private(area: Path, staged: Path) -> None:
-    for folder in (area, area / EDITIONS, staged, *(p for p in staged.rglob("*") if p.is_dir())):
+def _make_private(area: Path, edition: Path) -> None:
+    for folder in (area, area / EDITIONS, edition, *(p for p in edition.rglob("*") if p.is_dir())):
         folder.chmod(0o700)
-    for file in (p for p in staged.rglob("*") if p.is_file()):
+    for file in (p for p in edition.rglob("*") if p.is_file()):
         file.chmod(0o600)
 
 

@@ -71,6 +71,6 @@ class YearPartitionedIOManager(dg.IOManager):
 )
 def year_partitioned_io_manager(init_context: dg.InitResourceContext) -> YearPartitionedIOManager:
     steps = init_context.resources.paths.steps
-    steps.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    steps.mkdir(mode=0o700, exist_ok=True)
+    steps.mkdir(mode=0o700, parents=True, exist_ok=True)
+    steps.chmod(0o700)  # also when it was made before with other modes
     return YearPartitionedIOManager(steps)

@@ -42,3 +42,17 @@ class YearbookPaths(dg.ConfigurableResource):
     def steps(self) -> Path:
         """``steps_dir``; by default ``<internal>/.steps``: step outputs hold unsuppressed figures, so they stay in the staff area."""
         return Path(self.steps_dir).resolve() if self.steps_dir else self.internal / ".steps"
+
+    def check_separate(self) -> None:
+        """Refuse a staff folder that is the public folder, inside it or around it: the unsuppressed store would be
+        published, or the published files would lie in the staff area."""
+        refusal = separation_problem(self.out, self.internal)
+        if refusal:
+            raise dg.Failure(refusal)
+
+
+def separation_problem(out: Path, internal: Path) -> str | None:
+    """Why ``internal`` cannot be the staff folder of ``out`` (both resolved), or None."""
+    if internal == out or out in internal.parents or internal in out.parents:
+        return f"the staff folder {internal} must lie outside the public folder {out} (and not contain it)"
+    return None
