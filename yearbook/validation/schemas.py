@@ -164,19 +164,19 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
         scope = unit_in(params)
         checks.append(RowCheck(rule_id, lambda df, scope=scope: scope(df) & known_value(df), scope, holds, "value"))
     if "implausible_value" in rules.rules:
-        bound = lambda df: upper_bounds(df, units(df), rules)  # noqa: E731
+        bounds = {code: upper_bound(code, rules) for code in rules.units}  # one lookup per indicator, not per figure
+        bound = lambda df: df["indicator"].map(bounds).astype("float64")  # noqa: E731
         in_scope = lambda df: bound(df).notna()  # noqa: E731
-        checks.append(
-            RowCheck("implausible_value", lambda df: in_scope(df) & known_value(df), in_scope, lambda df: value(df) <= bound(df), "value")
-        )
+        checks.append(RowCheck("implausible_value", known_value, in_scope, lambda df: ~(value(df) > bound(df)), "value"))
     return checks
 
 
-def upper_bounds(frame: pd.DataFrame, units: pd.Series, rules: RuleSet) -> pd.Series:
-    """The largest plausible value of each figure (rule ``implausible_value``): its indicator's bound, else its unit's."""
+def upper_bound(indicator: object, rules: RuleSet) -> float | None:
+    """The largest plausible value of a figure of ``indicator`` (rule ``implausible_value``): the indicator's bound, else
+    its unit's; None when neither is declared."""
     params = rules.rules["implausible_value"].params
-    by_indicator = frame["indicator"].map(params.get("max_by_indicator") or {})
-    return by_indicator.fillna(units.map(params.get("max_by_unit") or {})).astype("float64")
+    by_indicator, by_unit = params.get("max_by_indicator") or {}, params.get("max_by_unit") or {}
+    return by_indicator.get(indicator, by_unit.get(rules.units.get(indicator)))
 
 
 def _combo_check(y: FormYield, lists: CodeLists) -> RowCheck:
@@ -271,7 +271,7 @@ def _row_problem(rule_id: str, row: Mapping, column: str | None, failure: object
         form=row.get("form"),
         year=row.get("time_period"),
         min=rule.params.get("min"),
-        max=number(_bound(row, rules)) if rule_id == "implausible_value" else rule.params.get("max"),
+        max=number(upper_bound(row.get("indicator"), rules)) if rule_id == "implausible_value" else rule.params.get("max"),
     )
     if rule_id == "code_not_in_form":
         values = ", ".join(f"{c}={row.get(c)}" for c in ("indicator", *DIMENSIONS) if c == "indicator" or row.get(c) != "_T")
@@ -299,12 +299,6 @@ def _row_problem(rule_id: str, row: Mapping, column: str | None, failure: object
         _text(row.get("form")),
         int(year) if isinstance(year, (int, float)) and not pd.isna(year) else None,
     )
-
-
-def _bound(row: Mapping, rules: RuleSet) -> float:
-    params = rules.rules["implausible_value"].params
-    indicator = row.get("indicator")
-    return (params.get("max_by_indicator") or {}).get(indicator) or params["max_by_unit"][rules.units[indicator]]
 
 
 def _text(value: object) -> str | None:
