@@ -24,6 +24,7 @@ from yearbook.edition import BuildInProgress, build_lock, staging_dir
 from yearbook.problems import ERROR, frame_problems
 from yearbook.resources import YearbookPaths, separation_problem
 from yearbook.runs import run_every_year
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME
 from yearbook.submissions import year_folders
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -136,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         for notice in result.output_for_node("out_yearbook"):
             print(f"notice: {notice}", file=sys.stderr)
         print(
-            f"published {paths.out / 'yearbook.duckdb'} and the yearbook workbooks (public, disclosure-controlled), "
-            f"{paths.internal / 'yearbook_internal.duckdb'} for staff ({warnings} warning(s))",
+            f"published {paths.out / STORE_NAME} and the yearbook workbooks (public, disclosure-controlled), "
+            f"{paths.internal / INTERNAL_STORE_NAME} for staff ({warnings} warning(s))",
             file=sys.stderr,
         )
     else:

@@ -10,7 +10,7 @@ What python-calamine 0.9.1 returns for an .ods cell (tests/fixtures/formats/cell
   without ``office:value``, or no value type while it shows a text): ``''`` too;
 - a formula whose result is the empty string (LibreOffice saves ``=""`` with no value type and an empty paragraph;
   a formula saved with no result by some other program looks the same, and reads as blank), an empty text: ``''``;
-- ``merged_cell_ranges``: ``None`` (calamine reads merges of .xlsx and .xls only), so :func:`merged_cell_ranges` reads
+- ``merged_cell_ranges``: ``None`` (calamine reads merges of .xlsx and .xls only), so :func:`facts` reads
   them from the file (``table:number-columns-spanned``, ``table:number-rows-spanned``);
 - a password-protected file: ``PasswordError``; :func:`check` refuses it first, in the ministry's terms.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -37,7 +37,6 @@ from yearbook.formats import (
     MACROS,
     MAX_CELLS_PER_SHEET,
     PASSWORD_PROTECTED,
-    MergedRange,
     SheetFacts,
     UnsafeWorkbook,
     check_zip_limits,
@@ -70,8 +69,7 @@ _REFERENCE = re.compile(r"\[\.?([^\]]*)\]")  # of:=SUM([.B2:.B5]) -> =SUM(B2:B5)
 class _Sheet:
     """What one pass over a table of content.xml found."""
 
-    facts: SheetFacts = field(default_factory=SheetFacts)
-    merged: list[MergedRange] = field(default_factory=list)
+    facts: SheetFacts = field(default_factory=lambda: SheetFacts(merged=[]))  # calamine has no merges for .ods: here they are
     last_row: int = 0  # the last row and column holding content (1-based): calamine reads the rectangle from A1 to there
     last_col: int = 0
 
@@ -91,7 +89,7 @@ def check(path: Path) -> tuple[str, ...]:
 def facts(path: Path) -> dict[str, SheetFacts]:
     """Error cells, formulas without a saved result, percentages and merged ranges (calamine has none for .ods), per
     sheet name (table:name, as calamine names it)."""
-    return {name: replace(sheet.facts, merged=sheet.merged) for name, sheet in _scan(path).sheets.items()}
+    return {name: sheet.facts for name, sheet in _scan(path).sheets.items()}
 
 
 def _scan_file(path: str) -> _Scan:
@@ -190,7 +188,7 @@ def _read_cell(cell, sheet: _Sheet, row: int, rows_repeated: int, col: int, colu
     if _ROWS_SPANNED in attributes or _COLUMNS_SPANNED in attributes:
         last = (row + _count(cell, _ROWS_SPANNED) - 2, col + _count(cell, _COLUMNS_SPANNED) - 2)
         if last != (row - 1, col - 1):
-            sheet.merged.append(((row - 1, col - 1), last))
+            sheet.facts.merged.append(((row - 1, col - 1), last))
     value_type, formula = attributes.get(_VALUE_TYPE), attributes.get(_FORMULA)
     if value_type is None and formula is None and len(cell) == 0:
         return  # empty, however often repeated

@@ -61,7 +61,8 @@ def facts(path: Path) -> dict[str, SheetFacts]:
 
 
 def _scan_file(path: str) -> _Scan:
-    """One pass over the archive: its limits, its parts, and every sheet's XML inflated once (see once_per_file)."""
+    """One quick pass over the archive: its limits, its parts, and every sheet's XML inflated once to find the sheets
+    worth parsing (see once_per_file); :func:`facts` inflates only those again, for the XML parser."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = check_zip_limits(archive)
