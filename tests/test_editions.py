@@ -304,3 +304,19 @@ def test_a_staff_area_that_cannot_be_published_leaves_the_public_edition_as_it_w
     assert done.returncode == 1 and done.stderr.rstrip().endswith("nothing was published"), done.stderr
     assert current_run(out) == before
     _one_build(out)
+
+
+def test_the_validation_report_keeps_its_temporary_files_in_the_staff_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl writes each sheet to a temporary file first; a killed build would leave the report's in /tmp."""
+    import openpyxl.worksheet._writer as sheet_writer
+
+    from yearbook.problems import Problem
+    from yearbook.validation.report import write_validation_workbook
+
+    made: list[str] = []
+    real = sheet_writer.create_temporary_file
+    monkeypatch.setattr(sheet_writer, "create_temporary_file", lambda suffix="": made.append(real(suffix)) or made[-1])
+    staff = tmp_path / "out-internal"
+    staff.mkdir()
+    write_validation_workbook([Problem("2018/a.xlsx", "Лист1", "B7", "sex_sum", "boys + girls (3) ≠ the total (5)")], staff / "r.xlsx")
+    assert made and all(Path(f).parent == staff for f in made)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -81,4 +84,17 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with _temporary_files_in(path.parent):
+        wb.save(path)
+
+
+@contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """openpyxl writes each sheet to a temporary file before zipping it, in the system's temporary folder, where a
+    killed build would leave it: the report's messages may quote small counts, so its temporary files stay in the
+    staff folder the report is written to."""
+    before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
