@@ -28,7 +28,7 @@ from yearbook.disclosure import (
     derived_leaks,
     load_policy,
     protect,
-    recoverable_confidential,
+    recoverable_figures,
     verify,
 )
 from yearbook.disclosure.__main__ import main as audit
@@ -120,22 +120,31 @@ def test_primary_and_secondary_suppression_happen_on_the_demo_data(
     public = demo_protected.public
     summary = demo_protected.summary.set_index("indicator")
     for code in SMALL_TABLES:
-        assert summary.loc[code, "primary_C"] > 0, code
-        assert summary.loc[code, "secondary_D"] > 0, code
+        assert summary.loc[code, "primary"] > 0, code
+        assert summary.loc[code, "secondary"] > 0, code
     for code in NO_SMALL_COUNTS:
-        assert code not in summary.index or summary.loc[code, ["primary_C", "secondary_D"]].sum() == 0, code
+        assert code not in summary.index or summary.loc[code, ["primary", "secondary"]].sum() == 0, code
 
+    assert set(public["obs_conf"]) == {"F", "C"}  # one code for every hidden figure, whatever the reason
     internal = demo.loc[public.index]
-    primary = (public["obs_conf"] == "C") & (internal["obs_conf"] == "F")
+    reason = _reasons(demo_protected, public)
+    primary = reason.eq("primary")
     thresholds = public["indicator"].map(lambda c: policy.risk_class(c).threshold)
     assert ((internal["value"][primary] > 0) & (internal["value"][primary] < thresholds[primary])).all()
     small = internal["indicator"].isin(policy.sensitive) & (internal["value"] > 0) & (internal["value"] < thresholds)
-    assert (public["obs_conf"][small] == "C").all()  # every small count is confidential
-    assert public["value"][_hidden(public)].isna().all()  # value NULL when obs_conf is not F
+    assert reason[small].eq("primary").all()  # every small count is confidential
+    assert reason.notna().eq(_hidden(public)).all()  # every hidden figure has its reason for staff, and only those
+    assert public["value"][_hidden(public)].isna().all()  # value NULL when hidden
     shown = ~_hidden(public)
     assert public["value"][shown].equals(internal["value"][shown])  # nothing else changes
-    assert not ((public["obs_conf"] == "D") & (public["ref_area"] == "KZ")).any()  # no national total hidden as a complement
+    assert not (reason.eq("secondary") & (public["ref_area"] == "KZ")).any()  # no national total hidden as a complement
     assert (public[KEY].to_numpy() == demo[KEY].to_numpy()).all()  # same rows, same order
+
+
+def _reasons(result: DisclosureResult, frame: pd.DataFrame) -> pd.Series:
+    """The staff reason of each row of ``frame`` (None where shown)."""
+    merged = frame[KEY].merge(result.hidden, on=KEY, how="left")
+    return merged["reason"].astype(object).where(merged["reason"].notna(), None).set_axis(frame.index)
 
 
 def test_the_verifier_proves_no_hidden_figure_is_recoverable(
@@ -148,9 +157,10 @@ def test_the_verifier_proves_no_hidden_figure_is_recoverable(
     hidden_reported = _hidden(public) & public["indicator"].map(policy.forms).ne("derived")
     assert len(intervals) == int(hidden_reported.sum())  # every hidden figure has its interval
     assert set(intervals["indicator"]) == set(SMALL_TABLES)
-    confidential = intervals[intervals["obs_conf"] == "C"]
-    assert (confidential["width"] >= confidential["required"]).all()
-    assert (confidential["width"] >= 4).all() and not intervals["recoverable"].any()
+    assert intervals["reason"].isna().all()  # a public frame: the verifier does not know why a figure is hidden
+    might_be_small = intervals[intervals["lower"] < intervals["indicator"].map(lambda c: policy.risk_class(c).threshold)]
+    assert (might_be_small["width"] >= might_be_small["required"]).all() and (might_be_small["width"] >= 4).all()
+    assert not intervals["recoverable"].any()
     # the true value lies in its interval (the LPs model the tables correctly)
     truth = intervals.merge(demo[[*KEY, "value"]], on=KEY, how="left")["value"]
     known = truth.notna()
@@ -167,7 +177,7 @@ def test_whole_number_intervals_of_the_three_way_table_are_no_narrower(demo_prot
     whole = cell_intervals(offenders, policy, integer=True)
     assert len(lp) > 100
     assert np.allclose(lp[["lower", "upper"]], whole[["lower", "upper"]])
-    assert check_protection(whole, policy)
+    assert check_protection(whole)
 
 
 def test_primary_suppression_alone_is_caught_by_the_verifier(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
@@ -176,8 +186,8 @@ def test_primary_suppression_alone_is_caught_by_the_verifier(demo: pd.DataFrame,
     small = (naive["value"] > 0) & (naive["value"] < 5)
     naive.loc[small, ["obs_conf", "value"]] = ["C", np.nan]
     intervals = cell_intervals(naive, policy)
-    found = recoverable_confidential(intervals)
-    assert len(found) > 0 and not check_protection(intervals, policy)
+    found = recoverable_figures(intervals)
+    assert len(found) > 0 and not check_protection(intervals)
     truth = found.merge(demo[[*KEY, "value"]], on=KEY)
     assert (truth["lower"].round() == truth["value"]).all()  # recomputed exactly
 
@@ -227,8 +237,10 @@ def _small_policy(policy: DisclosurePolicy, min_width: float | None = None) -> D
     return dataclasses.replace(policy, relations=relations, classes=classes)
 
 
-def _conf(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
-    return {(r.ref_area, r.sex): r.obs_conf for r in frame.itertuples()}
+def _why(result: DisclosureResult) -> dict[tuple[str, str], str | None]:
+    """(region, sex) -> why the figure is hidden (None: shown)."""
+    reason = _reasons(result, result.public)
+    return {(r.ref_area, r.sex): reason[i] for i, r in zip(result.public.index, result.public.itertuples(), strict=True)}
 
 
 def test_a_single_suppression_is_recoverable_and_secondary_suppression_fixes_it(policy: DisclosurePolicy) -> None:
@@ -238,15 +250,16 @@ def test_a_single_suppression_is_recoverable_and_secondary_suppression_fixes_it(
     naive.loc[(naive["ref_area"] == "KZ-11") & (naive["sex"] == "M"), ["obs_conf", "value"]] = ["C", np.nan]
     before = cell_intervals(naive, small)
     assert before[["lower", "upper"]].values.tolist() == [[1.0, 1.0]]  # 21 - 20
-    assert len(recoverable_confidential(before)) == 1
+    assert len(recoverable_figures(before)) == 1
 
     result = protect(table, small)
-    conf = _conf(result.public)
-    assert conf[("KZ-11", "M")] == "C"
+    why = _why(result)
+    assert why[("KZ-11", "M")] == "primary"
     # the row (girls, the smallest published figure with room) and the columns (Aktobe, the smallest region) get complements
-    assert {k for k, v in conf.items() if v == "D"} == {("KZ-11", "F"), ("KZ-15", "M"), ("KZ-15", "F")}
+    assert {k for k, v in why.items() if v == "secondary"} == {("KZ-11", "F"), ("KZ-15", "M"), ("KZ-15", "F")}
+    assert set(result.public["obs_conf"]) == {"F", "C"}
     after = cell_intervals(result.public, small)
-    assert check_protection(after, small), check_protection(after, small).report()
+    assert check_protection(after), check_protection(after).report()
     boys = after[(after["ref_area"] == "KZ-11") & (after["sex"] == "M")].iloc[0]
     assert (boys["lower"], boys["upper"]) == (0.0, 21.0)
 
@@ -257,15 +270,15 @@ def test_too_narrow_protection_is_widened_until_the_verifier_agrees(policy: Disc
     table = _table({"KZ-11": (2, 30, 32), "KZ-15": (4, 40, 44), "KZ-19": (60, 50, 110), "KZ": (66, 120, 186)})
     plain = protect(table, _small_policy(policy))
     assert plain.rounds == 1 and plain.intervals["upper"].max() <= 44
-    assert set(plain.intervals.query("obs_conf == 'C'")["upper"]) == {6.0}
+    assert set(plain.intervals.query("reason == 'primary'")["upper"]) == {6.0}
 
     strict = _small_policy(policy, min_width=8)
     result = protect(table, strict)
     assert result.rounds > 1
-    assert check_protection(cell_intervals(result.public, strict), strict)
-    conf = _conf(result.public)
-    assert all(conf[("KZ", s)] == "F" for s in ("M", "F", "_T"))
-    assert all(conf[(r, "_T")] == "F" for r in REGIONS)  # widening guesses that were not needed are published again
+    assert check_protection(cell_intervals(result.public, strict))
+    why = _why(result)
+    assert all(why[("KZ", s)] is None for s in ("M", "F", "_T"))
+    assert all(why[(r, "_T")] is None for r in REGIONS)  # widening guesses that were not needed are published again
 
     with pytest.raises(DisclosureError, match="not protected"):  # no round to widen in: the public store must not be written
         protect(table, dataclasses.replace(strict, max_rounds=0))
@@ -302,7 +315,7 @@ def test_ministry_withheld_cells_of_the_2018_sample_become_protected(sample_2018
     karaganda = (sample_2018["indicator"] == "SUICIDE_ADOL") & (sample_2018["ref_area"] == "KZ-35")
     conf = dict(zip(sample_2018.loc[karaganda, "sex"], sample_2018.loc[karaganda, "obs_conf"], strict=True))
     assert conf == {"M": "C", "F": "C", "_T": "F"}
-    before = recoverable_confidential(cell_intervals(sample_2018, policy))
+    before = recoverable_figures(cell_intervals(sample_2018, policy))
     recovered = before[(before["indicator"] == "SUICIDE_ADOL") & (before["ref_area"] == "KZ-35")]
     assert sorted(recovered["sex"]) == ["F", "M"]  # as published today: national boys minus the other regions' boys
 
@@ -311,9 +324,9 @@ def test_ministry_withheld_cells_of_the_2018_sample_become_protected(sample_2018
     assert check.ok, check.protection.report()
     iv = check.intervals
     cells = iv[(iv["indicator"] == "SUICIDE_ADOL") & (iv["ref_area"] == "KZ-35")]
-    assert sorted(cells["sex"]) == ["F", "M"] and (cells["obs_conf"] == "C").all()
+    assert sorted(cells["sex"]) == ["F", "M"]
     assert (cells["lower"] == 0).all() and (cells["upper"] == 5).all()  # anything from 0 to the published total 5
-    assert (result.summary.set_index("indicator").loc["SUICIDE_ADOL", "ministry_C"]) == 2
+    assert (result.summary.set_index("indicator").loc["SUICIDE_ADOL", "ministry"]) == 2
 
 
 def test_the_audit_command_reports_the_recoverable_cells_of_a_store(
@@ -374,7 +387,7 @@ def test_batches_solved_in_threads_give_what_one_thread_gives(demo: pd.DataFrame
         monkeypatch.setattr(solver_module, "SOLVER_THREADS", threads)
         results.append(protect(demo, policy))
     one = results[0]
-    assert one.lp_solved > 100 and (one.public["obs_conf"] == "D").any()
+    assert one.lp_solved > 100 and (one.hidden["reason"] == "secondary").any()
     for other in results[1:]:
         pd.testing.assert_frame_equal(other.public, one.public)
         pd.testing.assert_frame_equal(other.intervals, one.intervals)
@@ -382,10 +395,11 @@ def test_batches_solved_in_threads_give_what_one_thread_gives(demo: pd.DataFrame
 
 
 def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.DataFrame, policy: DisclosurePolicy) -> None:
-    first = protect(sample_2018, policy).public
+    first = protect(sample_2018, policy)
     shuffled = sample_2018.sample(frac=1.0, random_state=7)
-    second = protect(shuffled, policy).public.loc[first.index]
-    assert first["obs_conf"].equals(second["obs_conf"])
+    second = protect(shuffled, policy)
+    assert first.public["obs_conf"].equals(second.public.loc[first.public.index, "obs_conf"])
+    assert _reasons(first, sample_2018).equals(_reasons(second, sample_2018))
 
 
 # ---------------------------------------------------------------------------- derived indicators
@@ -403,15 +417,16 @@ def test_derived_figures_of_hidden_inputs_are_hidden(demo: pd.DataFrame, policy:
     result = protect(frame, policy)
     public = result.public
     summary = result.summary.set_index("indicator")
-    assert summary.loc["DEATHS_INFANT", "ministry_C"] == 2 and summary.loc["DEATHS_INFANT", "secondary_D"] >= 2
-    assert summary.loc["MORT_INFANT_RATE", "derived_D"] == summary.loc["DEATHS_INFANT", "secondary_D"]
-    deaths_hidden = public[(public["indicator"] == "DEATHS_INFANT") & (public["obs_conf"] == "D")]
+    assert summary.loc["DEATHS_INFANT", "ministry"] == 2 and summary.loc["DEATHS_INFANT", "secondary"] >= 2
+    assert summary.loc["MORT_INFANT_RATE", "derived"] == summary.loc["DEATHS_INFANT", "secondary"]
+    reason = _reasons(result, public)
+    deaths_hidden = public[(public["indicator"] == "DEATHS_INFANT") & reason.eq("secondary")]
     rates = public[public["indicator"] == "MORT_INFANT_RATE"].merge(deaths_hidden[KEY[1:]], on=KEY[1:])
-    assert (rates["obs_conf"] == "D").all() and rates["value"].isna().all()
+    assert (rates["obs_conf"] == "C").all() and rates["value"].isna().all()
     assert verify(public, policy).ok
 
     leaky = public.copy()
-    again = leaky.index[(leaky["indicator"] == "MORT_INFANT_RATE") & (leaky["obs_conf"] == "D")][0]
+    again = leaky.index[(leaky["indicator"] == "MORT_INFANT_RATE") & reason.eq("derived")][0]
     leaky.loc[again, ["obs_conf", "value"]] = ["F", demo.loc[again, "value"]]
     assert len(derived_leaks(leaky, policy)) == 1
 

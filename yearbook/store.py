@@ -25,6 +25,8 @@ SQL_DIR = Path(__file__).parent / "sql"
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
 OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
+PUBLIC_SUMMARY_SQL = SQL_DIR / "disclosure" / "public_summary.sql"  # what was hidden, per indicator and table, after the views
+STAFF_SUMMARY_SQL = SQL_DIR / "disclosure" / "staff_summary.sql"  # the same with the reasons and hidden values
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 # made by the SQL files up to OBSERVATIONS_SQL and holding no figure: the public store takes them from the staff store
@@ -113,19 +115,23 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     """Build the public store at ``path`` from the staff store ``internal`` (of the same build) and return
     the row count of each table.
 
-    Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure: C, D) set to
-    NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
+    Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure) coded C and set
+    to NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
     would leave its old blocks in it). The working tables of the figures (:data:`UNSUPPRESSED_TABLES`) are not in it;
     what reads ``observations`` (the SQL files after :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
     table. Warnings' ``values`` may quote figures: the public store keeps the messages only.
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
+
+    Why each figure is hidden stays with staff: the staff store ``internal`` (staged, not yet published) receives
+    ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`) once the public store is whole.
     """
     with _new_store(path) as con:
         _write_code_lists(con)
         con.execute(f"ATTACH '{_sql_string(internal)}' AS internal (READ_ONLY)")
         for name in DEFINITION_TABLES:
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
-        _write_suppressed_observations(con, policy)
+        hidden = _hidden_figures(con, policy)
+        _write_suppressed_observations(con, hidden)
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         con.execute("DETACH internal")
@@ -133,7 +139,20 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
             if sql_file.name > OBSERVATIONS_SQL:
                 con.execute(sql_file.read_text(encoding="utf-8"))
         _write_table(con, "validation_results", record.problems.assign(values=None))
-        return _finish(con)
+        counts = _finish(con, PUBLIC_SUMMARY_SQL)
+    _record_disclosure(internal, hidden)
+    return counts
+
+
+def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
+    """The staff store's ``disclosure_cells`` (the key of every hidden figure and why) and summaries."""
+    con = duckdb.connect(str(internal))
+    try:
+        _write_table(con, "disclosure_cells", hidden)
+        con.execute(STAFF_SUMMARY_SQL.read_text(encoding="utf-8"))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 @contextmanager
@@ -162,9 +181,11 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
         _write_table(con, name, frame)
 
 
-def _finish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """The yb_ views, a checkpoint; the row count of each table."""
+def _finish(con: duckdb.DuckDBPyConnection, after_views: Path | None = None) -> dict[str, int]:
+    """The yb_ views (then the SQL file ``after_views``, which reads them), a checkpoint; the row count of each table."""
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
+    if after_views is not None:
+        con.execute(after_views.read_text(encoding="utf-8"))
     counts = {
         table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         for (table,) in con.execute(  # tables only: counting a yb_ view would run its query
@@ -191,10 +212,9 @@ def _sql_string(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> None:
-    """``observations`` (the definition and row order of ``internal.observations``) with what disclosure control
-    hides set to NULL, and ``disclosure_summary``."""
-    hidden, summary = _hidden_figures(con, policy)
+def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, hidden: pd.DataFrame) -> None:
+    """``observations`` (the definition and row order of ``internal.observations``) with the ``hidden`` keys coded C,
+    value NULL."""
     (definition,) = con.execute(
         "SELECT sql FROM duckdb_tables() WHERE database_name = 'internal' AND schema_name = 'main' AND table_name = 'observations'"
     ).fetchone()
@@ -202,20 +222,17 @@ def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, policy: Discl
     con.register("_hidden", hidden)
     same_key = " AND ".join(f"o.{k} = h.{k}" for k in KEY)
     con.execute(
-        "INSERT INTO observations SELECT o.* REPLACE (coalesce(h.obs_conf, o.obs_conf) AS obs_conf, "
-        "CASE WHEN h.obs_conf IS NULL THEN o.value END AS value) "
+        "INSERT INTO observations SELECT o.* REPLACE (CASE WHEN h.reason IS NULL THEN o.obs_conf ELSE 'C' END AS obs_conf, "
+        "CASE WHEN h.reason IS NULL THEN o.value END AS value) "
         f"FROM internal.observations AS o LEFT JOIN _hidden AS h ON {same_key} ORDER BY o.rowid"
     )
     con.unregister("_hidden")
-    _write_table(con, "disclosure_summary", summary)
 
 
-def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The keys of ``internal.observations`` that disclosure control hides, with their new obs_conf; its summary."""
+def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> pd.DataFrame:
+    """The keys of ``internal.observations`` that disclosure control hides, each with its reason (for staff only)."""
     reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations").df()  # what protect() reads
-    result = protect(reported, policy)
-    changed = result.public["obs_conf"].to_numpy() != reported["obs_conf"].to_numpy()
-    return result.public.loc[changed, [*KEY, "obs_conf"]], result.summary
+    return protect(reported, policy).hidden
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

@@ -5,7 +5,7 @@ The policy is ``schemas/disclosure.yaml``; the table structure is the additive r
 
 from yearbook.disclosure.policy import DisclosurePolicy, load_policy
 from yearbook.disclosure.suppress import DisclosureError, DisclosureResult, apply_disclosure_control, protect
-from yearbook.disclosure.verify import Verification, cell_intervals, check_protection, derived_leaks, recoverable_confidential, verify
+from yearbook.disclosure.verify import Verification, cell_intervals, check_protection, derived_leaks, recoverable_figures, verify
 
 __all__ = [
     "DisclosureError",
@@ -18,6 +18,6 @@ __all__ = [
     "derived_leaks",
     "load_policy",
     "protect",
-    "recoverable_confidential",
+    "recoverable_figures",
     "verify",
 ]

@@ -1,7 +1,8 @@
 """``python -m yearbook.disclosure STORE``: audit the observations of a (published) store.
 
 Prints how many figures are hidden per indicator, the narrowest interval a reader can compute for
-a confidential figure, and every figure that is not protected. Exit status 0 when every hidden
+a hidden figure, and every figure that is not protected, as a reader of that store can know them: a
+store whose codes tell a small count from a complement (C and D) is audited under the bounds that tells. Exit status 0 when every hidden
 figure is protected and no derived figure leaks a hidden input, 1 otherwise.
 """
 
@@ -27,9 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     result = verify(observations, load_policy(args.policy))
     iv = result.intervals
     if len(iv):
-        table = iv.groupby(["indicator", "obs_conf"]).agg(
-            hidden=("width", "size"), narrowest=("width", "min"), required=("required", "max")
-        )
+        table = iv.groupby("indicator").agg(hidden=("width", "size"), narrowest=("width", "min"), required=("required", "max"))
         print(table.to_string())
     else:
         print("no hidden figure")

@@ -40,14 +40,19 @@ import pandas as pd
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
+    DERIVED,
     EPS,
     KNOWN,
+    MINISTRY,
+    PRIMARY,
+    SECONDARY,
     SUPPRESSED,
     UNKNOWN,
     IntervalSolver,
     check_protection,
     interval_frame,
-    recoverable,
+    is_protected,
+    required_width,
 )
 from yearbook.validation.rules import KEY
 
@@ -60,8 +65,9 @@ class DisclosureError(RuntimeError):
 class DisclosureResult:
     """The public observations and what disclosure control did to them."""
 
-    public: pd.DataFrame
-    summary: pd.DataFrame  # per indicator: rows, ministry C, primary C, secondary D, derived D
+    public: pd.DataFrame  # every hidden figure obs_conf C, value NULL: the code tells a reader nothing of why
+    hidden: pd.DataFrame  # for staff: the key of every hidden figure with its reason (ministry, primary, secondary, derived)
+    summary: pd.DataFrame  # for staff: per indicator, rows and hidden figures by reason
     # an interval every hidden reported figure is proven to take (verify.INTERVAL_COLUMNS): exact, or the range over
     # feasible points when that already shows it protected (a complement: not determined); verify() gives exact ones
     intervals: pd.DataFrame
@@ -70,9 +76,9 @@ class DisclosureResult:
 
 
 def apply_disclosure_control(observations: pd.DataFrame, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
-    """The public observations: small counts of sensitive indicators confidential (C, value NULL), the
-    figures that would let a reader recompute them hidden (D, value NULL), derived figures of hidden
-    inputs hidden (D). Raises :class:`DisclosureError` if a confidential figure cannot be protected."""
+    """The public observations: small counts of sensitive indicators, the figures that would let a reader recompute
+    them, and derived figures of hidden inputs hidden (obs_conf C, value NULL). Raises :class:`DisclosureError` if a
+    confidential figure cannot be protected."""
     return protect(observations, policy).public
 
 
@@ -106,16 +112,23 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
     confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
 
+    def reason(cell: int) -> str:
+        return PRIMARY if cell in confidential else SECONDARY
+
     def protected(cell: int, lo: float, hi: float) -> bool:
-        return _protected(lo, hi, policy, indicator[cell])
+        return is_protected(lo, hi, required_width(policy, indicator[cell], reason(cell), lo, hi))
 
     def failing(around: set[int] | None = None) -> dict[int, float]:
-        """The confidential figures not protected (in the linked tables of ``around``), with the upper bound of each."""
-        iv = solver.proven_intervals(status, confidential, enough=protected, around=around)
-        return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi)}
+        """The hidden figures not protected (in the linked tables of ``around``), with the upper bound of each. A
+        complement that is determined exactly is not one: it is published again at the end."""
+        hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
+        iv = solver.proven_intervals(status, hidden, enough=wide_enough, around=around)
+        return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi) and (c in confidential or hi - lo >= EPS)}
 
-    def wide_enough(cell: int, lo: float, hi: float) -> bool:  # a complement only needs not to be determined
-        return hi - lo >= EPS if conf[cell] == "F" else protected(cell, lo, hi)
+    def wide_enough(cell: int, lo: float, hi: float) -> bool:
+        """Protected whatever the exact interval that contains [lo, hi] (the range over feasible points seen so far):
+        wide enough for the class's protection range (a narrower complement needs its exact interval)."""
+        return is_protected(lo, hi, policy.risk_class(indicator[cell]).protection.required(hi))
 
     rounds = 0
     widened: list[int] = []
@@ -149,39 +162,31 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
     final = solver.proven_intervals(status, hidden, enough=wide_enough)
     for cell, (lo, hi) in list(final.items()):
-        if conf[cell] == "F" and hi - lo < EPS:  # a complement determined anyway: publish it again
+        if cell not in confidential and hi - lo < EPS:  # a complement determined anyway: publish it again
             status[cell] = KNOWN
             del final[cell]
-    added_cells = [c for c in np.flatnonzero(status[: len(work)] == SUPPRESSED) if conf[c] == "F"]
-    conf[added_cells] = "D"
-    secondary = np.zeros(len(work), dtype=bool)
-    secondary[added_cells] = True
+    secondary = (status[: len(work)] == SUPPRESSED) & (conf == "F")
+    why = np.full(len(work), None, dtype=object)
+    why[ministry], why[primary], why[secondary] = MINISTRY, PRIMARY, SECONDARY
+    why[_derived_of_hidden(work, why != None, policy)] = DERIVED  # noqa: E711 (elementwise)
+    hidden_rows = why != None  # noqa: E711
+    work["obs_conf"] = np.where(hidden_rows, "C", "F")
+    work.loc[hidden_rows, "value"] = np.nan
 
-    work["obs_conf"] = conf
-    derived = _hide_derived(work, policy)
-    work.loc[work["obs_conf"] != "F", "value"] = np.nan
-
-    intervals = interval_frame(system, work, final, policy)
-    check = check_protection(intervals, policy)
+    intervals = interval_frame(system, final, policy, why)
+    check = check_protection(intervals)
     if strict and not check.ok:
         raise DisclosureError(check.report())
-    public = work.iloc[np.argsort(perm)].set_axis(observations.index)
+    back = np.argsort(perm)
+    public = work.iloc[back].set_axis(observations.index)
+    reasons = work[KEY].assign(reason=why).iloc[back].set_axis(observations.index)
     summary = (
-        pd.DataFrame(
-            {
-                "indicator": work["indicator"],
-                "rows": 1,
-                "ministry_C": ministry,
-                "primary_C": primary,
-                "secondary_D": secondary,
-                "derived_D": derived,
-            }
-        )
-        .groupby("indicator", sort=True)
-        .sum()
+        pd.crosstab(reasons["indicator"], reasons["reason"].fillna("shown"))
+        .reindex(columns=["shown", MINISTRY, PRIMARY, SECONDARY, DERIVED], fill_value=0)
+        .assign(rows=lambda t: t.sum(axis=1))
     )
-    summary = summary[summary.drop(columns="rows").any(axis=1)].astype(int).reset_index()
-    return DisclosureResult(public, summary, intervals, rounds, solver.lp_solved)
+    summary = summary[summary["rows"] > summary["shown"]].drop(columns="shown").reset_index()
+    return DisclosureResult(public, reasons[hidden_rows[back]].reset_index(drop=True), summary, intervals, rounds, solver.lp_solved)
 
 
 def _publish_unneeded(cells: list[int], status: np.ndarray, passes: Callable[[], bool]) -> None:
@@ -203,23 +208,18 @@ def _publish_unneeded(cells: list[int], status: np.ndarray, passes: Callable[[],
         _publish_unneeded(cells[half:], status, passes)
 
 
-def _protected(lower: float, upper: float, policy: DisclosurePolicy, indicator: str) -> bool:
-    return not recoverable(lower, upper) and upper - lower + EPS >= policy.risk_class(indicator).protection.required(upper)
-
-
-def _hide_derived(work: pd.DataFrame, policy: DisclosurePolicy) -> np.ndarray:
-    """Hide (D) every shown derived figure with a hidden input of the same key; returns the mask of those hidden."""
+def _derived_of_hidden(work: pd.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
+    """The shown derived figures with a hidden input of the same key: they are hidden too."""
     dims = [c for c in KEY if c != "indicator"]
-    hidden_rows = work.loc[work["obs_conf"] != "F"]
+    hidden_rows = work.loc[hidden]
     out = np.zeros(len(work), dtype=bool)
     for derived, inputs in policy.derived_inputs.items():
         bad = hidden_rows.loc[hidden_rows["indicator"].isin(inputs), dims].drop_duplicates()
         if bad.empty:
             continue
-        target = work.loc[(work["indicator"] == derived) & (work["obs_conf"] == "F") & work["value"].notna(), dims]
+        target = work.loc[(work["indicator"] == derived) & ~hidden & work["value"].notna(), dims]
         hit = target.reset_index().merge(bad, on=dims, how="inner")["index"].to_numpy()
         out[hit] = True
-    work.loc[out, "obs_conf"] = "D"
     return out
 
 

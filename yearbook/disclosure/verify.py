@@ -43,7 +43,10 @@ from yearbook.validation.rules import KEY
 
 KNOWN, SUPPRESSED, UNKNOWN = 0, 1, 2
 EPS = 1e-6
-INTERVAL_COLUMNS = [*KEY, "obs_conf", "lower", "upper", "width", "required", "recoverable", "protected"]
+INTERVAL_COLUMNS = [*KEY, "reason", "lower", "upper", "width", "required", "recoverable", "protected"]
+# why a figure is hidden (the staff store's disclosure_cells); a public store's figure has none (NULL): one code, C, for all
+MINISTRY, PRIMARY, SECONDARY, DERIVED = "ministry", "primary", "secondary", "derived"
+CONFIDENTIAL_REASONS = (MINISTRY, PRIMARY)
 
 
 class InconsistentTable(ValueError):
@@ -72,10 +75,14 @@ class IntervalSolver:
     suppression: a cell moving between known and hidden changes the linked table, hence the key.
     """
 
-    def __init__(self, system: CellSystem, values: np.ndarray, integer: bool = False):
+    def __init__(
+        self, system: CellSystem, values: np.ndarray, integer: bool = False, cell_bounds: tuple[np.ndarray, np.ndarray] | None = None
+    ):
         self.system = system
         self.values = values
         self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
+        # per cell, the range a reader knows it lies in beyond x >= 0 (implied_bounds): the columns' bounds of the LPs
+        self.cell_lower, self.cell_upper = cell_bounds or (np.zeros(system.n_cells), np.full(system.n_cells, math.inf))
         self._tables: OrderedDict[frozenset[int], _Table] = OrderedDict()
         self._columns_kept = 0
         self._loaded: OrderedDict[int, _Table] = OrderedDict()  # id(table) -> table, whose LP is loaded
@@ -249,8 +256,24 @@ class IntervalSolver:
         """The table's LP, loaded into the solver if it is not (which stay loaded: :meth:`_keep_loaded`)."""
         if table.lp is None:
             entries, row_lower, row_upper = self._matrix(table)
-            table.lp = TableLP(entries, len(table.col), np.array(row_lower), np.array(row_upper))
+            lower, upper = self.column_bounds(table)
+            table.lp = TableLP(entries, len(table.col), np.array(row_lower), np.array(row_upper), lower, upper)
         return table.lp
+
+    def drop_contradicted_bounds(self, status: np.ndarray) -> None:
+        """Drop the cells' bounds in each linked table they leave without a solution: a C figure that is no small count
+        (one the ministry withheld) -- the reader of a store that codes small counts learns that much, not more."""
+        if not (self.cell_lower.any() or np.isfinite(self.cell_upper).any()):
+            return
+        for cells, rel_ids in self.components(status):
+            table = _Table({c: j for j, c in enumerate(cells)}, rel_ids)
+            if self._lp(table).minimum(np.zeros(len(cells))) is None:
+                self.cell_lower[cells], self.cell_upper[cells] = 0.0, math.inf
+
+    def column_bounds(self, table: _Table) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds of the table's columns (its hidden cells, in column order)."""
+        cells = list(table.col)
+        return self.cell_lower[cells], self.cell_upper[cells]
 
     def _inherit(self, table: _Table) -> None:
         """Carry the ranges seen over to a table that grew: when every hidden cell of the new table was either hidden in
@@ -370,7 +393,10 @@ class _Batch:
                 row_upper += upper
             bounds = np.abs(np.array([*row_lower, *row_upper]))
             self.cap = CAP_FACTOR * (1.0 + float(bounds[np.isfinite(bounds)].max(initial=0.0)))
-            self.lp = TableLP(entries, width, np.array(row_lower), np.array(row_upper), col_upper=self.cap)
+            columns = [solver.column_bounds(table) for table in tables]
+            col_lower = np.concatenate([lower for lower, _ in columns])
+            col_upper = np.minimum(np.concatenate([upper for _, upper in columns]), self.cap)
+            self.lp = TableLP(entries, width, np.array(row_lower), np.array(row_upper), col_lower, col_upper)
         self.width = width
 
     def solve(self, objectives: dict[_Table, np.ndarray]) -> dict[_Table, tuple[float | None, np.ndarray | None]]:
@@ -505,8 +531,8 @@ class _Bounds:
 
 
 class TableLP:
-    """``row_lower <= A @ x <= row_upper``, ``x >= 0``: the linear program of one linked table, ``A`` given
-    as ``{(column, row): coefficient}``.
+    """``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper`` (default ``x >= 0``): the linear program
+    of one linked table, ``A`` given as ``{(column, row): coefficient}``.
 
     It is loaded into HiGHS once; :meth:`minimum` changes only the objective and re-solves from the
     last basis (still feasible), typically a few simplex iterations. (``highspy.Highs`` is the same
@@ -515,9 +541,17 @@ class TableLP:
     """
 
     def __init__(
-        self, entries: dict[tuple[int, int], float], n_cols: int, row_lower: np.ndarray, row_upper: np.ndarray, col_upper: float = math.inf
+        self,
+        entries: dict[tuple[int, int], float],
+        n_cols: int,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        col_lower: np.ndarray | None = None,
+        col_upper: np.ndarray | None = None,
     ):
         self.row_lower, self.row_upper = row_lower, row_upper
+        self.col_lower = np.zeros(n_cols) if col_lower is None else col_lower
+        self.col_upper = np.full(n_cols, math.inf) if col_upper is None else col_upper
         n_rows = len(row_lower)
         keys = sorted(entries)  # column-major: HiGHS's column-wise format
         self.columns = np.array([c for c, _ in keys], dtype=np.int32)
@@ -526,7 +560,7 @@ class TableLP:
         starts = np.searchsorted(self.columns, np.arange(n_cols + 1)).astype(np.int32)
         lp = highs.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), np.zeros(n_cols), np.full(n_cols, col_upper)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), self.col_lower, self.col_upper
         lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
@@ -557,7 +591,7 @@ class TableLP:
 
         matrix = coo_array((self.values, (self.rows, self.columns)), shape=(len(self.row_lower), len(c)))
         constraint = LinearConstraint(matrix, self.row_lower, self.row_upper)
-        res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(0, np.inf), constraints=[constraint])
+        res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(self.col_lower, self.col_upper), constraints=[constraint])
         if res.status == 3:  # unbounded: only a maximum can be
             return -math.inf, None
         return (float(res.fun), res.x) if res.status == 0 else None
@@ -570,53 +604,97 @@ def recoverable(lower: float, upper: float) -> bool:
     return math.floor(upper + EPS) - math.ceil(lower - EPS) < 1
 
 
+def required_width(policy: DisclosurePolicy, indicator: str, reason: str | None, lower: float, upper: float) -> float:
+    """The width the interval [lower, upper] of a hidden figure must have; 0: it only must not be recoverable exactly.
+
+    A confidential figure (a small count, or one the ministry withheld) needs the protection range of its class. So does
+    any other hidden figure whose interval reaches below the class threshold: the public store shows one code for every
+    hidden figure, so a reader cannot tell a complement from a small count, and a narrow interval that may hold a small
+    count tells as much as one that does. A figure of unknown reason (a public store's) is judged by that second rule:
+    every confidential figure meets it too (its true value lies below the threshold), so a public store that passes
+    may still fail the staff store's stricter check, never the other way round.
+    """
+    cls = policy.risk_class(indicator)
+    if reason in CONFIDENTIAL_REASONS or lower < cls.threshold - EPS:
+        return cls.protection.required(upper)
+    return 0.0
+
+
+def is_protected(lower: float, upper: float, required: float) -> bool:
+    """Not recoverable exactly and at least ``required`` wide."""
+    return not recoverable(lower, upper) and upper - lower + EPS >= required
+
+
 def interval_frame(
-    system: CellSystem, frame: pd.DataFrame, intervals: dict[int, tuple[float, float]], policy: DisclosurePolicy
+    system: CellSystem, intervals: dict[int, tuple[float, float]], policy: DisclosurePolicy, reasons: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """One row per hidden cell: its key, obs_conf, [lower, upper], width, the required width and whether it is protected."""
+    """One row per hidden cell: its key, reason (``reasons`` per frame row; none for a public store), [lower, upper],
+    width, the required width (:func:`required_width`) and whether it is protected."""
     rows = []
-    conf = frame["obs_conf"].to_numpy()
     for cell, (lower, upper) in sorted(intervals.items()):
         key = system.key(cell)
-        width = upper - lower
-        exact = recoverable(lower, upper)
-        required = policy.risk_class(key["indicator"]).protection.required(upper) if conf[cell] == "C" else 0.0
+        reason = None if reasons is None else reasons[cell]
+        required = required_width(policy, key["indicator"], reason, lower, upper)
         rows.append(
             key
             | {
-                "obs_conf": conf[cell],
+                "reason": reason,
                 "lower": lower,
                 "upper": upper,
-                "width": width,
+                "width": upper - lower,
                 "required": required,
-                "recoverable": exact,
-                "protected": (not exact) and width + EPS >= required,
+                "recoverable": recoverable(lower, upper),
+                "protected": is_protected(lower, upper, required),
             }
         )
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
 
 
-def cell_intervals(public: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False) -> pd.DataFrame:
-    """The interval each hidden reported figure of ``public`` (an observations frame) can take, with :data:`INTERVAL_COLUMNS`.
+def implied_bounds(frame: pd.DataFrame, system: CellSystem, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray] | None:
+    """What the codes of ``frame`` tell a reader who knows the policy, as a [lower, upper] per cell; None: nothing.
+
+    One code for every hidden figure (the public store: C) bounds nothing -- a hidden figure may be a small count, a
+    complement of any size or a figure the ministry withheld. A store that tells them apart (C a small count, D a
+    complement, as the staff store's reasons do) tells a reader that every C figure of a class with a threshold lies in
+    1 .. threshold - 1 (0 too where zeros are suppressed): those bounds join the LPs. (A D figure is "0 or at least the
+    threshold", which no LP can say; the independent attack of the tests uses it in whole numbers.)
+    """
+    conf = frame["obs_conf"].to_numpy()
+    if not (conf == "D").any():
+        return None
+    lower, upper = np.zeros(system.n_cells), np.full(system.n_cells, math.inf)
+    indicator = frame["indicator"].to_numpy()
+    for i in np.flatnonzero(conf == "C"):
+        cls = policy.risk_class(indicator[i])
+        if cls.threshold > 0:
+            lower[i] = 0.0 if not cls.zeros_safe else 1.0
+            upper[i] = math.ceil(cls.threshold) - 1.0
+    return lower, upper
+
+
+def cell_intervals(frame: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False, reasons: pd.Series | None = None) -> pd.DataFrame:
+    """The interval each hidden reported figure of ``frame`` (an observations frame) can take, with :data:`INTERVAL_COLUMNS`,
+    under the bounds its codes imply (:func:`implied_bounds`). ``reasons``: why each row is hidden (the staff store's
+    disclosure_cells, aligned with ``frame``); without them, a public store's rule applies (:func:`required_width`).
 
     Derived figures are not solved for: :func:`derived_leaks` checks them.
-
-    ``required`` is the policy's protection width for confidential (C) figures; a secondary (D)
-    figure only has to be not recoverable.
     """
-    frame = public.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
     system = build_system(frame, policy, hidden_indicators(frame, policy))
     values, status = cell_status(frame, system.n_cells)
     reported = frame["indicator"].map(policy.forms).ne("derived").to_numpy()
     targets = set(np.flatnonzero(reported & (status[: len(frame)] == SUPPRESSED)).tolist())
-    return interval_frame(system, frame, IntervalSolver(system, values, integer).intervals(status, targets), policy)
+    why = None if reasons is None else reasons.to_numpy(dtype=object)
+    solver = IntervalSolver(system, values, integer, implied_bounds(frame, system, policy))
+    solver.drop_contradicted_bounds(status)
+    return interval_frame(system, solver.intervals(status, targets), policy, why)
 
 
 @dataclass
 class ProtectionCheck:
     """The outcome of :func:`check_protection`; true when every hidden figure is protected."""
 
-    failures: pd.DataFrame  # rows of the interval frame that fail, with a ``reason``
+    failures: pd.DataFrame  # rows of the interval frame that fail, with a ``why``
 
     @property
     def ok(self) -> bool:
@@ -631,34 +709,28 @@ class ProtectionCheck:
         lines = [f"{len(self.failures)} hidden figure(s) not protected:"]
         for r in self.failures.itertuples():
             lines.append(
-                f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow} "
-                f"[{r.obs_conf}]: {r.lower:g}..{r.upper:g} ({r.reason})"
+                f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow}"
+                f"{f' [{r.reason}]' if isinstance(r.reason, str) else ''}: {r.lower:g}..{r.upper:g} ({r.why})"
             )
         return "\n".join(lines)
 
 
-def check_protection(intervals: pd.DataFrame, policy: DisclosurePolicy) -> ProtectionCheck:
-    """Whether every interval is wide enough: a C figure needs ``width >= max(min_width, min_relative * upper)``
-    of its class and more than one whole number in it; a D figure must not be recoverable exactly."""
+def check_protection(intervals: pd.DataFrame) -> ProtectionCheck:
+    """The hidden figures of an interval frame that are not protected, each with why (recoverable, or too narrow)."""
     failures = []
-    for row in intervals.itertuples(index=False):
-        r = row._asdict()
+    for r in intervals[~intervals["protected"].astype(bool)].to_dict("records"):
         if r["recoverable"]:
-            reason = "recoverable exactly" + (f" (= {round(r['lower'])})" if r["obs_conf"] == "C" else "")
-        elif r["obs_conf"] == "C":
-            required = policy.risk_class(r["indicator"]).protection.required(r["upper"])
-            if r["width"] + EPS >= required:
-                continue
-            reason = f"interval width {r['width']:g} < required {required:g}"
+            why = "recoverable exactly" + (f" (= {round(r['lower'])})" if math.isfinite(r["lower"]) else "")
         else:
-            continue
-        failures.append(r | {"reason": reason})
-    return ProtectionCheck(pd.DataFrame(failures, columns=[*intervals.columns, "reason"]))
+            why = f"interval width {r['width']:g} < required {r['required']:g}"
+        failures.append(r | {"why": why})
+    return ProtectionCheck(pd.DataFrame(failures, columns=[*intervals.columns, "why"]))
 
 
-def recoverable_confidential(intervals: pd.DataFrame) -> pd.DataFrame:
-    """Confidential (C) figures whose exact value a reader can recompute -- each one is a disclosure."""
-    return intervals[(intervals["obs_conf"] == "C") & intervals["recoverable"]].reset_index(drop=True)
+def recoverable_figures(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Hidden figures whose exact value a reader can recompute (a complement that is recoverable is published instead,
+    so in a store every one of them is a disclosure)."""
+    return intervals[intervals["recoverable"].astype(bool)].reset_index(drop=True)
 
 
 def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
@@ -683,11 +755,11 @@ def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
 
 @dataclass
 class Verification:
-    """Everything the verifier found for a public observations frame."""
+    """Everything the verifier found for an observations frame."""
 
     intervals: pd.DataFrame
     protection: ProtectionCheck
-    recoverable: pd.DataFrame  # confidential figures recoverable exactly
+    recoverable: pd.DataFrame  # hidden figures recoverable exactly
     derived_leaks: pd.DataFrame
 
     @property
@@ -695,7 +767,7 @@ class Verification:
         return self.protection.ok and self.recoverable.empty and self.derived_leaks.empty
 
 
-def verify(public: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False) -> Verification:
-    """Intervals, the protection check, recoverable confidential figures and derived leaks of a public frame."""
-    intervals = cell_intervals(public, policy, integer)
-    return Verification(intervals, check_protection(intervals, policy), recoverable_confidential(intervals), derived_leaks(public, policy))
+def verify(frame: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False, reasons: pd.Series | None = None) -> Verification:
+    """Intervals, the protection check, recoverable figures and derived leaks of an observations frame."""
+    intervals = cell_intervals(frame, policy, integer, reasons)
+    return Verification(intervals, check_protection(intervals), recoverable_figures(intervals), derived_leaks(frame, policy))

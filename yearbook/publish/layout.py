@@ -235,7 +235,7 @@ def _lit(value: str | int) -> str:
 
 SYMBOL_SQL = (
     "CASE WHEN o.indicator IS NULL THEN '…' "
-    "WHEN o.value IS NULL AND o.obs_conf IN ('C', 'D') THEN 'x' "
+    "WHEN o.value IS NULL AND o.obs_conf = 'C' THEN 'x' "
     "WHEN o.value IS NULL THEN '…' "
     "WHEN o.value = 0 THEN '-' END"
 )
