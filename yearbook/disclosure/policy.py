@@ -68,6 +68,10 @@ class DisclosurePolicy:
     lists: CodeLists = field(repr=False)
     avoid_national_total: bool = True
     max_rounds: int = 200
+    method: str = "optimal"  # secondary suppression: "optimal" (yearbook.disclosure.optimal) or "heuristic"
+    cost: str = "cells"  # what the optimal method minimises: "cells" (ties broken by value) or "value"
+    time_limit: float = 10.0  # seconds per linked table for the optimal method; then the heuristic's answer is kept
+    optimal_max_cells: int = 1000  # a larger linked table is left to the heuristic (a district table: thousands of cells)
 
     @property
     def sensitive(self) -> set[str]:
@@ -131,4 +135,18 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         lists=load_codelists(),
         avoid_national_total=bool(secondary.get("avoid_national_total", True)),
         max_rounds=int(secondary.get("max_rounds", 200)),
+        method=_one_of(secondary.get("method", "optimal"), METHODS, "secondary.method"),
+        cost=_one_of(secondary.get("cost", "cells"), COSTS, "secondary.cost"),
+        time_limit=float(secondary.get("time_limit_seconds", 10.0)),
+        optimal_max_cells=int(secondary.get("optimal_max_cells", 1000)),
     )
+
+
+METHODS = ("optimal", "heuristic")
+COSTS = ("cells", "value")
+
+
+def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"disclosure policy: {name} is {value!r}; expected one of {', '.join(allowed)}")
+    return value

@@ -1,35 +1,38 @@
 """Primary and secondary suppression of the observations before they are published.
 
-1. PRIMARY (obs_conf C): every figure of a sensitive indicator under its class threshold
-   (``schemas/disclosure.yaml``). Figures the ministry withheld itself ('x', already C) count as
-   primary too, whatever the indicator.
-2. SECONDARY (obs_conf D), a deterministic heuristic to a fixed point: whenever an equality
-   relation (boys + girls = total, regions = national total, age groups = their total,
+1. PRIMARY: every figure of a sensitive indicator under its class threshold (``schemas/disclosure.yaml``).
+   Figures the ministry withheld itself ('x') are protected as primary figures, whatever the indicator.
+2. SECONDARY, with ``secondary.method: optimal``: per linked table, the complements the mixed-integer model of
+   :mod:`yearbook.disclosure.optimal` chooses at the least cost. A table it does not answer in time (or too large
+   for it), and every table with ``method: heuristic``, gets a deterministic heuristic to a fixed point:
+   whenever an equality relation (boys + girls = total, regions = national total, age groups = their total,
    flows = total) has exactly one hidden figure and that one is suppressed, it could be recomputed
    by subtraction, so one more figure of that relation is hidden: the smallest published figure
    whose value alone gives the protection width the class requires (else the largest one
    available), never the national total while another figure will do, ties broken by key.
    A figure that is hidden joins its other relations, which the fixed point then closes too; this
    is how the linked tables (JUV_OFFENDERS by age x sex x region) are handled.
-3. The verifier (:mod:`yearbook.disclosure.verify`) then checks the interval of every C figure (a
-   figure that feasible points of its table already show to be protected needs no LP of its own);
-   one that is recoverable or narrower than the protection range gets one more complement (the
-   best-ranked published figure of its relations, for each failing figure none of whose relations got
-   a complement in the round), and 2-3 repeat
+3. The verifier (:mod:`yearbook.disclosure.verify`) then checks the interval of every hidden figure (one that
+   feasible points of its table already show to be protected needs no LP of its own); one that is recoverable or
+   narrower than the protection range (:func:`~yearbook.disclosure.verify.required_width`) gets one more
+   complement (the best-ranked published figure of its relations, for each failing figure none of whose relations
+   got a complement in the round), and 2-3 repeat
    (``secondary.max_rounds``). Such widening complements that turn out unnecessary once every
    figure is protected are published again, latest first, each time re-verified (only their linked
    table, and a run of them at once where that passes: :func:`_publish_unneeded`).
-4. A D figure the verifier finds exactly determined anyway is published again: hiding it protects
+4. A complement the verifier finds exactly determined anyway is published again: hiding it protects
    nothing, and publishing it leaves every other interval unchanged (it is constant on the
    feasible set).
 5. DERIVED indicators (``form: derived``; the inputs are the indicator codes of ``formula``) are
-   hidden (D) where any input of the same key is hidden -- a rate times its published denominator
+   hidden where any input of the same key is hidden -- a rate times its published denominator
    would give the suppressed count. This is generic over the indicator table: a new derived
    indicator needs no code here, only its ``formula``.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from yearbook.disclosure.optimal import choose_complements, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -55,6 +59,8 @@ from yearbook.disclosure.verify import (
     required_width,
 )
 from yearbook.validation.rules import KEY
+
+LOG = logging.getLogger(__name__)
 
 
 class DisclosureError(RuntimeError):
@@ -132,7 +138,9 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
 
     rounds = 0
     widened: list[int] = []
-    chooser.close(set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist()))
+    seeds = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
+    optimal = _optimal_complements(system, values, status, confidential, policy) if policy.method == "optimal" else set()
+    chooser.close(seeds - optimal)
     while rounds < policy.max_rounds:
         rounds += 1
         cells = failing()
@@ -187,6 +195,58 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     )
     summary = summary[summary["rows"] > summary["shown"]].drop(columns="shown").reset_index()
     return DisclosureResult(public, reasons[hidden_rows[back]].reset_index(drop=True), summary, intervals, rounds, solver.lp_solved)
+
+
+def _optimal_complements(
+    system: CellSystem, values: np.ndarray, status: np.ndarray, confidential: set[int], policy: DisclosurePolicy
+) -> set[int]:
+    """Hide the complements of each linked table with a confidential figure as the optimal model chooses them
+    (:mod:`yearbook.disclosure.optimal`); return the cells of the tables it answered. A table without an answer in
+    ``policy.time_limit`` seconds is left to the heuristic (logged)."""
+    answered: set[int] = set()
+    national = {i for i, k in enumerate(system.keys) if k[1] == "KZ"}
+    for table in linked_tables(system, confidential):
+        if len(table.cells) > policy.optimal_max_cells:
+            LOG.info(
+                "optimal secondary suppression: the linked table of %s has %d cells; left to the heuristic",
+                _describe(system.keys[table.cells[0]]),
+                len(table.cells),
+            )
+            continue
+        protect = {}
+        for c in table.cells:
+            if c in confidential:
+                rule = policy.risk_class(system.keys[c][0]).protection
+                protect[c] = (rule.min_width, rule.min_relative)
+        known = status == KNOWN
+        candidates = [c for c in table.cells if known[c]]
+        cost = _costs(candidates, values, national, policy)
+        answer = choose_complements(system, table, values, known, protect, cost, policy.time_limit)
+        if answer is None:
+            LOG.warning(
+                "optimal secondary suppression: no answer for the linked table of %s within %g s; the heuristic's answer is kept",
+                _describe(system.keys[table.cells[0]]),
+                policy.time_limit,
+            )
+            continue
+        status[answer.hide] = SUPPRESSED
+        answered.update(table.cells)
+    return answered
+
+
+def _costs(candidates: list[int], values: np.ndarray, national: set[int], policy: DisclosurePolicy) -> dict[int, float]:
+    """The cost of hiding each candidate: one per figure with its value as the tie-break ("cells"), or its value
+    ("value", plus a little per figure so that a zero is not free); a national total costs more than all the others
+    together when the policy avoids it."""
+    figures = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in candidates])
+    scale = 1.0 + figures.sum()
+    base = 1.0 + figures / scale if policy.cost == "cells" else figures + 1.0 / len(candidates)
+    total = float(base.sum())
+    return {c: float(b) + (total if policy.avoid_national_total and c in national else 0.0) for c, b in zip(candidates, base, strict=True)}
+
+
+def _describe(key: tuple) -> str:
+    return f"{key[0]} {key[2]}"
 
 
 def _publish_unneeded(cells: list[int], status: np.ndarray, passes: Callable[[], bool]) -> None:

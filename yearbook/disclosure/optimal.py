@@ -1,0 +1,239 @@
+"""Optimal secondary suppression: the complements of one linked table chosen by a mixed-integer model.
+
+The model (after Fischetti and Salazar, the "optimal" method of tau-ARGUS and sdcTable) chooses which published
+figures to hide, ``x_j`` in {0, 1}, at the least declared cost (``secondary.cost`` of ``schemas/disclosure.yaml``),
+such that every confidential figure ``p`` of the table keeps an interval at least its protection width ``W_p`` wide
+for a reader who knows the published figures, the relations and that counts are >= 0.
+
+That condition is the reader's linear program -- max z_p minus min z_p over the table, a figure fixed at its value
+when published and free in ``[0, a_j + U]`` when hidden -- so it is not a constraint a MILP can hold directly.
+It is imposed by cuts (Benders decomposition): solve the master problem (costs and the cuts so far), solve the
+reader's two LPs for every confidential figure under the chosen pattern, and for each one that is too narrow add
+the cut weak LP duality gives: the dual solutions of its two LPs bound max z_p and min z_p for *every* pattern by
+a linear function of x, so ``upper bound(x) - lower bound(x) >= W_p`` is necessary for protection and cuts off the
+pattern just tried. When no figure fails, the pattern is optimal for the model.
+
+``U`` (how far a hidden figure may rise) is the table's largest published figure: a reader bounded by it is weaker,
+so a pattern that protects against that reader protects against every one. The verifier checks the answer in
+any case, as it checks the heuristic's.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from highspy import _core as highs
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from yearbook.disclosure.policy import LE
+from yearbook.disclosure.relations import CellSystem
+
+EPS = 1e-6
+
+
+@dataclass
+class OptimalAnswer:
+    """What the model chose for one table: the cells to hide, whether it is proven optimal, the rounds of cuts."""
+
+    hide: list[int]
+    optimal: bool
+    rounds: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LinkedTable:
+    """The cells of one connected part of the relation graph and the relations among them."""
+
+    cells: list[int]
+    rel_ids: list[int]
+
+
+def linked_tables(system: CellSystem, seeds: set[int]) -> list[LinkedTable]:
+    """The connected parts of the relation graph (over every cell, published or not) that hold one of ``seeds``."""
+    seen: set[int] = set()
+    out = []
+    for start in sorted(seeds):
+        if start in seen:
+            continue
+        seen.add(start)
+        cells, rel_ids, stack = [start], set(), [start]
+        while stack:
+            for r_id in system.by_cell[stack.pop()]:
+                if r_id in rel_ids:
+                    continue
+                rel_ids.add(r_id)
+                for m in system.relations[r_id].members:
+                    if m not in seen:
+                        seen.add(m)
+                        cells.append(m)
+                        stack.append(m)
+        out.append(LinkedTable(sorted(cells), sorted(rel_ids)))
+    return out
+
+
+class _Reader:
+    """The reader's LP of one table in HiGHS: a column per cell, the relations as rows (right-hand side 0: every member
+    of a relation is a cell of the table); only the column bounds (the pattern) and the objective change."""
+
+    def __init__(self, system: CellSystem, table: LinkedTable):
+        self.col = {c: j for j, c in enumerate(table.cells)}
+        n = len(table.cells)
+        entries: dict[tuple[int, int], float] = {}
+        row_lower = []
+        for i, r_id in enumerate(table.rel_ids):
+            rel = system.relations[r_id]
+            for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+                key = (self.col[member], i)
+                entries[key] = entries.get(key, 0.0) + coef
+            row_lower.append(-math.inf if rel.kind == LE else 0.0)
+        keys = sorted(entries)
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = n, len(row_lower)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n), np.zeros(n), np.full(n, math.inf)
+        lp.row_lower_, lp.row_upper_ = np.array(row_lower), np.zeros(len(row_lower))
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        columns = np.array([c for c, _ in keys], dtype=np.int32)
+        lp.a_matrix_.start_ = np.searchsorted(columns, np.arange(n + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = np.array([r for _, r in keys], dtype=np.int32)
+        lp.a_matrix_.value_ = np.array([entries[k] for k in keys], dtype=float)
+        self._solver = highs._Highs()
+        self._solver.setOptionValue("output_flag", False)
+        self._solver.setOptionValue("threads", 1)
+        self._solver.passModel(lp)
+        self._all = np.arange(n, dtype=np.int32)
+        self.n = n
+
+    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        self._solver.changeColsBounds(self.n, self._all, lower, upper)
+
+    def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """(min of c @ z, the reduced costs of its optimum); (-inf, empty) when unbounded; None when infeasible."""
+        self._solver.changeColsCost(self.n, self._all, c)
+        self._solver.run()
+        status = self._solver.getModelStatus()
+        if status == highs.HighsModelStatus.kUnbounded:
+            return -math.inf, np.zeros(0)
+        if status != highs.HighsModelStatus.kOptimal:
+            return None
+        return float(self._solver.getInfo().objective_function_value), np.array(self._solver.getSolution().col_dual)
+
+
+def choose_complements(
+    system: CellSystem,
+    table: LinkedTable,
+    values: np.ndarray,
+    status_known: np.ndarray,
+    protect: dict[int, tuple[float, float]],
+    cost: dict[int, float],
+    time_limit: float,
+) -> OptimalAnswer | None:
+    """The least-cost set of published cells of ``table`` to hide so that each cell of ``protect`` keeps its protection:
+    cell -> (minimum width, relative width), an interval [lo, hi] with ``hi - lo >= minimum width`` and
+    ``hi - lo >= relative width * hi``. None when no answer is proven within ``time_limit`` seconds (or the table has
+    none).
+
+    ``status_known``: per cell, whether it is published now (a candidate); the others are hidden already or unknown.
+    ``values``: the figures (NaN where unknown). ``cost``: per candidate.
+    """
+    start = time.monotonic()
+    reader = _Reader(system, table)
+    cells = table.cells
+    known = np.array([bool(status_known[c]) for c in cells])
+    a = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in cells])
+    has_value = np.array([math.isfinite(values[c]) for c in cells])
+    rise = float(a[known].max(initial=0.0)) + max((w for w, _ in protect.values()), default=0.0)  # U: how far a figure may rise
+    candidates = np.flatnonzero(known)
+    if not len(candidates):
+        return None
+    position = {int(j): k for k, j in enumerate(candidates)}
+    weights = np.array([cost[cells[j]] for j in candidates])
+    # bounds of every column when hidden (candidates: when x = 1); a hidden figure with a value rises by at most U
+    hidden_lower = np.zeros(len(cells))
+    hidden_upper = np.where(has_value, a + rise, math.inf)
+    cut_rows, cut_lower = _cover_cuts(system, table, reader.col, position, protect, known)
+    chosen = np.zeros(len(candidates))
+    passed: dict[int, list[np.ndarray]] = {cell: [] for cell in protect}  # patterns a figure was protected under
+    rounds = 0
+    while True:
+        rounds += 1
+        lower = hidden_lower.copy()
+        upper = hidden_upper.copy()
+        shown = candidates[chosen < 0.5]
+        lower[shown] = upper[shown] = a[shown]
+        reader.set_bounds(lower, upper)
+        added = 0
+        hidden_now = chosen > 0.5
+        for cell, (width, relative) in protect.items():
+            if any(not (pattern & ~hidden_now).any() for pattern in passed[cell]):
+                continue  # protected under a pattern this one contains: hiding more never narrows an interval
+            p = reader.col[cell]
+            c = np.zeros(len(cells))
+            c[p] = -1.0
+            high = reader.minimum(c)
+            c[p] = 1.0
+            low = reader.minimum(c)
+            if high is None or low is None:
+                return None  # the published figures contradict the relations: left to the heuristic and the verifier
+            top, bottom = -high[0], low[0]
+            cuts_before = len(cut_rows)
+            # width: max - min >= width; relative: (1 - relative) * max - min >= 0. Each bound by its LP's dual: a cut.
+            for weight_of_max, needed in ((1.0, width), (1.0 - relative, 0.0)):
+                if weight_of_max * top - bottom >= needed - EPS:
+                    continue
+                row, constant = np.zeros(len(candidates)), 0.0
+                for sign, dual in ((-weight_of_max, high[1]), (-1.0, low[1])):
+                    # sign * value(x), value(x) = sum_j d_j * (lower_j(x) if d_j > 0 else upper_j(x)) <= the LP's optimum
+                    for j in np.flatnonzero(np.abs(dual) > 1e-9):
+                        d = dual[j]
+                        k = position.get(int(j))
+                        if k is None:  # hidden or unknown whatever the pattern: a constant
+                            constant += sign * d * (hidden_lower[j] if d > 0 else hidden_upper[j])
+                        elif d > 0:  # lower = a (1 - x)
+                            constant += sign * d * a[j]
+                            row[k] -= sign * d * a[j]
+                        else:  # upper = a + U x
+                            constant += sign * d * a[j]
+                            row[k] += sign * d * rise
+                cut_rows.append(row)
+                cut_lower.append(needed - constant)
+                added += 1
+            if len(cut_rows) == cuts_before:
+                passed[cell].append(hidden_now)
+        if not added:
+            hide = [cells[int(candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
+            return OptimalAnswer(hide, True, rounds, time.monotonic() - start)
+        left = time_limit - (time.monotonic() - start)
+        if left <= 0:
+            return None
+        constraint = LinearConstraint(np.array(cut_rows), np.array(cut_lower), np.inf)
+        res = milp(
+            weights, integrality=np.ones(len(candidates)), bounds=Bounds(0, 1), constraints=[constraint], options={"time_limit": left}
+        )
+        if res.status != 0 or res.x is None:
+            return None  # no proven optimum in time (or none at all): the heuristic's answer stands
+        chosen = np.round(res.x)
+
+
+def _cover_cuts(
+    system: CellSystem, table: LinkedTable, col: dict[int, int], position: dict[int, int], protect: dict, known: np.ndarray
+) -> tuple[list[np.ndarray], list[float]]:
+    """The cuts known before any LP: a confidential figure alone unpublished in an equality relation is recomputed by
+    subtraction, so one more figure of that relation must be hidden (sum of their x >= 1). They spare the first rounds."""
+    rows, lower = [], []
+    for cell in protect:
+        for r_id in system.by_cell[cell]:
+            rel = system.relations[r_id]
+            if rel.kind == LE:
+                continue
+            others = [col[m] for m in rel.members if m != cell]
+            if any(not known[j] for j in others):
+                continue  # another unpublished figure already
+            row = np.zeros(len(position))
+            row[[position[j] for j in others]] = 1.0
+            rows.append(row)
+            lower.append(1.0)
+    return rows, lower
