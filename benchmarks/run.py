@@ -17,7 +17,10 @@ The cases (docs/performance.md explains them):
    every year before (in this process: no start-up; only that year is read again, the core and
    out assets re-run);
 4. scale: a generated district-level edition (200 districts as rows, 2003-2022, all forms) with
-   its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process.
+   its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process;
+5. disclosure control of the editions of cases 1 and 4 (benchmarks/disclosure.py on their staff
+   stores): per yearbook table, the hidden cells and their value with the heuristic (before optimal
+   suppression and table redesign) and with the declared method, and the time of each.
 
 Peak memory is the maximum resident set size of the build process, from ``/usr/bin/time -v``
 when present (Debian package ``time``), else from ``os.wait4`` of the child. The script
@@ -389,16 +392,35 @@ def scale_edition(cache: Path, districts: int, years: list[int], seed: int, time
     return raw, schemas, run
 
 
-def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float) -> list[Run]:
-    out = []
+def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float) -> tuple[list[Run], Path | None]:
+    """The scale builds; the staff store of the last good one (case 5 reads it)."""
+    out, kept = [], None
     for i in range(runs):
         target = work / f"scale-{i}"
         cmd = [*_yearbook_command(), "build", "--raw", str(raw), "--out", str(target)]
         run = run_process(cmd, env={"YEARBOOK_SCHEMAS": str(schemas)}, timeout=timeout)
         say(f"  scale build {i + 1}/{runs}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.rss_mib:.0f} MiB, exit {run.returncode}")
         out.append(run)
+        staff = work / f"scale-{i}-internal"
+        if run.ok:
+            kept = work / "scale-staff"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(staff, kept, symlinks=False)
         shutil.rmtree(target, ignore_errors=True)
-    return out
+        shutil.rmtree(staff, ignore_errors=True)
+    return out, kept
+
+
+# ---------------------------------------------------------------------------------- 5. disclosure control
+
+
+def bench_disclosure(staff: Path, env: dict[str, str] | None = None) -> str:
+    """benchmarks/disclosure.py on a build's staff folder: hidden cells and value per table, heuristic against the
+    declared method, and their times (its output, for the end of the report)."""
+    store = staff / "yearbook_internal.duckdb"
+    cmd = [sys.executable, str(PROJECT / "benchmarks" / "disclosure.py"), str(store)]
+    done = subprocess.run(cmd, env=os.environ | (env or {}), capture_output=True, text=True, timeout=3600, check=False)
+    return done.stdout if done.returncode == 0 else f"FAILED (exit {done.returncode}):\n{_tail(done.stderr)}"
 
 
 # ---------------------------------------------------------------------------------- main
@@ -475,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s")
     results = Results()
     notes: list[str] = []
+    disclosure_reports: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="yearbook-bench-") as tmp:
         work = Path(tmp)
         if "build" in cases:
@@ -482,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
             builds, built = bench_build(raw, work, runs, args.timeout)
             all_runs += builds
             results.add_runs("1. full build (raw/)", builds, TARGETS["build"])
+            if built is not None:
+                say("5. disclosure control of the demo edition (heuristic and declared method)")
+                disclosure_reports.append(("the demo edition (raw/)", bench_disclosure(built.with_name(built.name + "-internal"))))
         if "ingest" in cases:
             say(f"2. ingest against the floor ({reps} repetitions)")
             ing = bench_ingest(raw, reps)
@@ -521,7 +547,11 @@ def main(argv: list[str] | None = None) -> int:
                 n_files = sum(1 for p in scale_raw.rglob("*.xlsx"))
                 size = sum(p.stat().st_size for p in scale_raw.rglob("*.xlsx")) / 1024**2
                 notes.append(f"scale edition: {n_files} workbooks, {size:.0f} MiB, in {scale_raw.parent}")
-                scale_runs = bench_scale(scale_raw, schemas, work, args.scale_runs, scale_timeout)
+                scale_runs, scale_staff = bench_scale(scale_raw, schemas, work, args.scale_runs, scale_timeout)
+                if scale_staff is not None:
+                    say("5. disclosure control of the scale edition (heuristic and declared method)")
+                    report = bench_disclosure(scale_staff, {"YEARBOOK_SCHEMAS": str(schemas)})
+                    disclosure_reports.append((f"the scale edition ({args.districts} districts × {len(years)} years)", report))
                 all_runs += scale_runs
                 wall_note = reduced
                 if reduced and any(r.stopped and r.wall > TARGETS["scale_wall"] for r in scale_runs):
@@ -537,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for note in notes:
             print(f"- {note}")
+    for edition, report in disclosure_reports:
+        print(f"\n5. disclosure control of {edition}: per table, hidden cells and their value, before and after\n{report.rstrip()}")
     contended = [r for r in all_runs if r.ok and r.wall > CONTENDED * r.cpu]
     if contended:
         print(

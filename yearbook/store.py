@@ -145,10 +145,12 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
 
 
 def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
-    """The staff store's ``disclosure_cells`` (the key of every hidden figure and why) and summaries."""
+    """The staff store's ``disclosure_cells`` (the key of every hidden figure and why), its yb_ views again (a table
+    redesigned for the public store is redesigned for staff too) and its summaries."""
     con = duckdb.connect(str(internal))
     try:
         _write_table(con, "disclosure_cells", hidden)
+        create_table_views(con)
         con.execute(STAFF_SUMMARY_SQL.read_text(encoding="utf-8"))
         con.execute("CHECKPOINT")
     finally:

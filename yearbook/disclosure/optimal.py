@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from highspy import _core as highs
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from yearbook.disclosure.policy import LE
 from yearbook.disclosure.relations import CellSystem
@@ -209,13 +208,10 @@ def choose_complements(
         left = time_limit - (time.monotonic() - start)
         if left <= 0:
             return None
-        constraint = LinearConstraint(np.array(cut_rows), np.array(cut_lower), np.inf)
-        res = milp(
-            weights, integrality=np.ones(len(candidates)), bounds=Bounds(0, 1), constraints=[constraint], options={"time_limit": left}
-        )
-        if res.status != 0 or res.x is None:
+        found = _master(weights, np.array(cut_rows), np.array(cut_lower), left)
+        if found is None:
             return None  # no proven optimum in time (or none at all): the heuristic's answer stands
-        chosen = np.round(res.x)
+        chosen = found
 
 
 def _cover_cuts(
@@ -237,3 +233,28 @@ def _cover_cuts(
             rows.append(row)
             lower.append(1.0)
     return rows, lower
+
+
+def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit: float) -> np.ndarray | None:
+    """The master problem: min weights @ x, x in {0, 1}, rows @ x >= lower; its proven optimum (None: none in time).
+    HiGHS directly, silenced: through scipy it prints some of its progress on standard output."""
+    n_rows, n = rows.shape
+    lp = highs.HighsLp()
+    lp.num_col_, lp.num_row_ = n, n_rows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = weights.astype(float), np.zeros(n), np.ones(n)
+    lp.row_lower_, lp.row_upper_ = lower.astype(float), np.full(n_rows, math.inf)
+    lp.a_matrix_.format_ = highs.MatrixFormat.kRowwise
+    nonzero = rows != 0
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
+    lp.a_matrix_.value_ = rows[nonzero].astype(float)
+    lp.integrality_ = [highs.HighsVarType.kInteger] * n
+    solver = highs._Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    solver.setOptionValue("time_limit", max(time_limit, 0.01))
+    solver.passModel(lp)
+    solver.run()
+    if solver.getModelStatus() != highs.HighsModelStatus.kOptimal:
+        return None
+    return np.round(np.array(solver.getSolution().col_value))

@@ -70,6 +70,7 @@ class DisclosurePolicy:
     max_rounds: int = 200
     method: str = "optimal"  # secondary suppression: "optimal" (yearbook.disclosure.optimal) or "heuristic"
     cost: str = "cells"  # what the optimal method minimises: "cells" (ties broken by value) or "value"
+    total_weight: float = 0.0  # hiding a figure costs 1 + total_weight x the relations it is the total of
     time_limit: float = 10.0  # seconds per linked table for the optimal method; then the heuristic's answer is kept
     optimal_max_cells: int = 1000  # a larger linked table is left to the heuristic (a district table: thousands of cells)
 
@@ -138,6 +139,7 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         method=_one_of(secondary.get("method", "optimal"), METHODS, "secondary.method"),
         cost=_one_of(secondary.get("cost", "cells"), COSTS, "secondary.cost"),
         time_limit=float(secondary.get("time_limit_seconds", 10.0)),
+        total_weight=float(secondary.get("total_weight", 0.0)),
         optimal_max_cells=int(secondary.get("optimal_max_cells", 1000)),
     )
 

@@ -184,7 +184,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     intervals = interval_frame(system, final, policy, why)
     check = check_protection(intervals)
     if strict and not check.ok:
-        raise DisclosureError(check.report())
+        raise DisclosureError(check.report(bounds=False))  # the staff's own audit gives the intervals
     back = np.argsort(perm)
     public = work.iloc[back].set_axis(observations.index)
     reasons = work[KEY].assign(reason=why).iloc[back].set_axis(observations.index)
@@ -205,6 +205,9 @@ def _optimal_complements(
     ``policy.time_limit`` seconds is left to the heuristic (logged)."""
     answered: set[int] = set()
     national = {i for i, k in enumerate(system.keys) if k[1] == "KZ"}
+    totals = np.zeros(system.n_cells)  # per cell, the relations it is the total of
+    for rel in system.relations:
+        totals[rel.total] += 1
     for table in linked_tables(system, confidential):
         if len(table.cells) > policy.optimal_max_cells:
             LOG.info(
@@ -220,7 +223,7 @@ def _optimal_complements(
                 protect[c] = (rule.min_width, rule.min_relative)
         known = status == KNOWN
         candidates = [c for c in table.cells if known[c]]
-        cost = _costs(candidates, values, national, policy)
+        cost = _costs(candidates, values, national, totals, policy)
         answer = choose_complements(system, table, values, known, protect, cost, policy.time_limit)
         if answer is None:
             LOG.warning(
@@ -234,13 +237,14 @@ def _optimal_complements(
     return answered
 
 
-def _costs(candidates: list[int], values: np.ndarray, national: set[int], policy: DisclosurePolicy) -> dict[int, float]:
-    """The cost of hiding each candidate: one per figure with its value as the tie-break ("cells"), or its value
-    ("value", plus a little per figure so that a zero is not free); a national total costs more than all the others
-    together when the policy avoids it."""
+def _costs(candidates: list[int], values: np.ndarray, national: set[int], totals: np.ndarray, policy: DisclosurePolicy) -> dict[int, float]:
+    """The cost of hiding each candidate: one per figure, more for a total (``total_weight`` per relation it is the
+    total of), its value as the tie-break ("cells"); or its value ("value", plus a little per figure so that a zero is
+    not free). A national total costs more than all the others together when the policy avoids it."""
     figures = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in candidates])
     scale = 1.0 + figures.sum()
-    base = 1.0 + figures / scale if policy.cost == "cells" else figures + 1.0 / len(candidates)
+    weight = 1.0 + policy.total_weight * totals[candidates]
+    base = weight + figures / scale if policy.cost == "cells" else figures + 1.0 / len(candidates)
     total = float(base.sum())
     return {c: float(b) + (total if policy.avoid_national_total and c in national else 0.0) for c, b in zip(candidates, base, strict=True)}
 

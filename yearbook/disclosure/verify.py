@@ -703,14 +703,17 @@ class ProtectionCheck:
     def __bool__(self) -> bool:
         return self.ok
 
-    def report(self) -> str:
+    def report(self, bounds: bool = True) -> str:
+        """Every figure not protected, with why; ``bounds=False``: without its interval, which tells where an
+        unprotected figure lies (for a message that leaves the staff area: a failed build's, in the run's logs)."""
         if self.ok:
             return "every hidden figure is protected"
         lines = [f"{len(self.failures)} hidden figure(s) not protected:"]
         for r in self.failures.itertuples():
+            where = f"{r.lower:g}..{r.upper:g} ({r.why})" if bounds else ("recoverable" if r.recoverable else "interval too narrow")
             lines.append(
                 f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow}"
-                f"{f' [{r.reason}]' if isinstance(r.reason, str) else ''}: {r.lower:g}..{r.upper:g} ({r.why})"
+                f"{f' [{r.reason}]' if isinstance(r.reason, str) else ''}: {where}"
             )
         return "\n".join(lines)
 

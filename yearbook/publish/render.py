@@ -32,6 +32,7 @@ from yearbook.publish.layout import (
     StoreContext,
     TableResult,
     load_context,
+    printed_spec,
     query_tables,
     years_shown,
     years_text,
@@ -240,6 +241,10 @@ class GridBuilder:
         regions = [str(m.code) for e in layout.rows + layout.columns for m in e.levels if m is not None and m.dim == "ref_area"]
         member_notes = _member_notes(table, layout.years, list(dict.fromkeys(regions)), ctx, self.spec, self.lang)
         title_items = [(("text", n["en"]), n[self.lang]) for n in table.notes] + member_notes.get(("title", None), [])
+        idx = {name: i for i, name in enumerate(columns)}
+        withheld = sum(r[idx["symbol"]] == "x" for r in rows)
+        if withheld:  # every table with hidden figures says how many, and why
+            title_items.append((("withheld", withheld), self.t("withheld_note", n=withheld)))
         title = self.title(table, layout.years) + self._marks(table, title_items, used)
 
         def text(m: Member | None) -> str | None:
@@ -250,7 +255,6 @@ class GridBuilder:
         header = (
             [[text(e.levels[level]) for e in layout.columns] for level in range(len(layout.columns[0].levels))] if layout.columns else [[]]
         )
-        idx = {name: i for i, name in enumerate(columns)}
         by_cell = {(r[idx["row_no"]], r[idx["col_no"]]): r for r in rows}
         units = {code: ctx.indicators.loc[code, "unit"] for code in table.indicators if code in ctx.indicators.index}
         label_cols = len(layout.rows[0].levels) if layout.rows else 0
@@ -628,6 +632,7 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
     folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(store), read_only=True) as con:
         ctx = load_context(con, spec)
+        spec = printed_spec(con, spec, ctx)
         results = results if results is not None else query_tables(con, spec, ctx)
     written = []
     for lang in LANGUAGES:
@@ -641,5 +646,6 @@ def render_yearbook(store: Path, folder: Path, tables_folder: Path, spec: Yearbo
     """The workbooks into ``folder`` and every table as CSV into ``tables_folder``, each table queried once."""
     spec = spec or load_yearbook_spec()
     with duckdb.connect(str(store), read_only=True) as con:
-        results = query_tables(con, spec, load_context(con, spec))
+        ctx = load_context(con, spec)
+        results = query_tables(con, printed_spec(con, spec, ctx), ctx)
     return render_workbooks(store, folder, spec, results), write_table_csvs(store, tables_folder, spec, results)

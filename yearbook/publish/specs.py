@@ -33,6 +33,14 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
     years), or ``all_available`` (every year the indicators have; survey years).
 ``notes``
     Table notes (kk/ru/en), marked ``[note N]`` in the title.
+``redesign``
+    A coarser layout printed instead when disclosure control would hide too much of this one:
+    ``when_hidden_over`` (the share of the table's cells hidden in the store above which the
+    redesign is printed), ``note`` (kk/ru/en, added to the notes of the tables printed instead) and
+    ``tables``, one or more specs that take every key not given from this one but ``rows``,
+    ``columns``, ``filters`` and ``disaggregations`` (and ``members``, ``labels`` of the axes they
+    keep). One table keeps this table's number; several are numbered 6.1a, 6.1b, ...
+    (:func:`yearbook.publish.layout.printed_spec` decides, from the store.)
 """
 
 from __future__ import annotations
@@ -77,6 +85,7 @@ class TableSpec:
     years: str | int  # "latest", "all_available", or N for the last N reference years
     notes: tuple[Text, ...]
     disaggregations: tuple[str, ...] = ()
+    redesign: Redesign | None = None
 
     @property
     def view(self) -> str:
@@ -100,6 +109,14 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class Redesign:
+    """The tables printed instead of a table when more than ``when_hidden_over`` of its cells would show ``x``."""
+
+    when_hidden_over: float
+    tables: tuple[TableSpec, ...]
+
+
+@dataclass(frozen=True)
 class Section:
     number: int
     id: str
@@ -115,6 +132,10 @@ class YearbookSpec:
     @property
     def tables(self) -> list[TableSpec]:
         return [t for s in self.sections for t in s.tables]
+
+    def every_table(self) -> list[TableSpec]:
+        """The tables and the redesigns that may be printed instead of them."""
+        return [x for t in self.tables for x in (t, *(t.redesign.tables if t.redesign else ()))]
 
     def text(self, key: str, lang: str, **fields: object) -> str:
         return self.meta["text"][key][lang].format(**fields)
@@ -164,7 +185,7 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
         "id", "kind", "title", "unit", "source", "indicators", "rows", "columns", "filters",
         "members", "labels", "years", "notes", "disaggregations",
     }  # fmt: skip
-    if unknown := set(raw) - known:
+    if unknown := set(raw) - known - {"redesign"}:
         raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
     years = raw.get("years", "latest")
     if isinstance(years, dict):
@@ -188,7 +209,34 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
         years=years,
         notes=tuple(_text(n, f"{where}: note") for n in raw.get("notes") or ()),
         disaggregations=tuple(raw.get("disaggregations", ())),
+        redesign=_redesign(raw, section, number, file, where) if "redesign" in raw else None,
     )
+
+
+LAYOUT_KEYS = ("rows", "columns", "filters", "disaggregations")  # a redesign gives its own
+
+
+def _redesign(raw: dict, section: str, number: str, file: str, where: str) -> Redesign:
+    spec = raw["redesign"]
+    if set(spec) != {"when_hidden_over", "note", "tables"} or not spec["tables"]:
+        raise SpecError(f"{where}: redesign needs when_hidden_over, note and tables")
+    share = float(spec["when_hidden_over"])
+    if not 0 <= share < 1:
+        raise SpecError(f"{where}: redesign.when_hidden_over must be a share from 0 to 1")
+    note = _text(spec["note"], f"{where}: redesign note")
+    inherited = {k: v for k, v in raw.items() if k not in (*LAYOUT_KEYS, "redesign", "id", "title")}
+    tables = []
+    for i, sub in enumerate(spec["tables"]):
+        if "redesign" in sub:
+            raise SpecError(f"{where}: a redesign table cannot have a redesign of its own")
+        merged = inherited | sub
+        axes = set(merged.get("rows", ())) | set(merged.get("columns", ())) | set(merged.get("disaggregations", ()))
+        if "members" not in sub and "members" in merged:
+            merged["members"] = {dim: codes for dim, codes in merged["members"].items() if dim in axes}
+        merged["notes"] = [*(merged.get("notes") or ()), note]
+        suffix = "" if len(spec["tables"]) == 1 else "abcdefghij"[i]
+        tables.append(_table(merged, section, number + suffix, file))
+    return Redesign(share, tuple(tables))
 
 
 def _check_meta(meta: dict) -> None:
@@ -212,7 +260,7 @@ def _check(spec: YearbookSpec) -> None:
     _check_meta(spec.meta)
     seen: set[str] = set()
     sources = set(spec.meta["sources"])
-    for t in spec.tables:
+    for t in spec.every_table():
         where = f"table {t.number} ({t.id})"
         if not _ID.match(t.id) or t.id in seen:
             raise SpecError(f"{where}: the id must be unique, lower case, letters, digits and _")

@@ -19,6 +19,7 @@ from yearbook.publish.layout import (
     TableResult,
     crosstab_layout,
     load_context,
+    printed_spec,
     query_tables,
     table_sql,
     write_cells,
@@ -53,12 +54,19 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
     catalogue ``yb_tables``; return the view names."""
     spec = spec or load_yearbook_spec()
     ctx = load_context(con, spec)
+    spec = printed_spec(con, spec, ctx)
     write_cells(con, [crosstab_layout(table, ctx) for table in spec.tables if table.kind == "crosstab"])
     names = []
     for table in spec.tables:
         con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table)}')
         names.append(table.view)
     con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
+    for (stale,) in con.execute(  # a table the views were made for before it was redesigned (the staff store's, made twice)
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND starts_with(view_name, 'yb_')"
+    ).fetchall():
+        if stale not in (*names, CATALOG_VIEW):
+            con.execute(f'DROP VIEW "{stale}"')
     return [*names, CATALOG_VIEW]
 
 
@@ -70,6 +78,7 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
     written = []
     with duckdb.connect(str(store), read_only=True) as con:
         ctx = load_context(con, spec)
+        spec = printed_spec(con, spec, ctx)
         for result in results if results is not None else query_tables(con, spec, ctx):
             path = folder / f"{result.table.view}.csv"
             with open(path, "w", encoding="utf-8", newline="") as f:
