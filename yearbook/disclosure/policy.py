@@ -73,6 +73,7 @@ class DisclosurePolicy:
     total_weight: float = 0.0  # hiding a figure costs 1 + total_weight x the relations it is the total of
     time_limit: float = 10.0  # seconds per linked table for the optimal method; then the heuristic's answer is kept
     optimal_max_cells: int = 1000  # a larger linked table is left to the heuristic (a district table: thousands of cells)
+    time_budget: float = 60.0  # seconds for the optimal method in one build; the tables left then get the heuristic
 
     @property
     def sensitive(self) -> set[str]:
@@ -141,6 +142,7 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         time_limit=float(secondary.get("time_limit_seconds", 10.0)),
         total_weight=float(secondary.get("total_weight", 0.0)),
         optimal_max_cells=int(secondary.get("optimal_max_cells", 1000)),
+        time_budget=float(secondary.get("time_budget_seconds", 60.0)),
     )
 
 

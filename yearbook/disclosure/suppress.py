@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -185,16 +186,16 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     check = check_protection(intervals)
     if strict and not check.ok:
         raise DisclosureError(check.report(bounds=False))  # the staff's own audit gives the intervals
-    back = np.argsort(perm)
-    public = work.iloc[back].set_axis(observations.index)
-    reasons = work[KEY].assign(reason=why).iloc[back].set_axis(observations.index)
+    public = work.iloc[np.argsort(perm)].set_axis(observations.index)
+    hidden = work.loc[hidden_rows, KEY].assign(reason=why[hidden_rows]).reset_index(drop=True)  # in key order
     summary = (
-        pd.crosstab(reasons["indicator"], reasons["reason"].fillna("shown"))
-        .reindex(columns=["shown", MINISTRY, PRIMARY, SECONDARY, DERIVED], fill_value=0)
-        .assign(rows=lambda t: t.sum(axis=1))
+        pd.crosstab(hidden["indicator"], hidden["reason"])
+        .reindex(columns=[MINISTRY, PRIMARY, SECONDARY, DERIVED], fill_value=0)
+        .join(work["indicator"].value_counts().rename("rows"), how="left")
+        .rename_axis("indicator")
+        .reset_index()
     )
-    summary = summary[summary["rows"] > summary["shown"]].drop(columns="shown").reset_index()
-    return DisclosureResult(public, reasons[hidden_rows[back]].reset_index(drop=True), summary, intervals, rounds, solver.lp_solved)
+    return DisclosureResult(public, hidden, summary, intervals, rounds, solver.lp_solved)
 
 
 def _optimal_complements(
@@ -202,13 +203,25 @@ def _optimal_complements(
 ) -> set[int]:
     """Hide the complements of each linked table with a confidential figure as the optimal model chooses them
     (:mod:`yearbook.disclosure.optimal`); return the cells of the tables it answered. A table without an answer in
-    ``policy.time_limit`` seconds is left to the heuristic (logged)."""
+    ``policy.time_limit`` seconds, larger than ``policy.optimal_max_cells``, or reached when the build's
+    ``policy.time_budget`` is spent, is left to the heuristic (logged): the step's time stays bounded."""
     answered: set[int] = set()
+    started = time.monotonic()
+    known = status == KNOWN  # the linked tables share no cell: what one answer hides changes no other table
     national = {i for i, k in enumerate(system.keys) if k[1] == "KZ"}
     totals = np.zeros(system.n_cells)  # per cell, the relations it is the total of
     for rel in system.relations:
         totals[rel.total] += 1
-    for table in linked_tables(system, confidential):
+    tables = linked_tables(system, confidential)
+    for i, table in enumerate(tables):
+        left = policy.time_budget - (time.monotonic() - started)
+        if left <= 0:
+            LOG.warning(
+                "optimal secondary suppression: the time budget of %g s is spent; the heuristic chooses for the %d tables left",
+                policy.time_budget,
+                len(tables) - i,
+            )
+            break
         if len(table.cells) > policy.optimal_max_cells:
             LOG.info(
                 "optimal secondary suppression: the linked table of %s has %d cells; left to the heuristic",
@@ -221,10 +234,9 @@ def _optimal_complements(
             if c in confidential:
                 rule = policy.risk_class(system.keys[c][0]).protection
                 protect[c] = (rule.min_width, rule.min_relative)
-        known = status == KNOWN
         candidates = [c for c in table.cells if known[c]]
         cost = _costs(candidates, values, national, totals, policy)
-        answer = choose_complements(system, table, values, known, protect, cost, policy.time_limit)
+        answer = choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
         if answer is None:
             LOG.warning(
                 "optimal secondary suppression: no answer for the linked table of %s within %g s; the heuristic's answer is kept",

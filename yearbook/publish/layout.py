@@ -239,26 +239,40 @@ REASONS_TABLE = "disclosure_cells"  # the staff store's: why each figure is hidd
 
 def printed_spec(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext) -> YearbookSpec:
     """``spec`` with each table that declares a redesign replaced by it where more than its declared share of the
-    table's cells is hidden by disclosure control -- in this store (``obs_conf`` C, no value), or, in the staff
-    store, in the public one (``disclosure_cells``): both stores print the same tables."""
+    table's cells is hidden by disclosure control and the redesign's tables hide a smaller share (at district level a
+    coarse table can be as small as a fine one is at region level). Hidden: in this store (``obs_conf`` C, no value),
+    or, in the staff store, in the public one (``disclosure_cells``): both stores print the same tables."""
     redesigned = [t for t in spec.tables if t.redesign is not None and t.kind == "crosstab"]
     if not redesigned:
         return spec
-    rows = [(t.id, *(key[k] for k in KEY)) for t in redesigned for _, _, key in crosstab_layout(t, ctx).cells]
-    cells = pd.DataFrame(rows, columns=["table_id", *KEY], dtype=object).astype({"time_period": "int64"})
+    rows = [
+        (t.id, "fine" if shown is t else "redesign", *(key[k] for k in KEY))
+        for t in redesigned
+        for shown in (t, *(t.redesign.tables if t.redesign else ()))
+        if shown.kind == "crosstab"
+        for _, _, key in crosstab_layout(shown, ctx).cells
+    ]
+    cells = pd.DataFrame(rows, columns=["table_id", "layout", *KEY], dtype=object).astype({"time_period": "int64"})
     same_key = " AND ".join(f"o.{k} = c.{k}" for k in KEY)
     staff = REASONS_TABLE in _tables(con)
     hidden = "o.obs_conf = 'C' AND o.value IS NULL" + (" OR d.reason IS NOT NULL" if staff else "")
     reasons = f"LEFT JOIN {REASONS_TABLE} AS d ON {same_key.replace('o.', 'd.')}" if staff else ""
     con.register("_printed_cells", cells)
-    shares = dict(
-        con.execute(
-            f"SELECT c.table_id, avg(CASE WHEN {hidden} THEN 1.0 ELSE 0.0 END) FROM _printed_cells AS c "
-            f"LEFT JOIN observations AS o ON {same_key} {reasons} GROUP BY c.table_id"
+    shares = {
+        (table_id, layout): share
+        for table_id, layout, share in con.execute(
+            f"SELECT c.table_id, c.layout, avg(CASE WHEN {hidden} THEN 1.0 ELSE 0.0 END) FROM _printed_cells AS c "
+            f"LEFT JOIN observations AS o ON {same_key} {reasons} GROUP BY c.table_id, c.layout"
         ).fetchall()
-    )
+    }
     con.unregister("_printed_cells")
-    replace = {t.id for t in redesigned if t.redesign is not None and shares.get(t.id, 0.0) > t.redesign.when_hidden_over}
+    replace = {
+        t.id
+        for t in redesigned
+        if t.redesign is not None
+        and shares.get((t.id, "fine"), 0.0) > t.redesign.when_hidden_over
+        and shares.get((t.id, "redesign"), 1.0) < shares[(t.id, "fine")]
+    }
     sections = tuple(
         dataclasses.replace(
             section, tables=tuple(x for t in section.tables for x in (t.redesign.tables if t.id in replace and t.redesign else (t,)))
