@@ -18,7 +18,7 @@ from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.edition import make_staging_dir
-from yearbook.problems import ERROR, problems_frame
+from yearbook.problems import ERROR, problems_frame, without_figures
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
@@ -72,7 +72,9 @@ def core_validation(
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
             "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
-            "preview": preview(frame[["file", "sheet", "cell", "rule", "severity", "message"]], 20),
+            "preview": preview(  # run storage is not the staff area: the messages without the figures they quote
+                frame[["file", "sheet", "cell", "rule", "severity", "message"]].assign(message=frame["message"].map(without_figures)), 20
+            ),
         },
     )
     yield check_result(GATE, problems, "core_validation")

@@ -7,7 +7,7 @@ from collections import Counter
 import dagster as dg
 import pandas as pd
 
-from yearbook.problems import ERROR, Problem
+from yearbook.problems import ERROR, Problem, without_figures
 
 PREVIEW_ROWS = 10
 
@@ -18,11 +18,19 @@ def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
 
 
 def problems_metadata(problems: list[Problem]) -> dict[str, object]:
-    """Counts per rule and the first failures as a table, for an asset check."""
+    """Counts per rule and the first failures as a table, for an asset check (Dagster's run storage is not the staff
+    area: the messages without the figures they quote)."""
     counts = Counter(f"{p.severity}: {p.rule}" for p in problems)
     first = pd.DataFrame(
         [
-            {"file": p.file, "sheet": p.sheet, "cell": p.cell, "rule": p.rule, "severity": p.severity, "message": p.message}
+            {
+                "file": p.file,
+                "sheet": p.sheet,
+                "cell": p.cell,
+                "rule": p.rule,
+                "severity": p.severity,
+                "message": without_figures(p.message),
+            }
             for p in problems[:20]
         ]
     )

@@ -23,6 +23,7 @@ import pytest
 from tests.disclosure_attack import attack, published_observations
 from yearbook.cli import main as yearbook
 from yearbook.disclosure import DisclosurePolicy, load_policy
+from yearbook.publish.__main__ import main as render_main
 from yearbook.publish.layout import load_context, printed_spec
 from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
 
@@ -63,7 +64,7 @@ def test_the_same_attack_breaks_a_store_that_tells_small_counts_from_complements
     edition: tuple[Path, Path], policy: DisclosurePolicy
 ) -> None:
     """The store as published before: the staff store's reasons as codes, C for a small count or a ministry's own x,
-    D for a complement. The D flag alone pins victims of violent crimes of 2016 in one region (9 and 7)."""
+    D for a complement. The D flag alone pins child victims of violent crimes of 2016 in one region, both sexes."""
     public = published_observations(edition[0] / "yearbook.duckdb")
     with duckdb.connect(str(edition[1] / "yearbook_internal.duckdb"), read_only=True) as con:
         reasons = con.execute("SELECT * FROM disclosure_cells").df()
@@ -189,3 +190,13 @@ def test_a_redesign_without_its_note_is_refused(tmp_path: Path) -> None:
     justice.write_text(text[:start] + text[end:], encoding="utf-8")
     with pytest.raises(SpecError, match="redesign needs when_hidden_over, note and tables"):
         load_yearbook_spec(folder)
+
+
+def test_rendering_the_staff_store_needs_to_be_asked_for_and_stays_private(edition: tuple[Path, Path], tmp_path: Path) -> None:
+    staff = edition[1] / "yearbook_internal.duckdb"
+    with pytest.raises(SystemExit):
+        render_main([str(staff), str(tmp_path / "refused")])
+    assert not (tmp_path / "refused").exists()
+    assert render_main([str(staff), str(tmp_path / "staff"), "--staff"]) == 0
+    written = [tmp_path / "staff", *(tmp_path / "staff").rglob("*")]
+    assert len(written) > 40 and all(p.stat().st_mode & 0o077 == 0 for p in written)

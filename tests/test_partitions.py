@@ -7,11 +7,13 @@ The raw folder is two years of the shipped demo edition (2018 and 2019).
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import pytest
 from dagster._core.events import DagsterEventType
 
@@ -200,3 +202,29 @@ def test_no_hidden_figure_in_the_dagster_run_storage(two_years: YearbookPaths, i
         cells = {indicator, area, str(year), str(int(value)) if float(value).is_integer() else str(value)}
         leaked = [row for row in rows if cells <= {c.strip() for c in row.split("|")}]
         assert not leaked, (indicator, area, year, leaked[:2])
+
+
+def test_a_refused_small_count_is_not_quoted_in_the_run_storage(samples_raw: Path, instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    """A ministry's suicides of Akmola region don't add up (4 boys + 3 girls, total 4): the build is refused, and the
+    check's and validation's metadata, stored by Dagster outside the staff area, name the cells and the rule but quote
+    no figure; the staff's validation report has them."""
+    book = samples_raw / "2018" / "MOH children health 2018 final.xlsx"
+    wb = openpyxl.load_workbook(book)
+    wb["Suicides 15-17"]["C5"] = 3
+    wb.save(book)
+    paths = YearbookPaths(raw_dir=str(samples_raw), out_dir=str(tmp_path / "out"))
+    result = run_every_year(_job(), paths, instance, QUIET)
+    assert not result.success
+    texts = []
+    for kind in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION):
+        for event in instance.all_logs(result.run_id, of_type=kind):
+            data = event.dagster_event.event_specific_data
+            metadata = data.materialization.metadata if kind == DagsterEventType.ASSET_MATERIALIZATION else data.metadata
+            texts += [str(value.value) for value in metadata.values()]
+    lines = [line for text in texts for line in text.splitlines() if "Suicides 15-17" in line and "sex_sum" in line]
+    assert lines, "the refusal is shown, with its sheet and rule"
+    figures = re.compile(r"(?<![\w.\-/])[34](?![\w\-/])")
+    assert not [line for line in lines if figures.search(line)], lines
+    report = openpyxl.load_workbook(paths.internal / "validation_report.xlsx", read_only=True)
+    quoted = [v for row in report.active.iter_rows(values_only=True) for v in row if isinstance(v, str) and "C5=3" in v]
+    assert quoted, "the staff's report quotes the figures"

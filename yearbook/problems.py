@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
@@ -16,6 +17,23 @@ _UNPRINTED = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}  # control, format (bidi
 def quote(text: str) -> str:
     """A cell's text as a message quotes it: at most QUOTE_CHARS characters, control characters escaped."""
     return repr(text[:QUOTE_CHARS] + ("…" if len(text) > QUOTE_CHARS else ""))
+
+
+# a number as a message quotes a figure: not part of a cell reference (B24), a code (KZ-19, F-DEM-2) or a path
+_FIGURE = re.compile(r"(?<![\w.\-/])[-+]?\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?![\w\-/])", re.IGNORECASE)
+REDACTED = "…"
+
+
+def without_figures(message: str) -> str:
+    """A message as it may leave the staff area (Dagster's run storage, the public store): every number it quotes
+    replaced by an ellipsis, but a reference year (1900-2100), which is no count of anyone. Cells, codes, files stay:
+    the staff find the figures in the validation report."""
+
+    def redact(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return text if re.fullmatch(r"(19|20)\d\d|2100", text) else REDACTED
+
+    return _FIGURE.sub(redact, message)
 
 
 def _one_line(text: str) -> str:

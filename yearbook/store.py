@@ -19,6 +19,7 @@ import pandas as pd
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
 from yearbook.disclosure import DisclosurePolicy, protect
+from yearbook.problems import without_figures
 from yearbook.publish.views import create_table_views
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -119,7 +120,7 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     to NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
     would leave its old blocks in it). The working tables of the figures (:data:`UNSUPPRESSED_TABLES`) are not in it;
     what reads ``observations`` (the SQL files after :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
-    table. Warnings' ``values`` may quote figures: the public store keeps the messages only.
+    table. Warnings may quote figures: the public store keeps their messages without them.
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
 
     Why each figure is hidden stays with staff: the staff store ``internal`` (staged, not yet published) receives
@@ -138,7 +139,8 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         for sql_file in sorted(SQL_DIR.glob("*.sql")):
             if sql_file.name > OBSERVATIONS_SQL:
                 con.execute(sql_file.read_text(encoding="utf-8"))
-        _write_table(con, "validation_results", record.problems.assign(values=None))
+        published = record.problems.assign(values=None, message=record.problems["message"].map(without_figures))
+        _write_table(con, "validation_results", published)
         counts = _finish(con, PUBLIC_SUMMARY_SQL)
     _record_disclosure(internal, hidden)
     return counts

@@ -2,7 +2,9 @@
 
 Prints how many figures are hidden per indicator, the narrowest interval a reader can compute for
 a hidden figure, and every figure that is not protected, as a reader of that store can know them: a
-store whose codes tell a small count from a complement (C and D) is audited under the bounds that tells. Exit status 0 when every hidden
+store whose codes tell a small count from a complement (C and D) is audited under the bounds that tells.
+Also every shown count the policy hides (1 .. threshold-1 of a sensitive indicator) and every hidden
+figure that carries a value: a store changed after disclosure control. Exit status 0 when every hidden
 figure is protected and no derived figure leaks a hidden input, 1 otherwise.
 """
 
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     print(result.protection.report())
     for r in result.derived_leaks.itertuples():
         print(f"derived figure published from a hidden input: {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} flow={r.flow}")
+    for label, rows in (("a small count shown", result.small_counts), ("a hidden figure with a value", result.hidden_values)):
+        for r in rows.itertuples():
+            print(f"{label}: {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow}")
     return 0 if result.ok else 1
 
 

@@ -36,12 +36,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import choose_complements, linked_tables
+from yearbook.disclosure.optimal import LinkedTable, OptimalAnswer, choose_complements, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -51,6 +52,7 @@ from yearbook.disclosure.verify import (
     MINISTRY,
     PRIMARY,
     SECONDARY,
+    SOLVER_THREADS,
     SUPPRESSED,
     UNKNOWN,
     IntervalSolver,
@@ -212,23 +214,21 @@ def _optimal_complements(
     totals = np.zeros(system.n_cells)  # per cell, the relations it is the total of
     for rel in system.relations:
         totals[rel.total] += 1
-    tables = linked_tables(system, confidential)
-    for i, table in enumerate(tables):
-        left = policy.time_budget - (time.monotonic() - started)
-        if left <= 0:
-            LOG.warning(
-                "optimal secondary suppression: the time budget of %g s is spent; the heuristic chooses for the %d tables left",
-                policy.time_budget,
-                len(tables) - i,
-            )
-            break
-        if len(table.cells) > policy.optimal_max_cells:
+    tables = []
+    for table in linked_tables(system, confidential):
+        if len(table.cells) <= policy.optimal_max_cells:
+            tables.append(table)
+        else:
             LOG.info(
                 "optimal secondary suppression: the linked table of %s has %d cells; left to the heuristic",
                 _describe(system.keys[table.cells[0]]),
                 len(table.cells),
             )
-            continue
+
+    def solve(table: LinkedTable) -> OptimalAnswer | None:
+        left = policy.time_budget - (time.monotonic() - started)
+        if left <= 0:
+            return None
         protect = {}
         for c in table.cells:
             if c in confidential:
@@ -236,12 +236,18 @@ def _optimal_complements(
                 protect[c] = (rule.min_width, rule.min_relative)
         candidates = [c for c in table.cells if known[c]]
         cost = _costs(candidates, values, national, totals, policy)
-        answer = choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
+        return choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
+
+    with ThreadPoolExecutor(SOLVER_THREADS) as pool:  # HiGHS releases the GIL while it solves; the tables share no cell
+        answers = list(pool.map(solve, tables))
+    for table, answer in zip(tables, answers, strict=True):
         if answer is None:
             LOG.warning(
-                "optimal secondary suppression: no answer for the linked table of %s within %g s; the heuristic's answer is kept",
+                "optimal secondary suppression: no answer for the linked table of %s within %g s (or the build's %g s); "
+                "the heuristic's answer is kept",
                 _describe(system.keys[table.cells[0]]),
                 policy.time_limit,
+                policy.time_budget,
             )
             continue
         status[answer.hide] = SUPPRESSED

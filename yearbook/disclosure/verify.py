@@ -704,17 +704,18 @@ class ProtectionCheck:
         return self.ok
 
     def report(self, bounds: bool = True) -> str:
-        """Every figure not protected, with why; ``bounds=False``: without its interval, which tells where an
-        unprotected figure lies (for a message that leaves the staff area: a failed build's, in the run's logs)."""
+        """Every figure not protected, with why; ``bounds=False``: without its interval and the reason it is hidden,
+        which tell where an unprotected figure lies (for a message that leaves the staff area: a failed build's, in the
+        run's logs)."""
         if self.ok:
             return "every hidden figure is protected"
         lines = [f"{len(self.failures)} hidden figure(s) not protected:"]
         for r in self.failures.itertuples():
-            where = f"{r.lower:g}..{r.upper:g} ({r.why})" if bounds else ("recoverable" if r.recoverable else "interval too narrow")
-            lines.append(
-                f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow}"
-                f"{f' [{r.reason}]' if isinstance(r.reason, str) else ''}: {where}"
-            )
+            key = f"  {r.indicator} {r.time_period} {r.ref_area} sex={r.sex} age={r.age} crime={r.crime_type} flow={r.flow}"
+            if bounds:
+                lines.append(f"{key}{f' [{r.reason}]' if isinstance(r.reason, str) else ''}: {r.lower:g}..{r.upper:g} ({r.why})")
+            else:
+                lines.append(f"{key}: {'recoverable' if r.recoverable else 'interval too narrow'}")
         return "\n".join(lines)
 
 
@@ -756,6 +757,16 @@ def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
     return pd.concat(leaks, ignore_index=True) if leaks else frame.iloc[0:0]
 
 
+def published_small_counts(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """Shown figures that the policy hides: a count of a sensitive indicator below its threshold (a zero too where
+    zeros are not safe) -- a store that shows one was not made by disclosure control, or was changed after."""
+    threshold = frame["indicator"].map(lambda code: policy.risk_class(code).threshold)
+    zeros_safe = frame["indicator"].map(lambda code: policy.risk_class(code).zeros_safe)
+    value = frame["value"]
+    small = (value > 0) & (value < threshold) | (value == 0) & ~zeros_safe.astype(bool) & (threshold > 0)
+    return frame[frame["obs_conf"].eq("F") & small & frame["indicator"].isin(policy.sensitive)].reset_index(drop=True)
+
+
 @dataclass
 class Verification:
     """Everything the verifier found for an observations frame."""
@@ -764,13 +775,29 @@ class Verification:
     protection: ProtectionCheck
     recoverable: pd.DataFrame  # hidden figures recoverable exactly
     derived_leaks: pd.DataFrame
+    small_counts: pd.DataFrame  # shown figures the policy hides
+    hidden_values: pd.DataFrame  # figures coded hidden that carry a value all the same
 
     @property
     def ok(self) -> bool:
-        return self.protection.ok and self.recoverable.empty and self.derived_leaks.empty
+        return (
+            self.protection.ok
+            and self.recoverable.empty
+            and self.derived_leaks.empty
+            and self.small_counts.empty
+            and self.hidden_values.empty
+        )
 
 
 def verify(frame: pd.DataFrame, policy: DisclosurePolicy, integer: bool = False, reasons: pd.Series | None = None) -> Verification:
-    """Intervals, the protection check, recoverable figures and derived leaks of an observations frame."""
+    """Intervals, the protection check, recoverable figures, derived leaks, shown small counts and hidden figures that
+    carry a value, of an observations frame."""
     intervals = cell_intervals(frame, policy, integer, reasons)
-    return Verification(intervals, check_protection(intervals), recoverable_figures(intervals), derived_leaks(frame, policy))
+    return Verification(
+        intervals,
+        check_protection(intervals),
+        recoverable_figures(intervals),
+        derived_leaks(frame, policy),
+        published_small_counts(frame, policy),
+        frame[frame["obs_conf"].ne("F") & frame["value"].notna()].reset_index(drop=True),
+    )

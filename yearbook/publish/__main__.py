@@ -10,12 +10,16 @@ and turns the first pages into PNG images (``pdftoppm -png -r 60``) to look at.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import duckdb
+
+from yearbook.publish.layout import REASONS_TABLE
 from yearbook.publish.render import render_yearbook
 
 
@@ -57,8 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, help="where to write the workbooks, tables/ and pdf/")
     parser.add_argument("--pdf", action="store_true", help="also convert to PDF with LibreOffice and render pages to PNG")
     parser.add_argument("--pages", type=int, default=8, help="how many pages of each PDF to render as PNG (default 8)")
+    parser.add_argument(
+        "--staff", action="store_true", help="render the staff store (every figure as reported) into a folder only its owner may enter"
+    )
     args = parser.parse_args(argv)
-    books, csvs = render_yearbook(args.store, args.folder, args.folder / "tables")
+    with duckdb.connect(str(args.store), read_only=True) as con:
+        staff = bool(con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{REASONS_TABLE}'").fetchone()[0])
+    if staff and not args.staff:
+        parser.error(f"{args.store} is the staff store, without disclosure control: render the public store, or pass --staff")
+    previous = os.umask(0o077) if staff else None  # the staff's workbooks and CSVs: private, like the staff area
+    try:
+        books, csvs = render_yearbook(args.store, args.folder, args.folder / "tables")
+    finally:
+        if previous is not None:
+            os.umask(previous)
     print(f"{len(books)} workbooks and {len(csvs)} CSV files in {args.folder}")
     if args.pdf:
         for pdf in to_pdf(books, args.folder / "pdf", args.pages):
