@@ -63,14 +63,14 @@ def test_the_attack_recovers_nothing_from_the_public_store(edition: tuple[Path, 
 def test_the_same_attack_breaks_a_store_that_tells_small_counts_from_complements(
     edition: tuple[Path, Path], policy: DisclosurePolicy
 ) -> None:
-    """The store as published before: the staff store's reasons as codes, C for a small count or a ministry's own x,
-    D for a complement. The D flag alone pins child victims of violent crimes of 2016 in one region, both sexes."""
+    """The store as published before: the staff store's codes (STORE.md: C for a small count or a ministry's own x,
+    D for a complement). The D flag alone pins child victims of violent crimes of 2016 in one region, both sexes."""
     public = published_observations(edition[0] / "yearbook.duckdb")
     with duckdb.connect(str(edition[1] / "yearbook_internal.duckdb"), read_only=True) as con:
-        reasons = con.execute("SELECT * FROM disclosure_cells").df()
-    coded = public.merge(reasons, on=KEY, how="left")
-    coded["obs_conf"] = coded["reason"].map({"ministry": "C", "primary": "C", "secondary": "D", "derived": "D"}).fillna(coded["obs_conf"])
-    result = attack(coded.drop(columns="reason"), policy)
+        codes = con.execute(f"SELECT {', '.join(KEY)}, obs_conf AS staff_conf FROM disclosure_cells").df()
+    coded = public.merge(codes, on=KEY, how="left")
+    coded["obs_conf"] = coded["staff_conf"].fillna(coded["obs_conf"])
+    result = attack(coded.drop(columns="staff_conf"), policy)
     assert len(result.recovered) >= 10 and len(result.below_rule) >= 10
     victims = result.recovered[(result.recovered["indicator"] == "CHILD_VICTIMS") & (result.recovered["time_period"] == 2016)]
     assert len(victims) >= 2
@@ -112,8 +112,10 @@ def test_no_public_file_tells_why_a_figure_is_hidden(edition: tuple[Path, Path])
 
     with duckdb.connect(str(staff / "yearbook_internal.duckdb"), read_only=True) as con:  # the staff keep why
         why = con.execute("SELECT reason, count(*) FROM disclosure_cells GROUP BY reason").fetchall()
+        codes = dict(con.execute("SELECT DISTINCT reason, obs_conf FROM disclosure_cells").fetchall())
         staff_summary = con.execute("SELECT * FROM disclosure_summary").df()
     assert {r for r, _ in why} == {"ministry", "primary", "secondary"}
+    assert codes == {"ministry": "C", "primary": "C", "secondary": "D"}  # STORE.md: the staff store keeps the reason
     assert {"primary", "secondary", "hidden_value"} <= set(staff_summary.columns)
 
 

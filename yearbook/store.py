@@ -33,6 +33,7 @@ UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never i
 # made by the SQL files up to OBSERVATIONS_SQL and holding no figure: the public store takes them from the staff store
 DEFINITION_TABLES = ("derived_ratios",)
 BUILD_LOG_TABLES = ("build_runs", "build_files")
+STAFF_CODES = {"ministry": "C", "primary": "C", "secondary": "D", "derived": "D"}  # why hidden -> the staff's obs_conf
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
@@ -147,11 +148,12 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
 
 
 def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
-    """The staff store's ``disclosure_cells`` (the key of every hidden figure and why), its yb_ views again (a table
+    """The staff store's ``disclosure_cells`` (the key of every hidden figure, why, and the confidentiality code of
+    that reason: STORE.md's C for a ministry's or a small count, D for a complement), its yb_ views again (a table
     redesigned for the public store is redesigned for staff too) and its summaries."""
     con = duckdb.connect(str(internal))
     try:
-        _write_table(con, "disclosure_cells", hidden)
+        _write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
         create_table_views(con)
         con.execute(STAFF_SUMMARY_SQL.read_text(encoding="utf-8"))
         con.execute("CHECKPOINT")
