@@ -4,7 +4,7 @@ The policy is ``schemas/disclosure.yaml``; the table structure is the additive r
 """
 
 from yearbook.disclosure.policy import DisclosurePolicy, load_policy
-from yearbook.disclosure.suppress import DisclosureError, DisclosureResult, apply_disclosure_control, protect
+from yearbook.disclosure.suppress import DisclosureError, DisclosureResult, protect
 from yearbook.disclosure.verify import Verification, cell_intervals, check_protection, derived_leaks, recoverable_figures, verify
 
 __all__ = [
@@ -12,7 +12,6 @@ __all__ = [
     "DisclosurePolicy",
     "DisclosureResult",
     "Verification",
-    "apply_disclosure_control",
     "cell_intervals",
     "check_protection",
     "derived_leaks",

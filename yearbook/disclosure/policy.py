@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
 from yearbook.validation.rules import Case, load_rules
@@ -40,10 +42,11 @@ class RiskClass:
     protection: Protection
     description: str = ""
 
-    def is_primary(self, value: float) -> bool:
-        if self.threshold <= 0 or value != value:  # no rule, or NaN
-            return False
-        return (0 < value < self.threshold) or (value == 0 and not self.zeros_safe)
+    def small(self, values: np.ndarray) -> np.ndarray:
+        """Which of ``values`` the rule hides: ``0 < value < threshold``, zeros too unless ``zeros_safe`` (NaN: none)."""
+        if self.threshold <= 0:
+            return np.zeros(len(values), dtype=bool)
+        return ((values > 0) & (values < self.threshold)) | ((values == 0) & (not self.zeros_safe))
 
 
 @dataclass(frozen=True)

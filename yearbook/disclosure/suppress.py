@@ -54,9 +54,10 @@ from yearbook.disclosure.verify import (
     SECONDARY,
     SOLVER_THREADS,
     SUPPRESSED,
-    UNKNOWN,
     IntervalSolver,
+    cell_status,
     check_protection,
+    derived_of_hidden,
     interval_frame,
     is_protected,
     required_width,
@@ -84,15 +85,11 @@ class DisclosureResult:
     lp_solved: int
 
 
-def apply_disclosure_control(observations: pd.DataFrame, policy: DisclosurePolicy | None = None) -> pd.DataFrame:
-    """The public observations: small counts of sensitive indicators, the figures that would let a reader recompute
-    them, and derived figures of hidden inputs hidden (obs_conf C, value NULL). Raises :class:`DisclosureError` if a
-    confidential figure cannot be protected."""
-    return protect(observations, policy).public
-
-
 def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, strict: bool = True) -> DisclosureResult:
-    """:func:`apply_disclosure_control` with its summary, the verified intervals and the work done."""
+    """The public observations -- small counts of sensitive indicators, the figures that would let a reader recompute
+    them, and derived figures of hidden inputs hidden (obs_conf C, value NULL) -- with why each is hidden, a summary,
+    the verified intervals and the work done. Raises :class:`DisclosureError` if a confidential figure cannot be
+    protected (``strict``)."""
     policy = policy or load_policy()
     perm = np.lexsort([pd.factorize(observations[c], sort=True)[0] for c in reversed(KEY)])  # in key order, without a copy as text
     work = observations.iloc[perm].reset_index(drop=True).copy()
@@ -101,20 +98,14 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     ministry = conf == "C"
     indicator = work["indicator"].to_numpy(dtype=object)
     for code, cls_name in policy.indicators.items():
-        cls = policy.classes[cls_name]
-        if cls.threshold <= 0:
-            continue
-        small = (value > 0) & (value < cls.threshold)
-        if not cls.zeros_safe:
-            small |= value == 0
-        conf[(indicator == code) & (conf == "F") & small] = "C"
+        conf[(indicator == code) & (conf == "F") & policy.classes[cls_name].small(value)] = "C"
     primary = (conf == "C") & ~ministry
 
-    system = build_system(work, policy, hidden_indicators(work.assign(obs_conf=conf), policy))
-    status = np.full(system.n_cells, UNKNOWN, dtype=np.int8)
-    status[: len(work)] = np.where(conf != "F", SUPPRESSED, np.where(np.isnan(value), UNKNOWN, KNOWN))
+    marked = work.assign(obs_conf=conf)
+    system = build_system(work, policy, hidden_indicators(marked, policy))
+    _, status = cell_status(marked, system.n_cells)
     values = np.full(system.n_cells, np.nan)
-    values[: len(work)] = value
+    values[: len(work)] = value  # the figures of the hidden cells too: the suppression chooses by them
     solver = IntervalSolver(system, values)
     chooser = _Chooser(system, values, status, policy)
 
@@ -179,7 +170,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     secondary = (status[: len(work)] == SUPPRESSED) & (conf == "F")
     why = np.full(len(work), None, dtype=object)
     why[ministry], why[primary], why[secondary] = MINISTRY, PRIMARY, SECONDARY
-    why[_derived_of_hidden(work, why != None, policy)] = DERIVED  # noqa: E711 (elementwise)
+    why[derived_of_hidden(work, why != None, policy)] = DERIVED  # noqa: E711 (elementwise)
     hidden_rows = why != None  # noqa: E711
     work["obs_conf"] = np.where(hidden_rows, "C", "F")
     work.loc[hidden_rows, "value"] = np.nan
@@ -288,21 +279,6 @@ def _publish_unneeded(cells: list[int], status: np.ndarray, passes: Callable[[],
         half = len(cells) // 2
         _publish_unneeded(cells[:half], status, passes)
         _publish_unneeded(cells[half:], status, passes)
-
-
-def _derived_of_hidden(work: pd.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
-    """The shown derived figures with a hidden input of the same key: they are hidden too."""
-    dims = [c for c in KEY if c != "indicator"]
-    hidden_rows = work.loc[hidden]
-    out = np.zeros(len(work), dtype=bool)
-    for derived, inputs in policy.derived_inputs.items():
-        bad = hidden_rows.loc[hidden_rows["indicator"].isin(inputs), dims].drop_duplicates()
-        if bad.empty:
-            continue
-        target = work.loc[(work["indicator"] == derived) & ~hidden & work["value"].notna(), dims]
-        hit = target.reset_index().merge(bad, on=dims, how="inner")["index"].to_numpy()
-        out[hit] = True
-    return out
 
 
 class _Chooser:

@@ -737,34 +737,40 @@ def recoverable_figures(intervals: pd.DataFrame) -> pd.DataFrame:
     return intervals[intervals["recoverable"].astype(bool)].reset_index(drop=True)
 
 
+def derived_of_hidden(frame: pd.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
+    """Which rows of ``frame`` are derived figures, shown with a value, with an input of the same key among the
+    ``hidden`` rows (a rate times its published denominator gives the count): disclosure control hides them."""
+    dims = [c for c in KEY if c != "indicator"]
+    hidden_rows = frame.loc[hidden]
+    out = np.zeros(len(frame), dtype=bool)
+    for derived, inputs in policy.derived_inputs.items():
+        bad = hidden_rows.loc[hidden_rows["indicator"].isin(inputs), dims].drop_duplicates()
+        if bad.empty:
+            continue
+        target = frame.loc[(frame["indicator"] == derived).to_numpy() & ~hidden & frame["value"].notna().to_numpy(), dims]
+        out[target.reset_index(drop=False).merge(bad, on=dims, how="inner")["index"].to_numpy()] = True
+    return out
+
+
 def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
-    """Published derived figures with a hidden input of the same key (a rate times its denominator gives the count).
+    """Published derived figures with a hidden input of the same key (:func:`derived_of_hidden`).
 
     A derived figure whose inputs are all published adds nothing to what a reader knows, which is
     why the verifier need not model the formulas: it only checks that this holds.
     """
     frame = public.reset_index(drop=True)
-    hidden = frame.loc[frame["obs_conf"] != "F", KEY]
-    leaks = []
-    dims = [c for c in KEY if c != "indicator"]
-    for derived, inputs in policy.derived_inputs.items():
-        shown = frame[(frame["indicator"] == derived) & (frame["obs_conf"] == "F") & frame["value"].notna()]
-        if shown.empty:
-            continue
-        bad = hidden[hidden["indicator"].isin(inputs)].drop(columns="indicator").drop_duplicates()
-        hit = shown.merge(bad, on=dims, how="inner")
-        leaks.append(hit)
-    return pd.concat(leaks, ignore_index=True) if leaks else frame.iloc[0:0]
+    return frame[derived_of_hidden(frame, frame["obs_conf"].ne("F").to_numpy(), policy)].reset_index(drop=True)
 
 
 def published_small_counts(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Shown figures that the policy hides: a count of a sensitive indicator below its threshold (a zero too where
     zeros are not safe) -- a store that shows one was not made by disclosure control, or was changed after."""
-    threshold = frame["indicator"].map(lambda code: policy.risk_class(code).threshold)
-    zeros_safe = frame["indicator"].map(lambda code: policy.risk_class(code).zeros_safe)
-    value = frame["value"]
-    small = (value > 0) & (value < threshold) | (value == 0) & ~zeros_safe.astype(bool) & (threshold > 0)
-    return frame[frame["obs_conf"].eq("F") & small & frame["indicator"].isin(policy.sensitive)].reset_index(drop=True)
+    value = frame["value"].to_numpy(dtype=float)
+    indicator = frame["indicator"].to_numpy()
+    small = np.zeros(len(frame), dtype=bool)
+    for code, cls_name in policy.indicators.items():
+        small |= (indicator == code) & policy.classes[cls_name].small(value)
+    return frame[frame["obs_conf"].eq("F").to_numpy() & small].reset_index(drop=True)
 
 
 @dataclass
