@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +20,7 @@ import pytest
 from dagster._core.events import DagsterEventType
 
 from yearbook.automation import raw_fingerprints, reference_year_folders
-from yearbook.config import PROJECT_ROOT
+from yearbook.config import PROJECT_ROOT, READING_MODULES, reading_digest
 from yearbook.definitions import build_yearbook_job, defs, raw_folder_sensor, yearly_schedule
 from yearbook.demo.corrections import bump_school_count, published_value
 from yearbook.resources import YearbookPaths
@@ -228,3 +230,41 @@ def test_a_refused_small_count_is_not_quoted_in_the_run_storage(samples_raw: Pat
     report = openpyxl.load_workbook(paths.internal / "validation_report.xlsx", read_only=True)
     quoted = [v for row in report.active.iter_rows(values_only=True) for v in row if isinstance(v, str) and "C5=3" in v]
     assert quoted, "the staff's report quotes the figures"
+
+
+def test_the_reading_digest_covers_every_module_reading_and_validation_import() -> None:
+    code = (
+        "import sys, yearbook.submissions, yearbook.validation, yearbook.formats.xls, yearbook.formats.ods\n"
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('yearbook') and getattr(m, '__file__', None)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT).stdout.split()
+    package = PROJECT_ROOT / "yearbook"
+    for file in loaded:
+        relative = Path(file).relative_to(package).as_posix()
+        assert any(relative == entry or relative.startswith(entry + "/") for entry in READING_MODULES), relative
+
+
+def test_changing_the_publication_leaves_every_year_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column width of the renderer, a table's layout, the disclosure policy: not what a workbook is read with, so a
+    stored year stays valid. A form spec or the reader: read again."""
+    package = tmp_path / "yearbook"
+    shutil.copytree(PROJECT_ROOT / "yearbook", package, ignore=shutil.ignore_patterns("__pycache__"))
+    schemas = tmp_path / "schemas"
+    shutil.copytree(PROJECT_ROOT / "schemas", schemas)
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    before = reading_digest(package)
+    for changed in (
+        package / "publish" / "render.py",
+        package / "disclosure" / "policy.py",
+        schemas / "tables" / "yearbook.yaml",
+        schemas / "disclosure.yaml",
+    ):
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert reading_digest(package) == before
+    reader = package / "reader.py"
+    reader.write_text(reader.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert reading_digest(package) != before
+    form = next((schemas / "forms").glob("*.yaml"))
+    read_again = reading_digest(package)
+    form.write_text(form.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert reading_digest(package) != read_again

@@ -27,13 +27,28 @@ DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
 DEFAULT_OUT_DIR = PROJECT_ROOT / "out"
 
 
-def reading_digest() -> str:
-    """A digest of everything but the workbook that reading and validating it depends on: the schemas
-    folder (form specs, code lists, rules) and the library's Python source. Years are read in separate
-    runs; a year read under another digest must be read again before it is published beside years read now."""
+# What reading and validating a workbook depends on, and nothing else (the digest of a stored year): the modules that
+# reading and validation import (a test checks this list against what importing them loads) and the schemas they read.
+# Publication, disclosure control, the stores and the demo generator are not in it: changing them leaves every year read.
+READING_MODULES = (
+    "__init__.py", "cells.py", "codelists.py", "config.py", "labels.py", "problems.py", "reader.py", "specs.py", "submissions.py",
+    "workbook.py", "formats", "validation/__init__.py", "validation/rules.py", "validation/schemas.py",
+)  # fmt: skip
+READING_SCHEMAS = ("forms", "codelists", "rules.yaml", "indicators.yaml")
+
+
+def reading_digest(package: Path | None = None) -> str:
+    """A digest of everything but the workbook that reading and validating it depends on: the form specs, code lists,
+    rules and indicators of the schemas folder, and the reading and validation modules (:data:`READING_MODULES` of
+    ``package``, default this library). Years are read in separate runs; a year read under another digest must be read
+    again before it is published beside years read now."""
     digest = hashlib.sha256()
-    for root, pattern in ((schemas_dir(), "*"), (PROJECT_ROOT / "yearbook", "*.py")):
-        for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
+    for root, entries in ((schemas_dir(), READING_SCHEMAS), (package or Path(__file__).parent, READING_MODULES)):
+        for entry in entries:
+            path = root / entry
+            files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+            for file in files:
+                if file.exists():
+                    digest.update(file.relative_to(root).as_posix().encode())
+                    digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
