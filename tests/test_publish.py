@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
+from tests.conftest import SAMPLES
 from yearbook.problems import problems_frame
 from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
 from yearbook.publish.specs import DIMENSIONS, KEY, LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
@@ -30,20 +30,10 @@ from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import check_across_files, discover, figures_frame, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
-SHARED_SAMPLES = Path("/work/shared/forms/samples")
 RAW = Path(os.environ.get("YEARBOOK_TEST_RAW", ROOT / "raw"))  # the multi-year demo edition
 MARKER = re.compile(r"\s*\[[^\]\[]*?\s(\d+)\]")
 SYMBOLS = {"-", "…", "x"}
 RATE_UNITS = {"PT", "PER_1000_LB"}
-
-
-def _samples() -> Path:
-    if not (SAMPLES / "2018").is_dir():
-        (SAMPLES / "2018").mkdir(parents=True, exist_ok=True)
-        for path in (SHARED_SAMPLES / "2018").glob("*.xlsx"):
-            shutil.copy(path, SAMPLES / "2018" / path.name)
-    return SAMPLES
 
 
 def _raw_available() -> bool:
@@ -87,9 +77,9 @@ CASES = ["samples", "samples_without_gp", "raw"]
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Case:
     out = tmp_path_factory.mktemp(request.param)
     if request.param == "samples":
-        return _build_case("samples", _samples(), out)
+        return _build_case("samples", SAMPLES, out)
     if request.param == "samples_without_gp":
-        return _build_case("samples_without_gp", _samples(), out, drop_form="F-GP-1")
+        return _build_case("samples_without_gp", SAMPLES, out, drop_form="F-GP-1")
     if not _raw_available():
         pytest.skip("raw/ holds no year folders")
     return _build_case("raw", RAW, out)

@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import SAMPLES
 from yearbook.problems import Problem
 from yearbook.submissions import discover, figures_frame, read_submission
 from yearbook.validation import SUMMARY_COLUMNS, ValidationResult, validate_figures
@@ -22,7 +23,6 @@ from yearbook.validation.report import write_validation_workbook
 from yearbook.validation.rules import load_rules
 from yearbook.validation.schemas import figures_schema, form_schemas, form_yields
 
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
 YEAR = 2018
 DEM1 = "Дети_численность_2018.xlsx"
 DEM2 = "Рождаемость и смертность детей 2018.xlsx"
