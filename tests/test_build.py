@@ -14,6 +14,8 @@ from yearbook.cli import main
 from yearbook.specs import load_forms
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, UNSUPPRESSED_TABLES
 
+pytestmark = pytest.mark.slow  # whole builds by the command line
+
 DEM2_INDICATORS = ("BIRTHS_LIVE", "DEATHS_INFANT", "DEATHS_U5")
 
 

@@ -391,6 +391,7 @@ def test_an_unbounded_figure_in_a_batch_of_tables_keeps_its_infinite_maximum() -
     assert solver.intervals(status) == {0: (5.0, math.inf), 2: (0.0, math.inf), 4: (0.0, 10.0), 5: (0.0, 10.0)}
 
 
+@pytest.mark.slow
 def test_batches_solved_in_threads_give_what_one_thread_gives(demo: pd.DataFrame, policy: DisclosurePolicy, monkeypatch) -> None:
     """Many small batches, runs of three, at most three LPs kept loaded: the threads' timing must change nothing, not
     even which feasible points were seen (the intervals) or how many LPs were solved."""

@@ -27,6 +27,8 @@ from yearbook.publish.__main__ import main as render_main
 from yearbook.publish.layout import load_context, printed_spec
 from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
 
+pytestmark = pytest.mark.slow
+
 PROJECT_RAW = Path(__file__).resolve().parents[1] / "raw"
 KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 

@@ -26,6 +26,8 @@ from yearbook.edition import CURRENT, EDITIONS, build_lock, current_run, publish
 from yearbook.resources import YearbookPaths
 from yearbook.runs import run_every_year
 
+pytestmark = pytest.mark.slow
+
 BUILD = [sys.executable, "-m", "yearbook.cli", "build", "--raw", str(SAMPLES)]
 NAMES = ["tables", "yearbook.duckdb", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx", "yearbook_sdmx.csv"]
 FILE_OPERATIONS = ["rename", "replace", "symlink", "link", "unlink", "mkdir", "rmdir", "chmod"]

@@ -50,6 +50,8 @@ from yearbook.specs import load_forms
 from yearbook.submissions import FIGURE_COLUMNS, SubmissionFile, read_submission
 from yearbook.validation import validate_figures
 
+pytestmark = pytest.mark.slow
+
 BOOKS = {
     "F-DEM-2": "2018/Рождаемость и смертность детей 2018.xlsx",
     "F-MOH-1": "2018/MOH children health 2018 final.xlsx",

@@ -26,6 +26,8 @@ from yearbook.demo.corrections import bump_school_count, published_value
 from yearbook.resources import YearbookPaths
 from yearbook.runs import RANGE_END_TAG, RANGE_START_TAG, REFERENCE_YEAR_PARTITIONS, run_every_year
 
+pytestmark = pytest.mark.slow
+
 YEARS = (2018, 2019)
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 

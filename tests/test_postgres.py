@@ -29,6 +29,8 @@ import pytest
 
 from tests.conftest import SAMPLES
 
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
 DEPLOY_YAML = Path(__file__).resolve().parents[1] / "deploy" / "dagster.yaml"
 
 ROLE, PASSWORD, DB = "yearbook_dagster", "s3cret pass/word", "yearbook_dagster"  # a password that needs URL quoting

@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import SAMPLES
 from yearbook.cli import main
 
+pytestmark = pytest.mark.slow  # a whole build by the command line per defect
+
 DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"
 MOH = "2018/MOH children health 2018 final.xlsx"
 

@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow
+
 BUILD = [sys.executable, "-m", "yearbook.cli", "build"]
 
 

@@ -53,7 +53,11 @@ RUN_TIMEOUT = 480  # s: the whole backfill (about 100 s on 2 cores: two runs, ea
 PARTITIONS_TIMEOUT = 90  # s: the sensor reference_year_folders registers the years (its first tick is at start-up)
 YEARS = ("2018", "2019")
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not found: apt-get install -y chromium (.ci/run does)")
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not found: apt-get install -y chromium (.ci/run does)"),
+]
 
 
 def _free_port() -> int:
