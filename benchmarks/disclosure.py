@@ -23,8 +23,9 @@ import duckdb
 import pandas as pd
 
 from yearbook.disclosure import load_policy, protect
+from yearbook.model import KEY
 from yearbook.publish.layout import crosstab_layout, load_context, printed_spec
-from yearbook.publish.specs import KEY, load_yearbook_spec
+from yearbook.publish.specs import load_yearbook_spec
 
 
 def main(argv: list[str] | None = None) -> int:

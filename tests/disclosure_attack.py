@@ -26,8 +26,7 @@ from scipy.sparse import coo_array
 
 from yearbook.disclosure import DisclosurePolicy
 from yearbook.disclosure.relations import build_system
-
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
+from yearbook.model import KEY
 
 
 @dataclass

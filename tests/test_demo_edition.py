@@ -14,10 +14,11 @@ from yearbook.cells import parse_cell
 from yearbook.codelists import load_codelists
 from yearbook.demo import DEFAULT_SEED, DEMO_YEARS, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, demo_truth, plan_drift, write_demo_edition
 from yearbook.demo.__main__ import main
+from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.specs import load_forms
 from yearbook.submissions import discover, figures_frame, read_submission
 
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile", "check_only"]
+KEY = [*OBSERVATION_KEY, "check_only"]  # a figure's key
 SURVEY_FOLDERS = {2016: 2015, 2019: 2018, 2022: 2021}
 
 

@@ -37,8 +37,9 @@ from yearbook.disclosure.policy import EQ, Protection, RelationSpec
 from yearbook.disclosure.relations import CellSystem, Relation, build_system
 from yearbook.disclosure.suppress import _publish_unneeded
 from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, recoverable
+from yearbook.model import KEY
 from yearbook.problems import problems_frame
-from yearbook.store import KEY, BuildRecord, build_store
+from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
 from yearbook.validation.rules import Case
 

@@ -23,6 +23,7 @@ import pytest
 from tests.disclosure_attack import attack, published_observations
 from yearbook.cli import main as yearbook
 from yearbook.disclosure import DisclosurePolicy, load_policy
+from yearbook.model import KEY
 from yearbook.publish.__main__ import main as render_main
 from yearbook.publish.layout import load_context, printed_spec
 from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
@@ -30,7 +31,6 @@ from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
 pytestmark = pytest.mark.slow
 
 PROJECT_RAW = Path(__file__).resolve().parents[1] / "raw"
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
 @pytest.fixture(scope="module")

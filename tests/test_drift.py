@@ -14,11 +14,12 @@ from yearbook.codelists import load_codelists
 from yearbook.demo import DEFAULT_SEED, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, Drift, applies, demo_truth, write_demo_edition
 from yearbook.demo.forms import columns
 from yearbook.labels import label_variants, normalize_label
+from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.specs import load_forms
 from yearbook.submissions import discover, figures_frame, read_submission
 
 YEAR = 2019  # a survey folder: all eight forms
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile", "check_only"]
+KEY = [*OBSERVATION_KEY, "check_only"]  # a figure's key
 
 
 def _read(raw: Path) -> pd.DataFrame:

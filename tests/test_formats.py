@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import FIXTURES, SAMPLES
 from yearbook.formats import MACROS, SheetFacts, UnsafeWorkbook, is_percent_format, ods, xls, xlsx
-from yearbook.specs import DIMENSIONS
+from yearbook.model import DIMENSIONS
 from yearbook.submissions import SubmissionFile, read_submission
 from yearbook.workbook import read_workbook
 

@@ -44,6 +44,7 @@ from openpyxl.cell.cell import MergedCell
 
 from tests.conftest import SAMPLES
 from yearbook.cells import CellValue, parse_cell
+from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.problems import ERROR, Problem
 from yearbook.reader import FORM_CODE, FORM_CODE_ROWS
 from yearbook.specs import load_forms
@@ -63,7 +64,7 @@ BOOKS = {
 }
 FUZZED = ["F-DEM-2", "F-GP-1", "F-MLSP-1", "F-MOES-1", "F-MOH-1"]
 RELPATH = "2018/book.xlsx"
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile", "check_only"]
+KEY = [*OBSERVATION_KEY, "check_only"]  # a figure's key
 EXAMPLES = 250  # about 0.2 s each: the whole file runs in about a minute
 DEADLINE_MS = 5_000  # hypothesis fails an example slower than this, but only once it has ended;
 HANG_SECONDS = 10  # a hang (a regular expression backtracking on a run of marks, a loop) is stopped by SIGALRM

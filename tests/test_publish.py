@@ -22,9 +22,10 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from tests.conftest import SAMPLES
+from yearbook.model import DIMENSIONS, KEY
 from yearbook.problems import problems_frame
 from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
-from yearbook.publish.specs import DIMENSIONS, KEY, LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
 from yearbook.specs import load_forms
 from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import check_across_files, discover, figures_frame, read_submission

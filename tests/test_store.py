@@ -8,8 +8,9 @@ import pytest
 
 from yearbook.codelists import load_codelists
 from yearbook.config import PROJECT_ROOT
+from yearbook.model import KEY
 from yearbook.problems import problems_frame
-from yearbook.store import KEY, BuildRecord, build_store
+from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
 
 COMPARABLE_QUERY = (PROJECT_ROOT / "docs" / "queries" / "infant_mortality_comparable.sql").read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from yearbook.config import schemas_dir
 from yearbook.labels import label_variants, normalize_label
+from yearbook.model import NATIONAL
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -60,7 +61,7 @@ class CodeLists:
     def regions_valid_in(self, year: int) -> list[str]:
         """Region codes (not the national total) that exist in ``year``'s geography."""
         if year not in self._valid_in:
-            codes = {r.ref_area for r in self.regions if r.ref_area != "KZ" and r.valid_in(year)}
+            codes = {r.ref_area for r in self.regions if r.ref_area != NATIONAL and r.valid_in(year)}
             self._valid_in[year] = sorted(codes, key=lambda c: self.region_order.get(c, 99))
         return list(self._valid_in[year])
 

@@ -18,8 +18,9 @@ from typing import NamedTuple
 from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
 from yearbook.labels import label_variants, normalize_label
+from yearbook.model import DIMENSIONS, NATIONAL
 from yearbook.problems import ERROR, Problem
-from yearbook.specs import DIMENSIONS, FormSpec, Leaf, OfWhich, SheetSpec
+from yearbook.specs import FormSpec, Leaf, OfWhich, SheetSpec
 from yearbook.workbook import Grid
 
 FORM_CODE = re.compile(r"\bF-[A-Z]{2,5}-\d{1,2}\b")
@@ -493,7 +494,7 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                 out.problems.append(ctx.problem("missing_row", f"no row {label!r} ({code}): every row of the form is required", None, code))
     if spec.rows.kind == "region" and not any(p.rule in label_rules for p in out.problems):
         present = {area for area, _, _ in seen_rows}
-        for code in ["KZ", *ctx.lists.regions_valid_in(year)]:
+        for code in [NATIONAL, *ctx.lists.regions_valid_in(year)]:
             if code not in present:
                 name = ctx.lists.region_name(code, "ru")
                 out.problems.append(ctx.problem("missing_region", f"no row for {name} ({code}), which exists in {year}", None, code))

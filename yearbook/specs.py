@@ -23,8 +23,8 @@ from pathlib import Path
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
 from yearbook.labels import label_variants, normalize_label
+from yearbook.model import DIMENSIONS
 
-DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
 LOWER_CASE_SUBS = ("kk", "ru")  # Kazakh and Russian headers write a label under a group label in lower case ("Оқушылар / ұлдар")
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
 from yearbook.disclosure import DisclosurePolicy, protect
+from yearbook.model import KEY
 from yearbook.problems import without_figures
 from yearbook.publish.views import create_table_views
 
@@ -34,7 +35,6 @@ UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never i
 DEFINITION_TABLES = ("derived_ratios",)
 BUILD_LOG_TABLES = ("build_runs", "build_files")
 STAFF_CODES = {"ministry": "C", "primary": "C", "secondary": "D", "derived": "D"}  # why hidden -> the staff's obs_conf
-KEY = ["indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
 
 
 @lru_cache(maxsize=1)

@@ -16,9 +16,10 @@ from openpyxl.utils import get_column_letter
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.formats import UnsafeWorkbook
+from yearbook.model import DIMENSIONS, NATIONAL
 from yearbook.problems import ERROR, WARNING, Problem
 from yearbook.reader import FORM_CODE_ROWS, Figure, form_codes, read_sheet
-from yearbook.specs import DIMENSIONS, FormSpec, load_forms
+from yearbook.specs import FormSpec, load_forms
 from yearbook.workbook import Grid, read_workbook
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
@@ -213,7 +214,7 @@ def _check_sheets(
         elif len(found) > 1 and not sheet.region_from_title:
             problem("duplicate_sheet", f"the sheet '{sheet.description}' appears {len(found)} times: {found}", found[1])
         if sheet.region_from_title and found:
-            for code in ["KZ", *lists.regions_valid_in(sub.year)]:
+            for code in [NATIONAL, *lists.regions_valid_in(sub.year)]:
                 if code not in areas:
                     problem("missing_sheet", f"no sheet for {lists.region_name(code, 'ru')} ({code}), which exists in {sub.year}")
 

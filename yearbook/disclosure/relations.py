@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from yearbook.disclosure.policy import DisclosurePolicy
-from yearbook.validation.rules import KEY
+from yearbook.model import KEY
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ from yearbook.disclosure.verify import (
     is_protected,
     required_width,
 )
-from yearbook.validation.rules import KEY
+from yearbook.model import KEY, NATIONAL
 
 LOG = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def _optimal_complements(
     answered: set[int] = set()
     started = time.monotonic()
     known = status == KNOWN  # the linked tables share no cell: what one answer hides changes no other table
-    national = {i for i, k in enumerate(system.keys) if k[1] == "KZ"}
+    national = {i for i, k in enumerate(system.keys) if k[1] == NATIONAL}
     totals = np.zeros(system.n_cells)  # per cell, the relations it is the total of
     for rel in system.relations:
         totals[rel.total] += 1
@@ -286,7 +286,7 @@ class _Chooser:
 
     def __init__(self, system: CellSystem, values: np.ndarray, status: np.ndarray, policy: DisclosurePolicy):
         self.system, self.values, self.status, self.policy = system, values, status, policy
-        self.national = np.array([k[1] == "KZ" for k in system.keys])
+        self.national = np.array([k[1] == NATIONAL for k in system.keys])
 
     def _rank(self, cell: int, needed: float) -> tuple:
         v = self.values[cell]

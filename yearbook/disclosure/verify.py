@@ -39,7 +39,7 @@ from highspy import _core as highs
 
 from yearbook.disclosure.policy import LE, DisclosurePolicy
 from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
-from yearbook.validation.rules import KEY
+from yearbook.model import KEY
 
 KNOWN, SUPPRESSED, UNKNOWN = 0, 1, 2
 EPS = 1e-6

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from yearbook.publish.specs import DIMENSIONS, KEY, TableSpec, YearbookSpec
+from yearbook.model import DIMENSIONS, KEY, NATIONAL, TOTAL
+from yearbook.publish.specs import TableSpec, YearbookSpec
 
 CELLS_TABLE = "yb_cells"
 CELL_COLUMNS = {"view_name": "VARCHAR", "row_no": "INTEGER", "col_no": "INTEGER"} | {
@@ -72,7 +73,7 @@ class StoreContext:
 
     def region_exists(self, ref_area: str, year: int) -> bool:
         start, end = self.region_validity(ref_area)
-        return ref_area == "KZ" or ((start is None or year >= start) and (end is None or year <= end))
+        return ref_area == NATIONAL or ((start is None or year >= start) and (end is None or year <= end))
 
     def dim_name(self, dim: str, code: str, lang: str) -> str:
         return self.dimension_names.get((dim, code), {}).get(lang, code)
@@ -182,8 +183,8 @@ def axis_members(table: TableSpec, dim: str, years: list[int], ctx: StoreContext
         return list(table.members[dim])
     present = set().union(*(ctx.indicator_codes.get((ind, dim), set()) for ind in table.indicators))
     if dim == "ref_area":
-        regions = [r for r in ctx.regions.index if r != "KZ" and any(ctx.region_exists(r, y) for y in years)]
-        return ["KZ", *regions]
+        regions = [r for r in ctx.regions.index if r != NATIONAL and any(ctx.region_exists(r, y) for y in years)]
+        return [NATIONAL, *regions]
     order = ctx.dimension_order.get(dim, [])
     if not present:  # no figure at all (a form never submitted): the whole code list, so the table keeps its shape
         return list(order)
@@ -324,9 +325,9 @@ def sdg_summary_sql(table: TableSpec) -> str:
     earliest / latest year with a value; ``change`` = latest − baseline (NULL with a single year);
     ``disaggregations``: the dimensions (``ref_area`` for regions) that have codes other than the total.
     """
-    totals = " AND ".join(f"o.{d} = '_T'" for d in DIMENSIONS)
+    totals = " AND ".join(f"o.{d} = '{TOTAL}'" for d in DIMENSIONS)
     dis = ",\n        ".join(
-        f"CASE WHEN bool_or(o.{d} <> {_lit('KZ' if d == 'ref_area' else '_T')}) THEN {_lit(d)} END" for d in DISAGGREGATION_ORDER
+        f"CASE WHEN bool_or(o.{d} <> {_lit(NATIONAL if d == 'ref_area' else TOTAL)}) THEN {_lit(d)} END" for d in DISAGGREGATION_ORDER
     )
     sort = (
         "CAST(split_part(s.sdg_indicator, '.', 1) AS INTEGER), "
@@ -342,7 +343,7 @@ WITH s AS (
 headline AS (
     SELECT o.indicator, o.time_period, o.value
     FROM observations AS o JOIN s USING (indicator)
-    WHERE o.ref_area = 'KZ' AND {totals} AND o.value IS NOT NULL
+    WHERE o.ref_area = '{NATIONAL}' AND {totals} AND o.value IS NOT NULL
 ),
 bounds AS (
     SELECT indicator, min(time_period) AS baseline_year, max(time_period) AS latest_year FROM headline GROUP BY indicator

@@ -51,11 +51,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from yearbook.config import load_yaml, schemas_dir
+from yearbook.model import DIMENSIONS, KEY, NATIONAL, TOTAL
 
 LANGUAGES = ("kk", "ru", "en")
-DIMENSIONS = ("sex", "age", "area", "flow", "crime_type", "wealth_quintile")
 AXIS_DIMENSIONS = ("ref_area", "time_period", "indicator", *DIMENSIONS)
-KEY = ("indicator", "ref_area", "time_period", *DIMENSIONS)
 UNITS = ("PS", "NUM", "PT", "PER_1000_LB")
 KINDS = ("crosstab", "sdg_summary")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -104,7 +103,7 @@ class TableSpec:
         for dim in KEY:
             if dim in axes or dim in ("indicator", "time_period"):
                 continue
-            out[dim] = self.filters.get(dim, "KZ" if dim == "ref_area" else "_T")
+            out[dim] = self.filters.get(dim, NATIONAL if dim == "ref_area" else TOTAL)
         return out
 
 

@@ -33,10 +33,9 @@ import pandas as pd
 
 from yearbook.codelists import CodeLists
 from yearbook.config import load_yaml, schemas_dir
+from yearbook.model import DIMENSIONS, KEY
 from yearbook.problems import ERROR, WARNING, Problem
-from yearbook.specs import DIMENSIONS
 
-KEY = ["indicator", "ref_area", "time_period", *DIMENSIONS]
 AXES = {"indicator", "ref_area", *DIMENSIONS}
 KINDS = {"schema", "sum", "le", "function"}
 SEVERITIES = {ERROR, WARNING}

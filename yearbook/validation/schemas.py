@@ -22,8 +22,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from yearbook.codelists import CodeLists
+from yearbook.model import DIMENSIONS, NATIONAL
 from yearbook.problems import Problem
-from yearbook.specs import DIMENSIONS, FormSpec, SheetSpec
+from yearbook.specs import FormSpec, SheetSpec
 from yearbook.validation.rules import Outcome, RuleResults, RuleSet, describe, number, render
 
 STATUS_CODES = ("A", "M")
@@ -142,9 +143,9 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
         """The region exists in the figure's year (without a year, only the country is valid)."""
         years = pd.to_numeric(df["time_period"], errors="coerce")
         out = pd.Series(False, index=df.index, dtype=bool)
-        out[years.isna()] = df["ref_area"][years.isna()].eq("KZ")
+        out[years.isna()] = df["ref_area"][years.isna()].eq(NATIONAL)
         for year, rows in years.groupby(years).groups.items():
-            valid = valid_by_year.setdefault(int(year), {"KZ", *lists.regions_valid_in(int(year))})
+            valid = valid_by_year.setdefault(int(year), {NATIONAL, *lists.regions_valid_in(int(year))})
             out[rows] = df["ref_area"][rows].isin(valid)
         return out
 
