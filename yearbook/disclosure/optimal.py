@@ -28,19 +28,8 @@ import numpy as np
 from highspy import _core as highs
 
 from yearbook.disclosure.policy import LE
-from yearbook.disclosure.relations import CellSystem
-
-EPS = 1e-6
-
-
-@dataclass
-class OptimalAnswer:
-    """What the model chose for one table: the cells to hide, whether it is proven optimal, the rounds of cuts."""
-
-    hide: list[int]
-    optimal: bool
-    rounds: int
-    seconds: float
+from yearbook.disclosure.relations import CellSystem, linked_cells
+from yearbook.disclosure.verify import EPS, TableLP, quiet_highs
 
 
 @dataclass(frozen=True)
@@ -54,71 +43,20 @@ class LinkedTable:
 def linked_tables(system: CellSystem, seeds: set[int]) -> list[LinkedTable]:
     """The connected parts of the relation graph (over every cell, published or not) that hold one of ``seeds``."""
     seen: set[int] = set()
-    out = []
-    for start in sorted(seeds):
-        if start in seen:
-            continue
-        seen.add(start)
-        cells, rel_ids, stack = [start], set(), [start]
-        while stack:
-            for r_id in system.by_cell[stack.pop()]:
-                if r_id in rel_ids:
-                    continue
-                rel_ids.add(r_id)
-                for m in system.relations[r_id].members:
-                    if m not in seen:
-                        seen.add(m)
-                        cells.append(m)
-                        stack.append(m)
-        out.append(LinkedTable(sorted(cells), sorted(rel_ids)))
-    return out
+    return [LinkedTable(*linked_cells(system, start, lambda _: True, seen)) for start in sorted(seeds) if start not in seen]
 
 
-class _Reader:
-    """The reader's LP of one table in HiGHS: a column per cell, the relations as rows (right-hand side 0: every member
-    of a relation is a cell of the table); only the column bounds (the pattern) and the objective change."""
-
-    def __init__(self, system: CellSystem, table: LinkedTable):
-        self.col = {c: j for j, c in enumerate(table.cells)}
-        n = len(table.cells)
-        entries: dict[tuple[int, int], float] = {}
-        row_lower = []
-        for i, r_id in enumerate(table.rel_ids):
-            rel = system.relations[r_id]
-            for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
-                key = (self.col[member], i)
-                entries[key] = entries.get(key, 0.0) + coef
-            row_lower.append(-math.inf if rel.kind == LE else 0.0)
-        keys = sorted(entries)
-        lp = highs.HighsLp()
-        lp.num_col_, lp.num_row_ = n, len(row_lower)
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n), np.zeros(n), np.full(n, math.inf)
-        lp.row_lower_, lp.row_upper_ = np.array(row_lower), np.zeros(len(row_lower))
-        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-        columns = np.array([c for c, _ in keys], dtype=np.int32)
-        lp.a_matrix_.start_ = np.searchsorted(columns, np.arange(n + 1)).astype(np.int32)
-        lp.a_matrix_.index_ = np.array([r for _, r in keys], dtype=np.int32)
-        lp.a_matrix_.value_ = np.array([entries[k] for k in keys], dtype=float)
-        self._solver = highs._Highs()
-        self._solver.setOptionValue("output_flag", False)
-        self._solver.setOptionValue("threads", 1)
-        self._solver.passModel(lp)
-        self._all = np.arange(n, dtype=np.int32)
-        self.n = n
-
-    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        self._solver.changeColsBounds(self.n, self._all, lower, upper)
-
-    def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """(min of c @ z, the reduced costs of its optimum); (-inf, empty) when unbounded; None when infeasible."""
-        self._solver.changeColsCost(self.n, self._all, c)
-        self._solver.run()
-        status = self._solver.getModelStatus()
-        if status == highs.HighsModelStatus.kUnbounded:
-            return -math.inf, np.zeros(0)
-        if status != highs.HighsModelStatus.kOptimal:
-            return None
-        return float(self._solver.getInfo().objective_function_value), np.array(self._solver.getSolution().col_dual)
+def _reader_lp(system: CellSystem, table: LinkedTable, col: dict[int, int]) -> TableLP:
+    """The reader's LP of one table: a column per cell, the relations as rows with right-hand side 0 (every member of a
+    relation is a cell of the table); the pattern changes only the column bounds."""
+    entries: dict[tuple[int, int], float] = {}
+    row_lower = []
+    for i, r_id in enumerate(table.rel_ids):
+        rel = system.relations[r_id]
+        for member, coef in [(rel.total, -1.0), *[(p, 1.0) for p in rel.parts]]:
+            entries[(col[member], i)] = entries.get((col[member], i), 0.0) + coef
+        row_lower.append(-math.inf if rel.kind == LE else 0.0)
+    return TableLP(entries, len(col), np.array(row_lower), np.zeros(len(row_lower)))
 
 
 def choose_complements(
@@ -129,7 +67,7 @@ def choose_complements(
     protect: dict[int, tuple[float, float]],
     cost: dict[int, float],
     time_limit: float,
-) -> OptimalAnswer | None:
+) -> list[int] | None:
     """The least-cost set of published cells of ``table`` to hide so that each cell of ``protect`` keeps its protection:
     cell -> (minimum width, relative width), an interval [lo, hi] with ``hi - lo >= minimum width`` and
     ``hi - lo >= relative width * hi``. None when no answer is proven within ``time_limit`` seconds (or the table has
@@ -139,8 +77,9 @@ def choose_complements(
     ``values``: the figures (NaN where unknown). ``cost``: per candidate.
     """
     start = time.monotonic()
-    reader = _Reader(system, table)
     cells = table.cells
+    col = {c: j for j, c in enumerate(cells)}
+    reader = _reader_lp(system, table, col)
     known = np.array([bool(status_known[c]) for c in cells])
     a = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in cells])
     has_value = np.array([math.isfinite(values[c]) for c in cells])
@@ -153,32 +92,20 @@ def choose_complements(
     # bounds of every column when hidden (candidates: when x = 1); a hidden figure with a value rises by at most U
     hidden_lower = np.zeros(len(cells))
     hidden_upper = np.where(has_value, a + rise, math.inf)
-    cut_rows, cut_lower = _cover_cuts(system, table, reader.col, position, protect, known)
+    cut_rows, cut_lower = _cover_cuts(system, col, position, protect, known)
     chosen = np.zeros(len(candidates))
-    passed: dict[int, list[np.ndarray]] = {cell: [] for cell in protect}  # patterns a figure was protected under
-    rounds = 0
     while True:
-        rounds += 1
         lower = hidden_lower.copy()
         upper = hidden_upper.copy()
         shown = candidates[chosen < 0.5]
         lower[shown] = upper[shown] = a[shown]
         reader.set_bounds(lower, upper)
         added = 0
-        hidden_now = chosen > 0.5
         for cell, (width, relative) in protect.items():
-            if any(not (pattern & ~hidden_now).any() for pattern in passed[cell]):
-                continue  # protected under a pattern this one contains: hiding more never narrows an interval
-            p = reader.col[cell]
-            c = np.zeros(len(cells))
-            c[p] = -1.0
-            high = reader.minimum(c)
-            c[p] = 1.0
-            low = reader.minimum(c)
+            high, low = _optimum(reader, col[cell], -1.0), _optimum(reader, col[cell], 1.0)
             if high is None or low is None:
                 return None  # the published figures contradict the relations: left to the heuristic and the verifier
             top, bottom = -high[0], low[0]
-            cuts_before = len(cut_rows)
             # width: max - min >= width; relative: (1 - relative) * max - min >= 0. Each bound by its LP's dual: a cut.
             for weight_of_max, needed in ((1.0, width), (1.0 - relative, 0.0)):
                 if weight_of_max * top - bottom >= needed - EPS:
@@ -200,11 +127,8 @@ def choose_complements(
                 cut_rows.append(row)
                 cut_lower.append(needed - constant)
                 added += 1
-            if len(cut_rows) == cuts_before:
-                passed[cell].append(hidden_now)
         if not added:
-            hide = [cells[int(candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
-            return OptimalAnswer(hide, True, rounds, time.monotonic() - start)
+            return [cells[int(candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
         left = time_limit - (time.monotonic() - start)
         if left <= 0:
             return None
@@ -214,8 +138,18 @@ def choose_complements(
         chosen = found
 
 
+def _optimum(reader: TableLP, column: int, sign: float) -> tuple[float, np.ndarray] | None:
+    """(min of sign * z[column], the reduced costs of that optimum: empty when unbounded); None when infeasible."""
+    c = np.zeros(len(reader.col_lower))
+    c[column] = sign
+    found = reader.minimum(c)
+    if found is None:
+        return None
+    return found[0], (reader.reduced_costs() if math.isfinite(found[0]) else np.zeros(0))
+
+
 def _cover_cuts(
-    system: CellSystem, table: LinkedTable, col: dict[int, int], position: dict[int, int], protect: dict, known: np.ndarray
+    system: CellSystem, col: dict[int, int], position: dict[int, int], protect: dict, known: np.ndarray
 ) -> tuple[list[np.ndarray], list[float]]:
     """The cuts known before any LP: a confidential figure alone unpublished in an equality relation is recomputed by
     subtraction, so one more figure of that relation must be hidden (sum of their x >= 1). They spare the first rounds."""
@@ -249,9 +183,7 @@ def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit
     lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
     lp.a_matrix_.value_ = rows[nonzero].astype(float)
     lp.integrality_ = [highs.HighsVarType.kInteger] * n
-    solver = highs._Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("threads", 1)
+    solver = quiet_highs()
     solver.setOptionValue("time_limit", max(time_limit, 0.01))
     solver.passModel(lp)
     solver.run()

@@ -86,6 +86,13 @@ class DisclosurePolicy:
         """The class of a sensitive indicator; ``default`` for any other."""
         return self.classes[self.indicators.get(indicator, "default")]
 
+    def small_counts(self, indicator: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """Which figures (their indicator codes and values, aligned) the policy hides as small counts."""
+        small = np.zeros(len(value), dtype=bool)
+        for code, cls_name in self.indicators.items():
+            small |= (indicator == code) & self.classes[cls_name].small(value)
+        return small
+
 
 def formula_inputs(formula: str | None, codes: set[str]) -> tuple[str, ...]:
     """The indicator codes a derived indicator's formula reads (``DEATHS_INFANT / BIRTHS_LIVE * 1000``)."""

@@ -14,6 +14,7 @@ indicators take no part: they are not sums of reported cells, and MIG_NET may be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,3 +134,21 @@ def _shared_values(column: pd.Series) -> list:
     not nine million copies (``tolist`` of a text column makes a new string per row)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     return np.asarray(uniques, dtype=object)[codes].tolist()
+
+
+def linked_cells(system: CellSystem, start: int, include: Callable[[int], bool], seen: set[int]) -> tuple[list[int], list[int]]:
+    """The cells reachable from ``start`` through the relations, passing only through cells ``include`` accepts (each
+    added to ``seen``), sorted; and the relations walked, sorted: a linked table."""
+    seen.add(start)
+    cells, rel_ids, stack = [start], set(), [start]
+    while stack:
+        for r_id in system.by_cell[stack.pop()]:
+            if r_id in rel_ids:
+                continue
+            rel_ids.add(r_id)
+            for m in system.relations[r_id].members:
+                if m not in seen and include(m):
+                    seen.add(m)
+                    cells.append(m)
+                    stack.append(m)
+    return sorted(cells), sorted(rel_ids)

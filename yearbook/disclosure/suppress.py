@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import LinkedTable, OptimalAnswer, choose_complements, linked_tables
+from yearbook.disclosure.optimal import LinkedTable, choose_complements, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -97,8 +97,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     conf = work["obs_conf"].to_numpy(dtype=object).copy()
     ministry = conf == "C"
     indicator = work["indicator"].to_numpy(dtype=object)
-    for code, cls_name in policy.indicators.items():
-        conf[(indicator == code) & (conf == "F") & policy.classes[cls_name].small(value)] = "C"
+    conf[(conf == "F") & policy.small_counts(indicator, value)] = "C"
     primary = (conf == "C") & ~ministry
 
     marked = work.assign(obs_conf=conf)
@@ -111,6 +110,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
 
     reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
     confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
+    reported_cells = set(np.flatnonzero(reported).tolist())  # the intervals asked for are of the hidden ones among them
 
     def reason(cell: int) -> str:
         return PRIMARY if cell in confidential else SECONDARY
@@ -121,8 +121,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     def failing(around: set[int] | None = None) -> dict[int, float]:
         """The hidden figures not protected (in the linked tables of ``around``), with the upper bound of each. A
         complement that is determined exactly is not one: it is published again at the end."""
-        hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
-        iv = solver.proven_intervals(status, hidden, enough=wide_enough, around=around)
+        iv = solver.proven_intervals(status, reported_cells, enough=wide_enough, around=around)  # hidden ones only
         return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi) and (c in confidential or hi - lo >= EPS)}
 
     def wide_enough(cell: int, lo: float, hi: float) -> bool:
@@ -161,8 +160,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
             guesses = [c for c in reversed(widened) if c in table]
             _publish_unneeded(guesses, status, lambda table=table: not failing(around=table))
 
-    hidden = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
-    final = solver.proven_intervals(status, hidden, enough=wide_enough)
+    final = solver.proven_intervals(status, reported_cells, enough=wide_enough)
     for cell, (lo, hi) in list(final.items()):
         if cell not in confidential and hi - lo < EPS:  # a complement determined anyway: publish it again
             status[cell] = KNOWN
@@ -216,7 +214,7 @@ def _optimal_complements(
                 len(table.cells),
             )
 
-    def solve(table: LinkedTable) -> OptimalAnswer | None:
+    def solve(table: LinkedTable) -> list[int] | None:
         left = policy.time_budget - (time.monotonic() - started)
         if left <= 0:
             return None
@@ -241,7 +239,7 @@ def _optimal_complements(
                 policy.time_budget,
             )
             continue
-        status[answer.hide] = SUPPRESSED
+        status[answer] = SUPPRESSED
         answered.update(table.cells)
     return answered
 

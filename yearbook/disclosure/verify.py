@@ -38,7 +38,7 @@ import pandas as pd
 from highspy import _core as highs
 
 from yearbook.disclosure.policy import LE, DisclosurePolicy
-from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators
+from yearbook.disclosure.relations import CellSystem, build_system, hidden_indicators, linked_cells
 from yearbook.model import KEY
 
 KNOWN, SUPPRESSED, UNKNOWN = 0, 1, 2
@@ -126,26 +126,13 @@ class IntervalSolver:
 
     def _components_around(self, status: np.ndarray, around: set[int]) -> list[tuple[list[int], list[int]]]:
         """:meth:`components` found by walking the relations out of the hidden cells of ``around`` (not the whole system)."""
-        relations, by_cell = self.system.relations, self.system.by_cell
         seen: set[int] = set()
         out = []
         for start in sorted(c for c in around if status[c] != KNOWN):
-            if start in seen:
-                continue
-            seen.add(start)
-            cells, rel_ids, stack = [start], set(), [start]
-            while stack:
-                for r_id in by_cell[stack.pop()]:
-                    if r_id in rel_ids:
-                        continue
-                    rel_ids.add(r_id)
-                    for m in relations[r_id].members:
-                        if m not in seen and status[m] != KNOWN:
-                            seen.add(m)
-                            cells.append(m)
-                            stack.append(m)
-            if any(status[c] == SUPPRESSED for c in cells):
-                out.append((sorted(cells), sorted(rel_ids)))
+            if start not in seen:
+                cells, rel_ids = linked_cells(self.system, start, lambda m: status[m] != KNOWN, seen)
+                if any(status[c] == SUPPRESSED for c in cells):
+                    out.append((cells, rel_ids))
         return out
 
     def intervals(self, status: np.ndarray, targets: set[int] | None = None) -> dict[int, tuple[float, float]]:
@@ -534,10 +521,8 @@ class TableLP:
     """``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper`` (default ``x >= 0``): the linear program
     of one linked table, ``A`` given as ``{(column, row): coefficient}``.
 
-    It is loaded into HiGHS once; :meth:`minimum` changes only the objective and re-solves from the
-    last basis (still feasible), typically a few simplex iterations. (``highspy.Highs`` is the same
-    solver with Python callbacks attached, whose set-up prints HiGHS's banner on standard output --
-    the command line's problem channel --, hence its base class.)
+    It is loaded into HiGHS once (:func:`quiet_highs`); :meth:`minimum` changes only the objective and
+    re-solves from the last basis (still feasible), typically a few simplex iterations.
     """
 
     def __init__(
@@ -564,9 +549,7 @@ class TableLP:
         lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
-        self._solver = highs._Highs()
-        self._solver.setOptionValue("output_flag", False)
-        self._solver.setOptionValue("threads", 1)  # the batches are what runs in parallel (SOLVER_THREADS)
+        self._solver = quiet_highs()  # one thread: the batches are what runs in parallel (SOLVER_THREADS)
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
         self._solver.setOptionValue("simplex_strategy", 4)  # primal: a new objective leaves the last basis primal feasible
         self._solver.passModel(lp)
@@ -584,6 +567,14 @@ class TableLP:
         x = np.array(self._solver.getSolution().col_value)
         return float(self._solver.getInfo().objective_function_value), x
 
+    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """New column bounds (the LP stays loaded; the next solve starts from the last basis)."""
+        self._solver.changeColsBounds(len(self._columns), self._columns, lower, upper)
+
+    def reduced_costs(self) -> np.ndarray:
+        """The reduced cost of each column at the last optimum (a dual solution: ``c = A^T y + d``)."""
+        return np.array(self._solver.getSolution().col_dual)
+
     def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """:meth:`minimum` over whole numbers (a MILP, solved afresh)."""
         from scipy.optimize import Bounds, LinearConstraint, milp  # the whole-number check only: a build never imports scipy
@@ -595,6 +586,15 @@ class TableLP:
         if res.status == 3:  # unbounded: only a maximum can be
             return -math.inf, None
         return (float(res.fun), res.x) if res.status == 0 else None
+
+
+def quiet_highs() -> highs._Highs:
+    """A HiGHS instance that prints nothing and uses one thread. (``highspy.Highs`` is the same solver with Python
+    callbacks attached, whose set-up prints HiGHS's banner on standard output -- the command line's problem channel.)"""
+    solver = highs._Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    return solver
 
 
 def recoverable(lower: float, upper: float) -> bool:
@@ -765,11 +765,7 @@ def derived_leaks(public: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
 def published_small_counts(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Shown figures that the policy hides: a count of a sensitive indicator below its threshold (a zero too where
     zeros are not safe) -- a store that shows one was not made by disclosure control, or was changed after."""
-    value = frame["value"].to_numpy(dtype=float)
-    indicator = frame["indicator"].to_numpy()
-    small = np.zeros(len(frame), dtype=bool)
-    for code, cls_name in policy.indicators.items():
-        small |= (indicator == code) & policy.classes[cls_name].small(value)
+    small = policy.small_counts(frame["indicator"].to_numpy(), frame["value"].to_numpy(dtype=float))
     return frame[frame["obs_conf"].eq("F").to_numpy() & small].reset_index(drop=True)
 
 
