@@ -13,12 +13,12 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.metadata import check_result, preview
+from assets.metadata import check_result, preview, problems_preview
 from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.edition import make_staging_dir
-from yearbook.problems import ERROR, problems_frame, without_figures
+from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
@@ -72,9 +72,7 @@ def core_validation(
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
             "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
-            "preview": preview(  # run storage is not the staff area: the messages without the figures they quote
-                frame[["file", "sheet", "cell", "rule", "severity", "message"]].assign(message=frame["message"].map(without_figures)), 20
-            ),
+            "preview": problems_preview(frame, 20),
         },
     )
     yield check_result(GATE, problems, "core_validation")

@@ -7,7 +7,7 @@ from collections import Counter
 import dagster as dg
 import pandas as pd
 
-from yearbook.problems import ERROR, Problem, without_figures
+from yearbook.problems import ERROR, Problem, problems_frame, without_figures
 
 PREVIEW_ROWS = 10
 
@@ -17,28 +17,21 @@ def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_(empty)_")
 
 
+def problems_preview(problems: pd.DataFrame, rows: int) -> dg.MetadataValue:
+    """The first problems (a frame of yearbook.problems.PROBLEM_COLUMNS) as they may be shown in Dagster's run storage,
+    which is not the staff area: located, but their messages without the figures they quote."""
+    first = problems.head(rows)[["file", "sheet", "cell", "rule", "severity", "message"]]
+    return preview(first.assign(message=first["message"].map(without_figures)), rows)
+
+
 def problems_metadata(problems: list[Problem]) -> dict[str, object]:
-    """Counts per rule and the first failures as a table, for an asset check (Dagster's run storage is not the staff
-    area: the messages without the figures they quote)."""
+    """Counts per rule and the first failures as a table, for an asset check."""
     counts = Counter(f"{p.severity}: {p.rule}" for p in problems)
-    first = pd.DataFrame(
-        [
-            {
-                "file": p.file,
-                "sheet": p.sheet,
-                "cell": p.cell,
-                "rule": p.rule,
-                "severity": p.severity,
-                "message": without_figures(p.message),
-            }
-            for p in problems[:20]
-        ]
-    )
     return {
         "errors": sum(1 for p in problems if p.severity == ERROR),
         "warnings": sum(1 for p in problems if p.severity != ERROR),
         "problems_per_rule": dg.MetadataValue.json(dict(sorted(counts.items()))),
-        "first_problems": preview(first, 20),
+        "first_problems": problems_preview(problems_frame(problems[:20]), 20),
     }
 
 

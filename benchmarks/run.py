@@ -405,7 +405,7 @@ def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float)
         if run.ok:
             kept = work / "scale-staff"
             shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(staff, kept, symlinks=False)
+            staff.rename(kept)  # moved, not copied: its links into editions/ are relative
         shutil.rmtree(target, ignore_errors=True)
         shutil.rmtree(staff, ignore_errors=True)
     return out, kept

@@ -242,7 +242,8 @@ def printed_spec(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreC
     """``spec`` with each table that declares a redesign replaced by it where more than its declared share of the
     table's cells is hidden by disclosure control and the redesign's tables hide a smaller share (at district level a
     coarse table can be as small as a fine one is at region level). Hidden: in this store (``obs_conf`` C, no value),
-    or, in the staff store, in the public one (``disclosure_cells``): both stores print the same tables."""
+    or, in the staff store, in the public one (``disclosure_cells``): both stores print the same tables. The spec
+    returned declares no redesign: given again, it comes back as it is."""
     redesigned = [t for t in spec.tables if t.redesign is not None and t.kind == "crosstab"]
     if not redesigned:
         return spec
@@ -267,19 +268,16 @@ def printed_spec(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreC
         ).fetchall()
     }
     con.unregister("_printed_cells")
-    replace = {
-        t.id
-        for t in redesigned
-        if t.redesign is not None
-        and shares.get((t.id, "fine"), 0.0) > t.redesign.when_hidden_over
-        and shares.get((t.id, "redesign"), 1.0) < shares[(t.id, "fine")]
-    }
-    sections = tuple(
-        dataclasses.replace(
-            section, tables=tuple(x for t in section.tables for x in (t.redesign.tables if t.id in replace and t.redesign else (t,)))
-        )
-        for section in spec.sections
-    )
+
+    def printed(t: TableSpec) -> tuple[TableSpec, ...]:
+        if t.redesign is None:
+            return (t,)
+        fine = shares.get((t.id, "fine"), 0.0)
+        if fine > t.redesign.when_hidden_over and shares.get((t.id, "redesign"), 1.0) < fine:
+            return t.redesign.tables
+        return (dataclasses.replace(t, redesign=None),)  # decided: a printed spec given again is returned as it is
+
+    sections = tuple(dataclasses.replace(s, tables=tuple(x for t in s.tables for x in printed(t))) for s in spec.sections)
     return dataclasses.replace(spec, sections=sections)
 
 

@@ -647,5 +647,6 @@ def render_yearbook(store: Path, folder: Path, tables_folder: Path, spec: Yearbo
     spec = spec or load_yearbook_spec()
     with duckdb.connect(str(store), read_only=True) as con:
         ctx = load_context(con, spec)
-        results = query_tables(con, printed_spec(con, spec, ctx), ctx)
+        spec = printed_spec(con, spec, ctx)
+        results = query_tables(con, spec, ctx)
     return render_workbooks(store, folder, spec, results), write_table_csvs(store, tables_folder, spec, results)

@@ -182,9 +182,9 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
     where = f"{file}: table {raw.get('id', number)}"
     known = {
         "id", "kind", "title", "unit", "source", "indicators", "rows", "columns", "filters",
-        "members", "labels", "years", "notes", "disaggregations",
+        "members", "labels", "years", "notes", "disaggregations", "redesign",
     }  # fmt: skip
-    if unknown := set(raw) - known - {"redesign"}:
+    if unknown := set(raw) - known:
         raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
     years = raw.get("years", "latest")
     if isinstance(years, dict):
@@ -217,8 +217,8 @@ LAYOUT_KEYS = ("rows", "columns", "filters", "disaggregations")  # a redesign gi
 
 def _redesign(raw: dict, section: str, number: str, file: str, where: str) -> Redesign:
     spec = raw["redesign"]
-    if set(spec) != {"when_hidden_over", "note", "tables"} or not spec["tables"]:
-        raise SpecError(f"{where}: redesign needs when_hidden_over, note and tables")
+    if set(spec) != {"when_hidden_over", "note", "tables"} or not 0 < len(spec["tables"]) <= 26:
+        raise SpecError(f"{where}: redesign needs when_hidden_over, note and tables (at most 26, lettered a to z)")
     share = float(spec["when_hidden_over"])
     if not 0 <= share < 1:
         raise SpecError(f"{where}: redesign.when_hidden_over must be a share from 0 to 1")
@@ -233,7 +233,7 @@ def _redesign(raw: dict, section: str, number: str, file: str, where: str) -> Re
         if "members" not in sub and "members" in merged:
             merged["members"] = {dim: codes for dim, codes in merged["members"].items() if dim in axes}
         merged["notes"] = [*(merged.get("notes") or ()), note]
-        suffix = "" if len(spec["tables"]) == 1 else "abcdefghij"[i]
+        suffix = "" if len(spec["tables"]) == 1 else chr(ord("a") + i)
         tables.append(_table(merged, section, number + suffix, file))
     return Redesign(share, tuple(tables))
 
