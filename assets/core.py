@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+from yearbook.assets.metadata import check_result, preview, problems_preview
+from yearbook.assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 
-from assets.metadata import check_result, preview, problems_preview
-from assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.edition import make_staging_dir

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from yearbook.assets.metadata import check_result, preview
 
-from assets.metadata import check_result, preview
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.publish.specs import Section, load_yearbook_spec

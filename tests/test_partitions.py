@@ -18,11 +18,12 @@ import duckdb
 import openpyxl
 import pytest
 from dagster._core.events import DagsterEventType
+from yearbook_demo.corrections import bump_school_count, published_value
 
+from tests.conftest import ROOT as PROJECT_ROOT
 from yearbook.automation import raw_fingerprints, reference_year_folders
-from yearbook.config import PROJECT_ROOT, READING_MODULES, reading_digest
+from yearbook.config import READING_MODULES, reading_digest
 from yearbook.definitions import build_yearbook_job, defs, raw_folder_sensor, yearly_schedule
-from yearbook.demo.corrections import bump_school_count, published_value
 from yearbook.resources import YearbookPaths
 from yearbook.runs import RANGE_END_TAG, RANGE_START_TAG, REFERENCE_YEAR_PARTITIONS, run_every_year
 

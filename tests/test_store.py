@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT as PROJECT_ROOT
 from yearbook.codelists import load_codelists
-from yearbook.config import PROJECT_ROOT
 from yearbook.model import KEY
 from yearbook.problems import problems_frame
 from yearbook.store import BuildRecord, build_store

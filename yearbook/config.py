@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 
 def schemas_dir() -> Path:
-    """The folder of form specs and code lists (override with YEARBOOK_SCHEMAS)."""
-    return Path(os.environ.get("YEARBOOK_SCHEMAS", PROJECT_ROOT / "schemas"))
+    """The folder of form specs and code lists: the installed package data ``yearbook.schemas`` (the checkout's
+    ``schemas/`` in an editable install), or YEARBOOK_SCHEMAS where staff try a changed copy."""
+    return Path(os.environ.get("YEARBOOK_SCHEMAS") or str(files("yearbook.schemas")))
+
+
+def sql_dir() -> Path:
+    """The SQL files run by DuckDB, package data of ``yearbook``."""
+    return Path(str(files("yearbook") / "sql"))
 
 
 def load_yaml(path: Path | str) -> Any:
@@ -23,8 +28,10 @@ def load_yaml(path: Path | str) -> Any:
     return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
-DEFAULT_RAW_DIR = PROJECT_ROOT / "raw"
-DEFAULT_OUT_DIR = PROJECT_ROOT / "out"
+# relative to the working directory: a checkout's raw/ and out/ when run from it (the README, workspace.yaml), and the
+# same names wherever an installed package is run
+DEFAULT_RAW_DIR = Path("raw")
+DEFAULT_OUT_DIR = Path("out")
 
 
 # What reading and validating a workbook depends on, and nothing else (the digest of a stored year): the modules that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import ALL_ASSETS, VALIDATION_ASSETS
+from yearbook.assets import ALL_ASSETS, VALIDATION_ASSETS
 from yearbook.automation import build_automation, reference_year_folders
 from yearbook.io_manager import year_partitioned_io_manager
 from yearbook.resources import YearbookPaths
