@@ -304,7 +304,7 @@ def bench_rebuild(raw: Path, work: Path, runs: int, timeout: float, built: Path 
     else:
         first = run_process(cmd, timeout=timeout)
         say(f"  first build: {first.wall:.1f} s wall, exit {first.returncode}")
-    from yearbook.demo.corrections import bump_school_count, published_value
+    from yearbook_demo.corrections import bump_school_count, published_value
 
     year = max(int(p.name) for p in copy.iterdir() if p.name.isdigit())
     rebuilds, notes = [], []
@@ -327,9 +327,9 @@ def bench_partition_rebuild(raw: Path, work: Path, runs: int) -> tuple[list[Run]
     """Every year built once on a temporary Dagster instance (not timed), then ``runs`` times one workbook of the
     last year changed and that year's partition run in this process (wall and CPU time of the run only)."""
     import dagster as dg
+    from yearbook_demo.corrections import bump_school_count, published_value
 
     from yearbook.definitions import build_yearbook_job, defs
-    from yearbook.demo.corrections import bump_school_count, published_value
     from yearbook.resources import YearbookPaths
     from yearbook.runs import run_every_year
 
@@ -367,7 +367,7 @@ def bench_partition_rebuild(raw: Path, work: Path, runs: int) -> tuple[list[Run]
 def _generator_digest() -> str:
     """What a generated edition depends on: the demo generator and the schemas."""
     digest = hashlib.sha256()
-    for folder in (PROJECT / "yearbook" / "demo", PROJECT / "schemas"):
+    for folder in (PROJECT / "tools" / "demo" / "yearbook_demo", PROJECT / "schemas"):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(PROJECT).as_posix().encode())
@@ -383,7 +383,7 @@ def scale_edition(cache: Path, districts: int, years: list[int], seed: int, time
         say(f"  reusing the generated edition {folder}")
         return raw, schemas, None
     shutil.rmtree(folder, ignore_errors=True)
-    cmd = [sys.executable, "-m", "yearbook.demo", str(raw), "--years", *map(str, years), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "yearbook_demo", str(raw), "--years", *map(str, years), "--seed", str(seed)]
     cmd += ["--districts", str(districts), "--schemas", str(schemas)]
     say(f"  generating {districts} districts × {len(years)} years into {folder} ...")
     run = run_process(cmd, timeout=timeout)

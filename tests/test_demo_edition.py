@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from yearbook_demo import DEFAULT_SEED, DEMO_YEARS, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, demo_truth, plan_drift, write_demo_edition
+from yearbook_demo.__main__ import main
 
 from yearbook.cells import parse_cell
 from yearbook.codelists import load_codelists
-from yearbook.demo import DEFAULT_SEED, DEMO_YEARS, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, demo_truth, plan_drift, write_demo_edition
-from yearbook.demo.__main__ import main
 from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.specs import load_forms
 from yearbook.submissions import discover, figures_frame, read_submission

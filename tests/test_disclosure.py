@@ -72,7 +72,7 @@ def policy() -> DisclosurePolicy:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     raw = PROJECT_RAW
     if not any(raw.glob("20*/")):  # a clone without the demo edition: write it
-        from yearbook.demo import write_demo_edition
+        from yearbook_demo import write_demo_edition
 
         raw = tmp_path_factory.mktemp("demo") / "raw"
         write_demo_edition(raw)

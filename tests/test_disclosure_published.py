@@ -39,7 +39,7 @@ def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("attack")
     raw = PROJECT_RAW
     if not any(raw.glob("20*/")):
-        from yearbook.demo import write_demo_edition
+        from yearbook_demo import write_demo_edition
 
         raw = root / "raw"
         write_demo_edition(raw)

@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from yearbook_demo import DEFAULT_SEED, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, Drift, applies, demo_truth, write_demo_edition
+from yearbook_demo.forms import columns
 
 from yearbook.codelists import load_codelists
-from yearbook.demo import DEFAULT_SEED, DRIFT_KINDS, FORM_CODES, FORMS_BY_CODE, Drift, applies, demo_truth, write_demo_edition
-from yearbook.demo.forms import columns
 from yearbook.labels import label_variants, normalize_label
 from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.specs import load_forms

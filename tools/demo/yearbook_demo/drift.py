@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
-from yearbook.demo.forms import FORMS_BY_CODE, PERCENT, Form, Sheet, columns
-from yearbook.demo.rand import unit
+from yearbook_demo.forms import FORMS_BY_CODE, PERCENT, Form, Sheet, columns
+from yearbook_demo.rand import unit
 
 
 @dataclass(frozen=True)

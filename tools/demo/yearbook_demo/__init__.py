@@ -10,11 +10,11 @@ writes 200 synthetic districts as rows instead of the regions (years before 2016
 (point ``YEARBOOK_SCHEMAS`` at it).
 """
 
-from yearbook.demo.drift import DRIFT_KINDS, Drift, applies, plan_drift
-from yearbook.demo.edition import DEFAULT_SEED, DEMO_YEARS, write_demo_edition, write_form
-from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE
-from yearbook.demo.geography import REGIONS, Districts, Geography, district_geography, write_geography_schemas
-from yearbook.demo.truth import demo_truth, year_truth
+from yearbook_demo.drift import DRIFT_KINDS, Drift, applies, plan_drift
+from yearbook_demo.edition import DEFAULT_SEED, DEMO_YEARS, write_demo_edition, write_form
+from yearbook_demo.forms import FORM_CODES, FORMS_BY_CODE
+from yearbook_demo.geography import REGIONS, Districts, Geography, district_geography, write_geography_schemas
+from yearbook_demo.truth import demo_truth, year_truth
 
 __all__ = [
     "DEFAULT_SEED", "DEMO_YEARS", "DRIFT_KINDS", "FORMS_BY_CODE", "FORM_CODES", "REGIONS", "Districts", "Drift", "Geography",

@@ -19,9 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from yearbook.codelists import CodeLists, load_codelists
-from yearbook.config import PROJECT_ROOT
-from yearbook.demo.anchors import CARVED_2022, base_table
-from yearbook.demo.rand import apportion, unit
+from yearbook_demo.anchors import CARVED_2022, base_table
+from yearbook_demo.rand import apportion, unit
 
 NATIONAL = "KZ"
 # an atom that is not a region in some year belongs to this region then
@@ -133,7 +132,9 @@ class Geography:
 REGIONS = Geography()  # the regions in force: the shipped edition
 RATE_COLUMNS = frozenset({"pov"})  # base-table columns that are rates, not counts
 _LABEL_YEAR = 2022  # the geography whose region names the districts carry (every atom is a region then)
-CONTRACT_SCHEMAS = PROJECT_ROOT / "schemas"  # districts are named after the contract's regions, whatever YEARBOOK_SCHEMAS says
+# districts are named after the contract's regions, whatever YEARBOOK_SCHEMAS says: the schemas/ of the repository this
+# generator lives in (tools/demo/yearbook_demo/ in it)
+CONTRACT_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
 
 @lru_cache(maxsize=4096)

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from yearbook.demo.anchors import MICS_SURVEYS
-from yearbook.demo.geography import NATIONAL, REGIONS, Geography
-from yearbook.demo.model import Key
+from yearbook_demo.anchors import MICS_SURVEYS
+from yearbook_demo.geography import NATIONAL, REGIONS, Geography
+from yearbook_demo.model import Key
 
 SURVEY_INDICATORS = frozenset({"STUNTING", "WASTING", "OVERWEIGHT", "EXCL_BF", "VIOLENT_DISC", "BIRTH_REG", "ECE_ATTEND"})
 PERCENT = SURVEY_INDICATORS | {"PRESCHOOL_COVERAGE_REPORTED", "POVERTY_CHILD_RATE"}

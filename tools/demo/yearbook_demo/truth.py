@@ -1,7 +1,7 @@
 """The true figures of the demo edition, one reference year at a time.
 
-Counts are built top-down on the 20 atoms of :mod:`yearbook.demo.geography`: a national total
-from :mod:`yearbook.demo.anchors` is apportioned exactly over the atoms, then each atom's count
+Counts are built top-down on the 20 atoms of :mod:`yearbook_demo.geography`: a national total
+from :mod:`yearbook_demo.anchors` is apportioned exactly over the atoms, then each atom's count
 over its finest breakdown (sex, area, age group, crime type, flow). Totals are sums of their
 parts and regions are sums of their atoms, so every consistency rule of FORMS.md holds by
 construction. A ministry's percentages are computed from the aggregated counts and rounded
@@ -18,11 +18,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from yearbook.demo import anchors
-from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE, figure_keys
-from yearbook.demo.geography import NATIONAL, REGIONS, Geography
-from yearbook.demo.model import CONFIDENTIAL, MISSING, Key, Obs
-from yearbook.demo.rand import apportion, jitter, percent, split, unit
+from yearbook_demo import anchors
+from yearbook_demo.forms import FORM_CODES, FORMS_BY_CODE, figure_keys
+from yearbook_demo.geography import NATIONAL, REGIONS, Geography
+from yearbook_demo.model import CONFIDENTIAL, MISSING, Key, Obs
+from yearbook_demo.rand import apportion, jitter, percent, split, unit
 
 AGES = tuple(f"Y{a}" for a in range(18))
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from yearbook.demo.anchors import DEFAULT_SEED, DEMO_YEARS
-from yearbook.demo.drift import Drift, plan_drift
-from yearbook.demo.forms import FORM_CODES, FORMS_BY_CODE, Form, sheet_areas
-from yearbook.demo.geography import REGIONS, Geography
-from yearbook.demo.layout import write_sheet
-from yearbook.demo.rand import rng
-from yearbook.demo.truth import year_truth
+from yearbook_demo.anchors import DEFAULT_SEED, DEMO_YEARS
+from yearbook_demo.drift import Drift, plan_drift
+from yearbook_demo.forms import FORM_CODES, FORMS_BY_CODE, Form, sheet_areas
+from yearbook_demo.geography import REGIONS, Geography
+from yearbook_demo.layout import write_sheet
+from yearbook_demo.rand import rng
+from yearbook_demo.truth import year_truth
 
 SAVED_AT = datetime(2023, 3, 1, 9, 0, 0)  # the fixed creation and modification time of every demo file
 _ZIP_TIME = (2023, 3, 1, 9, 0, 0)

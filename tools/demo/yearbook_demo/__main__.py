@@ -1,4 +1,4 @@
-"""``python -m yearbook.demo RAW_DIR``: write the demo edition (2016-2022) into RAW_DIR.
+"""``python -m yearbook_demo RAW_DIR``: write the demo edition (2016-2022) into RAW_DIR.
 
 ``--districts N --schemas DIR``: N synthetic districts as rows instead of the regions
 (the scale benchmark), with the schemas folder whose code lists know them (``YEARBOOK_SCHEMAS=DIR``).
@@ -11,12 +11,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from yearbook.demo.edition import DEFAULT_SEED, DEMO_YEARS, write_demo_edition
-from yearbook.demo.geography import ATOMS, REGIONS, district_geography, write_geography_schemas
+from yearbook_demo.edition import DEFAULT_SEED, DEMO_YEARS, write_demo_edition
+from yearbook_demo.geography import ATOMS, REGIONS, district_geography, write_geography_schemas
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m yearbook.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m yearbook_demo", description=__doc__)
     parser.add_argument("raw_dir", type=Path, help="the raw folder to write <year>/...xlsx into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"the seed of figures and drift (default {DEFAULT_SEED})")
     parser.add_argument("--years", type=int, nargs="+", default=list(DEMO_YEARS), help="reference years (default 2016-2022)")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from yearbook.demo.drift import Drift, of_which_runs, omissible_groups, one_row_possible
-from yearbook.demo.forms import Form, Head, Sheet, cell_key, columns, is_percent, row_keys
-from yearbook.demo.geography import REGIONS, Geography
-from yearbook.demo.model import Key, Obs
+from yearbook_demo.drift import Drift, of_which_runs, omissible_groups, one_row_possible
+from yearbook_demo.forms import Form, Head, Sheet, cell_key, columns, is_percent, row_keys
+from yearbook_demo.geography import REGIONS, Geography
+from yearbook_demo.model import Key, Obs
 
 FOOTNOTE_MARKS = ("¹", "*", " 1)", "²", "**")
 LABEL_MARKS = (":", "*", " *")
