@@ -345,135 +345,182 @@ def _with_row_codes(dims: tuple[str, ...], row_codes: tuple[tuple[str, str], ...
 
 
 def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> SheetRead:
-    grid, form = ctx.grid, ctx.form
+    """Find where the data start, read the year (and a per-region sheet's region) from the title above, read every
+    row, then report the rows of the form that are not there."""
     out = SheetRead(spec.role)
-    if header is not None:
-        out.problems += header.problems
-        first_data = header.rows[-1] + 1
-        label_col = header.label_col
-        title_rows = header.top
-        for leaf in spec.leaves:
-            if leaf.required and leaf not in header.columns.values():
-                out.problems.append(
-                    ctx.problem(
-                        "missing_column",
-                        f"required column {leaf.title!r} of {form.code} ({spec.description}) is missing",
-                        grid.ref(header.top, header.label_col),
-                    )
-                )
-    else:  # a header-less sheet: data start at the first row whose label is known
-        label_col = 0
-        first_data = next(
-            (i for i, row in enumerate(grid.cells) if any(normalize_label(v) in spec.rows.labels for v in row if isinstance(v, str))),
-            len(grid.cells),
-        )
-        title_rows = first_data
-    titles = _title_text(grid, title_rows)
+    label_col, first_data, title_rows = _layout(ctx, spec, header, out.problems)
+    titles = _title_text(ctx.grid, title_rows)
     year, problems = _read_year(ctx, titles)
     out.problems += problems
     if year is None:
         return out
-    ref_area = spec.ref_area
-    area_label = None
-    if spec.region_from_title:
-        for i, j, text in titles:
-            if ctx.lists.region_matches(text):
-                area_label = text.strip()
-                ref_area, problem = _region_code(ctx, text, grid.ref(i, j))
-                if problem:
-                    out.problems.append(problem)
-                    return out
-                break
-        else:
-            out.problems.append(
-                ctx.problem("missing_region_title", "no title row names the region (or the country) of this sheet", grid.ref(0, 0))
-            )
-            return out
-        out.ref_area = ref_area
-    columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
-    seen_rows: dict[tuple, str] = {}
-    merges_reported: set[str] = set()
-    for i in range(first_data, len(grid.cells)):
+    area = _title_region(ctx, spec, titles, out)
+    if area is None:
+        return out
+    rows = _RowReader(ctx, spec, header, label_col, year, area, out)
+    for i in range(first_data, len(ctx.grid.cells)):
+        rows.read(i)
+    _missing_rows(ctx, spec, rows.seen, year, out.problems)
+    return out
+
+
+def _layout(ctx: _Context, spec: SheetSpec, header: _Header | None, problems: list[Problem]) -> tuple[int, int, int]:
+    """(the column of the row labels, the first data row, the rows of the title above the table); the header's
+    problems and its missing required columns join ``problems``."""
+    grid = ctx.grid
+    if header is None:  # a header-less sheet: data start at the first row whose label is known
+        first_data = next(
+            (i for i, row in enumerate(grid.cells) if any(normalize_label(v) in spec.rows.labels for v in row if isinstance(v, str))),
+            len(grid.cells),
+        )
+        return 0, first_data, first_data
+    problems += header.problems
+    for leaf in spec.leaves:
+        if leaf.required and leaf not in header.columns.values():
+            message = f"required column {leaf.title!r} of {ctx.form.code} ({spec.description}) is missing"
+            problems.append(ctx.problem("missing_column", message, grid.ref(header.top, header.label_col)))
+    return header.label_col, header.rows[-1] + 1, header.top
+
+
+def _title_region(
+    ctx: _Context, spec: SheetSpec, titles: list[tuple[int, int, str]], out: SheetRead
+) -> tuple[str | None, str | None] | None:
+    """(the region of the sheet's figures, its label as written): the spec's, or on a per-region sheet the one its title
+    names (also set as ``out.ref_area``); None when the title names none that is valid (reported in ``out``)."""
+    if not spec.region_from_title:
+        return spec.ref_area, None
+    for i, j, text in titles:
+        if ctx.lists.region_matches(text):
+            ref_area, problem = _region_code(ctx, text, ctx.grid.ref(i, j))
+            if problem:
+                out.problems.append(problem)
+                return None
+            out.ref_area = ref_area
+            return ref_area, text.strip()
+    out.problems.append(
+        ctx.problem("missing_region_title", "no title row names the region (or the country) of this sheet", ctx.grid.ref(0, 0))
+    )
+    return None
+
+
+class _RowCodes(NamedTuple):
+    """What a row label gives the figures of its row."""
+
+    area: str | None
+    area_label: str | None
+    indicator: str | None
+    dims: tuple[tuple[str, str], ...]  # (dimension, code) of the row, sorted; none for a region or an indicator row
+
+
+class _RowReader:
+    """Reads the data rows of one table: each row's label to its codes, each of its cells to a figure."""
+
+    def __init__(
+        self,
+        ctx: _Context,
+        spec: SheetSpec,
+        header: _Header | None,
+        label_col: int,
+        year: int,
+        area: tuple[str | None, str | None],
+        out: SheetRead,
+    ):
+        self.ctx, self.spec, self.header, self.label_col, self.year, self.out = ctx, spec, header, label_col, year, out
+        self.area, self.area_label = area
+        self.columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
+        self.seen: dict[tuple, str] = {}  # (area, indicator, dims) of every row read -> its row number
+        self.merges_reported: set[str] = set()
+
+    def read(self, i: int) -> None:
+        """Read row ``i`` of the grid: its figures into ``out.figures``, its defects into ``out.problems``."""
+        grid, label_col = self.ctx.grid, self.label_col
         row = grid.cells[i]
         label = row[label_col]
+        data, stray = self._cells(row)
+        if label is None:
+            if any(v is not None for v in data.values()):
+                self.out.problems.append(self.ctx.problem("missing_row_label", "figures in a row without a label", grid.ref(i, label_col)))
+            return
+        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(v is not None for v in data.values()):
+            return
+        codes = self._codes(label, grid.ref(i, label_col))
+        if codes is None or self._duplicate(i, label, codes):
+            return
+        for j in stray:
+            self.out.problems.append(
+                self.ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j])
+            )
+        self._figures(i, data, codes)
+
+    def _cells(self, row: list[object]) -> tuple[dict[int, object], list[int]]:
+        """The row's cells under the table's columns ({column: value}), and the columns of values outside them. A
+        header-less table has one column: the first value right of the label."""
+        label_col, header = self.label_col, self.header
         if header is not None:
             data = {j: row[j] for j in header.columns}
             stray = [
                 j for j in range(len(row)) if j != label_col and j not in header.columns and j not in header.refused and row[j] is not None
             ]
-        else:
-            values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
-            data = {values[0][0]: values[0][1]} if values else {}
-            stray = [j for j, _ in values[1:]]
-        if label is None:
-            if any(v is not None for v in data.values()):
-                out.problems.append(ctx.problem("missing_row_label", "figures in a row without a label", grid.ref(i, label_col)))
-            continue
-        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(v is not None for v in data.values()):
-            continue
-        label_ref = grid.ref(i, label_col)
-        row_dims: dict[str, str] = {}
-        row_indicator = None
-        row_area, row_area_label = ref_area, area_label
+            return data, stray
+        values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
+        return ({values[0][0]: values[0][1]} if values else {}), [j for j, _ in values[1:]]
+
+    def _codes(self, label: object, label_ref: str) -> _RowCodes | None:
+        """The codes the row label gives its figures: a region, an indicator or a dimension's code; None when the label
+        is none of the form's (reported)."""
+        ctx, spec = self.ctx, self.spec
         if spec.rows.kind == "region":
-            row_area_label = str(label).strip()
-            row_area, problem = _region_code(ctx, label, label_ref)
+            area, problem = _region_code(ctx, label, label_ref)
             if problem:
-                out.problems.append(problem)
-                continue
-        else:
-            code = next((spec.rows.labels[v] for v in label_variants(label) if v in spec.rows.labels), None)
-            if code is None:
-                kind = "indicator" if spec.rows.kind == "indicator" else spec.rows.dimension
-                out.problems.append(
-                    ctx.problem(
-                        "unknown_row_label",
-                        f"row label {str(label)!r} is not a {kind} of {form.code} ({spec.description})",
-                        label_ref,
-                        label,
-                    )
-                )
-                continue
-            if spec.rows.kind == "indicator":
-                row_indicator = code
-            else:
-                row_dims[spec.rows.dimension] = code
-        row_key = tuple(sorted(row_dims.items()))
-        key = (row_area, row_indicator, row_key)
-        if key in seen_rows:  # either row may be the wrong one: both are named
-            first = grid.letters[label_col] + seen_rows[key]
-            for cell, other in ((label_ref, seen_rows[key]), (first, grid.row_ref(i))):
-                out.problems.append(ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
-            continue
-        seen_rows[key] = grid.row_ref(i)
-        for j in stray:
-            out.problems.append(ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j]))
+                self.out.problems.append(problem)
+                return None
+            return _RowCodes(area, str(label).strip(), None, ())
+        code = next((spec.rows.labels[v] for v in label_variants(label) if v in spec.rows.labels), None)
+        if code is None:
+            kind = "indicator" if spec.rows.kind == "indicator" else spec.rows.dimension
+            message = f"row label {str(label)!r} is not a {kind} of {ctx.form.code} ({spec.description})"
+            self.out.problems.append(ctx.problem("unknown_row_label", message, label_ref, label))
+            return None
+        if spec.rows.kind == "indicator":
+            return _RowCodes(self.area, self.area_label, code, ())
+        return _RowCodes(self.area, self.area_label, None, ((spec.rows.dimension, code),))
+
+    def _duplicate(self, i: int, label: object, codes: _RowCodes) -> bool:
+        """Whether row ``i`` has the codes of a row read before: both are reported, either may be the wrong one."""
+        grid, key = self.ctx.grid, (codes.area, codes.indicator, codes.dims)
+        if key not in self.seen:
+            self.seen[key] = grid.row_ref(i)
+            return False
+        first = grid.letters[self.label_col] + self.seen[key]
+        for cell, other in ((grid.ref(i, self.label_col), self.seen[key]), (first, grid.row_ref(i))):
+            self.out.problems.append(self.ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
+        return True
+
+    def _figures(self, i: int, data: dict[int, object], codes: _RowCodes) -> None:
+        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance."""
+        grid, ctx, out, year = self.ctx.grid, self.ctx, self.out, self.year
         row_number = grid.row_ref(i)
         for j, raw in data.items():
             if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
                 continue
             if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
-                span = grid.merged[(i, j)]
-                if span not in merges_reported:
-                    merges_reported.add(span)
-                    message = f"the cells {span} are merged over figures: unmerge them and write each figure in its own cell"
-                    out.problems.append(ctx.problem("merged_data_cells", message, span.partition(":")[0], span))
+                self._merged(grid.merged[(i, j)])
                 continue
-            parsed = parse_cell(raw, decimal_comma=form.decimal_comma)
+            parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
             if parsed.error:
                 out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
                 continue
-            indicator, dims, check_only = columns.get(j, (None, ALL_TOTALS, False))
-            indicator = row_indicator or indicator
-            if indicator is None or row_area is None:
+            indicator, dims, check_only = self.columns.get(j, (None, ALL_TOTALS, False))
+            indicator = codes.indicator or indicator
+            if indicator is None or codes.area is None:
                 continue
-            if row_dims:
-                dims = _with_row_codes(dims, row_key)
+            if codes.dims:
+                dims = _with_row_codes(dims, codes.dims)
             value, obs_status, obs_conf, footnote, _ = parsed
             out.figures.append(
                 Figure(
                     indicator,
-                    row_area,
+                    codes.area,
                     year,
                     *dims,
                     value,
@@ -483,19 +530,31 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
                     grid.letters[j] + row_number,
                     None if raw is None else str(raw),
                     footnote,
-                    row_area_label,
+                    codes.area_label,
                 )
             )
-    label_rules = {"unknown_region", "region_not_valid", "ambiguous_region"}
-    if spec.rows.kind != "region" and not any(p.rule == "unknown_row_label" for p in out.problems):
-        present = {indicator or dict(row_key).get(spec.rows.dimension) for _, indicator, row_key in seen_rows}
+
+    def _merged(self, span: str) -> None:
+        """Report a merged range over figures, once."""
+        if span not in self.merges_reported:
+            self.merges_reported.add(span)
+            message = f"the cells {span} are merged over figures: unmerge them and write each figure in its own cell"
+            self.out.problems.append(self.ctx.problem("merged_data_cells", message, span.partition(":")[0], span))
+
+
+def _missing_rows(ctx: _Context, spec: SheetSpec, seen: dict[tuple, str], year: int, problems: list[Problem]) -> None:
+    """Every row of the form is required: report the indicators or codes, or the regions valid in ``year``, that no row
+    gave (``seen``: the (area, indicator, dims) of the rows read) -- unless a row label was not understood, which may be
+    the missing row written otherwise."""
+    if spec.rows.kind != "region" and not any(p.rule == "unknown_row_label" for p in problems):
+        present = {indicator or dict(dims).get(spec.rows.dimension) for _, indicator, dims in seen}
         for code, label in spec.rows.names.items():
             if code not in present:
-                out.problems.append(ctx.problem("missing_row", f"no row {label!r} ({code}): every row of the form is required", None, code))
-    if spec.rows.kind == "region" and not any(p.rule in label_rules for p in out.problems):
-        present = {area for area, _, _ in seen_rows}
+                problems.append(ctx.problem("missing_row", f"no row {label!r} ({code}): every row of the form is required", None, code))
+    label_rules = {"unknown_region", "region_not_valid", "ambiguous_region"}
+    if spec.rows.kind == "region" and not any(p.rule in label_rules for p in problems):
+        present = {area for area, _, _ in seen}
         for code in [NATIONAL, *ctx.lists.regions_valid_in(year)]:
             if code not in present:
                 name = ctx.lists.region_name(code, "ru")
-                out.problems.append(ctx.problem("missing_region", f"no row for {name} ({code}), which exists in {year}", None, code))
-    return out
+                problems.append(ctx.problem("missing_region", f"no row for {name} ({code}), which exists in {year}", None, code))
