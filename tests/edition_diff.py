@@ -37,8 +37,8 @@ def _store_rows(path: Path) -> dict[str, list[tuple]]:
         names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
         rows = {}
         for name in names:
+            columns = tuple(f"{column} {kind}" for column, kind, *_ in con.execute(f'DESCRIBE "{name}"').fetchall())
             relation = con.execute(f'SELECT * FROM "{name}"')
-            columns = tuple(d[0] for d in relation.description)
             body = [tuple(_plain(v) for v in row) for row in relation.fetchall()]
             rows[name] = [columns, *sorted(body, key=repr)]
         return rows

@@ -18,22 +18,15 @@ import duckdb
 from pysdmx.model import Concept, DataType
 from pysdmx.model.dataflow import Component, Components, Role, Schema
 
+from yearbook.model import SDMX_CONCEPTS
+
 AGENCY = "KZ_BNS"
 DATAFLOW = "DF_CHILDREN_YEARBOOK"
 VERSION = "1.0"
 NOT_AVAILABLE = "NaN"  # SDMX-CSV 2.0: a missing numeric value
 
-# store column -> (SDMX id, role)
-COLUMNS = {
-    "indicator": ("INDICATOR", Role.DIMENSION),
-    "ref_area": ("REF_AREA", Role.DIMENSION),
-    "time_period": ("TIME_PERIOD", Role.DIMENSION),
-    "sex": ("SEX", Role.DIMENSION),
-    "age": ("AGE", Role.DIMENSION),
-    "area": ("URBANISATION", Role.DIMENSION),
-    "flow": ("MIGRATION_FLOW", Role.DIMENSION),
-    "crime_type": ("CRIME_TYPE", Role.DIMENSION),
-    "wealth_quintile": ("WEALTH_QUINTILE", Role.DIMENSION),
+# store column -> (SDMX id, role): the key's from the data model
+COLUMNS = {column: (concept, Role.DIMENSION) for column, concept in SDMX_CONCEPTS.items()} | {
     "value": ("OBS_VALUE", Role.MEASURE),
     "unit": ("UNIT_MEASURE", Role.ATTRIBUTE),
     "obs_status": ("OBS_STATUS", Role.ATTRIBUTE),

@@ -17,22 +17,19 @@ import duckdb
 import pandas as pd
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
-from yearbook.config import load_yaml, schemas_dir
+from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy, protect
-from yearbook.model import KEY
+from yearbook.model import KEY, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
 from yearbook.publish.views import create_table_views
 
-SQL_DIR = Path(__file__).parent / "sql"
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
 OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
-PUBLIC_SUMMARY_SQL = SQL_DIR / "disclosure" / "public_summary.sql"  # what was hidden, per indicator and table, after the views
-STAFF_SUMMARY_SQL = SQL_DIR / "disclosure" / "staff_summary.sql"  # the same with the reasons and hidden values
+PUBLIC_SUMMARY_SQL = "disclosure/public_summary.sql"  # what was hidden, per indicator and table, after the views
+STAFF_SUMMARY_SQL = "disclosure/staff_summary.sql"  # the same with the reasons and hidden values
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
-# made by the SQL files up to OBSERVATIONS_SQL and holding no figure: the public store takes them from the staff store
-DEFINITION_TABLES = ("derived_ratios",)
 BUILD_LOG_TABLES = ("build_runs", "build_files")
 STAFF_CODES = {"ministry": "C", "primary": "C", "secondary": "D", "derived": "D"}  # why hidden -> the staff's obs_conf
 
@@ -48,7 +45,8 @@ def indicator_metadata() -> pd.DataFrame:
     raw = _indicator_yaml(str(schemas_dir() / "indicators.yaml"))
     rows = []
     for code, meta in raw.items():
-        row = {"code": code, "form": meta["form"], "unit": meta["unit"], "formula": meta.get("formula")}
+        formula = derived_formulas().get(code)
+        row = {"code": code, "form": meta["form"], "unit": meta["unit"], "formula": formula.text if formula else None}
         for lang in LANGUAGES:
             row[f"name_{lang}"] = meta["name"][lang]
             row[f"definition_{lang}"] = meta["definition"][lang]
@@ -106,8 +104,8 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
         _write_code_lists(con)
-        for sql_file in sorted(SQL_DIR.glob("*.sql")):
-            con.execute(sql_file.read_text(encoding="utf-8"))
+        for sql_file in sorted(sql_dir().glob("*.sql")):
+            con.execute(_sql(sql_file.name))
         _write_table(con, "validation_results", record.problems)
         _write_build_log(con, record, previous)
         return _finish(con)
@@ -130,16 +128,14 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     with _new_store(path) as con:
         _write_code_lists(con)
         con.execute(f"ATTACH '{_sql_string(internal)}' AS internal (READ_ONLY)")
-        for name in DEFINITION_TABLES:
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         hidden = _hidden_figures(con, policy)
         _write_suppressed_observations(con, hidden)
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         con.execute("DETACH internal")
-        for sql_file in sorted(SQL_DIR.glob("*.sql")):
+        for sql_file in sorted(sql_dir().glob("*.sql")):
             if sql_file.name > OBSERVATIONS_SQL:
-                con.execute(sql_file.read_text(encoding="utf-8"))
+                con.execute(_sql(sql_file.name))
         published = record.problems.assign(values=None, message=record.problems["message"].map(without_figures))
         _write_table(con, "validation_results", published)
         counts = _finish(con, PUBLIC_SUMMARY_SQL)
@@ -155,7 +151,7 @@ def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
     try:
         _write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
         create_table_views(con)
-        con.execute(STAFF_SUMMARY_SQL.read_text(encoding="utf-8"))
+        con.execute(_sql(STAFF_SUMMARY_SQL))
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -182,16 +178,31 @@ def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
+def _sql(name: str) -> str:
+    """The SQL file ``name`` of ``yearbook/sql/`` with the data model's names filled in."""
+    return render_sql((sql_dir() / name).read_text(encoding="utf-8"))
+
+
 def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """The code lists and indicators; the formulas of derived indicators as the SQL reads them (``derived_formulas``,
+    for this connection only) and, for readers of the store, the ratios among them (``derived_ratios``)."""
     for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
         _write_table(con, name, frame)
+    formulas = formulas_frame()
+    con.register("_formulas", formulas)
+    con.execute("CREATE TEMP TABLE derived_formulas AS SELECT * FROM _formulas")
+    con.unregister("_formulas")
+    con.execute(
+        "CREATE TABLE derived_ratios AS SELECT indicator, left_input AS numerator, right_input AS denominator, scale "
+        "FROM derived_formulas WHERE operation = 'ratio' ORDER BY indicator"
+    )
 
 
-def _finish(con: duckdb.DuckDBPyConnection, after_views: Path | None = None) -> dict[str, int]:
+def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> dict[str, int]:
     """The yb_ views (then the SQL file ``after_views``, which reads them), a checkpoint; the row count of each table."""
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
     if after_views is not None:
-        con.execute(after_views.read_text(encoding="utf-8"))
+        con.execute(_sql(after_views))
     counts = {
         table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         for (table,) in con.execute(  # tables only: counting a yb_ view would run its query

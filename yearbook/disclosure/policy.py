@@ -7,7 +7,6 @@ The additive structure (boys + girls = total, regions = national total, age grou
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from yearbook.codelists import CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir
+from yearbook.model import derived_formulas
 from yearbook.validation.rules import Case, load_rules
 
 COUNT_UNITS = ("PS", "NUM")
@@ -94,13 +94,6 @@ class DisclosurePolicy:
         return small
 
 
-def formula_inputs(formula: str | None, codes: set[str]) -> tuple[str, ...]:
-    """The indicator codes a derived indicator's formula reads (``DEATHS_INFANT / BIRTHS_LIVE * 1000``)."""
-    if not formula:
-        return ()
-    return tuple(dict.fromkeys(t for t in re.findall(r"[A-Z][A-Z0-9_]*", formula) if t in codes))
-
-
 def load_policy(path: Path | None = None, rules_path: Path | None = None) -> DisclosurePolicy:
     """Read ``schemas/disclosure.yaml`` (or ``path``) with the relations of ``schemas/rules.yaml`` and the indicator table."""
     raw = load_yaml(path or schemas_dir() / "disclosure.yaml")
@@ -133,7 +126,6 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         if rule.kind in ("sum", "le") and rule.id not in excluded
         for case in rule.cases
     )
-    codes = set(indicators_meta)
     secondary = raw.get("secondary") or {}
     return DisclosurePolicy(
         classes=classes,
@@ -141,9 +133,7 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         relations=relations,
         units={code: meta["unit"] for code, meta in indicators_meta.items()} | dict(rules.units),
         forms={code: meta["form"] for code, meta in indicators_meta.items()},
-        derived_inputs={
-            code: formula_inputs(meta.get("formula"), codes) for code, meta in indicators_meta.items() if meta["form"] == "derived"
-        },
+        derived_inputs={code: formula.inputs for code, formula in derived_formulas().items()},
         lists=load_codelists(),
         avoid_national_total=bool(secondary.get("avoid_national_total", True)),
         max_rounds=int(secondary.get("max_rounds", 200)),

@@ -17,8 +17,8 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
 ``indicators``
     Indicator codes, in the order they are shown when ``indicator`` is on an axis.
 ``rows`` / ``columns``
-    Dimensions laid out down / across: ``ref_area``, ``time_period``, ``indicator``, ``sex``, ``age``,
-    ``area``, ``flow``, ``crime_type``, ``wealth_quintile``, or (columns only) ``disaggregation``:
+    Dimensions laid out down / across: ``ref_area``, ``time_period``, ``indicator``, a dimension of
+    :data:`yearbook.model.DIMENSIONS`, or (columns only) ``disaggregation``:
     a total column, then one column per code of each dimension in ``disaggregations``.
 ``filters``
     Fixed codes of dimensions that are on neither axis. Unlisted: ``_T``; ``ref_area``: ``KZ``.

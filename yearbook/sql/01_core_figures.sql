@@ -9,15 +9,14 @@ ranked AS (
     SELECT
         *,
         row_number() OVER (
-            PARTITION BY indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile
+            PARTITION BY {key}
             ORDER BY received_year DESC, source_file
         ) AS receipt_rank
     FROM source
 ),
 final AS (
     SELECT
-        indicator, ref_area, CAST(time_period AS INTEGER) AS time_period,
-        sex, age, area, flow, crime_type, wealth_quintile,
+        indicator, ref_area, CAST(time_period AS INTEGER) AS time_period, {dimensions},
         CASE WHEN obs_conf = 'F' THEN value END AS value,
         obs_status, obs_conf,
         source_file, source_sheet, source_cell

@@ -1,41 +1,25 @@
 -- core_derived: indicators computed from reported ones (FORMS.md "Published indicators"),
--- for every region, sex and flow their inputs have, unrounded. Where an input is missing,
+-- for every region, year and breakdown their inputs have, unrounded. Where an input is missing,
 -- confidential or a zero denominator the derived figure is not available (obs_status M).
--- derived_ratios (the ratio formulas of FORMS.md) is also read by 04_observations_comparable.sql.
-CREATE OR REPLACE TABLE derived_ratios AS
-SELECT 'MORT_INFANT_RATE' AS indicator, 'DEATHS_INFANT' AS numerator, 'BIRTHS_LIVE' AS denominator, 1000.0 AS scale
-UNION ALL SELECT 'MORT_U5_RATE', 'DEATHS_U5', 'BIRTHS_LIVE', 1000.0
-UNION ALL SELECT 'PRESCHOOL_COVERAGE', 'PRESCHOOL_ENROL', 'PRESCHOOL_POP', 100.0;
-
+-- source: core_figures, and derived_formulas (indicators.yaml's formulas, registered by the build).
 CREATE OR REPLACE TABLE core_derived AS
 WITH source AS (
     SELECT * FROM core_figures
 ),
-ratios AS (
-    SELECT * FROM derived_ratios
+inputs AS (  -- each formula's two inputs side by side, at the same coordinates
+    SELECT f.indicator, f.operation, f.scale, {coordinates_of[l]}, l.value AS left_value, r.value AS right_value
+    FROM derived_formulas AS f
+    JOIN source AS l ON l.indicator = f.left_input
+    JOIN source AS r ON r.indicator = f.right_input AND ({coordinates_of[r]}) = ({coordinates_of[l]})
 ),
-ratio_values AS (
+computed AS (
     SELECT
-        r.indicator, n.ref_area, n.time_period, n.sex, n.age, n.area, n.flow, n.crime_type, n.wealth_quintile,
-        CASE WHEN n.value IS NOT NULL AND d.value IS NOT NULL AND d.value <> 0
-             THEN n.value / d.value * r.scale END AS value
-    FROM ratios AS r
-    JOIN source AS n ON n.indicator = r.numerator
-    JOIN source AS d
-      ON d.indicator = r.denominator
-     AND (d.ref_area, d.time_period, d.sex, d.age, d.area, d.flow, d.crime_type, d.wealth_quintile)
-       = (n.ref_area, n.time_period, n.sex, n.age, n.area, n.flow, n.crime_type, n.wealth_quintile)
-),
-net_migration AS (
-    SELECT
-        'MIG_NET' AS indicator, a.ref_area, a.time_period, a.sex, a.age, a.area, a.flow, a.crime_type, a.wealth_quintile,
-        a.value - d.value AS value
-    FROM source AS a
-    JOIN source AS d
-      ON d.indicator = 'MIG_DEPARTURES'
-     AND (d.ref_area, d.time_period, d.sex, d.age, d.area, d.flow, d.crime_type, d.wealth_quintile)
-       = (a.ref_area, a.time_period, a.sex, a.age, a.area, a.flow, a.crime_type, a.wealth_quintile)
-    WHERE a.indicator = 'MIG_ARRIVALS'
+        indicator, {coordinates},
+        CASE operation
+            WHEN 'ratio' THEN CASE WHEN right_value <> 0 THEN left_value / right_value * scale END
+            WHEN 'difference' THEN left_value - right_value
+        END AS value
+    FROM inputs
 ),
 final AS (
     SELECT
@@ -45,6 +29,6 @@ final AS (
         CAST(NULL AS VARCHAR) AS source_file,
         CAST(NULL AS VARCHAR) AS source_sheet,
         CAST(NULL AS VARCHAR) AS source_cell
-    FROM (SELECT * FROM ratio_values UNION ALL SELECT * FROM net_migration)
+    FROM computed
 )
 SELECT * FROM final;

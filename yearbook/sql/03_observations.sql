@@ -1,14 +1,6 @@
 -- observations: the published table of STORE.md, one row per figure; its key is enforced.
 CREATE OR REPLACE TABLE observations (
-    indicator VARCHAR NOT NULL,
-    ref_area VARCHAR NOT NULL,
-    time_period INTEGER NOT NULL,
-    sex VARCHAR NOT NULL,
-    age VARCHAR NOT NULL,
-    area VARCHAR NOT NULL,
-    flow VARCHAR NOT NULL,
-    crime_type VARCHAR NOT NULL,
-    wealth_quintile VARCHAR NOT NULL,
+    {key_definition},
     value DOUBLE,
     unit VARCHAR NOT NULL,
     obs_status VARCHAR NOT NULL,
@@ -16,7 +8,7 @@ CREATE OR REPLACE TABLE observations (
     source_file VARCHAR,
     source_sheet VARCHAR,
     source_cell VARCHAR,
-    PRIMARY KEY (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile)
+    PRIMARY KEY ({key})
 );
 
 INSERT INTO observations
@@ -27,7 +19,7 @@ WITH source AS (
 ),
 final AS (
     SELECT
-        s.indicator, s.ref_area, s.time_period, s.sex, s.age, s.area, s.flow, s.crime_type, s.wealth_quintile,
+        {key_of[s]},
         CASE WHEN s.obs_conf = 'F' THEN s.value END AS value,
         i.unit,
         s.obs_status, s.obs_conf,
@@ -36,4 +28,4 @@ final AS (
     JOIN indicators AS i ON i.code = s.indicator
 )
 SELECT * FROM final
-ORDER BY indicator, time_period, ref_area, sex, age, area, flow, crime_type, wealth_quintile;
+ORDER BY indicator, time_period, ref_area, {dimensions};

@@ -11,7 +11,7 @@ CREATE OR REPLACE TABLE observations_comparable AS
 WITH source AS (
     SELECT o.* FROM observations AS o
     JOIN indicators AS i ON i.code = o.indicator
-    WHERE o.ref_area <> 'KZ' AND i.unit IN ('PS', 'NUM') AND i.form <> 'derived'
+    WHERE o.ref_area <> {national} AND i.unit IN ('PS', 'NUM') AND i.form <> 'derived'
 ),
 mapped AS (
     SELECT c.comparable_area, s.*
@@ -20,7 +20,7 @@ mapped AS (
 ),
 merged AS (  -- a unit whose boundary changed: the sum of its as-reported parts
     SELECT
-        indicator, comparable_area AS ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile, unit,
+        indicator, comparable_area AS ref_area, time_period, {dimensions}, unit,
         CASE WHEN bool_and(value IS NOT NULL) THEN sum(value) END AS value,
         CASE WHEN bool_or(obs_conf <> 'F') THEN 'C' ELSE 'F' END AS obs_conf,
         CASE WHEN bool_or(obs_status = 'M') THEN 'M' ELSE 'A' END AS obs_status,
@@ -30,7 +30,7 @@ merged AS (  -- a unit whose boundary changed: the sum of its as-reported parts
 ),
 kept AS (  -- a region whose boundary never changed: its own figure, as a unit of one part (no grouping needed)
     SELECT
-        s.indicator, s.ref_area, s.time_period, s.sex, s.age, s.area, s.flow, s.crime_type, s.wealth_quintile, s.unit,
+        {key_of[s]}, s.unit,
         s.value,
         CASE WHEN s.obs_conf <> 'F' THEN 'C' ELSE 'F' END AS obs_conf,
         CASE WHEN s.obs_status = 'M' THEN 'M' ELSE 'A' END AS obs_status,
@@ -43,39 +43,30 @@ summed AS (
     UNION ALL
     SELECT * FROM kept
 ),
-ratios AS (
-    SELECT r.*, i.unit FROM derived_ratios AS r JOIN indicators AS i ON i.code = r.indicator
+inputs AS (  -- each formula's two inputs side by side, at the same coordinates (derived_formulas: see 02_core_derived.sql)
+    SELECT f.indicator, f.operation, f.scale, i.unit, {coordinates_of[l]}, l.value AS left_value, r.value AS right_value, l.parts
+    FROM derived_formulas AS f
+    JOIN indicators AS i ON i.code = f.indicator
+    JOIN summed AS l ON l.indicator = f.left_input
+    JOIN summed AS r ON r.indicator = f.right_input AND ({coordinates_of[r]}) = ({coordinates_of[l]})
 ),
 derived AS (
     SELECT
-        r.indicator, n.ref_area, n.time_period, n.sex, n.age, n.area, n.flow, n.crime_type, n.wealth_quintile, r.unit,
-        CASE WHEN d.value <> 0 THEN n.value / d.value * r.scale END AS value,
+        indicator, {coordinates}, unit,
+        CASE operation
+            WHEN 'ratio' THEN CASE WHEN right_value <> 0 THEN left_value / right_value * scale END
+            WHEN 'difference' THEN left_value - right_value
+        END AS value,
         'F' AS obs_conf,
-        CASE WHEN n.value IS NULL OR d.value IS NULL OR d.value = 0 THEN 'M' ELSE 'A' END AS obs_status,
-        n.parts
-    FROM ratios AS r
-    JOIN summed AS n ON n.indicator = r.numerator
-    JOIN summed AS d
-      ON d.indicator = r.denominator
-     AND (d.ref_area, d.time_period, d.sex, d.age, d.area, d.flow, d.crime_type, d.wealth_quintile)
-       = (n.ref_area, n.time_period, n.sex, n.age, n.area, n.flow, n.crime_type, n.wealth_quintile)
-    UNION ALL
-    SELECT
-        'MIG_NET', a.ref_area, a.time_period, a.sex, a.age, a.area, a.flow, a.crime_type, a.wealth_quintile, a.unit,
-        a.value - d.value, 'F',
-        CASE WHEN a.value IS NULL OR d.value IS NULL THEN 'M' ELSE 'A' END,
-        a.parts
-    FROM summed AS a
-    JOIN summed AS d
-      ON d.indicator = 'MIG_DEPARTURES'
-     AND (d.ref_area, d.time_period, d.sex, d.age, d.area, d.flow, d.crime_type, d.wealth_quintile)
-       = (a.ref_area, a.time_period, a.sex, a.age, a.area, a.flow, a.crime_type, a.wealth_quintile)
-    WHERE a.indicator = 'MIG_ARRIVALS'
+        CASE WHEN left_value IS NULL OR right_value IS NULL OR (operation = 'ratio' AND right_value = 0) THEN 'M' ELSE 'A' END
+            AS obs_status,
+        parts
+    FROM inputs
 ),
 final AS (
-    SELECT 'COMPARABLE' AS geography, indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile,
+    SELECT 'COMPARABLE' AS geography, {key},
            CASE WHEN obs_conf = 'F' THEN value END AS value, unit, obs_status, obs_conf, parts AS reported_areas
     FROM (SELECT * FROM summed UNION ALL SELECT * FROM derived)
 )
 SELECT * FROM final
-ORDER BY indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile;
+ORDER BY {key};

@@ -21,7 +21,7 @@ CREATE OR REPLACE TABLE disclosure_tables AS
 WITH cells AS (
     SELECT c.view_name, o.obs_conf
     FROM yb_cells AS c
-    LEFT JOIN observations AS o USING (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile)
+    LEFT JOIN observations AS o USING ({key})
 ),
 per_table AS (
     SELECT view_name, count(*) AS cells, count(*) FILTER (WHERE obs_conf <> 'F') AS hidden

@@ -8,12 +8,12 @@ CREATE OR REPLACE TEMP VIEW disclosure_counts AS
 WITH figures AS (
     SELECT 'indicator' AS grouped_by, o.indicator AS name, o.value, d.reason
     FROM observations AS o
-    LEFT JOIN disclosure_cells AS d USING (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile)
+    LEFT JOIN disclosure_cells AS d USING ({key})
     UNION ALL
     SELECT 'table' AS grouped_by, c.view_name AS name, o.value, d.reason
     FROM yb_cells AS c
-    LEFT JOIN observations AS o USING (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile)
-    LEFT JOIN disclosure_cells AS d USING (indicator, ref_area, time_period, sex, age, area, flow, crime_type, wealth_quintile)
+    LEFT JOIN observations AS o USING ({key})
+    LEFT JOIN disclosure_cells AS d USING ({key})
 )
 SELECT
     grouped_by,
