@@ -381,26 +381,58 @@ def _style_of(kind: str, total: bool) -> str:
 def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text: str, notes_heading: str) -> str:
     """Write one table; return the reference of its data range (for the defined name ``yb_<id>``)."""
     widths = _column_widths(grid)
-    ncols = len(widths)
+    text_span = _set_widths(ws, widths)
+    head_top = _write_title(ws, grid, text_span, contents_sheet, back_text)
+    _write_corner(ws, grid, head_top)
+    _write_header(ws, grid, head_top)
+    _header_heights(ws, grid, head_top, widths)
+    first = head_top + len(grid.header)
+    _write_rows(ws, grid, first, widths)
+    ncorner, ncols = len(grid.corner), len(widths)
+    last = first + max(len(grid.rows), 1) - 1
+    ws.freeze_panes = ws.cell(row=first, column=ncorner + 1)
+    end = _write_notes(ws, grid, last, text_span, notes_heading)
+    height = sum(ws.row_dimensions[i].height or DEFAULT_ROW_HEIGHT for i in range(1, end + 1))
+    area = f"A1:{get_column_letter(text_span.columns)}{end}"
+    _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= 1.5 * PAGE_HEIGHT)
+    return f"{quote_sheetname(ws.title)}!${get_column_letter(ncorner + 1)}${first}:${get_column_letter(ncols)}${last}"
+
+
+@dataclass(frozen=True)
+class _TextSpan:
+    """The columns a title, a line or a note spans, and their width in all."""
+
+    columns: int
+    width: float
+
+
+def _set_widths(ws: Worksheet, widths: list[float]) -> _TextSpan:
+    """The table's column widths, and empty columns to their right up to :data:`MIN_TEXT_WIDTH` for the texts."""
     text_widths = list(widths)
     while sum(text_widths) < MIN_TEXT_WIDTH:
         text_widths.append(min(12, MIN_TEXT_WIDTH - sum(text_widths)))
     for j, w in enumerate(text_widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
-    ntext, total_width = len(text_widths), sum(text_widths)
+    return _TextSpan(len(text_widths), sum(text_widths))
+
+
+def _write_title(ws: Worksheet, grid: Grid, text: _TextSpan, contents_sheet: str, back_text: str) -> int:
+    """The title, the lines under it and the link back to the contents; return the header's first row."""
     r = 1
-    _merged_text(ws, r, grid.title, "yb_title", ntext, total_width, 16, 1.25)
+    _merged_text(ws, r, grid.title, "yb_title", text.columns, text.width, 16, 1.25)
     for line in grid.lines:
         r += 1
-        _merged_text(ws, r, line, "yb_meta", ntext, total_width, 12, 0.9)
+        _merged_text(ws, r, line, "yb_meta", text.columns, text.width, 12, 0.9)
     r += 1
     link = ws.cell(row=r, column=1, value=back_text)
     link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(contents_sheet)}!A1", display=back_text)
     link.style = "yb_link"
-    r += 2
-    head_top = r
+    return r + 2
+
+
+def _write_corner(ws: Worksheet, grid: Grid, head_top: int) -> None:
+    """The headings of the row label columns, each merged down the header's levels."""
     levels = len(grid.header)
-    ncorner = len(grid.corner)
     for i, text in enumerate(grid.corner, start=1):
         cell = ws.cell(row=head_top, column=i, value=text)
         cell.style = "yb_header_left"
@@ -408,23 +440,29 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
             ws.cell(row=head_top + k, column=i).style = "yb_header_left"
         if levels > 1:
             ws.merge_cells(start_row=head_top, start_column=i, end_row=head_top + levels - 1, end_column=i)
-    ndata = ncols - ncorner
+
+
+def _write_header(ws: Worksheet, grid: Grid, head_top: int) -> None:
+    """The column headings, level by level: a heading repeated over neighbouring columns under the same headings is one
+    cell merged across them, and a heading with blank levels below it is merged down over them."""
+    header, levels, ncorner = grid.header, len(grid.header), len(grid.corner)
+    ndata = len(header[0]) if header else 0
     for level in range(levels):
         j = 0
         while j < ndata:
-            text = grid.header[level][j]
+            text = header[level][j]
             span = 1
             while (
                 j + span < ndata
                 and text is not None
-                and all(grid.header[lv][j + span] == grid.header[lv][j] for lv in range(level + 1))
-                and (level + 1 >= levels or grid.header[level + 1][j] is not None)
+                and all(header[lv][j + span] == header[lv][j] for lv in range(level + 1))
+                and (level + 1 >= levels or header[level + 1][j] is not None)
             ):
                 span += 1
             col = ncorner + 1 + j
             if text is not None:
                 depth = 1
-                while level + depth < levels and grid.header[level + depth][j] is None:
+                while level + depth < levels and header[level + depth][j] is None:
                     depth += 1
                 ws.cell(row=head_top + level, column=col, value=text)
                 for dc in range(span):
@@ -435,16 +473,24 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
                         start_row=head_top + level, start_column=col, end_row=head_top + level + depth - 1, end_column=col + span - 1
                     )
             j += span
+
+
+def _header_heights(ws: Worksheet, grid: Grid, head_top: int, widths: list[float]) -> None:
+    """Each header row as high as its longest heading wraps (a one-level header: the corner's headings too)."""
+    levels, ncorner = len(grid.header), len(grid.corner)
     for level in range(levels):
         lines = 1
-        for j in range(ndata):
-            text = grid.header[level][j]
+        for j, text in enumerate(grid.header[level]):
             if text:
                 lines = max(lines, _lines(text, widths[ncorner + j] - 1, 0.9))
         if level == levels - 1:
             lines = max([lines] + [_lines(t, widths[i] - 1, 0.9) for i, t in enumerate(grid.corner)]) if levels == 1 else lines
         ws.row_dimensions[head_top + level].height = 12.5 * lines + 4
-    first = head_top + levels
+
+
+def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> None:
+    """The rows of the table from row ``first``: labels and cells, each row as high as its longest text wraps."""
+    ncorner = len(grid.corner)
     for k, row in enumerate(grid.rows):
         rr = first + k
         height = 1
@@ -459,21 +505,19 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
                 height = max(height, _lines(str(c.value), widths[j - 1] - 1, 0.9))
         if height > 1:
             ws.row_dimensions[rr].height = 13 * height + 2
-    last = first + max(len(grid.rows), 1) - 1
-    ws.freeze_panes = ws.cell(row=first, column=ncorner + 1)
+
+
+def _write_notes(ws: Worksheet, grid: Grid, last: int, text: _TextSpan, notes_heading: str) -> int:
+    """The notes of the table under its last row ``last``; return the sheet's last row."""
     end = last
     if grid.notes:
         end += 2
         head = ws.cell(row=end, column=1, value=notes_heading)
         head.style = "yb_heading"
-        for _, marker, text in grid.notes:
+        for _, marker, note in grid.notes:
             end += 1
-            _merged_text(ws, end, f"{marker} {text}", "yb_note", ntext, total_width, 12, 0.9)
-    height = sum(ws.row_dimensions[i].height or DEFAULT_ROW_HEIGHT for i in range(1, end + 1))
-    _page_setup(
-        ws, f"{head_top}:{first - 1}", f"A1:{get_column_letter(ntext)}{end}", grid.table.number, one_page=height <= 1.5 * PAGE_HEIGHT
-    )
-    return f"{quote_sheetname(ws.title)}!${get_column_letter(ncorner + 1)}${first}:${get_column_letter(ncols)}${last}"
+            _merged_text(ws, end, f"{marker} {note}", "yb_note", text.columns, text.width, 12, 0.9)
+    return end
 
 
 def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, one_page: bool = False) -> None:
