@@ -464,67 +464,75 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     """
     outcome = out.outcome(rule)
     p = rule.params
-    reported_code, num_code, den_code = p["reported"], p["numerator"], p["denominator"]
+    codes = [p["reported"], p["numerator"], p["denominator"]]
     decimals = int(p.get("decimals", 1))
-    sub = frame[frame["indicator"].isin([reported_code, num_code, den_code])]
-    sub = sub[(sub["indicator"] == reported_code) | ~sub["check_only"].astype(bool)]
+    sub = frame[frame["indicator"].isin(codes)]
+    sub = sub[(sub["indicator"] == p["reported"]) | ~sub["check_only"].astype(bool)]
     if sub.empty:
         return
-    codes = [reported_code, num_code, den_code]
     positions = _positions(sub, "indicator", codes)
-    positions = positions[positions[reported_code].notna()]
+    positions = positions[positions[p["reported"]].notna()]
     names = positions.index.names
     tolerance = 0.5 * 10**-decimals + 1e-9
     values = _values(sub, positions).to_numpy()
     for index, at, (reported, numerator, denominator) in zip(positions.index, positions.to_numpy(dtype=float), values, strict=True):
         key = dict(zip(names, index, strict=True))
         if math.isnan(reported) or math.isnan(numerator) or math.isnan(denominator) or denominator == 0:  # NaN: also absent
-            rep = _figure(sub, at[0])
             outcome.not_checkable += 1
-            out.not_checkable.append(
-                {
-                    "rule": rule.id,
-                    "file": key["source_file"],
-                    "sheet": rep["source_sheet"],
-                    "cell": rep["source_cell"],
-                    "reason": f"{describe(key | {'indicator': reported_code}, lists, rules.names)}: "
-                    "a figure is confidential, missing or absent, or the population is 0",
-                }
-            )
+            out.not_checkable.append(_coverage_not_checkable(rule, key, _figure(sub, at[0]), lists, rules))
             continue
         outcome.checked += 1
         computed = numerator / denominator * 100
         if abs(round(reported, decimals) - computed) <= tolerance:
             continue
-        rep, num, den = (_figure(sub, position) for position in at)
         outcome.failed += 1
-        home = rep["source_sheet"]
-        values = (
-            f"{cell_ref(num['source_sheet'], num['source_cell'], home)}={number(num['value'])} / "
-            f"{cell_ref(den['source_sheet'], den['source_cell'], home)}={number(den['value'])} × 100 = {computed:.{decimals + 2}f}; "
-            f"{rep['source_cell']}={number(reported)}"
-        )
-        message = render(
-            rule.message,
-            context=describe(key | {"area_label": rep["area_label"]}, lists, rules.names, skip=["indicator"]),
-            reported=number(reported),
-            enrolled=number(num["value"]),
-            population=number(den["value"]),
-            computed=f"{computed:.{decimals + 2}f}",
-        )
-        out.problems.append(
-            Problem(
-                str(key["source_file"]),
-                str(home),
-                str(rep["source_cell"]),
-                rule.id,
-                message,
-                rule.severity,
-                values,
-                str(rep["form"]),
-                int(rep["received_year"]),
-            )
-        )
+        figures = [_figure(sub, position) for position in at]
+        out.problems.append(_coverage_problem(rule, key, figures, reported, f"{computed:.{decimals + 2}f}", lists, rules))
+
+
+def _coverage_not_checkable(rule: Rule, key: dict, rep: dict, lists: CodeLists, rules: RuleSet) -> dict:
+    """The not-checkable entry of a percentage, located at its reported cell ``rep``."""
+    return {
+        "rule": rule.id,
+        "file": key["source_file"],
+        "sheet": rep["source_sheet"],
+        "cell": rep["source_cell"],
+        "reason": f"{describe(key | {'indicator': rule.params['reported']}, lists, rules.names)}: "
+        "a figure is confidential, missing or absent, or the population is 0",
+    }
+
+
+def _coverage_problem(
+    rule: Rule, key: dict, figures: list[dict], reported: float, computed: str, lists: CodeLists, rules: RuleSet
+) -> Problem:
+    """The problem of a reported percentage (``figures``: reported, numerator, denominator) that disagrees with the
+    percentage ``computed`` from the counts, located at the reported cell."""
+    rep, num, den = figures
+    home = rep["source_sheet"]
+    values = (
+        f"{cell_ref(num['source_sheet'], num['source_cell'], home)}={number(num['value'])} / "
+        f"{cell_ref(den['source_sheet'], den['source_cell'], home)}={number(den['value'])} × 100 = {computed}; "
+        f"{rep['source_cell']}={number(reported)}"
+    )
+    message = render(
+        rule.message,
+        context=describe(key | {"area_label": rep["area_label"]}, lists, rules.names, skip=["indicator"]),
+        reported=number(reported),
+        enrolled=number(num["value"]),
+        population=number(den["value"]),
+        computed=computed,
+    )
+    return Problem(
+        str(key["source_file"]),
+        str(home),
+        str(rep["source_cell"]),
+        rule.id,
+        message,
+        rule.severity,
+        values,
+        str(rep["form"]),
+        int(rep["received_year"]),
+    )
 
 
 FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResults], None]] = {
