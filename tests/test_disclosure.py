@@ -374,7 +374,7 @@ def test_the_interval_shortcuts_agree_with_two_lps_per_cell(sample_2018: pd.Data
         for cell in (c for c in cells if status[c] == SUPPRESSED):
             c = np.zeros(len(table.col))
             c[table.col[cell]] = 1.0
-            expected[cell] = (slow._optimum(c, table, cell)[0], -slow._optimum(-c, table, cell)[0])
+            expected[cell] = (slow.minimum(c, table, cell)[0], -slow.minimum(-c, table, cell)[0])
     assert got.keys() == expected.keys() and len(got) > 50
     for cell, (lo, hi) in expected.items():
         assert got[cell] == pytest.approx((max(lo, 0.0), hi), abs=1e-6), system.key(cell)
