@@ -24,8 +24,8 @@ import math
 import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from highspy import _core as highs
 
 from yearbook.disclosure.policy import LE
 from yearbook.disclosure.relations import CellSystem, linked_cells
@@ -77,58 +77,20 @@ def choose_complements(
     ``values``: the figures (NaN where unknown). ``cost``: per candidate.
     """
     start = time.monotonic()
-    cells = table.cells
-    col = {c: j for j, c in enumerate(cells)}
-    reader = _reader_lp(system, table, col)
-    known = np.array([bool(status_known[c]) for c in cells])
-    a = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in cells])
-    has_value = np.array([math.isfinite(values[c]) for c in cells])
-    rise = float(a[known].max(initial=0.0)) + max((w for w, _ in protect.values()), default=0.0)  # U: how far a figure may rise
-    candidates = np.flatnonzero(known)
-    if not len(candidates):
+    reader = _Reader(system, table, values, status_known, protect)
+    if not len(reader.candidates):
         return None
-    position = {int(j): k for k, j in enumerate(candidates)}
-    weights = np.array([cost[cells[j]] for j in candidates])
-    # bounds of every column when hidden (candidates: when x = 1); a hidden figure with a value rises by at most U
-    hidden_lower = np.zeros(len(cells))
-    hidden_upper = np.where(has_value, a + rise, math.inf)
-    cut_rows, cut_lower = _cover_cuts(system, col, position, protect, known)
-    chosen = np.zeros(len(candidates))
+    weights = np.array([cost[table.cells[j]] for j in reader.candidates])
+    cut_rows, cut_lower = _cover_cuts(system, reader.col, reader.position, protect, reader.known)
+    chosen = np.zeros(len(reader.candidates))
     while True:
-        lower = hidden_lower.copy()
-        upper = hidden_upper.copy()
-        shown = candidates[chosen < 0.5]
-        lower[shown] = upper[shown] = a[shown]
-        reader.set_bounds(lower, upper)
-        added = 0
-        for cell, (width, relative) in protect.items():
-            high, low = _optimum(reader, col[cell], -1.0), _optimum(reader, col[cell], 1.0)
-            if high is None or low is None:
-                return None  # the published figures contradict the relations: left to the heuristic and the verifier
-            top, bottom = -high[0], low[0]
-            # width: max - min >= width; relative: (1 - relative) * max - min >= 0. Each bound by its LP's dual: a cut.
-            for weight_of_max, needed in ((1.0, width), (1.0 - relative, 0.0)):
-                if weight_of_max * top - bottom >= needed - EPS:
-                    continue
-                row, constant = np.zeros(len(candidates)), 0.0
-                for sign, dual in ((-weight_of_max, high[1]), (-1.0, low[1])):
-                    # sign * value(x), value(x) = sum_j d_j * (lower_j(x) if d_j > 0 else upper_j(x)) <= the LP's optimum
-                    for j in np.flatnonzero(np.abs(dual) > 1e-9):
-                        d = dual[j]
-                        k = position.get(int(j))
-                        if k is None:  # hidden or unknown whatever the pattern: a constant
-                            constant += sign * d * (hidden_lower[j] if d > 0 else hidden_upper[j])
-                        elif d > 0:  # lower = a (1 - x)
-                            constant += sign * d * a[j]
-                            row[k] -= sign * d * a[j]
-                        else:  # upper = a + U x
-                            constant += sign * d * a[j]
-                            row[k] += sign * d * rise
-                cut_rows.append(row)
-                cut_lower.append(needed - constant)
-                added += 1
-        if not added:
-            return [cells[int(candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
+        cuts = reader.cuts(chosen, protect)
+        if cuts is None:
+            return None  # the published figures contradict the relations: left to the heuristic and the verifier
+        if not cuts:
+            return [table.cells[int(reader.candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
+        cut_rows += [row for row, _ in cuts]
+        cut_lower += [lower for _, lower in cuts]
         left = time_limit - (time.monotonic() - start)
         if left <= 0:
             return None
@@ -136,6 +98,68 @@ def choose_complements(
         if found is None:
             return None  # no proven optimum in time (or none at all): the heuristic's answer stands
         chosen = found
+
+
+class _Reader:
+    """The reader's LP of one linked table, and the cuts it gives against a pattern of hidden candidates: a column per
+    cell, a published figure fixed at its value ``a``, a hidden one free in ``[0, a + U]`` (a cell without a value:
+    ``[0, inf)``)."""
+
+    def __init__(
+        self, system: CellSystem, table: LinkedTable, values: np.ndarray, status_known: np.ndarray, protect: dict[int, tuple[float, float]]
+    ):
+        cells = table.cells
+        self.col = {c: j for j, c in enumerate(cells)}
+        self.lp = _reader_lp(system, table, self.col)
+        self.known = np.array([bool(status_known[c]) for c in cells])
+        self.a = np.array([values[c] if math.isfinite(values[c]) else 0.0 for c in cells])
+        has_value = np.array([math.isfinite(values[c]) for c in cells])
+        self.rise = float(self.a[self.known].max(initial=0.0)) + max((w for w, _ in protect.values()), default=0.0)  # U
+        self.candidates = np.flatnonzero(self.known)
+        self.position = {int(j): k for k, j in enumerate(self.candidates)}  # column -> its candidate's number
+        # bounds of every column when hidden (candidates: when x = 1); a hidden figure with a value rises by at most U
+        self.hidden_lower = np.zeros(len(cells))
+        self.hidden_upper = np.where(has_value, self.a + self.rise, math.inf)
+
+    def cuts(self, chosen: np.ndarray, protect: dict[int, tuple[float, float]]) -> list[tuple[np.ndarray, float]] | None:
+        """(row, lower bound) of a cut for each protection the pattern ``chosen`` (x per candidate) does not give a cell
+        of ``protect``; none: the pattern protects every one. None when the reader's LP has no solution."""
+        lower = self.hidden_lower.copy()
+        upper = self.hidden_upper.copy()
+        shown = self.candidates[chosen < 0.5]
+        lower[shown] = upper[shown] = self.a[shown]
+        self.lp.set_bounds(lower, upper)
+        cuts = []
+        for cell, (width, relative) in protect.items():
+            high, low = _optimum(self.lp, self.col[cell], -1.0), _optimum(self.lp, self.col[cell], 1.0)
+            if high is None or low is None:
+                return None
+            top, bottom = -high[0], low[0]
+            # width: max - min >= width; relative: (1 - relative) * max - min >= 0. Each bound by its LP's dual: a cut.
+            for weight_of_max, needed in ((1.0, width), (1.0 - relative, 0.0)):
+                if weight_of_max * top - bottom >= needed - EPS:
+                    continue
+                cuts.append(self._cut(weight_of_max, needed, high[1], low[1]))
+        return cuts
+
+    def _cut(self, weight_of_max: float, needed: float, high_dual: np.ndarray, low_dual: np.ndarray) -> tuple[np.ndarray, float]:
+        """``weight_of_max * max(x) - min(x) >= needed`` for every pattern x, the max and min bounded by weak duality by
+        the reduced costs of the two LPs just solved: ``row @ x >= lower``."""
+        row, constant = np.zeros(len(self.candidates)), 0.0
+        for sign, dual in ((-weight_of_max, high_dual), (-1.0, low_dual)):
+            # sign * value(x), value(x) = sum_j d_j * (lower_j(x) if d_j > 0 else upper_j(x)) <= the LP's optimum
+            for j in np.flatnonzero(np.abs(dual) > 1e-9):
+                d = dual[j]
+                k = self.position.get(int(j))
+                if k is None:  # hidden or unknown whatever the pattern: a constant
+                    constant += sign * d * (self.hidden_lower[j] if d > 0 else self.hidden_upper[j])
+                elif d > 0:  # lower = a (1 - x)
+                    constant += sign * d * self.a[j]
+                    row[k] -= sign * d * self.a[j]
+                else:  # upper = a + U x
+                    constant += sign * d * self.a[j]
+                    row[k] += sign * d * self.rise
+        return row, needed - constant
 
 
 def _optimum(reader: TableLP, column: int, sign: float) -> tuple[float, np.ndarray] | None:
@@ -173,20 +197,20 @@ def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit
     """The master problem: min weights @ x, x in {0, 1}, rows @ x >= lower; its proven optimum (None: none in time).
     HiGHS directly, silenced: through scipy it prints some of its progress on standard output."""
     n_rows, n = rows.shape
-    lp = highs.HighsLp()
+    lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, n_rows
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = weights.astype(float), np.zeros(n), np.ones(n)
     lp.row_lower_, lp.row_upper_ = lower.astype(float), np.full(n_rows, math.inf)
-    lp.a_matrix_.format_ = highs.MatrixFormat.kRowwise
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     nonzero = rows != 0
     lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
     lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
     lp.a_matrix_.value_ = rows[nonzero].astype(float)
-    lp.integrality_ = [highs.HighsVarType.kInteger] * n
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
     solver = quiet_highs()
     solver.setOptionValue("time_limit", max(time_limit, 0.01))
     solver.passModel(lp)
     solver.run()
-    if solver.getModelStatus() != highs.HighsModelStatus.kOptimal:
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.round(np.array(solver.getSolution().col_value))
