@@ -93,100 +93,148 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     policy = policy or load_policy()
     perm = np.lexsort([pd.factorize(observations[c], sort=True)[0] for c in reversed(KEY)])  # in key order, without a copy as text
     work = observations.iloc[perm].reset_index(drop=True).copy()
-    value = work["value"].to_numpy(dtype=float)
-    conf = work["obs_conf"].to_numpy(dtype=object).copy()
-    ministry = conf == "C"
-    indicator = work["indicator"].to_numpy(dtype=object)
-    conf[(conf == "F") & policy.small_counts(indicator, value)] = "C"
-    primary = (conf == "C") & ~ministry
-
-    marked = work.assign(obs_conf=conf)
-    system = build_system(work, policy, hidden_indicators(marked, policy))
-    _, status = cell_status(marked, system.n_cells)
-    values = np.full(system.n_cells, np.nan)
-    values[: len(work)] = value  # the figures of the hidden cells too: the suppression chooses by them
-    solver = IntervalSolver(system, values)
-    chooser = _Chooser(system, values, status, policy)
-
-    reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
-    confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
-    reported_cells = set(np.flatnonzero(reported).tolist())  # the intervals asked for are of the hidden ones among them
-
-    def reason(cell: int) -> str:
-        return PRIMARY if cell in confidential else SECONDARY
-
-    def protected(cell: int, lo: float, hi: float) -> bool:
-        return is_protected(lo, hi, required_width(policy, indicator[cell], reason(cell), lo, hi))
-
-    def failing(around: set[int] | None = None) -> dict[int, float]:
-        """The hidden figures not protected (in the linked tables of ``around``), with the upper bound of each. A
-        complement that is determined exactly is not one: it is published again at the end."""
-        iv = solver.proven_intervals(status, reported_cells, enough=wide_enough, around=around)  # hidden ones only
-        return {c: hi for c, (lo, hi) in sorted(iv.items()) if not protected(c, lo, hi) and (c in confidential or hi - lo >= EPS)}
-
-    def wide_enough(cell: int, lo: float, hi: float) -> bool:
-        """Protected whatever the exact interval that contains [lo, hi] (the range over feasible points seen so far):
-        wide enough for the class's protection range (a narrower complement needs its exact interval)."""
-        return is_protected(lo, hi, policy.risk_class(indicator[cell]).protection.required(hi))
-
-    rounds = 0
-    widened: list[int] = []
-    seeds = set(np.flatnonzero(reported & (status[: len(work)] == SUPPRESSED)).tolist())
-    optimal = _optimal_complements(system, values, status, confidential, policy) if policy.method == "optimal" else set()
-    chooser.close(seeds - optimal)
-    while rounds < policy.max_rounds:
-        rounds += 1
-        cells = failing()
-        if not cells:
-            break
-        # a complement for each failing figure none of whose relations got a complement this round: one complement
-        # often protects its neighbours too, so in a small table that is one per round, while a district table with
-        # hundreds of figures is not widened one at a time
-        complemented: set[int] = set()
-        picks: set[int] = set()
-        for cell, upper in cells.items():
-            if complemented.isdisjoint(system.by_cell[cell]) and (pick := chooser.widen(cell, upper)) is not None:
-                picks.add(pick)
-                complemented.update(system.by_cell[pick])
-        added = sorted(picks)
-        if not added:
-            break
-        widened += added
-        chooser.close(set(added))
-    if widened and not failing():
-        # widening guesses; a guess that turned out unnecessary is published again (latest first), table by table
-        for table_cells, _ in solver.components(status, around=set(widened)):
-            table = set(table_cells)  # publishing a figure splits its table at most; others stay as they are
-            guesses = [c for c in reversed(widened) if c in table]
-            _publish_unneeded(guesses, status, lambda table=table: not failing(around=table))
-
-    final = solver.proven_intervals(status, reported_cells, enough=wide_enough)
-    for cell, (lo, hi) in list(final.items()):
-        if cell not in confidential and hi - lo < EPS:  # a complement determined anyway: publish it again
-            status[cell] = KNOWN
-            del final[cell]
-    secondary = (status[: len(work)] == SUPPRESSED) & (conf == "F")
-    why = np.full(len(work), None, dtype=object)
-    why[ministry], why[primary], why[secondary] = MINISTRY, PRIMARY, SECONDARY
-    why[derived_of_hidden(work, why != None, policy)] = DERIVED  # noqa: E711 (elementwise)
-    hidden_rows = why != None  # noqa: E711
+    conf, ministry, primary = _primary(work, policy)
+    secondary = _Secondary(work, conf, policy)
+    rounds = secondary.run()
+    final = secondary.final_intervals()
+    why = _reasons(work, conf, ministry, primary, secondary.status, policy)
+    hidden_rows = why != None  # noqa: E711 (elementwise)
     work["obs_conf"] = np.where(hidden_rows, "C", "F")
     work.loc[hidden_rows, "value"] = np.nan
 
-    intervals = interval_frame(system, final, policy, why)
+    intervals = interval_frame(secondary.system, final, policy, why)
     check = check_protection(intervals)
     if strict and not check.ok:
         raise DisclosureError(check.report(bounds=False))  # the staff's own audit gives the intervals
     public = work.iloc[np.argsort(perm)].set_axis(observations.index)
     hidden = work.loc[hidden_rows, KEY].assign(reason=why[hidden_rows]).reset_index(drop=True)  # in key order
-    summary = (
+    return DisclosureResult(public, hidden, _summary(work, hidden), intervals, rounds, secondary.solver.lp_solved)
+
+
+def _primary(work: pd.DataFrame, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 1: the codes with every small count of a sensitive indicator made C; which figures the ministry withheld
+    itself, and which are primary."""
+    conf = work["obs_conf"].to_numpy(dtype=object).copy()
+    ministry = conf == "C"
+    small = policy.small_counts(work["indicator"].to_numpy(dtype=object), work["value"].to_numpy(dtype=float))
+    conf[(conf == "F") & small] = "C"
+    return conf, ministry, (conf == "C") & ~ministry
+
+
+class _Secondary:
+    """Steps 2-4 on one frame in key order (``conf``: its codes after step 1): the complements chosen, widened until
+    every hidden figure is protected, and those found unneeded published again. ``status`` holds the outcome."""
+
+    def __init__(self, work: pd.DataFrame, conf: np.ndarray, policy: DisclosurePolicy):
+        self.policy = policy
+        self.indicator = work["indicator"].to_numpy(dtype=object)
+        marked = work.assign(obs_conf=conf)
+        self.system = build_system(work, policy, hidden_indicators(marked, policy))
+        _, self.status = cell_status(marked, self.system.n_cells)
+        self.values = np.full(self.system.n_cells, np.nan)
+        # the figures of the hidden cells too: the suppression chooses by them
+        self.values[: len(work)] = work["value"].to_numpy(dtype=float)
+        self.solver = IntervalSolver(self.system, self.values)
+        self.chooser = _Chooser(self.system, self.values, self.status, policy)
+        reported = work["indicator"].map(policy.forms).ne("derived").to_numpy()  # derived figures: step 5
+        self.confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
+        self.reported_cells = set(np.flatnonzero(reported).tolist())  # the intervals asked for are of the hidden ones among them
+        self.seeds = set(np.flatnonzero(reported & (self.status[: len(work)] == SUPPRESSED)).tolist())
+
+    def run(self) -> int:
+        """Choose the complements (the optimal model's, else the heuristic's), widen until every hidden figure is
+        protected, publish again the widening guesses that turn out unneeded; return the rounds of widening."""
+        optimal: set[int] = set()
+        if self.policy.method == "optimal":
+            optimal = _optimal_complements(self.system, self.values, self.status, self.confidential, self.policy)
+        self.chooser.close(self.seeds - optimal)
+        rounds, widened = self._widen()
+        if widened and not self.failing():
+            self._publish_unneeded_guesses(widened)
+        return rounds
+
+    def _widen(self) -> tuple[int, list[int]]:
+        """Rounds of one more complement beside failing figures until none fails (or ``max_rounds``): the rounds, and
+        the complements added, in order."""
+        rounds = 0
+        widened: list[int] = []
+        while rounds < self.policy.max_rounds:
+            rounds += 1
+            cells = self.failing()
+            if not cells:
+                break
+            added = self._complements(cells)
+            if not added:
+                break
+            widened += added
+            self.chooser.close(set(added))
+        return rounds, widened
+
+    def _complements(self, failing: dict[int, float]) -> list[int]:
+        """A complement for each failing figure none of whose relations got a complement this round: one complement
+        often protects its neighbours too, so in a small table that is one per round, while a district table with
+        hundreds of figures is not widened one at a time."""
+        complemented: set[int] = set()
+        picks: set[int] = set()
+        for cell, upper in failing.items():
+            if complemented.isdisjoint(self.system.by_cell[cell]) and (pick := self.chooser.widen(cell, upper)) is not None:
+                picks.add(pick)
+                complemented.update(self.system.by_cell[pick])
+        return sorted(picks)
+
+    def _publish_unneeded_guesses(self, widened: list[int]) -> None:
+        """Widening guesses; a guess that turned out unnecessary is published again (latest first), table by table."""
+        for table_cells, _ in self.solver.components(self.status, around=set(widened)):
+            table = set(table_cells)  # publishing a figure splits its table at most; others stay as they are
+            guesses = [c for c in reversed(widened) if c in table]
+            _publish_unneeded(guesses, self.status, lambda table=table: not self.failing(around=table))
+
+    def final_intervals(self) -> dict[int, tuple[float, float]]:
+        """The proven interval of every hidden reported figure; a complement determined exactly anyway is published
+        again instead (step 4)."""
+        final = self.solver.proven_intervals(self.status, self.reported_cells, enough=self.wide_enough)
+        for cell, (lo, hi) in list(final.items()):
+            if cell not in self.confidential and hi - lo < EPS:
+                self.status[cell] = KNOWN
+                del final[cell]
+        return final
+
+    def failing(self, around: set[int] | None = None) -> dict[int, float]:
+        """The hidden figures not protected (in the linked tables of ``around``), with the upper bound of each. A
+        complement that is determined exactly is not one: it is published again at the end."""
+        iv = self.solver.proven_intervals(self.status, self.reported_cells, enough=self.wide_enough, around=around)  # hidden ones only
+        return {c: hi for c, (lo, hi) in sorted(iv.items()) if not self.protected(c, lo, hi) and (c in self.confidential or hi - lo >= EPS)}
+
+    def protected(self, cell: int, lo: float, hi: float) -> bool:
+        reason = PRIMARY if cell in self.confidential else SECONDARY
+        return is_protected(lo, hi, required_width(self.policy, self.indicator[cell], reason, lo, hi))
+
+    def wide_enough(self, cell: int, lo: float, hi: float) -> bool:
+        """Protected whatever the exact interval that contains [lo, hi] (the range over feasible points seen so far):
+        wide enough for the class's protection range (a narrower complement needs its exact interval)."""
+        return is_protected(lo, hi, self.policy.risk_class(self.indicator[cell]).protection.required(hi))
+
+
+def _reasons(
+    work: pd.DataFrame, conf: np.ndarray, ministry: np.ndarray, primary: np.ndarray, status: np.ndarray, policy: DisclosurePolicy
+) -> np.ndarray:
+    """Why each figure of ``work`` is hidden (ministry, primary, secondary, derived: step 5), None where it is shown."""
+    secondary = (status[: len(work)] == SUPPRESSED) & (conf == "F")
+    why = np.full(len(work), None, dtype=object)
+    why[ministry], why[primary], why[secondary] = MINISTRY, PRIMARY, SECONDARY
+    why[derived_of_hidden(work, why != None, policy)] = DERIVED  # noqa: E711 (elementwise)
+    return why
+
+
+def _summary(work: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator, its rows and its hidden figures by reason."""
+    return (
         pd.crosstab(hidden["indicator"], hidden["reason"])
         .reindex(columns=[MINISTRY, PRIMARY, SECONDARY, DERIVED], fill_value=0)
         .join(work["indicator"].value_counts().rename("rows"), how="left")
         .rename_axis("indicator")
         .reset_index()
     )
-    return DisclosureResult(public, hidden, summary, intervals, rounds, solver.lp_solved)
 
 
 def _optimal_complements(
