@@ -7,6 +7,7 @@ build's largest memory, runs without them.
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,8 @@ from yearbook.assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
-from yearbook.edition import make_staging_dir
+from yearbook.edition import EditionFiles, make_staging_dir
+from yearbook.io_manager import SUMMARY
 from yearbook.problems import ERROR, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
@@ -28,6 +30,7 @@ VALIDATION_REPORT = "validation_report.xlsx"
 GATE = "core_validation_no_errors"
 
 _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
+_FORM_PROBLEMS_INS = {name: dg.AssetIn(name, metadata={SUMMARY: True}) for name in RAW_FORM_NAMES}  # without the figures
 
 
 def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
@@ -39,7 +42,7 @@ def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
 
 @dg.asset(
     group_name="core",
-    ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_INS},
+    ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_PROBLEMS_INS},
     description=(
         "Every problem of the edition (reading, schema, consistency, duplicate or missing forms), "
         f"also written to <internal>/{VALIDATION_REPORT} for the ministries. Its blocking check gates publication."
@@ -112,7 +115,7 @@ def core_observations(
     raw_inventory: dict[str, Inventory],
     core_validation: pd.DataFrame,
     **forms: dict[str, FormRead],
-) -> dg.Output[str]:
+) -> dg.Output[EditionFiles]:
     figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
     staged = make_staging_dir(paths.internal, context.run.run_id, private=True) / INTERNAL_STORE_NAME
     counts = build_store(
@@ -121,7 +124,7 @@ def core_observations(
         _build_record(context, raw_inventory, core_validation),
         previous=[paths.internal / INTERNAL_STORE_NAME, paths.out / STORE_NAME],  # an analyst may hold one open for writing
     )
-    return dg.Output(str(staged), metadata=_store_metadata(staged, counts, public=False))
+    return dg.Output(EditionFiles(context.run.run_id, staff=(INTERNAL_STORE_NAME,)), metadata=_store_metadata(staged, counts, public=False))
 
 
 @dg.asset(
@@ -129,7 +132,8 @@ def core_observations(
     ins={**_RECORD_INS, "core_observations": dg.AssetIn()},
     description=(
         "The public store: the staff store's observations with disclosure control applied (confidential figures and those "
-        f"that would reveal them hidden), without the working tables of the figures; staged for <out>/{STORE_NAME}."
+        f"that would reveal them hidden), without the working tables of the figures; staged for <out>/{STORE_NAME}. "
+        "The staff store, staged again with what was hidden and why, is published from here."
     ),
     pool="duckdb_writer",
 )
@@ -138,9 +142,22 @@ def core_public_store(
     paths: YearbookPaths,
     raw_inventory: dict[str, Inventory],
     core_validation: pd.DataFrame,
-    core_observations: str,
-) -> dg.Output[str]:
-    staged = make_staging_dir(paths.out, context.run.run_id) / STORE_NAME
-    record = _build_record(context, raw_inventory, core_validation)
-    counts = build_public_store(staged, Path(core_observations), record, load_policy())
-    return dg.Output(str(staged), metadata=_store_metadata(staged, counts, public=True))
+    core_observations: EditionFiles,
+) -> dg.Output[EditionFiles]:
+    run_id = context.run.run_id
+    staff = _staff_store_of_this_run(paths, run_id, core_observations)
+    staged = make_staging_dir(paths.out, run_id) / STORE_NAME
+    counts = build_public_store(staged, staff, _build_record(context, raw_inventory, core_validation), load_policy())
+    files = EditionFiles(run_id, public=(STORE_NAME,), staff=(INTERNAL_STORE_NAME,))
+    return dg.Output(files, metadata=_store_metadata(staged, counts, public=True))
+
+
+def _staff_store_of_this_run(paths: YearbookPaths, run_id: str, core_observations: EditionFiles) -> Path:
+    """The staff store this run records disclosure control in: the one it staged, or a staged copy of an earlier run's
+    (an edition is never changed once made)."""
+    source = core_observations.path(paths.internal, INTERNAL_STORE_NAME)
+    staged = make_staging_dir(paths.internal, run_id, private=True) / INTERNAL_STORE_NAME
+    if source != staged:
+        shutil.copyfile(source, staged)
+        staged.chmod(0o600)
+    return staged

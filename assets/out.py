@@ -1,10 +1,13 @@
-"""Publication layer: the Excel yearbook and the SDMX file staged beside the store, then the edition published whole."""
+"""Publication layer: the Excel yearbook and the SDMX file staged beside the store, then the edition published whole.
 
-from pathlib import Path
+Each step stages its files in its run's edition and returns them as :class:`yearbook.edition.EditionFiles`; any step
+may be materialized alone (it reads the latest store wherever it is: staged, or in a kept edition), and ``out_yearbook``
+publishes one edition from the latest materialization of each part, refusing parts made from different stores.
+"""
 
 import dagster as dg
 
-from yearbook.edition import BuildInProgress, build_lock, make_staging_dir, publish_edition
+from yearbook.edition import BuildInProgress, EditionFiles, build_lock, make_staging_dir, publish_edition, stage_parts
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
@@ -17,15 +20,15 @@ TABLES_DIR = "tables"
 @dg.asset(
     group_name="out",
     ins={"core_public_store": dg.AssetIn("core_public_store")},
-    description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the staged store.",
+    description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the public store.",
 )
-def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[list[str]]:
+def out_yearbook_workbooks(
+    context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: EditionFiles
+) -> dg.Output[EditionFiles]:
     staged = make_staging_dir(paths.out, context.run.run_id)
-    workbooks, csvs = render_yearbook(Path(core_public_store), staged, staged / TABLES_DIR)
-    return dg.Output(
-        [str(p) for p in workbooks] + [str(staged / TABLES_DIR)],
-        metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)},
-    )
+    workbooks, csvs = render_yearbook(core_public_store.path(paths.out, STORE_NAME), staged, staged / TABLES_DIR)
+    files = EditionFiles(context.run.run_id, public=(*(p.name for p in workbooks), TABLES_DIR), made_from=core_public_store.run_id)
+    return dg.Output(files, metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)})
 
 
 @dg.asset(
@@ -33,43 +36,60 @@ def out_yearbook_workbooks(context: dg.AssetExecutionContext, paths: YearbookPat
     ins={"core_public_store": dg.AssetIn("core_public_store")},
     description=f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting.",
 )
-def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: str) -> dg.Output[str]:
-    written = write_sdmx_csv(Path(core_public_store), make_staging_dir(paths.out, context.run.run_id) / SDMX_NAME)
-    return dg.Output(str(written), metadata={"bytes": written.stat().st_size})
+def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: EditionFiles) -> dg.Output[EditionFiles]:
+    staged = make_staging_dir(paths.out, context.run.run_id) / SDMX_NAME
+    written = write_sdmx_csv(core_public_store.path(paths.out, STORE_NAME), staged)
+    files = EditionFiles(context.run.run_id, public=(SDMX_NAME,), made_from=core_public_store.run_id)
+    return dg.Output(files, metadata={"bytes": written.stat().st_size})
+
+
+def _made_from_other_stores(store: EditionFiles, parts: dict[str, EditionFiles]) -> list[str]:
+    return [
+        f"{name} was made from the store of the run {part.made_from}, not from the store to publish (run {store.run_id}): "
+        f"materialize {name} again"
+        for name, part in parts.items()
+        if part.made_from != store.run_id
+    ]
 
 
 @dg.asset(
     group_name="out",
     ins={
-        "core_observations": dg.AssetIn("core_observations"),
         "core_public_store": dg.AssetIn("core_public_store"),
         "out_yearbook_workbooks": dg.AssetIn("out_yearbook_workbooks"),
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
     },
     description=(
-        "The published edition: the staff store becomes <internal>/current, then the run's staged store, workbooks, CSVs "
-        "and SDMX file become <out>/current by one rename (the well-known names <out>/yearbook.duckdb ... link through it)."
+        "The published edition: the latest staff store becomes <internal>/current, then the public store, workbooks, CSVs "
+        "and SDMX file made from it become <out>/current by one rename (the well-known names <out>/yearbook.duckdb ... "
+        "link through it). Parts made in earlier runs are taken from where they are."
     ),
     pool="duckdb_writer",
 )
 def out_yearbook(
     context: dg.AssetExecutionContext,
     paths: YearbookPaths,
-    core_observations: str,
-    core_public_store: str,
-    out_yearbook_workbooks: list[str],
-    out_sdmx_export: str,
+    core_public_store: EditionFiles,
+    out_yearbook_workbooks: EditionFiles,
+    out_sdmx_export: EditionFiles,
 ) -> dg.Output[list[str]]:
     """The notices of publishing (a session holding the previous store open for writing, an edition kept)."""
     run_id = context.run.run_id
+    parts = {"out_yearbook_workbooks": out_yearbook_workbooks, "out_sdmx_export": out_sdmx_export}
+    mixed = _made_from_other_stores(core_public_store, parts)
+    if mixed:
+        raise dg.Failure("one edition is made from one store; " + "; ".join(mixed))
     try:
         with build_lock(paths.out, run_id, wait=False):  # a build holding it (the CLI, another run): fail fast, never collide
+            make_staging_dir(paths.internal, run_id, private=True)
+            stage_parts(paths.internal, run_id, [(core_public_store, name) for name in core_public_store.staff])
+            stage_parts(paths.out, run_id, [(part, name) for part in (core_public_store, *parts.values()) for name in part.public])
             staff = publish_edition(paths.internal, run_id, private=True)  # first: if it fails, nothing public changes
             public = publish_edition(paths.out, run_id)  # the commit point
     except BuildInProgress as exc:
         raise dg.Failure(str(exc)) from exc
-    except FileNotFoundError as exc:  # published already, or staged by another run
-        raise dg.Failure(f"{exc}: materialize the core_ stores and the out_ assets together") from exc
+    except FileNotFoundError as exc:  # a part neither staged nor kept any longer
+        raise dg.Failure(str(exc)) from exc
     notices = public.notices + staff.notices
     for notice in notices:
         context.log.warning(notice)

@@ -57,6 +57,10 @@ class FormRead:
     problems: list[Problem]
     read_with: str  # yearbook.config.reading_digest() when it was read
 
+    def summary(self) -> "FormRead":
+        """The same without its figures: what the validation gate loads (yearbook.io_manager.SUMMARY)."""
+        return FormRead(self.form, self.figures.iloc[:0], self.problems, self.read_with)
+
 
 def raw_asset_name(form: str) -> str:
     """``F-DEM-2`` -> ``raw_f_dem_2``."""

@@ -36,7 +36,7 @@ DEFAULT_OUT_DIR = Path("out")
 
 # What reading and validating a workbook depends on, and nothing else (the digest of a stored year): the modules that
 # reading and validation import (a test checks this list against what importing them loads) and the schemas they read.
-# Publication, disclosure control, the stores and the demo generator are not in it: changing them leaves every year read.
+# Publication, disclosure control and the stores are not in it: changing them leaves every year read.
 READING_MODULES = (
     "__init__.py", "cells.py", "codelists.py", "config.py", "labels.py", "model.py", "problems.py", "reader.py",
     "specs.py", "submissions.py", "workbook.py", "formats", "validation/__init__.py", "validation/rules.py",

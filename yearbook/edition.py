@@ -63,6 +63,45 @@ def make_staging_dir(area: Path, run_id: str, private: bool = False) -> Path:
     return staged
 
 
+@dataclass(frozen=True)
+class EditionFiles:
+    """What a step wrote into its run's edition: file names (a folder counts as one) in the public and the staff area,
+    and the run whose public store they were made from. An asset's output: a later step finds the files wherever
+    they are now (:meth:`path`), so a step may be re-materialized alone and publishing assembles one edition from the
+    latest materialization of each part (:func:`stage_parts`), refusing parts made from different stores."""
+
+    run_id: str
+    public: tuple[str, ...] = ()
+    staff: tuple[str, ...] = ()
+    made_from: str | None = None  # the run id of the public store they were made from (the store's own: None)
+
+    def path(self, area: Path, name: str) -> Path:
+        """The file ``name`` of this run in ``area``: staged, or in the edition it was published in."""
+        for folder in (staging_dir(area, self.run_id), area / EDITIONS / self.run_id):
+            if (folder / name).exists():
+                return folder / name
+        raise FileNotFoundError(
+            f"{name} of the run {self.run_id} is neither staged nor in a kept edition of {area} (an edition beyond the "
+            f"{KEEP_EDITIONS} newest is removed): materialize the asset that makes it again"
+        )
+
+
+def stage_parts(area: Path, run_id: str, names: list[tuple[EditionFiles, str]]) -> None:
+    """Complete the staged edition of ``run_id`` in ``area`` with the named files of other runs' parts: what this run
+    re-made is staged already, the rest is copied from where it is (copied, not linked: a session that opens one
+    edition's store for writing must not change another edition's)."""
+    staged = staging_dir(area, run_id)
+    staged.mkdir(parents=True, exist_ok=True)
+    for part, name in names:
+        source, target = part.path(area, name), staged / name
+        if source == target:
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, target)
+
+
 def current_run(area: Path) -> str | None:
     """The run id of the published edition of ``area``, or None."""
     link = area / CURRENT

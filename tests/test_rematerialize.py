@@ -1,0 +1,74 @@
+"""Any asset re-materialized alone from Dagster: it reads the latest materialization of its inputs wherever it is now
+(staged, or in a kept edition), and publishing assembles one edition from the latest part of each, never parts made
+from different stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from yearbook.assets import ALL_ASSETS
+
+from tests.edition_diff import differences
+from yearbook.definitions import build_yearbook_job, defs
+from yearbook.edition import EDITIONS, current_run
+from yearbook.io_manager import year_partitioned_io_manager
+from yearbook.resources import YearbookPaths
+from yearbook.runs import run_every_year
+
+pytestmark = pytest.mark.slow
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@pytest.fixture
+def built(samples_raw: Path, tmp_path: Path):
+    """A Dagster instance on which the whole yearbook of the samples was built and published, and its folders."""
+    paths = YearbookPaths(raw_dir=str(samples_raw), out_dir=str(tmp_path / "out"))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
+        first = run_every_year(defs.resolve_job_def(build_yearbook_job.name), paths, instance, QUIET)
+        assert first.success and current_run(paths.out) == first.run_id
+        yield instance, paths, first.run_id
+
+
+def _materialize_alone(instance: dg.DagsterInstance, paths: YearbookPaths, asset: str) -> dg.ExecuteInProcessResult:
+    resources = {"io_manager": year_partitioned_io_manager, "paths": paths}
+    return dg.materialize(ALL_ASSETS, selection=[asset], instance=instance, resources=resources, raise_on_error=False, run_config=QUIET)
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> str:
+    return "\n".join(str(e.step_failure_data.error.message) for e in result.all_events if e.is_step_failure)
+
+
+def test_the_workbooks_re_materialized_alone_are_published_with_the_rest_of_the_edition(built) -> None:
+    instance, paths, first = built
+    workbooks = _materialize_alone(instance, paths, "out_yearbook_workbooks")
+    assert workbooks.success, _failure(workbooks)
+    assert current_run(paths.out) == first, "rendering alone publishes nothing"
+    staged = paths.out / EDITIONS / f".staging-{workbooks.run_id}"
+    assert sorted(p.name for p in staged.iterdir()) == ["tables", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx"]
+
+    published = _materialize_alone(instance, paths, "out_yearbook")
+    assert published.success, _failure(published)
+    assert current_run(paths.out) == current_run(paths.internal) == published.run_id
+    edition = paths.out / EDITIONS / published.run_id
+    assert (edition / "yearbook_en.xlsx").read_bytes() == (staged / "yearbook_en.xlsx").read_bytes(), "the workbooks rendered alone"
+    assert not list(differences(paths.out / EDITIONS / first, edition)), "the same store gives the same edition"
+    assert not list(differences(paths.internal / EDITIONS / first, paths.internal / EDITIONS / published.run_id))
+
+
+def test_an_edition_is_never_assembled_from_parts_made_from_different_stores(built) -> None:
+    instance, paths, first = built
+    store = _materialize_alone(instance, paths, "core_public_store")
+    assert store.success, _failure(store)
+    refused = _materialize_alone(instance, paths, "out_yearbook")
+    assert not refused.success
+    message = _failure(refused)
+    assert (
+        f"out_yearbook_workbooks was made from the store of the run {first}, not from the store to publish (run {store.run_id})" in message
+    )
+    assert "materialize out_sdmx_export again" in message
+    assert current_run(paths.out) == current_run(paths.internal) == first
