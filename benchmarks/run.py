@@ -458,6 +458,30 @@ def _machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    raw = args.raw.resolve()
+    started = time.perf_counter()
+    machine_before = _machine()
+    say(machine_before)
+    speed_before = reference_loop()
+    say(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s")
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="yearbook-bench-") as tmp:
+        work = Path(tmp)
+        built = case_build(raw, work, args, report) if "build" in args.cases else None
+        if "ingest" in args.cases:
+            case_ingest(raw, args.reps, report)
+        if "rebuild" in args.cases:
+            case_rebuild(raw, work, args, built, report)
+        if "scale" in args.cases:
+            case_scale(work, args, report)
+    print_report(report, machine_before, time.perf_counter() - started, speed_before, args.markdown)
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, with the defaults that depend on ``--quick`` filled in, the scale case's ``years`` and the
+    ``cases`` to run."""
     parser = argparse.ArgumentParser(
         prog="python benchmarks/run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -480,102 +504,117 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     args = parser.parse_args(argv)
-    runs = args.runs or (2 if args.quick else 5)
-    reps = args.reps or (3 if args.quick else 5)
-    scale_timeout = args.scale_timeout or (90 if args.quick else 600)
+    args.runs = args.runs or (2 if args.quick else 5)
+    args.reps = args.reps or (3 if args.quick else 5)
+    args.scale_timeout = args.scale_timeout or (90 if args.quick else 600)
     scale_years = args.scale_years or (4 if args.quick else SCALE_LAST_YEAR - SCALE_FIRST_YEAR + 1)
-    years = list(range(SCALE_LAST_YEAR - scale_years + 1, SCALE_LAST_YEAR + 1))
-    if years[0] < SCALE_FIRST_YEAR:
+    args.years = list(range(SCALE_LAST_YEAR - scale_years + 1, SCALE_LAST_YEAR + 1))
+    if args.years[0] < SCALE_FIRST_YEAR:
         parser.error(f"--scale-years: the demo models {SCALE_FIRST_YEAR}-{SCALE_LAST_YEAR} at most")
-    cases = set(args.only or ["build", "ingest", "rebuild", "scale"])
-    built, all_runs = None, []
-    raw = args.raw.resolve()
-    started = time.perf_counter()
-    machine_before = _machine()
-    say(machine_before)
-    speed_before = reference_loop()
-    say(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s")
-    results = Results()
-    notes: list[str] = []
-    disclosure_reports: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory(prefix="yearbook-bench-") as tmp:
-        work = Path(tmp)
-        if "build" in cases:
-            say(f"1. full build of {raw} ({runs} runs)")
-            builds, built = bench_build(raw, work, runs, args.timeout)
-            all_runs += builds
-            results.add_runs("1. full build (raw/)", builds, TARGETS["build"])
-            if built is not None:
-                say("5. disclosure control of the demo edition (heuristic and declared method)")
-                disclosure_reports.append(("the demo edition (raw/)", bench_disclosure(built.with_name(built.name + "-internal"))))
-        if "ingest" in cases:
-            say(f"2. ingest against the floor ({reps} repetitions)")
-            ing = bench_ingest(raw, reps)
-            results.rows.append(Row("2. ingest: ours (discover + read_submission)", ing.ours, "s"))
-            results.rows.append(Row("2. ingest: floor (calamine to_python)", ing.floor, "s"))
-            ratios = [m / t for m, t in zip(ing.ours, ing.floor, strict=True)]
-            results.rows.append(Row("2. ingest: ratio ours / floor (wall)", ratios, "×", TARGETS["ingest_ratio"]))
-            cpu_ratios = [m / t for m, t in zip(ing.ours_cpu, ing.floor_cpu, strict=True)]
-            results.rows.append(Row("2. ingest: ratio ours / floor (CPU)", cpu_ratios, "×"))
-            of_medians = statistics.median(ing.ours) / statistics.median(ing.floor)
-            notes.append(
-                f"ingest: {ing.figures} figures read from {ing.cells} cells; the ratio of the two medians is {of_medians:.2f}× "
-                "(the ratio rows: one ratio per repetition)"
-            )
-        if "rebuild" in cases:
-            say(f"3. rebuild after one changed workbook ({runs} runs)")
-            first, rebuilds, rebuild_notes = bench_rebuild(raw, work, runs, args.timeout, built)
-            all_runs += rebuilds
-            if first is not None and not first.ok:
-                results.failures.append(f"the first build of the rebuild case exited {first.returncode}:\n{first.output}")
-            results.add_runs("3. rebuild after 1 changed workbook", rebuilds, TARGETS["rebuild"], memory=False)  # memory: as case 1
-            notes += rebuild_notes
-            say(f"3b. rebuild of the changed year's partition on a Dagster instance ({runs} runs)")
-            partition_runs, partition_notes = bench_partition_rebuild(raw, work, runs)
-            results.add_runs("3b. rebuild, the changed year's partition (in-process)", partition_runs, TARGETS["rebuild"], memory=False)
-            notes += partition_notes
-        if "scale" in cases:
-            label = f"4. scale, {args.districts} districts × {len(years)} years"
-            reduced = "n/a (target: 20 years)" if len(years) < 20 else ""
-            say(f"4. scale: {args.districts} districts, {years[0]}-{years[-1]} ({args.scale_runs} runs)")
-            scale_raw, schemas, generated = scale_edition(args.cache, args.districts, years, args.seed, 1800)
-            if generated is not None:
-                results.rows.append(Row(f"{label}: generate (once, cached)", [generated.wall] if generated.ok else [], "s"))
-                if not generated.ok:
-                    results.failures.append(f"generating the scale edition exited {generated.returncode}:\n{generated.output}")
-            if generated is None or generated.ok:
-                n_files = sum(1 for p in scale_raw.rglob("*.xlsx"))
-                size = sum(p.stat().st_size for p in scale_raw.rglob("*.xlsx")) / 1024**2
-                notes.append(f"scale edition: {n_files} workbooks, {size:.0f} MiB, in {scale_raw.parent}")
-                scale_runs, scale_staff = bench_scale(scale_raw, schemas, work, args.scale_runs, scale_timeout)
-                if scale_staff is not None:
-                    say("5. disclosure control of the scale edition (heuristic and declared method)")
-                    report = bench_disclosure(scale_staff, {"YEARBOOK_SCHEMAS": str(schemas)})
-                    disclosure_reports.append((f"the scale edition ({args.districts} districts × {len(years)} years)", report))
-                all_runs += scale_runs
-                wall_note = reduced
-                if reduced and any(r.stopped and r.wall > TARGETS["scale_wall"] for r in scale_runs):
-                    wall_note = f"NO: stopped, with {len(years)} of 20 years"
-                results.add_runs(label, scale_runs, TARGETS["scale_wall"], TARGETS["scale_rss"], note=wall_note, rss_note=reduced)
+    args.cases = set(args.only or ["build", "ingest", "rebuild", "scale"])
+    return args
+
+
+@dataclass
+class Report:
+    """What the cases found, printed at the end."""
+
+    results: Results = field(default_factory=Results)
+    notes: list[str] = field(default_factory=list)
+    disclosure: list[tuple[str, str]] = field(default_factory=list)  # (edition, benchmarks/disclosure.py's output)
+    runs: list[Run] = field(default_factory=list)  # every build process (their wall against CPU time: contention)
+
+
+def case_build(raw: Path, work: Path, args: argparse.Namespace, report: Report) -> Path | None:
+    """Case 1, and case 5 on its edition; the out folder of the last good build (the rebuild case starts from it)."""
+    say(f"1. full build of {raw} ({args.runs} runs)")
+    builds, built = bench_build(raw, work, args.runs, args.timeout)
+    report.runs += builds
+    report.results.add_runs("1. full build (raw/)", builds, TARGETS["build"])
+    if built is not None:
+        say("5. disclosure control of the demo edition (heuristic and declared method)")
+        report.disclosure.append(("the demo edition (raw/)", bench_disclosure(built.with_name(built.name + "-internal"))))
+    return built
+
+
+def case_ingest(raw: Path, reps: int, report: Report) -> None:
+    say(f"2. ingest against the floor ({reps} repetitions)")
+    ing = bench_ingest(raw, reps)
+    rows = report.results.rows
+    rows.append(Row("2. ingest: ours (discover + read_submission)", ing.ours, "s"))
+    rows.append(Row("2. ingest: floor (calamine to_python)", ing.floor, "s"))
+    ratios = [m / t for m, t in zip(ing.ours, ing.floor, strict=True)]
+    rows.append(Row("2. ingest: ratio ours / floor (wall)", ratios, "×", TARGETS["ingest_ratio"]))
+    cpu_ratios = [m / t for m, t in zip(ing.ours_cpu, ing.floor_cpu, strict=True)]
+    rows.append(Row("2. ingest: ratio ours / floor (CPU)", cpu_ratios, "×"))
+    of_medians = statistics.median(ing.ours) / statistics.median(ing.floor)
+    report.notes.append(
+        f"ingest: {ing.figures} figures read from {ing.cells} cells; the ratio of the two medians is {of_medians:.2f}× "
+        "(the ratio rows: one ratio per repetition)"
+    )
+
+
+def case_rebuild(raw: Path, work: Path, args: argparse.Namespace, built: Path | None, report: Report) -> None:
+    """Case 3 (from ``built``, case 1's edition, when there is one) and 3b."""
+    say(f"3. rebuild after one changed workbook ({args.runs} runs)")
+    first, rebuilds, rebuild_notes = bench_rebuild(raw, work, args.runs, args.timeout, built)
+    report.runs += rebuilds
+    if first is not None and not first.ok:
+        report.results.failures.append(f"the first build of the rebuild case exited {first.returncode}:\n{first.output}")
+    report.results.add_runs("3. rebuild after 1 changed workbook", rebuilds, TARGETS["rebuild"], memory=False)  # memory: as case 1
+    report.notes += rebuild_notes
+    say(f"3b. rebuild of the changed year's partition on a Dagster instance ({args.runs} runs)")
+    partition_runs, partition_notes = bench_partition_rebuild(raw, work, args.runs)
+    report.results.add_runs("3b. rebuild, the changed year's partition (in-process)", partition_runs, TARGETS["rebuild"], memory=False)
+    report.notes += partition_notes
+
+
+def case_scale(work: Path, args: argparse.Namespace, report: Report) -> None:
+    """Case 4 on the generated edition (generated first unless it is in the cache), and case 5 on its edition."""
+    years = args.years
+    label = f"4. scale, {args.districts} districts × {len(years)} years"
+    reduced = "n/a (target: 20 years)" if len(years) < 20 else ""
+    say(f"4. scale: {args.districts} districts, {years[0]}-{years[-1]} ({args.scale_runs} runs)")
+    scale_raw, schemas, generated = scale_edition(args.cache, args.districts, years, args.seed, 1800)
+    if generated is not None:
+        report.results.rows.append(Row(f"{label}: generate (once, cached)", [generated.wall] if generated.ok else [], "s"))
+        if not generated.ok:
+            report.results.failures.append(f"generating the scale edition exited {generated.returncode}:\n{generated.output}")
+            return
+    n_files = sum(1 for p in scale_raw.rglob("*.xlsx"))
+    size = sum(p.stat().st_size for p in scale_raw.rglob("*.xlsx")) / 1024**2
+    report.notes.append(f"scale edition: {n_files} workbooks, {size:.0f} MiB, in {scale_raw.parent}")
+    scale_runs, scale_staff = bench_scale(scale_raw, schemas, work, args.scale_runs, args.scale_timeout)
+    if scale_staff is not None:
+        say("5. disclosure control of the scale edition (heuristic and declared method)")
+        disclosure = bench_disclosure(scale_staff, {"YEARBOOK_SCHEMAS": str(schemas)})
+        report.disclosure.append((f"the scale edition ({args.districts} districts × {len(years)} years)", disclosure))
+    report.runs += scale_runs
+    wall_note = reduced
+    if reduced and any(r.stopped and r.wall > TARGETS["scale_wall"] for r in scale_runs):
+        wall_note = f"NO: stopped, with {len(years)} of 20 years"
+    report.results.add_runs(label, scale_runs, TARGETS["scale_wall"], TARGETS["scale_rss"], note=wall_note, rss_note=reduced)
+
+
+def print_report(report: Report, machine_before: str, took: float, speed_before: float, markdown: bool) -> None:
+    """The machine before and after, the results table, the notes, case 5's reports and a word on contention."""
     print(f"\n{machine_before}")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    took = time.perf_counter() - started
     print(f"at the end: load average {load}; the benchmark took {took:.0f} s")
     print(f"CPU speed reference (10 million additions in Python): {speed_before:.2f} s at the start, {reference_loop():.2f} s at the end\n")
-    results.print(args.markdown)
-    if notes:
+    report.results.print(markdown)
+    if report.notes:
         print()
-        for note in notes:
+        for note in report.notes:
             print(f"- {note}")
-    for edition, report in disclosure_reports:
-        print(f"\n5. disclosure control of {edition}: per table, hidden cells and their value, before and after\n{report.rstrip()}")
-    contended = [r for r in all_runs if r.ok and r.wall > CONTENDED * r.cpu]
+    for edition, output in report.disclosure:
+        print(f"\n5. disclosure control of {edition}: per table, hidden cells and their value, before and after\n{output.rstrip()}")
+    contended = [r for r in report.runs if r.ok and r.wall > CONTENDED * r.cpu]
     if contended:
         print(
-            f"- {len(contended)} of {len(all_runs)} builds took more than {CONTENDED}× their CPU time in wall time: other processes "
+            f"- {len(contended)} of {len(report.runs)} builds took more than {CONTENDED}× their CPU time in wall time: other processes "
             "competed for the CPUs, so wall times are inflated; compare the CPU times"
         )
-    return 0
 
 
 if __name__ == "__main__":
