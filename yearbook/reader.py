@@ -129,16 +129,23 @@ def _header_variants(value: object, of_which: OfWhich) -> tuple[str, ...]:
     return found + tuple(core for v in found if (core := of_which.core(v)))
 
 
-def _cell_has_label(value: object, labels: set[str], of_which: OfWhich) -> bool:
-    if not isinstance(value, str):
+def _cell_has_label(value: object, spec: SheetSpec, labels: set[str], of_which: OfWhich) -> bool:
+    """Whether a cell may be a header cell of ``spec``: one of its labels, or "group<separator>sub" naming one of its
+    columns by both labels (a one-row header of a two-level form). Both, not a label and any text after a separator:
+    a title may begin with a column label ('Мектептер, 2018 жыл (Нысан F-MOES-1)'). A cell carrying a form code or a
+    year is title text (FORMS.md, "Finding the form"), never a header cell, even where one side of it is a label
+    ('Балалары бар отбасылар / Семьи с детьми, 2018')."""
+    if not isinstance(value, str) or FORM_CODE.search(value) or YEAR.search(value):
         return False
     if any(x in labels for x in _header_variants(value, of_which)):
         return True
-    return any(x in labels for top, _ in _combined_splits(value) for x in label_variants(top))
+    return any(
+        _match_path(spec, [top, sub], of_which) for top, sub in _combined_splits(value) if any(x in labels for x in label_variants(top))
+    )
 
 
-def _row_has_label(row: list[object], labels: set[str], of_which: OfWhich, skip: int | None = None) -> bool:
-    return any(j != skip and _cell_has_label(v, labels, of_which) for j, v in enumerate(row))
+def _row_has_label(row: list[object], spec: SheetSpec, labels: set[str], of_which: OfWhich, skip: int | None = None) -> bool:
+    return any(j != skip and _cell_has_label(v, spec, labels, of_which) for j, v in enumerate(row))
 
 
 def _match_variants(spec: SheetSpec, parts: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
@@ -169,7 +176,7 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         (
             i
             for i in range(min(len(grid.cells), HEADER_SEARCH_ROWS))
-            if not any(_is_number(v) for v in grid.cells[i]) and _row_has_label(grid.cells[i], labels, of_which)
+            if not any(_is_number(v) for v in grid.cells[i]) and _row_has_label(grid.cells[i], spec, labels, of_which)
         ),
         None,
     )
@@ -182,7 +189,7 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
     if (
         nxt < len(grid.cells)
         and not any(_is_number(v) for v in grid.cells[nxt])
-        and _row_has_label(grid.cells[nxt], labels, of_which, skip=label_col)
+        and _row_has_label(grid.cells[nxt], spec, labels, of_which, skip=label_col)
     ):
         rows.append(nxt)
     header = _Header(top, rows, label_col, {}, [], set())
