@@ -41,14 +41,14 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
     there) and False for English forms (``12,345`` is a thousands separator).
     """
     kind = type(raw)
-    if kind is int or (kind is float and math.isfinite(raw)):  # most cells: tested first, by exact type
-        return CellValue(float(raw) + 0.0)
+    if kind is float and math.isfinite(raw):  # most cells: tested first, by exact type
+        return CellValue(raw + 0.0)
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
         return CellValue(None, error=f"not a number: {raw!r}")
-    if isinstance(raw, (int, float)):  # an infinite or NaN float, or a subclass (numpy)
-        return CellValue(float(raw) + 0.0) if math.isfinite(raw) else CellValue(None, error=f"not a number: {raw!r}")
+    if isinstance(raw, (int, float)):  # an integer, an infinite or NaN float, or a subclass (numpy)
+        return _number_cell(raw)
     text = str(raw).replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").strip()
     text = re.sub(r"\s+", " ", text)
     if not text:
@@ -64,6 +64,17 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
     if number is None or not math.isfinite(number):
         return CellValue(None, error=f"not a number nor a symbol of FORMS.md: {quote(str(raw))}")
     return CellValue(number + 0.0, footnote=footnote)  # + 0.0: '-0' is zero, never a negative zero
+
+
+def _number_cell(raw: int | float) -> CellValue:
+    """A number cell: that number, unless it is no finite float (NaN, infinity, an integer beyond 1.8e308)."""
+    try:
+        value = float(raw)
+    except OverflowError:
+        return CellValue(None, error=f"not a number: a number of about {int(raw.bit_length() * 0.30103)} digits, too large for any figure")
+    if not math.isfinite(value):
+        return CellValue(None, error=f"not a number: {raw!r}")
+    return CellValue(value + 0.0)
 
 
 def _split_footnote(text: str) -> tuple[str, str | None]:
