@@ -1,9 +1,9 @@
 """Dagster asset definitions of the yearbook, by layer: ``raw_`` (read), ``core_`` (validated and
 harmonized), ``out_`` (published)."""
 
-from yearbook.assets.core import core_observations, core_public_store, core_validation
-from yearbook.assets.out import out_sdmx_export, out_yearbook, out_yearbook_workbooks
-from yearbook.assets.raw import raw_forms, raw_inventory
+from .core import core_observations, core_public_store, core_validation
+from .out import out_sdmx_export, out_yearbook, out_yearbook_workbooks
+from .raw import raw_forms, raw_inventory
 
 ALL_ASSETS = [
     raw_inventory,

@@ -13,8 +13,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
-from yearbook.assets.metadata import check_result, preview, problems_preview
-from yearbook.assets.raw import RAW_FORM_NAMES, FormRead, Inventory
 
 from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
@@ -25,6 +23,9 @@ from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
+
+from .metadata import check_result, preview, problems_preview
+from .raw import RAW_FORM_NAMES, FormRead, Inventory
 
 VALIDATION_REPORT = "validation_report.xlsx"
 GATE = "core_validation_no_errors"

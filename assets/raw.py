@@ -17,7 +17,6 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from yearbook.assets.metadata import check_result, preview
 
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
@@ -27,6 +26,8 @@ from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
 from yearbook.submissions import SubmissionFile, check_across_files, discover_year, identify_form, read_figures
 from yearbook.validation import validate_figures
+
+from .metadata import check_result, preview
 
 # Dynamic, not static or time-window partitions: the years are whatever folders the office has under
 # raw/ (2016-2022 in the demo, 2003-2022 in the district edition, a new one each spring). A static list
