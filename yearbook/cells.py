@@ -13,6 +13,13 @@ ZERO_SYMBOLS = {"-", "–", "—", "‒", "−"}
 MISSING_SYMBOLS = {"...", "…", ".."}
 CONFIDENTIAL_SYMBOLS = {"x", "х", "X", "Х"}
 
+# FORMS.md separates thousands by a space or a no-break space; the narrow no-break and the thin space, which typesetting
+# uses alike, are read as a space too. Any other white space (a line break, a tab) inside a figure is refused: a cell
+# showing 12 and 345 on two lines may hold two figures. White space around the text, and before a note, is no matter.
+_AS_SPACE = str.maketrans("\u00a0\u202f\u2009", "   ")
+_SPACE_RUN = re.compile(r" {2,}")
+_OTHER_SPACE = re.compile(r"[^\S ]")
+_SPACE_NAMES = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
 _INT_SPACED = re.compile(r"^-?\d{1,3}(?: \d{3})+$")
 _INT_COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -49,11 +56,12 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
         return CellValue(None, error=f"not a number: {raw!r}")
     if isinstance(raw, (int, float)):  # an integer, an infinite or NaN float, or a subclass (numpy)
         return _number_cell(raw)
-    text = str(raw).replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").strip()
-    text = re.sub(r"\s+", " ", text)
+    text = _SPACE_RUN.sub(" ", str(raw).translate(_AS_SPACE).strip())
     if not text:
         return MISSING
     text, footnote = _split_footnote(text)
+    if _OTHER_SPACE.search(text):
+        return CellValue(None, error=_other_space_error(raw, text, decimal_comma))
     if text in ZERO_SYMBOLS:
         return CellValue(0.0, footnote=footnote)
     if text in MISSING_SYMBOLS:
@@ -77,11 +85,24 @@ def _number_cell(raw: int | float) -> CellValue:
     return CellValue(value + 0.0)
 
 
+def _other_space_error(raw: object, text: str, decimal_comma: bool) -> str:
+    """The refusal of a value with white space inside that is no thousands separator: said so where it would be a
+    number were it a space (``'12\\n345'``), the plain refusal otherwise."""
+    if _parse_number(_SPACE_RUN.sub(" ", _OTHER_SPACE.sub(" ", text)), decimal_comma) is None:
+        return f"not a number nor a symbol of FORMS.md: {quote(str(raw))}"
+    char = _OTHER_SPACE.search(text).group()
+    name = _SPACE_NAMES.get(char, f"the white space U+{ord(char):04X}")
+    return (
+        f"not a number: {quote(str(raw))} has {name} between its digits, and only a space or a no-break space separates "
+        "thousands ('12 345'): write one figure in the cell, on one line"
+    )
+
+
 def _split_footnote(text: str) -> tuple[str, str | None]:
-    """A value and its trailing footnote mark: ``'1 234¹'``, ``'1234*'``, ``'56 1)'`` (the space is required:
-    ``'561)'`` is an error). A cell of marks alone has no value to carry them. One pass back from the end."""
+    """A value and its trailing footnote mark: ``'1 234¹'``, ``'1234*'``, ``'56 1)'`` (white space before ``1)`` is
+    required: ``'561)'`` is an error). A cell of marks alone has no value to carry them. One pass back from the end."""
     end = len(text)
-    if end >= 3 and text[-1] == ")" and text[-2].isdecimal() and text[-3] == " ":
+    if end >= 3 and text[-1] == ")" and text[-2].isdecimal() and text[-3].isspace():
         start = end - 2
     else:
         start = end
