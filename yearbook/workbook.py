@@ -15,14 +15,14 @@ import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from yearbook.formats import MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, SheetFacts, UnsafeWorkbook, sniff
+from yearbook.formats import MAX_CELLS_PER_SHEET, PASSWORD_PROTECTED, MergedRange, SheetFacts, UnsafeWorkbook, sniff
 from yearbook.problems import quote
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken installation
@@ -106,7 +106,7 @@ def _apply_facts(rows: list[list[object]], facts: SheetFacts, defects: list[Cell
             rows[r - 1][c - 1] = _percent(rows[r - 1][c - 1])
 
 
-def _grid(name: str, rows: list[list[object]], merged_ranges: list, defects: list[CellDefect]) -> Grid:
+def _grid(name: str, rows: list[list[object]], merged_ranges: list[MergedRange] | None, defects: list[CellDefect]) -> Grid:
     """Drop blank rows and columns (rows are from A1), remembering the original row and column numbers.
 
     A cell longer than :data:`MAX_CELL_CHARS` is reported and left out: no label or number is that long, and the
@@ -134,7 +134,9 @@ def _grid(name: str, rows: list[list[object]], merged_ranges: list, defects: lis
     return grid
 
 
-def _hidden_by_merges(name: str, grid: Grid, merged_ranges: list) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+def _hidden_by_merges(
+    name: str, grid: Grid, merged_ranges: list[MergedRange] | None
+) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
     """Grid positions hidden under a merged range (every cell of the range but its first), with the range; and the
     grid positions of the ranges' first cells.
 
@@ -197,7 +199,9 @@ def read_workbook(path: Path, first_rows: int | None = None) -> Workbook:
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=first_rows)  # from A1: list positions are cell positions
+            # from A1: list positions are cell positions. The rows are edited in place, by _apply_facts and by _grid, which
+            # puts None for a cell left out: wider than the element type calamine declares, hence list[list[object]]
+            rows = cast(list[list[object]], sheet.to_python(skip_empty_area=False, nrows=first_rows))
             defects: list[CellDefect] = []
             merged = sheet.merged_cell_ranges if first_rows is None else []
             if name in facts:

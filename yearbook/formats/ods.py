@@ -188,6 +188,7 @@ def _read_cell(cell, sheet: _Sheet, row: int, rows_repeated: int, col: int, colu
     if _ROWS_SPANNED in attributes or _COLUMNS_SPANNED in attributes:
         last = (row + _count(cell, _ROWS_SPANNED) - 2, col + _count(cell, _COLUMNS_SPANNED) - 2)
         if last != (row - 1, col - 1):
+            assert sheet.facts.merged is not None  # an .ods _Sheet's facts are made with merged=[] (calamine has none)
             sheet.facts.merged.append(((row - 1, col - 1), last))
     value_type, formula = attributes.get(_VALUE_TYPE), attributes.get(_FORMULA)
     if value_type is None and formula is None and len(cell) == 0:

@@ -119,6 +119,7 @@ def _read_records(data: bytes) -> dict[str, _Sheet]:
             continue
         elif sheet is not None:
             if kind in CELL_RECORDS:
+                assert percent_xfs is not None  # set at the BOF that opened this worksheet, before `sheet`
                 _read_cell(kind, data, body, size, percent_xfs, sheet)
         elif kind == FILEPASS:
             raise UnsafeWorkbook(PASSWORD_PROTECTED)

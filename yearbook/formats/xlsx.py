@@ -12,9 +12,10 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as DefusedET
 from openpyxl.utils import column_index_from_string
@@ -29,6 +30,9 @@ from yearbook.formats import (
     is_percent_format,
     once_per_file,
 )
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element  # the type defusedxml's parsers return; XML is only ever parsed by defusedxml
 
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
@@ -104,7 +108,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
     members = set(archive.namelist())
     book = DefusedET.fromstring(archive.read("xl/workbook.xml"))
     rels_name = "xl/_rels/workbook.xml.rels"
-    rels = DefusedET.fromstring(archive.read(rels_name)) if rels_name in members else []
+    rels: Iterable[Element] = DefusedET.fromstring(archive.read(rels_name)) if rels_name in members else []
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
