@@ -28,7 +28,7 @@ def test_a_wheel_installed_outside_the_checkout_builds_the_yearbook(samples_raw:
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", tmp_path / "dist", ROOT, cwd=tmp_path)
     (wheel,) = (tmp_path / "dist").glob("yearbook-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"yearbook/schemas/indicators.yaml", "yearbook/sql/03_observations.sql", "yearbook/assets/out.py"} <= set(names)
+    assert {"yearbook/schemas/indicators.yaml", "yearbook/sql/harmonize/03_observations.sql", "yearbook/assets/out.py"} <= set(names)
     assert not [n for n in names if n.split("/")[0] != "yearbook" and not n.split("/")[0].endswith(".dist-info")], "one package only"
 
     elsewhere = tmp_path / "elsewhere"  # neither the checkout nor a folder below it

@@ -25,7 +25,8 @@ from yearbook.publish.views import create_table_views
 
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
-OBSERVATIONS_SQL = "03_observations.sql"  # the SQL files after it read only `observations`
+HARMONIZE_SQL = "harmonize"  # from the figures as reported to `observations`: the staff store only
+OBSERVATIONS_SQL = "observations"  # tables made from `observations` alone: both stores, each from its own
 PUBLIC_SUMMARY_SQL = "disclosure/public_summary.sql"  # what was hidden, per indicator and table, after the views
 STAFF_SUMMARY_SQL = "disclosure/staff_summary.sql"  # the same with the reasons and hidden values
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
@@ -104,8 +105,7 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
         _write_code_lists(con)
-        for sql_file in sorted(sql_dir().glob("*.sql")):
-            con.execute(_sql(sql_file.name))
+        _run_sql_files(con, HARMONIZE_SQL, OBSERVATIONS_SQL)
         _write_table(con, "validation_results", record.problems)
         _write_build_log(con, record, previous)
         return _finish(con)
@@ -118,7 +118,7 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure) coded C and set
     to NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
     would leave its old blocks in it). The working tables of the figures (:data:`UNSUPPRESSED_TABLES`) are not in it;
-    what reads ``observations`` (the SQL files after :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
+    what reads ``observations`` (the SQL files of :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
     table. Warnings may quote figures: the public store keeps their messages without them.
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
 
@@ -133,9 +133,7 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         con.execute("DETACH internal")
-        for sql_file in sorted(sql_dir().glob("*.sql")):
-            if sql_file.name > OBSERVATIONS_SQL:
-                con.execute(_sql(sql_file.name))
+        _run_sql_files(con, OBSERVATIONS_SQL)
         published = record.problems.assign(values=None, message=record.problems["message"].map(without_figures))
         _write_table(con, "validation_results", published)
         counts = _finish(con, PUBLIC_SUMMARY_SQL)
@@ -181,6 +179,13 @@ def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def _sql(name: str) -> str:
     """The SQL file ``name`` of ``yearbook/sql/`` with the data model's names filled in."""
     return render_sql((sql_dir() / name).read_text(encoding="utf-8"))
+
+
+def _run_sql_files(con: duckdb.DuckDBPyConnection, *folders: str) -> None:
+    """The SQL files of these folders of ``yearbook/sql/``, folder by folder, each in the order of its file names."""
+    for folder in folders:
+        for sql_file in sorted((sql_dir() / folder).glob("*.sql")):
+            con.execute(_sql(f"{folder}/{sql_file.name}"))
 
 
 def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:

@@ -43,7 +43,7 @@ summed AS (
     UNION ALL
     SELECT * FROM kept
 ),
-inputs AS (  -- each formula's two inputs side by side, at the same coordinates (derived_formulas: see 02_core_derived.sql)
+inputs AS (  -- each formula's two inputs side by side, at the same coordinates (derived_formulas: see harmonize/02_core_derived.sql)
     SELECT f.indicator, f.operation, f.scale, i.unit, {coordinates_of[l]}, l.value AS left_value, r.value AS right_value, l.parts
     FROM derived_formulas AS f
     JOIN indicators AS i ON i.code = f.indicator
