@@ -11,6 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.problems import Problem
 
@@ -45,7 +46,7 @@ def _sort_key(p: Problem) -> tuple:
     return (p.file or "", p.sheet or "", _cell_key(p.cell), _SEVERITY_ORDER.get(p.severity, 2), p.rule)
 
 
-def _safe(value: object) -> object:
+def _safe(value: object) -> str | None:
     """Text as text: a value that Excel would take for a formula is stored as a string."""
     if value is None:
         return None
@@ -60,6 +61,7 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
     """
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new Workbook has one sheet, a worksheet, and it is active
     ws.title = "Problems"
     ws.append([header for header, *_ in COLUMNS])
     for cell in ws[1]:

@@ -17,6 +17,7 @@ import math
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import SupportsInt, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -144,17 +145,19 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
         years = pd.to_numeric(df["time_period"], errors="coerce")
         out = pd.Series(False, index=df.index, dtype=bool)
         out[years.isna()] = df["ref_area"][years.isna()].eq(NATIONAL)
-        for year, rows in years.groupby(years).groups.items():
-            valid = valid_by_year.setdefault(int(year), {NATIONAL, *lists.regions_valid_in(int(year))})
+        for key, rows in years.groupby(years).groups.items():
+            year = int(cast(SupportsInt, key))  # a group of the numeric years: its key is a number (pandas-stubs say Hashable)
+            valid = valid_by_year.setdefault(year, {NATIONAL, *lists.regions_valid_in(year)})
             out[rows] = df["ref_area"][rows].isin(valid)
         return out
 
     checks.append(RowCheck("invalid_ref_area", lambda df: df["ref_area"].notna(), everything, area_valid, "ref_area"))
-    for rule_id, holds in [
+    row_rules: list[tuple[str, Callable[[pd.DataFrame], pd.Series] | None]] = [  # None: the holds made from the rule's params
         ("negative_count", lambda df: value(df) >= 0),
         ("not_whole_count", lambda df: value(df) % 1 == 0),
         ("percent_out_of_range", None),
-    ]:
+    ]
+    for rule_id, holds in row_rules:
         rule = rules.rules.get(rule_id)
         if rule is None:
             continue
@@ -163,7 +166,11 @@ def _row_checks(rules: RuleSet, yields: Mapping[str, FormYield], lists: CodeList
             low, high = params.get("min", 0), params.get("max", 100)
             holds = lambda df, low=low, high=high: value(df).between(low, high)  # noqa: E731
         scope = unit_in(params)
-        checks.append(RowCheck(rule_id, lambda df, scope=scope: scope(df) & known_value(df), scope, holds, "value"))
+
+        def applies(df: pd.DataFrame, scope: Callable[[pd.DataFrame], pd.Series] = scope) -> pd.Series:
+            return scope(df) & known_value(df)
+
+        checks.append(RowCheck(rule_id, applies, scope, holds, "value"))
     if "implausible_value" in rules.rules:
         bounds = {code: upper_bound(code, rules) for code in rules.units}  # one lookup per indicator, not per figure
         bound = lambda df: df["indicator"].map(bounds).astype("float64")  # noqa: E731
@@ -177,7 +184,8 @@ def upper_bound(indicator: object, rules: RuleSet) -> float | None:
     its unit's; None when neither is declared."""
     params = rules.rules["implausible_value"].params
     by_indicator, by_unit = params.get("max_by_indicator") or {}, params.get("max_by_unit") or {}
-    return by_indicator.get(indicator, by_unit.get(rules.units.get(indicator)))
+    unit = rules.units.get(indicator) if isinstance(indicator, str) else None  # a row's indicator may be missing (None, NaN)
+    return by_indicator.get(indicator, by_unit.get(unit))
 
 
 def _combo_check(y: FormYield, lists: CodeLists) -> RowCheck:
@@ -323,7 +331,7 @@ def _translate(
             if wide_column is not None:  # a dataframe-level check: one problem per row, about its column
                 column = wide_column
                 failure = frame.at[index, wide_column]
-            key = (check, index)
+            key: tuple[object, ...] = (check, index)
             if key in seen:
                 continue
             seen.add(key)
