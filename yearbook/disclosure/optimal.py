@@ -195,7 +195,7 @@ def _cover_cuts(
 
 def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit: float) -> np.ndarray | None:
     """The master problem: min weights @ x, x in {0, 1}, rows @ x >= lower; its proven optimum (None: none in time).
-    HiGHS directly, silenced: through scipy it prints some of its progress on standard output."""
+    HiGHS directly, silenced (through scipy it printed some of its progress on standard output)."""
     n_rows, n = rows.shape
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n, n_rows

@@ -537,23 +537,26 @@ class TableLP:
         self.row_lower, self.row_upper = row_lower, row_upper
         self.col_lower = np.zeros(n_cols) if col_lower is None else col_lower
         self.col_upper = np.full(n_cols, math.inf) if col_upper is None else col_upper
-        n_rows = len(row_lower)
         keys = sorted(entries)  # column-major: HiGHS's column-wise format
         self.columns = np.array([c for c, _ in keys], dtype=np.int32)
         self.rows = np.array([r for _, r in keys], dtype=np.int32)
         self.values = np.array([entries[k] for k in keys], dtype=float)
-        starts = np.searchsorted(self.columns, np.arange(n_cols + 1)).astype(np.int32)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n_cols, n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), self.col_lower, self.col_upper
-        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, self.rows, self.values
+        self._starts = np.searchsorted(self.columns, np.arange(n_cols + 1)).astype(np.int32)
         self._solver = quiet_highs()  # one thread: the batches are what runs in parallel (SOLVER_THREADS)
         self._solver.setOptionValue("presolve", "off")  # tiny tables, and a presolve would discard the basis
         self._solver.setOptionValue("simplex_strategy", 4)  # primal: a new objective leaves the last basis primal feasible
-        self._solver.passModel(lp)
+        self._solver.passModel(self._model(np.zeros(n_cols)))
         self._columns = np.arange(n_cols, dtype=np.int32)
+
+    def _model(self, cost: np.ndarray) -> highspy.HighsLp:
+        """The table's system as a HiGHS model (column-wise) with the objective ``cost``."""
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cost), len(self.row_lower)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.asarray(cost, dtype=float), self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self._starts, self.rows, self.values
+        return lp
 
     def minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """(min of c @ x, a point attaining it); (-inf, None) when unbounded; None when infeasible."""
@@ -577,15 +580,17 @@ class TableLP:
 
     def integer_minimum(self, c: np.ndarray) -> tuple[float, np.ndarray | None] | None:
         """:meth:`minimum` over whole numbers (a MILP, solved afresh)."""
-        from scipy.optimize import Bounds, LinearConstraint, milp  # the whole-number check only: a build never imports scipy
-        from scipy.sparse import coo_array
-
-        matrix = coo_array((self.values, (self.rows, self.columns)), shape=(len(self.row_lower), len(c)))
-        constraint = LinearConstraint(matrix, self.row_lower, self.row_upper)
-        res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(self.col_lower, self.col_upper), constraints=[constraint])
-        if res.status == 3:  # unbounded: only a maximum can be
-            return -math.inf, None
-        return (float(res.fun), res.x) if res.status == 0 else None
+        lp = self._model(c)
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(c)
+        solver = quiet_highs()
+        solver.passModel(lp)
+        solver.run()
+        status = solver.getModelStatus()
+        if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return -math.inf, None  # a table's true figures satisfy it: never infeasible, so unbounded (only a maximum can be)
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None
+        return float(solver.getInfo().objective_function_value), np.array(solver.getSolution().col_value)
 
 
 class _QuietHighs(highspy.Highs):
