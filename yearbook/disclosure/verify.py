@@ -82,7 +82,9 @@ class IntervalSolver:
         self.values = values
         self.integer = integer  # solve over whole numbers (MILP): exact for any table, slower
         # per cell, the range a reader knows it lies in beyond x >= 0 (implied_bounds): the columns' bounds of the LPs
-        self.cell_lower, self.cell_upper = cell_bounds or (np.zeros(system.n_cells), np.full(system.n_cells, math.inf))
+        bounds = cell_bounds or (np.zeros(system.n_cells), np.full(system.n_cells, math.inf))
+        self.cell_lower: np.ndarray = bounds[0]
+        self.cell_upper: np.ndarray = bounds[1]
         self._tables: OrderedDict[frozenset[int], _Table] = OrderedDict()
         self._columns_kept = 0
         self._loaded: OrderedDict[int, _Table] = OrderedDict()  # id(table) -> table, whose LP is loaded
@@ -402,6 +404,7 @@ class _Batch:
                 self.solver.minimum(np.zeros(len(table.col)), table, next(iter(table.col)))
             raise InconsistentTable("a batch of linked tables has no solution")
         x = found[1]
+        assert x is not None, "the batch's objective is bounded below (by the caps): it has a point"
         out: dict[_Table, tuple[float | None, np.ndarray | None]] = {}
         for table in self.tables:
             point = x[self.offset[table] : self.offset[table] + len(table.col)]
