@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with duckdb.connect(str(args.store), read_only=True) as con:
-        staff = bool(con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{REASONS_TABLE}'").fetchone()[0])
+        found = con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{REASONS_TABLE}'").fetchone()
+    assert found is not None  # a count without GROUP BY is one row
+    staff = bool(found[0])
     if staff and not args.staff:
         parser.error(f"{args.store} is the staff store, without disclosure control: render the public store, or pass --staff")
     previous = os.umask(0o077) if staff else None  # the staff's workbooks and CSVs: private, like the staff area

@@ -56,11 +56,13 @@ class StoreContext:
 
     def region_label_periods(self, ref_area: str, lang: str) -> list[tuple[str, int | None, int | None]]:
         """The labels of a region in a language with their validity (None: open), in stored order."""
-        if not self._label_periods:
-            for row in self.region_labels.itertuples(index=False):
-                vf = None if pd.isna(row.valid_from) else int(row.valid_from)
-                vt = None if pd.isna(row.valid_to) else int(row.valid_to)
-                self._label_periods.setdefault((row.ref_area, row.language), []).append((row.label, vf, vt))
+        if not self._label_periods and len(self.region_labels):  # a store without region_labels: a frame without columns
+            labels = self.region_labels
+            columns = (labels["ref_area"], labels["language"], labels["label"], labels["valid_from"], labels["valid_to"])
+            for area, language, label, valid_from, valid_to in zip(*columns, strict=True):
+                vf = None if pd.isna(valid_from) else int(valid_from)
+                vt = None if pd.isna(valid_to) else int(valid_to)
+                self._label_periods.setdefault((area, language), []).append((label, vf, vt))
         return self._label_periods.get((ref_area, lang), [])
 
     def region_validity(self, ref_area: str) -> tuple[int | None, int | None]:
@@ -91,9 +93,9 @@ def load_context(con: duckdb.DuckDBPyConnection, spec: YearbookSpec) -> StoreCon
     dims = con.execute("SELECT rowid AS pos, * FROM dimension_codes ORDER BY pos").df()
     order: dict[str, list[str]] = {}
     names: dict[tuple[str, str], dict[str, str]] = {}
-    for row in dims.itertuples(index=False):
-        order.setdefault(row.dimension, []).append(row.code)
-        names[(row.dimension, row.code)] = {lang: getattr(row, f"name_{lang}") for lang in ("kk", "ru", "en")}
+    for dim, code, kk, ru, en in zip(dims["dimension"], dims["code"], dims["name_kk"], dims["name_ru"], dims["name_en"], strict=True):
+        order.setdefault(dim, []).append(code)
+        names[(dim, code)] = {"kk": kk, "ru": ru, "en": en}
     years = {
         ind: sorted(int(y) for y in ys)
         for ind, ys in con.execute("SELECT indicator, list(DISTINCT time_period) FROM observations GROUP BY indicator").fetchall()
@@ -188,7 +190,8 @@ def axis_members(table: TableSpec, dim: str, years: list[int], ctx: StoreContext
     order = ctx.dimension_order.get(dim, [])
     if not present:  # no figure at all (a form never submitted): the whole code list, so the table keeps its shape
         return list(order)
-    return [c for c in order if c in present] + sorted(present - set(order))
+    shown: list[str | int] = [c for c in order if c in present]
+    return shown + sorted(present - set(order))
 
 
 def _axis(table: TableSpec, dims: tuple[str, ...], years: list[int], ctx: StoreContext) -> list[AxisEntry]:
