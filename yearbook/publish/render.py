@@ -26,6 +26,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yearbook.model import TOTAL
 from yearbook.publish.layout import (
     CrosstabLayout,
     Member,
@@ -56,7 +57,8 @@ def named_styles() -> list[NamedStyle]:
 
     def style(name: str, **kw: object) -> NamedStyle:
         s = NamedStyle(name=name)
-        s.font = kw.pop("font", Font(name=FONT, size=10))
+        font = kw.pop("font", None)
+        s.font = font if isinstance(font, Font) else Font(name=FONT, size=10)
         for k, v in kw.items():
             setattr(s, k, v)
         return s
@@ -99,7 +101,7 @@ def named_styles() -> list[NamedStyle]:
 
 @dataclass
 class Cell:
-    value: object  # a number, a symbol, a text, or None (blank)
+    value: str | float | None  # a number, a symbol, a text, or None (blank)
     kind: str  # int | dec1 | year | symbol | text | blank
 
 
@@ -198,7 +200,7 @@ class GridBuilder:
     def is_total(self, member: Member | None) -> bool:
         if member is None:
             return False
-        return member.code == "_T" or member.code in self.totals.get(member.dim, set())
+        return member.code == TOTAL or member.code in self.totals.get(member.dim, set())
 
     def label(self, table: TableSpec, m: Member) -> str:
         lang, code = self.lang, m.code
@@ -211,11 +213,11 @@ class GridBuilder:
         elif m.dim == "indicator":
             text = str(self.ctx.indicators.loc[code, f"name_{lang}"]) if code in self.ctx.indicators.index else str(code)
         elif m.dim == "disaggregation":
-            text = self.ctx.dim_name("sex", "_T", lang) if code == "_T" else self.spec.meta["dimensions"][code][lang]
+            text = self.ctx.dim_name("sex", TOTAL, lang) if code == TOTAL else self.spec.meta["dimensions"][code][lang]
         else:
             text = self.ctx.dim_name(m.dim, str(code), lang)
         if m.dim == "indicator" and table.unit == "mixed" and code in self.ctx.indicators.index:
-            text = f"{text}, {self.unit_name(self.ctx.indicators.loc[code, 'unit'])}"
+            text = f"{text}, {self.unit_name(str(self.ctx.indicators.loc[code, 'unit']))}"
         return text
 
     def head_lines(self, table: TableSpec, blank: bool, noted: bool) -> list[str]:
@@ -278,7 +280,7 @@ class GridBuilder:
                     cells.append(Cell(row[idx["symbol"]], "symbol"))
                 else:
                     unit = row[idx["unit"]] or units.get(row[idx["indicator"]], "PS")
-                    cells.append(Cell(_number(row[idx["value"]]), _number_kind(unit)))
+                    cells.append(Cell(_number(row[idx["value"]]), _number_kind(str(unit))))
             grid_rows.append(GridRow(labels, kinds, total, cells))
         corner = [self.spec.meta["dimensions"][d][self.lang] for d in table.rows]
         lines = self.head_lines(table, layout.blank_cells, bool(used))
@@ -290,7 +292,7 @@ class GridBuilder:
         title = self.title(table, years) + self._marks(table, items, used)
         t = self.t
         corner = [t("sdg_code"), t("sdg_series"), t("sdg_national")]
-        header = [
+        header: list[list[str | None]] = [
             [
                 t("sdg_unit"),
                 t("sdg_baseline"),
@@ -308,7 +310,7 @@ class GridBuilder:
             ind, unit = row[idx["indicator"]], row[idx["unit"]]
             kind = _number_kind(unit)
 
-            def num(value: object, kind: str = kind) -> Cell:
+            def num(value: float | None, kind: str = kind) -> Cell:
                 if value is None:
                     return Cell("…", "symbol")
                 return Cell("-", "symbol") if value == 0 else Cell(_number(value), kind)
@@ -390,7 +392,7 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
     _write_rows(ws, grid, first, widths)
     ncorner, ncols = len(grid.corner), len(widths)
     last = first + max(len(grid.rows), 1) - 1
-    ws.freeze_panes = ws.cell(row=first, column=ncorner + 1)
+    ws.freeze_panes = ws.cell(row=first, column=ncorner + 1).coordinate
     end = _write_notes(ws, grid, last, text_span, notes_heading)
     height = sum(ws.row_dimensions[i].height or DEFAULT_ROW_HEIGHT for i in range(1, end + 1))
     area = f"A1:{get_column_letter(text_span.columns)}{end}"
@@ -526,16 +528,18 @@ def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, o
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    page, footer_parts = ws.sheet_properties.pageSetUpPr, ws.oddFooter
+    assert page is not None and footer_parts is not None, "openpyxl makes them with every worksheet"
+    left, right = footer_parts.left, footer_parts.right
+    assert left is not None and right is not None, "openpyxl makes both parts of a footer"
+    page.fitToPage = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.25, footer=0.3)
     ws.print_options.horizontalCentered = False
     if title_rows:
         ws.print_title_rows = title_rows
     ws.print_area = area
-    ws.oddFooter.left.text = footer
-    ws.oddFooter.left.size = 8
-    ws.oddFooter.right.text = "&P / &N"
-    ws.oddFooter.right.size = 8
+    left.text, left.size = footer, 8
+    right.text, right.size = "&P / &N", 8
 
 
 def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, contents: str, notes: str) -> None:
@@ -590,8 +594,8 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
     _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", 4, sum(widths.values()), 16)
     _merged_text(ws, 2, t("contents_intro"), "yb_meta", 4, sum(widths.values()), 12)
     r = 4
-    for col, key in enumerate(("col_table", "col_title", "col_years", "col_source"), start=1):
-        ws.cell(row=r, column=col, value=t(key)).style = "yb_header_left"
+    for column, key in enumerate(("col_table", "col_title", "col_years", "col_source"), start=1):
+        ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
     head = r
     for section in spec.sections:
         r += 1
@@ -611,7 +615,7 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
             source = "; ".join(spec.meta["sources"][f][lang] for f in table.source)
             ws.cell(row=r, column=4, value=source).style = "yb_meta"
             ws.row_dimensions[r].height = 13 * max(_lines(title, widths["B"] - 2, 0.9), _lines(source, widths["D"] - 2, 0.9)) + 3
-    ws.freeze_panes = ws.cell(row=head + 1, column=1)
+    ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:D{r}", "")
 
 
@@ -623,8 +627,8 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
     _merged_text(ws, 1, spec.meta["sheet_names"]["notes"][lang], "yb_title", 3, sum(widths.values()), 16)
     _merged_text(ws, 2, t("notes_intro"), "yb_meta", 3, sum(widths.values()), 12)
     r = 4
-    for col, key in enumerate(("col_note", "col_note_text", "col_applies"), start=1):
-        ws.cell(row=r, column=col, value=t(key)).style = "yb_header_left"
+    for column, key in enumerate(("col_note", "col_note_text", "col_applies"), start=1):
+        ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
     head = r
     for n in sorted(notes.texts):
         r += 1
@@ -633,7 +637,7 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
         ws.cell(row=r, column=3, value=", ".join(notes.tables[n])).style = "yb_cell_text"
         applies = ", ".join(notes.tables[n])
         ws.row_dimensions[r].height = 13 * max(_lines(notes.texts[n], widths["B"] - 2), _lines(applies, widths["C"] - 2)) + 3
-    ws.freeze_panes = ws.cell(row=head + 1, column=1)
+    ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:C{max(r, head)}", "")
 
 
@@ -646,7 +650,7 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     for style in named_styles():
         wb.add_named_style(style)
     names = spec.meta["sheet_names"]
-    cover = wb.active
+    cover = wb.worksheets[0]  # the one sheet a new workbook has
     cover.title = names["cover"][lang]
     contents = wb.create_sheet(names["contents"][lang])
     notes_ws = wb.create_sheet(names["notes"][lang])

@@ -33,7 +33,7 @@ import pandas as pd
 
 from yearbook.codelists import CodeLists
 from yearbook.config import load_yaml, schemas_dir
-from yearbook.model import DIMENSIONS, KEY
+from yearbook.model import DIMENSIONS, KEY, TOTAL
 from yearbook.problems import ERROR, WARNING, Problem
 
 AXES = {"indicator", "ref_area", *DIMENSIONS}
@@ -197,7 +197,7 @@ def describe(row: Mapping, lists: CodeLists, names: Mapping[str, str], skip: Ite
         parts.append(region_in_words(row["ref_area"], row.get("area_label"), lists))
     for dim in DIMENSIONS:
         code = row.get(dim)
-        if dim not in skip and isinstance(code, str) and code != "_T":
+        if dim not in skip and isinstance(code, str) and code != TOTAL:
             parts.append(code_name(dim, code, lists, names))
     return ", ".join(parts) or "figure"
 
@@ -405,7 +405,9 @@ def _sum_problem(
     total = _figure(sub, positions[case.total])
     assert total is not None  # a failure needs a known total
     home = total["source_sheet"]
-    shown_parts, unknown, known_sum = [], [], 0.0
+    shown_parts: list[str] = []
+    unknown: list[tuple[str, dict | None]] = []
+    known_sum = 0.0
     for code in parts:
         fig = _figure(sub, positions[code])
         if fig is None:  # only in a partial break: a full check needs every part
@@ -477,16 +479,18 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     values = _values(sub, positions).to_numpy()
     for index, at, (reported, numerator, denominator) in zip(positions.index, positions.to_numpy(dtype=float), values, strict=True):
         key = dict(zip(names, index, strict=True))
+        rep = _figure(sub, at[0])
+        assert rep is not None, "positions keep the rows with a reported percentage only"
         if math.isnan(reported) or math.isnan(numerator) or math.isnan(denominator) or denominator == 0:  # NaN: also absent
             outcome.not_checkable += 1
-            out.not_checkable.append(_coverage_not_checkable(rule, key, _figure(sub, at[0]), lists, rules))
+            out.not_checkable.append(_coverage_not_checkable(rule, key, rep, lists, rules))
             continue
         outcome.checked += 1
         computed = numerator / denominator * 100
         if abs(round(reported, decimals) - computed) <= tolerance:
             continue
         outcome.failed += 1
-        figures = [_figure(sub, position) for position in at]
+        figures = [figure for figure in (_figure(sub, position) for position in at) if figure is not None]  # all three: none is NaN
         out.problems.append(_coverage_problem(rule, key, figures, reported, f"{computed:.{decimals + 2}f}", lists, rules))
 
 
