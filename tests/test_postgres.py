@@ -163,8 +163,8 @@ def test_build_job_on_the_postgres_instance(team_instance, pg_server: PgServer, 
     import dagster as dg
     from dagster._core.events import DagsterEventType
     from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
+    from yearbook.assets import ALL_ASSETS
 
-    from assets import ALL_ASSETS
     from yearbook.definitions import defs
     from yearbook.resources import YearbookPaths
     from yearbook.runs import run_every_year

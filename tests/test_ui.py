@@ -220,8 +220,7 @@ def _open_launch_dialog_with_every_year(page, dagster_dev: DagsterDev):
 
 def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
     from playwright.sync_api import expect
-
-    from assets import ALL_ASSETS
+    from yearbook.assets import ALL_ASSETS
 
     asset_names = [key.to_user_string() for a in ALL_ASSETS for key in a.keys]
 
