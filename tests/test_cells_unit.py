@@ -163,13 +163,28 @@ def test_anything_else_is_refused_with_the_cell_quoted(raw: object, decimal_comm
 
 
 # Surprises against the contract, each a bug until decided otherwise (see the report of issue #19).
-@pytest.mark.xfail(
-    strict=True,
-    reason="'0,500' in an English form is read as 500: a thousands group never starts with 0, so this is not the "
-    "'12,345' of FORMS.md but most likely 0.5 written with a decimal comma; an ambiguous number is to be refused",
-)
-def test_a_leading_zero_thousands_group_in_an_english_form_is_refused() -> None:
-    assert parse_cell("0,500", decimal_comma=EN).error
+# A figure in thousands groups never begins with 0: '0,500' in an English form is not the '12,345' of FORMS.md but most
+# likely 0.5 written with a decimal comma. Ambiguous, it is refused, the message saying what to write for each meaning.
+ZERO_GROUPED = [
+    pytest.param("0,500", EN, "write 0.500 if it is a decimal, 500 if it is a count", id="0,500 in an English form"),
+    pytest.param("-0,500", EN, "write -0.500 if it is a decimal, -500 if it is a count", id="-0,500 in an English form"),
+    pytest.param("0 500", EN, "write 0.500 if it is a decimal, 500 if it is a count", id="0 500 in an English form"),
+    pytest.param("0\u00a0500", RU, "write 0,500 if it is a decimal, 500 if it is a count", id="0 500 in a Russian form"),
+    pytest.param("0,500,000", EN, "write 500000 if it is a count", id="0,500,000 in an English form"),
+    pytest.param("00,500", EN, "write 500 if it is a count", id="00,500 in an English form"),
+    pytest.param("012 345*", RU, "write 12345 if it is a count", id="012 345 with a note in a Russian form"),
+]
+
+
+@pytest.mark.parametrize(("raw", "decimal_comma", "advice"), ZERO_GROUPED)
+def test_a_leading_zero_thousands_group_is_refused(raw: str, decimal_comma: bool, advice: str) -> None:
+    cell = parse_cell(raw, decimal_comma=decimal_comma)
+    assert cell.error and cell.value is None
+    assert quote(raw) in cell.error and "ambiguous" in cell.error and advice in cell.error
+
+
+def test_a_leading_zero_before_a_decimal_comma_is_a_decimal_in_a_russian_form() -> None:
+    assert _shown("0,500", RU) == count(0.5)
 
 
 # FORMS.md's thousands separators are a space and a no-break space (and the thin spaces the parser reads alike); a cell

@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from yearbook.labels import FOOTNOTE_MARKS
-from yearbook.problems import quote
+from yearbook.problems import QUOTE_CHARS, quote
 
 ZERO_SYMBOLS = {"-", "–", "—", "‒", "−"}
 MISSING_SYMBOLS = {"...", "…", ".."}
@@ -20,8 +20,11 @@ _AS_SPACE = str.maketrans("\u00a0\u202f\u2009", "   ")
 _SPACE_RUN = re.compile(r" {2,}")
 _OTHER_SPACE = re.compile(r"[^\S ]")
 _SPACE_NAMES = {"\n": "a line break", "\r": "a line break", "\t": "a tab"}
-_INT_SPACED = re.compile(r"^-?\d{1,3}(?: \d{3})+$")
-_INT_COMMA_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
+# A figure in thousands groups begins with 1-9: '0,500' or '0 500' is no count of 500 but most likely a decimal with the
+# wrong separator, so it is refused (never guessed), as are '012 345' and '00,500'.
+_INT_SPACED = re.compile(r"^-?[1-9]\d{0,2}(?: \d{3})+$")
+_INT_COMMA_THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+$")
+_ZERO_GROUPED = {True: re.compile(r"^(-?)(0\d{0,2})((?: \d{3})+)$"), False: re.compile(r"^(-?)(0\d{0,2})((?:[ ,]\d{3})+)$")}
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
@@ -70,7 +73,9 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
         return CellValue(None, "A", "C", footnote=footnote)
     number = _parse_number(text, decimal_comma)
     if number is None or not math.isfinite(number):
-        return CellValue(None, error=f"not a number nor a symbol of FORMS.md: {quote(str(raw))}")
+        return CellValue(
+            None, error=_zero_grouped_error(raw, text, decimal_comma) or f"not a number nor a symbol of FORMS.md: {quote(str(raw))}"
+        )
     return CellValue(number + 0.0, footnote=footnote)  # + 0.0: '-0' is zero, never a negative zero
 
 
@@ -96,6 +101,21 @@ def _other_space_error(raw: object, text: str, decimal_comma: bool) -> str:
         f"not a number: {quote(str(raw))} has {name} between its digits, and only a space or a no-break space separates "
         "thousands ('12 345'): write one figure in the cell, on one line"
     )
+
+
+def _zero_grouped_error(raw: object, text: str, decimal_comma: bool) -> str | None:
+    """The refusal of a figure in thousands groups that begins with 0 (``'0,500'`` in an English form, ``'0 500'``):
+    ambiguous, with what to write for each meaning; None for any other text."""
+    match = _ZERO_GROUPED[decimal_comma].match(text)
+    if match is None:
+        return None
+    sign, lead, groups = match.groups()
+    digits = (lead + re.sub(r"[ ,]", "", groups)).lstrip("0")
+    count = sign + digits if digits else "0"
+    meant = f"write {count} if it is a count" if len(count) <= QUOTE_CHARS else "write the count without its leading 0"
+    if lead == "0" and len(groups) == 4:  # '0,500': maybe a decimal written with the other separator
+        meant = f"write {sign}0{',' if decimal_comma else '.'}{groups[1:]} if it is a decimal, {count} if it is a count"
+    return f"not a number: {quote(str(raw))} is ambiguous, for a figure written in thousands groups never begins with 0: {meant}"
 
 
 def _split_footnote(text: str) -> tuple[str, str | None]:
