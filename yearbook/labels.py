@@ -14,12 +14,13 @@ SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
 FOOTNOTE_MARKS = frozenset("*" + SUPERSCRIPTS)
 _DASHES = re.compile(r"\s*[\-\u2010\u2011\u2012\u2013\u2014\u2212]\s*")
 _SPACES = re.compile(r"\s+")
+_NOT_BEFORE_A_NOTE = frozenset("(.,/-\u2010\u2011\u2012\u2013\u2014\u2212")  # '(1)', '2.5)', '0-17)': no note mark
 
 
 def strip_footnote_marks(text: str) -> str:
     """Remove trailing footnote marks and a trailing colon: ``'Ақтөбе облысы* '`` -> ``'Ақтөбе облысы'``.
 
-    The marks are runs of ``*`` and superscripts, ``1)`` and ``:``, in any number and order, with spaces
+    The marks are runs of ``*`` and superscripts, ``1)`` or ``12)`` and ``:``, in any number and order, with spaces
     between. Scanned back from the end in one pass (a regular expression with nested repetition took
     exponential time on a long run of ``*`` before other text)."""
     end = _before_spaces(text, len(text))
@@ -27,12 +28,26 @@ def strip_footnote_marks(text: str) -> str:
         last = text[end - 1]
         if last in FOOTNOTE_MARKS or last == ":":
             end -= 1
-        elif last == ")" and end >= 2 and text[end - 2].isdecimal():
-            end -= 2
+        elif (note := _numbered_note(text, end)) < end:
+            end = note
         else:
             break
         end = _before_spaces(text, end)
     return text[:end].strip()
+
+
+def _numbered_note(text: str, end: int) -> int:
+    """Where a numbered note mark ``1)`` or ``12)`` ending at ``end`` begins (the reader's footnote rows are numbered
+    so too), else ``end``: one or two digits and ``)``, not the end of a longer number, a bracket, a range or a decimal
+    (``'123)'``, ``'(1)'``, ``'(0-17)'``, ``'(2.5)'``), which is part of the label."""
+    if not end or text[end - 1] != ")":
+        return end
+    start = end - 1
+    while start > end - 3 and start and text[start - 1].isdecimal():
+        start -= 1
+    if start == end - 1 or (start and (text[start - 1].isdecimal() or text[start - 1] in _NOT_BEFORE_A_NOTE)):
+        return end
+    return start
 
 
 def _before_spaces(text: str, end: int) -> int:
