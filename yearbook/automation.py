@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 import dagster as dg
 
@@ -34,7 +35,7 @@ def raw_fingerprints(paths: YearbookPaths) -> dict[str, str]:
     return digests
 
 
-def _partition_requests(registered: list[str], years_on_disk: list[int]) -> list:
+def _partition_requests(registered: Sequence[str], years_on_disk: list[int]) -> list:
     to_add, to_delete = partition_changes(registered, years_on_disk)
     requests: list = []
     if to_add:

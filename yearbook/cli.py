@@ -83,8 +83,10 @@ def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int, int]:
     return errors, len(problems) - errors, len(failures)
 
 
-def _root_cause(error: SerializableErrorInfo) -> str:
+def _root_cause(error: SerializableErrorInfo | None) -> str:
     """The message of the exception that started a step's failure (Dagster wraps it in its own)."""
+    if error is None:  # Dagster's StepFailureData may carry no error
+        return "no error recorded"
     while error.cause is not None:
         error = error.cause
     return error.message.strip()

@@ -253,8 +253,10 @@ def _exchange(a: Path, b: Path) -> None:
 def _held_open(edition: Path | None) -> list[str]:
     """A notice for each store of ``edition`` that a session holds open for writing: its writes stay in that
     edition, which the well-known names no longer show."""
-    notices = []
-    for store in sorted(edition.glob("*.duckdb")) if edition else ():
+    notices: list[str] = []
+    if edition is None:
+        return notices
+    for store in sorted(edition.glob("*.duckdb")):
         holder = _writer(store)
         if holder:
             notices.append(

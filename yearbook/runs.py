@@ -9,6 +9,8 @@ earlier runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from yearbook.resources import YearbookPaths
@@ -20,13 +22,13 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
-def partition_changes(registered: list[str], years_on_disk: list[int]) -> tuple[list[str], list[str]]:
+def partition_changes(registered: Sequence[str], years_on_disk: list[int]) -> tuple[list[str], list[str]]:
     """The year partitions to add (a new folder) and to delete (a folder gone)."""
     on_disk = [str(y) for y in sorted(years_on_disk)]
     return [y for y in on_disk if y not in registered], [y for y in registered if y not in on_disk]
 
 
-def register_years(instance: dg.DagsterInstance, years_on_disk: list[int]) -> list[str]:
+def register_years(instance: dg.DagsterInstance, years_on_disk: list[int]) -> Sequence[str]:
     """Make the instance's year partitions exactly the year folders; the partitions, in their stored order."""
     registered = instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS)
     to_add, to_delete = partition_changes(registered, years_on_disk)
@@ -37,7 +39,7 @@ def register_years(instance: dg.DagsterInstance, years_on_disk: list[int]) -> li
     return instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS)
 
 
-def every_year_tags(partitions: list[str]) -> dict[str, str]:
+def every_year_tags(partitions: Sequence[str]) -> dict[str, str]:
     """Run tags for one run over every partition (first to last in the instance's stored order)."""
     return {RANGE_START_TAG: partitions[0], RANGE_END_TAG: partitions[-1]}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -209,7 +210,7 @@ def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> d
     if after_views is not None:
         con.execute(_sql(after_views))
     counts = {
-        table: con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        table: _one_row(con, f'SELECT count(*) FROM "{table}"')[0]
         for (table,) in con.execute(  # tables only: counting a yb_ view would run its query
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'"
         ).fetchall()
@@ -230,6 +231,13 @@ def _attach_first(con: duckdb.DuckDBPyConnection, alias: str, stores: list[Path]
     return False
 
 
+def _one_row(con: duckdb.DuckDBPyConnection, query: str) -> tuple[Any, ...]:
+    """The row of a query that always returns one: a count, or the definition of a table every staff store has."""
+    row = con.execute(query).fetchone()
+    assert row is not None, query  # a count without GROUP BY is one row; build_store always makes `observations`
+    return row
+
+
 def _sql_string(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -237,9 +245,9 @@ def _sql_string(path: Path) -> str:
 def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, hidden: pd.DataFrame) -> None:
     """``observations`` (the definition and row order of ``internal.observations``) with the ``hidden`` keys coded C,
     value NULL."""
-    (definition,) = con.execute(
-        "SELECT sql FROM duckdb_tables() WHERE database_name = 'internal' AND schema_name = 'main' AND table_name = 'observations'"
-    ).fetchone()
+    (definition,) = _one_row(
+        con, "SELECT sql FROM duckdb_tables() WHERE database_name = 'internal' AND schema_name = 'main' AND table_name = 'observations'"
+    )
     con.execute(definition)  # CREATE TABLE observations (...): the staff store's columns and key
     con.register("_hidden", hidden)
     same_key = " AND ".join(f"o.{k} = h.{k}" for k in KEY)
@@ -278,7 +286,7 @@ def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previo
         con.execute("DETACH previous")
     years = ",".join(str(y) for y in sorted(record.files["year"].unique())) if len(record.files) else ""
     warnings = int((record.problems["severity"] == "warning").sum()) if len(record.problems) else 0
-    n_obs = con.execute("SELECT count(*) FROM observations").fetchone()[0]
+    (n_obs,) = _one_row(con, "SELECT count(*) FROM observations")
     con.execute(
         "INSERT INTO build_runs VALUES (?, ?, ?, ?, ?, ?)",
         [record.run_id, datetime.now(UTC), years, len(record.files), n_obs, warnings],
