@@ -24,7 +24,7 @@ from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_p
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
-from .metadata import check_result, preview, problems_preview
+from .metadata import Metadata, check_result, preview, problems_preview
 from .raw import RAW_FORM_NAMES, FormRead, Inventory
 
 VALIDATION_REPORT = "validation_report.xlsx"
@@ -90,14 +90,14 @@ def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, In
     return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation, context.run.run_id)
 
 
-def _store_metadata(store: Path, counts: dict[str, int], public: bool) -> dict[str, object]:
+def _store_metadata(store: Path, counts: dict[str, int], public: bool) -> Metadata:
     """Counts; and the first observations of a public store only: Dagster's run storage is not the staff area."""
     with duckdb.connect(str(store), read_only=True) as con:
         head = con.execute("SELECT * FROM observations LIMIT 10").df() if public else None
-        rows, years, regions = con.execute(
-            "SELECT count(*), count(DISTINCT time_period), count(DISTINCT ref_area) FROM observations"
-        ).fetchone()
-    metadata = {"rows": rows, "years": years, "regions": regions, "tables": dg.MetadataValue.json(counts)}
+        found = con.execute("SELECT count(*), count(DISTINCT time_period), count(DISTINCT ref_area) FROM observations").fetchone()
+    assert found is not None  # counts without GROUP BY are one row
+    rows, years, regions = found
+    metadata: Metadata = {"rows": rows, "years": years, "regions": regions, "tables": dg.MetadataValue.json(counts)}
     return metadata | ({"preview": preview(head)} if head is not None else {})
 
 

@@ -10,6 +10,9 @@ import pandas as pd
 from yearbook.problems import ERROR, Problem, problems_frame, without_figures
 
 PREVIEW_ROWS = 10
+# the metadata of a materialization or a check as the assets give it: Dagster's values and counts (both among the values
+# Dagster takes, its RawMetadataValue, which it does not export)
+Metadata = dict[str, dg.MetadataValue | int]
 
 
 def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
@@ -24,7 +27,7 @@ def problems_preview(problems: pd.DataFrame, rows: int) -> dg.MetadataValue:
     return preview(first.assign(message=first["message"].map(without_figures)), rows)
 
 
-def problems_metadata(problems: list[Problem]) -> dict[str, object]:
+def problems_metadata(problems: list[Problem]) -> Metadata:
     """Counts per rule and the first failures as a table, for an asset check."""
     counts = Counter(f"{p.severity}: {p.rule}" for p in problems)
     return {

@@ -107,7 +107,9 @@ def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str,
 
     def workbooks(form: str, year: str) -> list[SubmissionFile]:
         files = inventories[year].files
-        return [SubmissionFile(Path(r.path), r.file, int(r.year), r.sha256) for r in files[files["form"] == form].itertuples()]
+        chosen = files[files["form"] == form]
+        columns = (chosen["path"], chosen["file"], chosen["year"], chosen["sha256"])  # column by column, as itertuples reads them
+        return [SubmissionFile(Path(path), file, int(y), sha256) for path, file, y, sha256 in zip(*columns, strict=True)]
 
     keys = [(form, year) for year in inventories for form in forms]
     reads = read_figures([workbooks(form, year) for form, year in keys])
