@@ -76,7 +76,9 @@ class CodeLists:
         labels = [r for r in self.regions if r.ref_area == code]
         starts = [r.valid_from for r in labels]
         ends = [r.valid_to for r in labels]
-        return (None if None in starts else min(starts), None if None in ends else max(ends))
+        first = None if None in starts else min(y for y in starts if y is not None)
+        last = None if None in ends else max(y for y in ends if y is not None)
+        return (first, last)
 
     def codes_for(self, dimension: str, codes: list[str] | None = None) -> dict[str, str]:
         """Map every normalised label of ``dimension`` (restricted to ``codes``) to its code."""

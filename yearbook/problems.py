@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -77,8 +78,8 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 def frame_problems(frame: pd.DataFrame) -> list[Problem]:
     """The inverse of :func:`problems_frame`."""
     out = []
-    for row in frame.to_dict("records"):
-        row = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+    for record in frame.to_dict("records"):
+        row: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in record.items()}  # keyed by the column names
         if row["year"] is not None:
             row["year"] = int(row["year"])
         out.append(Problem(**row))

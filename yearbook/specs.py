@@ -167,6 +167,7 @@ def _leaves(lists: CodeLists, col: dict, language: str, of_which: OfWhich) -> li
         tops = [({}, of_which.labels(col["labels"]), "" if of_which.is_word(name) else name)]
     else:
         tops = [({}, frozenset(), "")]
+    subs: list[tuple[dict[str, str], frozenset[str] | None, str | None, str]]  # (dimensions, lower labels, indicator, name)
     if "split" in col:
         axis, under_group = col["split"], bool(tops[0][2])  # a group label names the columns above this axis
         subs = [

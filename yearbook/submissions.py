@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import SupportsInt, cast
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
@@ -224,7 +225,8 @@ def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec], years: I
     both files; a form missing for a year (of ``years``, by default those of ``files``) is a warning."""
     problems: list[Problem] = []
     identified = files[files["form"].notna()].sort_values("file")
-    for (year, form), group in identified.groupby(["year", "form"], sort=True):
+    for key, group in identified.groupby(["year", "form"], sort=True):
+        year, form = cast(tuple[SupportsInt, str], key)  # the groups' (year, form): pandas-stubs type a key of two columns Hashable
         names = list(group["file"])
         for name in names[1:]:
             message = f"{form} for {year} is submitted twice: {names[0]} and {name}"

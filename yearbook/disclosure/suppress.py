@@ -187,7 +187,11 @@ class _Secondary:
         for table_cells, _ in self.solver.components(self.status, around=set(widened)):
             table = set(table_cells)  # publishing a figure splits its table at most; others stay as they are
             guesses = [c for c in reversed(widened) if c in table]
-            _publish_unneeded(guesses, self.status, lambda table=table: not self.failing(around=table))
+
+            def passes(table: set[int] = table) -> bool:
+                return not self.failing(around=table)
+
+            _publish_unneeded(guesses, self.status, passes)
 
     def final_intervals(self) -> dict[int, tuple[float, float]]:
         """The proven interval of every hidden reported figure; a complement determined exactly anyway is published
