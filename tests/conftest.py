@@ -1,11 +1,15 @@
-"""Shared fixtures: the contract's sample submissions (copied from ../shared/forms/samples)."""
+"""Shared fixtures: the contract's sample submissions (copied from ../shared/forms/samples), a Dagster instance of
+the test's own, the disclosure policy."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
+
+from yearbook.disclosure import DisclosurePolicy, load_policy
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: its raw/ demo edition, schemas/, docs/
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -18,3 +22,17 @@ def samples_raw(tmp_path: Path) -> Path:
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLES, raw)
     return raw
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    """A Dagster instance of this test's own (its storage in the test's folder): runs, materializations, partitions."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as inst:
+        yield inst
+
+
+@pytest.fixture(scope="module")
+def policy() -> DisclosurePolicy:
+    return load_policy()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from yearbook.disclosure import (
     DisclosureError,
     DisclosurePolicy,
@@ -27,7 +27,6 @@ from yearbook.disclosure import (
     cell_intervals,
     check_protection,
     derived_leaks,
-    load_policy,
     protect,
     recoverable_figures,
     verify,
@@ -43,7 +42,7 @@ from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
 from yearbook.validation.rules import Case
 
-PROJECT_RAW = Path(__file__).resolve().parents[1] / "raw"
+PROJECT_RAW = ROOT / "raw"
 SMALL_TABLES = ["SUICIDE_ADOL", "CHILD_VICTIMS", "JUV_OFFENDERS"]  # sensitive, with small counts in the demo
 NO_SMALL_COUNTS = ["JUV_PENAL", "JUV_PRETRIAL", "UASC", "ADOPTED", "DISAB_CHILD"]  # sensitive, every count >= 10
 
@@ -61,11 +60,6 @@ def _build(raw: Path, out: Path) -> Path:
 def _observations(store: Path) -> pd.DataFrame:
     with duckdb.connect(str(store), read_only=True) as con:
         return con.execute("SELECT * FROM observations").df()
-
-
-@pytest.fixture(scope="module")
-def policy() -> DisclosurePolicy:
-    return load_policy()
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT
 from tests.disclosure_attack import attack, published_observations
 from yearbook.cli import main as yearbook
-from yearbook.disclosure import DisclosurePolicy, load_policy
+from yearbook.disclosure import DisclosurePolicy
 from yearbook.model import KEY
 from yearbook.publish.__main__ import main as render_main
 from yearbook.publish.layout import load_context, printed_spec
@@ -30,7 +31,7 @@ from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
 
 pytestmark = pytest.mark.slow
 
-PROJECT_RAW = Path(__file__).resolve().parents[1] / "raw"
+PROJECT_RAW = ROOT / "raw"
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +46,6 @@ def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         write_demo_edition(raw)
     assert yearbook(["build", "--raw", str(raw), "--out", str(root / "out"), "--internal", str(root / "internal")]) == 0
     return root / "out", root / "internal"
-
-
-@pytest.fixture(scope="module")
-def policy() -> DisclosurePolicy:
-    return load_policy()
 
 
 def test_the_attack_recovers_nothing_from_the_public_store(edition: tuple[Path, Path], policy: DisclosurePolicy) -> None:

@@ -22,6 +22,7 @@ from yearbook_demo.corrections import bump_school_count, published_value
 
 from tests.conftest import ROOT as PROJECT_ROOT
 from yearbook.automation import raw_fingerprints, reference_year_folders
+from yearbook.cli import QUIET_LOGS
 from yearbook.config import READING_MODULES, reading_digest
 from yearbook.definitions import build_yearbook_job, defs, raw_folder_sensor, yearly_schedule
 from yearbook.resources import YearbookPaths
@@ -30,7 +31,6 @@ from yearbook.runs import RANGE_END_TAG, RANGE_START_TAG, REFERENCE_YEAR_PARTITI
 pytestmark = pytest.mark.slow
 
 YEARS = (2018, 2019)
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @pytest.fixture
@@ -39,14 +39,6 @@ def two_years(tmp_path: Path) -> YearbookPaths:
     for year in YEARS:
         shutil.copytree(PROJECT_ROOT / "raw" / str(year), raw / str(year))
     return YearbookPaths(raw_dir=str(raw), out_dir=str(tmp_path / "out"))
-
-
-@pytest.fixture
-def instance(tmp_path: Path):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home)) as inst:
-        yield inst
 
 
 def _materialized_partitions(instance: dg.DagsterInstance, run_id: str) -> dict[str, set[str | None]]:
@@ -67,7 +59,7 @@ def _job():
 
 
 def test_one_changed_year_is_read_again_alone(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
-    first = run_every_year(_job(), two_years, instance, QUIET)
+    first = run_every_year(_job(), two_years, instance, QUIET_LOGS)
     assert first.success
     assert instance.get_dynamic_partitions(REFERENCE_YEAR_PARTITIONS) == ["2018", "2019"]
     every = _materialized_partitions(instance, first.run_id)
@@ -76,7 +68,7 @@ def test_one_changed_year_is_read_again_alone(two_years: YearbookPaths, instance
     assert set(rows) >= set(YEARS)
 
     change = bump_school_count(two_years.raw, 2019)
-    again = _job().execute_in_process(instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET)
+    again = _job().execute_in_process(instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS)
     assert again.success
     reread = _materialized_partitions(instance, again.run_id)
     assert reread["raw_inventory"] == {"2019"} and reread["raw_f_moes_1"] == {"2019"}  # 2018 was not read again
@@ -86,12 +78,12 @@ def test_one_changed_year_is_read_again_alone(two_years: YearbookPaths, instance
 
 
 def test_a_year_changed_since_it_was_read_refuses_the_build(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
-    assert run_every_year(_job(), two_years, instance, QUIET).success
+    assert run_every_year(_job(), two_years, instance, QUIET_LOGS).success
     store = two_years.out / "yearbook.duckdb"
     before = hashlib.sha256(store.read_bytes()).hexdigest()
     change = bump_school_count(two_years.raw, 2018)  # 2018 changes, but only 2019 is read again
     result = _job().execute_in_process(
-        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
     problems = result.output_for_node("core_validation")
@@ -102,10 +94,10 @@ def test_a_year_changed_since_it_was_read_refuses_the_build(two_years: YearbookP
 
 
 def test_a_new_year_folder_not_read_refuses_the_build(two_years: YearbookPaths, instance: dg.DagsterInstance) -> None:
-    assert run_every_year(_job(), two_years, instance, QUIET).success
+    assert run_every_year(_job(), two_years, instance, QUIET_LOGS).success
     shutil.copytree(PROJECT_ROOT / "raw" / "2020", two_years.raw / "2020")
     result = _job().execute_in_process(
-        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
     problems = result.output_for_node("core_validation")
@@ -169,11 +161,11 @@ def test_a_year_read_with_other_rules_refuses_the_build(
     schemas = tmp_path / "schemas"
     shutil.copytree(PROJECT_ROOT / "schemas", schemas)
     monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
-    assert run_every_year(_job(), two_years, instance, QUIET).success
+    assert run_every_year(_job(), two_years, instance, QUIET_LOGS).success
     with open(schemas / "codelists" / "regions.csv", "a", encoding="utf-8") as f:  # staff edit a code list
         f.write("\n")
     result = _job().execute_in_process(
-        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET, raise_on_error=False
+        instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
     problems = result.output_for_node("core_validation")
@@ -183,7 +175,7 @@ def test_a_year_read_with_other_rules_refuses_the_build(
 def test_no_hidden_figure_in_the_dagster_run_storage(two_years: YearbookPaths, instance: dg.DagsterInstance, tmp_path: Path) -> None:
     """Step outputs (figures as reported) live in the staff area, and no metadata shows a figure that disclosure
     control hides: the instance's storage, event log and run database are outside the staff area."""
-    result = run_every_year(_job(), two_years, instance, QUIET)
+    result = run_every_year(_job(), two_years, instance, QUIET_LOGS)
     assert result.success
     with duckdb.connect(str(two_years.internal / "yearbook_internal.duckdb"), read_only=True) as staff:
         staff.execute(f"ATTACH '{two_years.out / 'yearbook.duckdb'}' AS public (READ_ONLY)")
@@ -218,7 +210,7 @@ def test_a_refused_small_count_is_not_quoted_in_the_run_storage(samples_raw: Pat
     wb["Suicides 15-17"]["C5"] = 3
     wb.save(book)
     paths = YearbookPaths(raw_dir=str(samples_raw), out_dir=str(tmp_path / "out"))
-    result = run_every_year(_job(), paths, instance, QUIET)
+    result = run_every_year(_job(), paths, instance, QUIET_LOGS)
     assert not result.success
     texts = []
     for kind in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION):

@@ -11,6 +11,7 @@ import pytest
 from yearbook.assets import ALL_ASSETS
 
 from tests.edition_diff import differences
+from yearbook.cli import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
 from yearbook.edition import EDITIONS, current_run
 from yearbook.io_manager import year_partitioned_io_manager
@@ -19,24 +20,21 @@ from yearbook.runs import run_every_year
 
 pytestmark = pytest.mark.slow
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
 
 @pytest.fixture
-def built(samples_raw: Path, tmp_path: Path):
+def built(samples_raw: Path, tmp_path: Path, instance: dg.DagsterInstance):
     """A Dagster instance on which the whole yearbook of the samples was built and published, and its folders."""
     paths = YearbookPaths(raw_dir=str(samples_raw), out_dir=str(tmp_path / "out"))
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home)) as instance:
-        first = run_every_year(defs.resolve_job_def(build_yearbook_job.name), paths, instance, QUIET)
-        assert first.success and current_run(paths.out) == first.run_id
-        yield instance, paths, first.run_id
+    first = run_every_year(defs.resolve_job_def(build_yearbook_job.name), paths, instance, QUIET_LOGS)
+    assert first.success and current_run(paths.out) == first.run_id
+    return instance, paths, first.run_id
 
 
 def _materialize_alone(instance: dg.DagsterInstance, paths: YearbookPaths, asset: str) -> dg.ExecuteInProcessResult:
     resources = {"io_manager": year_partitioned_io_manager, "paths": paths}
-    return dg.materialize(ALL_ASSETS, selection=[asset], instance=instance, resources=resources, raise_on_error=False, run_config=QUIET)
+    return dg.materialize(
+        ALL_ASSETS, selection=[asset], instance=instance, resources=resources, raise_on_error=False, run_config=QUIET_LOGS
+    )
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:
