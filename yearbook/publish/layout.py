@@ -198,12 +198,12 @@ def _axis(table: TableSpec, dims: tuple[str, ...], years: list[int], ctx: StoreC
     per_dim: list[list[AxisEntry]] = []
     for dim in dims:
         if dim == "disaggregation":
-            entries = [AxisEntry((Member("disaggregation", "_T"), None), tuple((d, "_T") for d in table.disaggregations))]
+            entries = [AxisEntry((Member("disaggregation", TOTAL), None), tuple((d, TOTAL) for d in table.disaggregations))]
             for d in table.disaggregations:
                 for code in axis_members(table, d, years, ctx):
-                    if code == "_T":
+                    if code == TOTAL:
                         continue
-                    key = tuple((x, code if x == d else "_T") for x in table.disaggregations)
+                    key = tuple((x, code if x == d else TOTAL) for x in table.disaggregations)
                     entries.append(AxisEntry((Member("disaggregation", d), Member(d, code)), key))
             per_dim.append(entries)
         else:

@@ -23,7 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from yearbook.codelists import CodeLists
-from yearbook.model import DIMENSIONS, NATIONAL
+from yearbook.model import DIMENSIONS, NATIONAL, TOTAL
 from yearbook.problems import Problem
 from yearbook.specs import FormSpec, SheetSpec
 from yearbook.validation.rules import Outcome, RuleResults, RuleSet, describe, number, render
@@ -58,12 +58,12 @@ def _sheet_yield(sheet: SheetSpec, rules: RuleSet, out: FormYield) -> None:
     if not leaves:  # a header-less sheet (one label, one figure): the row indicator with every dimension total
         for indicator in row_indicators:
             if indicator is not None:
-                out.combos.setdefault((indicator, False), set()).add(tuple("_T" for _ in DIMENSIONS))
+                out.combos.setdefault((indicator, False), set()).add(tuple(TOTAL for _ in DIMENSIONS))
                 out.units[(indicator, False)] = rules.units.get(indicator)
         return
     for leaf in leaves:
         for extra in row_dims:
-            dims = {d: "_T" for d in DIMENSIONS} | dict(leaf.dims) | extra
+            dims = {d: TOTAL for d in DIMENSIONS} | dict(leaf.dims) | extra
             combo = tuple(dims[d] for d in DIMENSIONS)
             for row_indicator in row_indicators:
                 indicator = row_indicator or leaf.indicator
@@ -283,7 +283,7 @@ def _row_problem(rule_id: str, row: Mapping, column: str | None, failure: object
         max=number(upper_bound(row.get("indicator"), rules)) if rule_id == "implausible_value" else rule.params.get("max"),
     )
     if rule_id == "code_not_in_form":
-        values = ", ".join(f"{c}={row.get(c)}" for c in ("indicator", *DIMENSIONS) if c == "indicator" or row.get(c) != "_T")
+        values = ", ".join(f"{c}={row.get(c)}" for c in ("indicator", *DIMENSIONS) if c == "indicator" or row.get(c) != TOTAL)
         message = render(rule.message, context=context, code=values, form=row.get("form"))
     elif column == "value" or rule_id in (
         "negative_count",
