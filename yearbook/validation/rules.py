@@ -387,6 +387,21 @@ def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists
             )
 
 
+def _problem_at(rule: Rule, key: dict, figure: dict, message: str, values: str) -> Problem:
+    """The rule's problem located at the cell of ``figure`` (in the file of ``key``)."""
+    return Problem(
+        str(key["source_file"]),
+        str(figure["source_sheet"]),
+        str(figure["source_cell"]),
+        rule.id,
+        message,
+        rule.severity,
+        values,
+        str(figure["form"]),
+        int(figure["received_year"]),
+    )
+
+
 def _label(case: Case, code: str, lists: CodeLists, names: Mapping[str, str]) -> str:
     return code_name(case.axis, code, lists, names)
 
@@ -433,17 +448,7 @@ def _sum_problem(
         total_value=number(total["value"]),
         unknown=_unknown_text(unknown, home),
     )
-    return Problem(
-        str(key["source_file"]),
-        str(home),
-        str(total["source_cell"]),
-        rule.id,
-        message,
-        rule.severity,
-        values,
-        str(total["form"]),
-        int(total["received_year"]),
-    )
+    return _problem_at(rule, key, total, message, values)
 
 
 def evaluate_additive(rule: Rule, published: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
@@ -526,17 +531,7 @@ def _coverage_problem(
         population=number(den["value"]),
         computed=computed,
     )
-    return Problem(
-        str(key["source_file"]),
-        str(home),
-        str(rep["source_cell"]),
-        rule.id,
-        message,
-        rule.severity,
-        values,
-        str(rep["form"]),
-        int(rep["received_year"]),
-    )
+    return _problem_at(rule, key, rep, message, values)
 
 
 FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResults], None]] = {
