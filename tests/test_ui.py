@@ -218,20 +218,21 @@ def _open_launch_dialog_with_every_year(page, dagster_dev: DagsterDev):
             time.sleep(3)
 
 
-def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
+def _check_asset_graph_shows_every_group(page) -> None:
+    """Step 1: the asset graph (Lineage), one node per group."""
     from playwright.sync_api import expect
-    from yearbook.assets import ALL_ASSETS
 
-    asset_names = [key.to_user_string() for a in ALL_ASSETS for key in a.keys]
-
-    # 1. the asset graph (Lineage), one node per group
     page.goto("/asset-groups")
     expect(page.get_by_role("button", name="Materialize all")).to_be_visible()
     for group in ("raw", "core", "out"):
         expect(page.get_by_text(group, exact=True).first).to_be_visible()
     _shot(page, "01_asset_graph")
 
-    # 2. every asset, every year (partition); the raw assets read them in one run, then the rest
+
+def _launch_backfill_of_every_year(page, dagster_dev: DagsterDev) -> str:
+    """Step 2: every asset, every year (partition); the raw assets read them in one run, then the rest. Returns the backfill's id."""
+    from playwright.sync_api import expect
+
     dialog = _open_launch_dialog_with_every_year(page, dagster_dev)
     for year in YEARS:
         expect(dialog.get_by_text(year, exact=True).first).to_be_visible()
@@ -239,28 +240,43 @@ def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> No
     dialog.get_by_role("button", name="Launch backfill").click()
     toast = page.get_by_text(re.compile(r"Created backfill [a-z0-9]{8}")).first
     expect(toast).to_be_visible()
-    backfill_id = re.search(r"backfill ([a-z0-9]{8})", toast.inner_text()).group(1)
+    return re.search(r"backfill ([a-z0-9]{8})", toast.inner_text()).group(1)
 
-    # 3. the backfill page lists every asset
+
+def _check_backfill_lists_every_asset(page, backfill_id: str) -> None:
+    """Step 3: the backfill page lists every asset."""
+    from playwright.sync_api import expect
+    from yearbook.assets import ALL_ASSETS
+
     page.goto(f"/runs/b/{backfill_id}")
-    for name in asset_names:
+    for name in [key.to_user_string() for a in ALL_ASSETS for key in a.keys]:
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
     _shot(page, "03_backfill_in_progress")
 
-    # 4. until it succeeds
+
+def _check_backfill_succeeded(page, dagster_dev: DagsterDev, backfill_id: str) -> None:
+    """Step 4: followed until it ends, it succeeded and wrote the store."""
     status = _wait_for_final_status(page, dagster_dev)
     _shot(page, "04_backfill_finished")
     assert status == "Succeeded", f"backfill {backfill_id} ended {status}:\n{dagster_dev.log_tail()}"
     assert (dagster_dev.out_dir / "yearbook.duckdb").is_file()
 
-    # 5. the gate: the blocking check of core_validation passed
+
+def _check_core_validation_gate_passed(page) -> None:
+    """Step 5: the gate: the blocking check of core_validation passed."""
+    from playwright.sync_api import expect
+
     page.goto("/assets/core_validation?view=checks")
     expect(page.get_by_text("core_validation_no_errors").first).to_be_visible()
     expect(page.get_by_text("This is a blocking asset check.", exact=False)).to_be_visible()
     expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
     _shot(page, "05_core_validation_checks")
 
-    # 6. a form's check, its two partitions, and the metadata of its latest materialization
+
+def _check_form_check_partitions_and_metadata(page) -> None:
+    """Step 6: a form's check, its two partitions, and the metadata of its latest materialization."""
+    from playwright.sync_api import expect
+
     page.goto("/assets/raw_f_dem_2?view=checks")
     expect(page.get_by_text("raw_f_dem_2_valid").first).to_be_visible()
     expect(page.get_by_text("Passed", exact=True).first).to_be_visible()
@@ -274,7 +290,11 @@ def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> No
     expect(page.get_by_text(f"{YEARS[-1]}/F-DEM-2.xlsx", exact=False).first).to_be_visible()  # the source file of that year
     _shot(page, "07_raw_f_dem_2_partition_metadata")
 
-    # 7. the jobs and the automation (schedule and run sensor stopped by default, the partition sensor running)
+
+def _check_jobs_and_automation(page) -> None:
+    """Step 7: the jobs and the automation (schedule and run sensor stopped by default, the partition sensor running)."""
+    from playwright.sync_api import expect
+
     page.goto("/jobs")
     for job in ("build_yearbook", "validate_submissions"):
         expect(page.get_by_text(job, exact=True).first).to_be_visible()
@@ -283,3 +303,13 @@ def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> No
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"only in March"))).to_be_visible()  # cron 0 6 1 3 *, Asia/Almaty
     _shot(page, "08_automation")
+
+
+def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
+    _check_asset_graph_shows_every_group(page)
+    backfill_id = _launch_backfill_of_every_year(page, dagster_dev)
+    _check_backfill_lists_every_asset(page, backfill_id)
+    _check_backfill_succeeded(page, dagster_dev, backfill_id)
+    _check_core_validation_gate_passed(page)
+    _check_form_check_partitions_and_metadata(page)
+    _check_jobs_and_automation(page)
