@@ -133,6 +133,7 @@ def test_a_title_ending_in_marks_before_text_reads_in_under_a_second(tmp_path: P
     assert len(problems[0].message) < 300
 
 
+@pytest.mark.slow  # seconds: a subprocess given a 50 MB cell
 def test_a_cell_of_50_million_characters_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     draft, path = tmp_path / "draft.xlsx", tmp_path / "huge.xlsx"
     shutil.copy(SAMPLES / DEM2, draft)
@@ -158,6 +159,7 @@ def test_one_problem_is_one_line_whatever_the_file_name(samples_raw: Path, tmp_p
     ]
 
 
+@pytest.mark.slow  # a whole build
 def test_macros_are_never_run_and_the_ministry_is_told(samples_raw: Path, tmp_path: Path, capsys) -> None:
     source = samples_raw / DEM2
     target = source.with_suffix(".xlsm")
