@@ -21,7 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,21 +75,53 @@ def _require_dagster_postgres() -> None:
     pytest.skip(message)
 
 
+def _cluster_owner() -> dict:
+    """subprocess.run's user and groups for the cluster: as root, the Debian package's user `postgres` (postgres refuses root)."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pw = pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.fail("running as root but there is no OS user 'postgres' to own the test cluster (Debian's postgresql creates it)")
+    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+
+def _init_cluster(pg: Callable[..., subprocess.CompletedProcess], data: Path, pwfile: Path) -> None:
+    """initdb: superuser `postgres` with the password in pwfile over TCP, trusted on the socket; UTF-8, no locale, no fsync."""
+    pg(
+        "initdb",
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        f"--pwfile={pwfile}",
+        "--encoding=UTF8",
+        "--no-locale",
+        "--no-sync",
+    )
+
+
+def _create_role_and_database(port: int, super_password: str) -> None:
+    """The test's own login role (a password that needs URL quoting) and a database it owns."""
+    import psycopg2
+
+    admin = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", password=super_password, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD %s", (PASSWORD,))
+        cur.execute(f"CREATE DATABASE {DB} OWNER {ROLE}")
+    admin.close()
+
+
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[PgServer]:
     bindir = _pg_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install -y postgresql (.ci/run does)")
     _require_dagster_postgres()
-    import psycopg2
-
-    run_as: dict = {}
-    if os.geteuid() == 0:  # postgres refuses root: run the cluster as the Debian package's user
-        try:
-            pw = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail("running as root but there is no OS user 'postgres' to own the test cluster (Debian's postgresql creates it)")
-        run_as = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+    run_as = _cluster_owner()
 
     base = Path(tempfile.mkdtemp(prefix="yearbook-pg-"))  # not under pytest's root-only tmp dir
     if run_as:
@@ -108,30 +140,13 @@ def pg_server() -> Iterator[PgServer]:
     port = _free_port()
     started = False
     try:
-        pg(
-            "initdb",
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            f"--pwfile={pwfile}",
-            "--encoding=UTF8",
-            "--no-locale",
-            "--no-sync",
-        )
+        _init_cluster(pg, data, pwfile)
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
         started = True
         result = pg("pg_ctl", "start", "-w", "-t", "60", "-D", str(data), "-l", str(log), "-o", options, check=False)
         if result.returncode != 0:
             pytest.fail(f"pg_ctl start failed: {result.stdout}{result.stderr}\n{log.read_text() if log.exists() else ''}")
-        admin = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", password=super_password, dbname="postgres")
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE ROLE {ROLE} LOGIN PASSWORD %s", (PASSWORD,))
-            cur.execute(f"CREATE DATABASE {DB} OWNER {ROLE}")
-        admin.close()
+        _create_role_and_database(port, super_password)
         yield PgServer("127.0.0.1", port, ROLE, PASSWORD, DB)
     except subprocess.CalledProcessError as e:
         pytest.fail(f"{e.cmd[0]} failed: {e.stdout}{e.stderr}")
@@ -159,47 +174,57 @@ def team_instance(pg_server: PgServer, tmp_path: Path, monkeypatch: pytest.Monke
         yield instance
 
 
-def test_build_job_on_the_postgres_instance(team_instance, pg_server: PgServer, tmp_path: Path) -> None:
-    import dagster as dg
-    from dagster._core.events import DagsterEventType
+def _check_storages_are_the_team_configuration(instance) -> None:
+    """deploy/dagster.yaml put all three storages on PostgreSQL and limits the DuckDB writer pool."""
     from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
-    from yearbook.assets import ALL_ASSETS
 
-    from yearbook.definitions import defs
-    from yearbook.resources import YearbookPaths
-    from yearbook.runs import run_every_year
-
-    instance = team_instance
-    # deploy/dagster.yaml put all three storages on PostgreSQL and limits the DuckDB writer pool
     assert isinstance(instance.run_storage, PostgresRunStorage)
     assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
     assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
     assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     assert instance.global_op_concurrency_default_limit == 1
 
-    out = tmp_path / "out"
+
+def _build_the_samples(instance, out: Path) -> str:
+    """build_yearbook on the sample submissions (2018) into out; the run's id."""
+    from yearbook.definitions import defs
+    from yearbook.resources import YearbookPaths
+    from yearbook.runs import run_every_year
+
     paths = YearbookPaths(raw_dir=str(SAMPLES), out_dir=str(out))
     result = run_every_year(
         defs.resolve_job_def("build_yearbook"), paths, instance, {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     )
     assert result.success
     assert instance.get_dynamic_partitions("reference_year") == ["2018"]  # registered in PostgreSQL
-    run_id = result.run_id
     assert (out / "yearbook.duckdb").is_file()
+    return result.run_id
 
-    # the run, as the instance reads it back from PostgreSQL
+
+def _check_run_and_every_materialization_recorded(instance, run_id: str) -> set:
+    """The run as the instance reads it back from PostgreSQL, one materialization of every asset for it; the graph's asset keys."""
+    import dagster as dg
+    from dagster._core.events import DagsterEventType
+    from yearbook.assets import ALL_ASSETS
+
     run = instance.get_run_by_id(run_id)
     assert run is not None and run.job_name == "build_yearbook" and run.status == dg.DagsterRunStatus.SUCCESS
 
-    # one materialization of every asset of the graph, recorded for this run
     asset_keys = {key for a in ALL_ASSETS for key in a.keys}
     materialized = {e.dagster_event.asset_key for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
     assert materialized == asset_keys
     for key in asset_keys:
         latest = instance.get_latest_materialization_event(key)
         assert latest is not None and latest.run_id == run_id, key
+    return asset_keys
 
-    # every asset check evaluated and passed, the blocking gate among them
+
+def _check_every_asset_check_passed(instance, run_id: str) -> set[str]:
+    """Every asset check evaluated and passed, the blocking gate among them; the writer pool's default limit. Returns the check names."""
+    import dagster as dg
+    from dagster._core.events import DagsterEventType
+    from yearbook.assets import ALL_ASSETS
+
     evaluations = {
         e.dagster_event.event_specific_data.check_name: e.dagster_event.event_specific_data.passed
         for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
@@ -214,8 +239,11 @@ def test_build_job_on_the_postgres_instance(team_instance, pg_server: PgServer, 
 
     # the pool duckdb_writer got the default limit 1 when core_observations first claimed it
     assert instance.event_log_storage.get_concurrency_info("duckdb_writer").slot_count == 1
+    return expected_checks
 
-    # and the same facts straight from the database, without Dagster
+
+def _check_database_holds_the_same_facts(pg_server: PgServer, run_id: str, asset_keys: set, expected_checks: set[str]) -> None:
+    """The same facts straight from the database, without Dagster."""
     with pg_server.connect() as con, con.cursor() as cur:
         cur.execute("SELECT pipeline_name, status FROM runs WHERE run_id = %s", (run_id,))
         assert cur.fetchall() == [("build_yearbook", "SUCCESS")]
@@ -229,3 +257,11 @@ def test_build_job_on_the_postgres_instance(team_instance, pg_server: PgServer, 
         assert dict(cur.fetchall()) == {name: "SUCCEEDED" for name in expected_checks}
         cur.execute("""SELECT "limit", using_default_limit FROM concurrency_limits WHERE concurrency_key = 'duckdb_writer'""")
         assert cur.fetchall() == [(1, True)]
+
+
+def test_build_job_on_the_postgres_instance(team_instance, pg_server: PgServer, tmp_path: Path) -> None:
+    _check_storages_are_the_team_configuration(team_instance)
+    run_id = _build_the_samples(team_instance, tmp_path / "out")
+    asset_keys = _check_run_and_every_materialization_recorded(team_instance, run_id)
+    expected_checks = _check_every_asset_check_passed(team_instance, run_id)
+    _check_database_holds_the_same_facts(pg_server, run_id, asset_keys, expected_checks)
