@@ -153,34 +153,48 @@ def test_small_counts_are_small_and_symbols_are_sprinkled(edition) -> None:
     assert (truth["value"] == 0).sum() > 0, "true zeros"
 
 
-def _breaks(truth: pd.DataFrame) -> list[str]:
-    """Every break of the consistency rules at the end of FORMS.md (figures not shown are skipped)."""
+BREAKDOWNS = ["sex", "age", "area", "flow", "crime_type", "wealth_quintile"]  # a figure's dimensions besides indicator, region, year
+
+
+def _additive_breaks(counts: pd.DataFrame, dim: str, total: str, parts: list[str], name: str) -> list[str]:
+    """Where the parts of a dimension (boys and girls, urban and rural, ...) do not add up to its total."""
+    rest = [c for c in ["indicator", "ref_area", "time_period", *BREAKDOWNS] if c != dim]
+    wide = counts[counts[dim].isin([total, *parts])].set_index([*rest, dim])["value"].unstack(dim)
+    wide = wide.reindex(columns=[total, *parts]).dropna()
+    bad = wide[(wide[parts].sum(axis=1) - wide[total]).abs() > 1e-9]
+    return [f"{name}: {idx}" for idx in bad.index[:5]]
+
+
+def _breakdown_sum_breaks(counts: pd.DataFrame) -> list[str]:
+    """Every breakdown that should add up to its total: sexes, areas, single ages, age groups, migration flows."""
+    indicator = counts["indicator"]
+    return [
+        *_additive_breaks(counts, "sex", "_T", ["M", "F"], "boys + girls = total"),
+        *_additive_breaks(counts, "area", "_T", ["U", "R"], "urban + rural = all"),
+        *_additive_breaks(counts[indicator == "POP_CHILD"], "age", "Y0T17", [f"Y{a}" for a in range(18)], "single ages"),
+        *_additive_breaks(counts[indicator == "DISAB_CHILD"], "age", "Y0T17", ["Y0T6", "Y7T14", "Y15T17"], "age groups"),
+        *_additive_breaks(counts[indicator == "JUV_OFFENDERS"], "age", "Y14T17", ["Y14T15", "Y16T17"], "age groups"),
+        *_additive_breaks(counts[indicator.str.startswith("MIG_")], "flow", "_T", ["INTERNAL", "CIS", "OTHER"], "migration flows"),
+    ]
+
+
+def _regional_sum_breaks(counts: pd.DataFrame) -> list[str]:
+    """Every year shows exactly the regions valid in it (and KZ), and the national figure is the sum of the regions'."""
     out: list[str] = []
-    dims = ["sex", "age", "area", "flow", "crime_type", "wealth_quintile"]
-    counts = truth[(truth["form"] != "F-MICS-1") & ~truth["indicator"].isin(["POVERTY_CHILD_RATE", "PRESCHOOL_COVERAGE_REPORTED"])]
-    assert (counts["value"].dropna() >= 0).all(), "counts ≥ 0"
-
-    def additive(frame: pd.DataFrame, dim: str, total: str, parts: list[str], name: str) -> None:
-        rest = [c for c in ["indicator", "ref_area", "time_period", *dims] if c != dim]
-        wide = frame[frame[dim].isin([total, *parts])].set_index([*rest, dim])["value"].unstack(dim)
-        wide = wide.reindex(columns=[total, *parts]).dropna()
-        bad = wide[(wide[parts].sum(axis=1) - wide[total]).abs() > 1e-9]
-        out.extend(f"{name}: {idx}" for idx in bad.index[:5])
-
-    additive(counts, "sex", "_T", ["M", "F"], "boys + girls = total")
-    additive(counts, "area", "_T", ["U", "R"], "urban + rural = all")
-    additive(counts[counts["indicator"] == "POP_CHILD"], "age", "Y0T17", [f"Y{a}" for a in range(18)], "single ages")
-    additive(counts[counts["indicator"] == "DISAB_CHILD"], "age", "Y0T17", ["Y0T6", "Y7T14", "Y15T17"], "age groups")
-    additive(counts[counts["indicator"] == "JUV_OFFENDERS"], "age", "Y14T17", ["Y14T15", "Y16T17"], "age groups")
-    additive(counts[counts["indicator"].str.startswith("MIG_")], "flow", "_T", ["INTERNAL", "CIS", "OTHER"], "migration flows")
     lists = load_codelists()
     regional = counts[~counts["indicator"].isin(["JUV_PENAL", "JUV_PRETRIAL", "UASC"])]
     for year, frame in regional.groupby("time_period"):
         valid = set(lists.regions_valid_in(int(year)))
         assert set(frame["ref_area"]) == valid | {"KZ"}, year
-        wide = frame.set_index(["indicator", *dims, "ref_area"])["value"].unstack("ref_area").dropna()
+        wide = frame.set_index(["indicator", *BREAKDOWNS, "ref_area"])["value"].unstack("ref_area").dropna()
         bad = wide[(wide[sorted(valid)].sum(axis=1) - wide["KZ"]).abs() > 1e-9]
         out.extend(f"national = sum of regions {year}: {idx}" for idx in bad.index[:5])
+    return out
+
+
+def _part_of_whole_breaks(truth: pd.DataFrame) -> list[str]:
+    """Every figure that is part of another is at most that one; internal arrivals equal departures nationally."""
+    out: list[str] = []
 
     def value(indicator: str, **dims_: str) -> pd.Series:
         return _values(truth, indicator, **{"sex": "_T", **dims_})
@@ -203,10 +217,16 @@ def _breaks(truth: pd.DataFrame) -> list[str]:
         departures = value("MIG_DEPARTURES", sex=sex, flow="INTERNAL").xs("KZ")
         if not arrivals.equals(departures):
             out.append(f"internal arrivals = departures nationally ({sex})")
-    enrolled, children = value("PRESCHOOL_ENROL").astype("int64"), value("PRESCHOOL_POP").astype("int64")
+    return out
+
+
+def _percentage_breaks(truth: pd.DataFrame) -> list[str]:
+    """The reported coverage is enrolled / children × 100 rounded half up; every percentage shown is within 0-100."""
+    enrolled = _values(truth, "PRESCHOOL_ENROL", sex="_T").astype("int64")
+    children = _values(truth, "PRESCHOOL_POP", sex="_T").astype("int64")
     computed = ((2 * enrolled * 1000 + children) // (2 * children)) / 10  # rounded half up to one decimal
-    coverage = value("PRESCHOOL_COVERAGE_REPORTED")
-    out.extend(f"coverage = enrolled / children × 100: {idx}" for idx in coverage.index if abs(coverage[idx] - computed[idx]) > 1e-9)
+    coverage = _values(truth, "PRESCHOOL_COVERAGE_REPORTED", sex="_T")
+    out = [f"coverage = enrolled / children × 100: {idx}" for idx in coverage.index if abs(coverage[idx] - computed[idx]) > 1e-9]
     percents = truth[
         truth["indicator"].isin(["POVERTY_CHILD_RATE", "PRESCHOOL_COVERAGE_REPORTED"])
         | ((truth["form"] == "F-MICS-1") & ~truth["check_only"])
@@ -214,6 +234,13 @@ def _breaks(truth: pd.DataFrame) -> list[str]:
     shown = percents["value"].dropna()
     out.extend(f"percentage out of 0-100: {r}" for r in shown[~shown.between(0, 100)].index[:5])
     return out
+
+
+def _breaks(truth: pd.DataFrame) -> list[str]:
+    """Every break of the consistency rules at the end of FORMS.md (figures not shown are skipped)."""
+    counts = truth[(truth["form"] != "F-MICS-1") & ~truth["indicator"].isin(["POVERTY_CHILD_RATE", "PRESCHOOL_COVERAGE_REPORTED"])]
+    assert (counts["value"].dropna() >= 0).all(), "counts ≥ 0"
+    return [*_breakdown_sum_breaks(counts), *_regional_sum_breaks(counts), *_part_of_whole_breaks(truth), *_percentage_breaks(truth)]
 
 
 def test_the_truth_keeps_every_consistency_rule(edition) -> None:
