@@ -56,8 +56,14 @@ def attack(observations: pd.DataFrame, policy: DisclosurePolicy) -> AttackResult
     reported[: len(frame)] = frame["indicator"].map(policy.forms).ne("derived").to_numpy()
     targets = [c for c in range(len(frame)) if reported[c] and conf[c] in ("C", "D")]
 
-    # linked tables: cells not published, joined by a relation they share
-    parent = list(range(n))
+    tables, rel_of = _linked_tables(system, known)
+    lower, upper = _ranges_of_targets(tables, rel_of, targets, value, conf, system, policy, two_codes)
+    return _result(frame, targets, conf, system, policy, lower, upper)
+
+
+def _linked_tables(system, known: np.ndarray) -> tuple[dict[int, list[int]], dict[int, list]]:
+    """Linked tables: cells not published, joined by a relation they share; each table's cells and relations, by its root."""
+    parent = list(range(system.n_cells))
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -70,7 +76,7 @@ def attack(observations: pd.DataFrame, policy: DisclosurePolicy) -> AttackResult
         for m in free[1:]:
             parent[find(m)] = find(free[0])
     tables: dict[int, list[int]] = {}
-    for c in range(n):
+    for c in range(system.n_cells):
         if not known[c]:
             tables.setdefault(find(c), []).append(c)
     rel_of: dict[int, list] = {}
@@ -78,7 +84,13 @@ def attack(observations: pd.DataFrame, policy: DisclosurePolicy) -> AttackResult
         free = [m for m in (rel.total, *rel.parts) if not known[m]]
         if free:
             rel_of.setdefault(find(free[0]), []).append(rel)
+    return tables, rel_of
 
+
+def _ranges_of_targets(
+    tables, rel_of, targets: list[int], value, conf, system, policy: DisclosurePolicy, two_codes: bool
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Each hidden reported figure's minimum and maximum over whole numbers, one model per linked table that holds one."""
     lower: dict[int, float] = {}
     upper: dict[int, float] = {}
     for root, cells in tables.items():
@@ -90,7 +102,11 @@ def attack(observations: pd.DataFrame, policy: DisclosurePolicy) -> AttackResult
             model = _TableModel(cells, rel_of.get(root, []), value, conf, system, policy, two_codes, small_c=False)
         for c in wanted:
             lower[c], upper[c] = model.range_of(c)
+    return lower, upper
 
+
+def _result(frame: pd.DataFrame, targets: list[int], conf, system, policy: DisclosurePolicy, lower, upper) -> AttackResult:
+    """The ranges as a frame, those recovered exactly, those below the protection rule, and the thresholds read off the published counts."""
     rows = []
     for c in targets:
         key = system.key(c)
