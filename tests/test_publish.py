@@ -188,6 +188,108 @@ def _same(shown: object, expected: object) -> bool:
     return isinstance(shown, int | float) and not isinstance(shown, bool) and shown == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 
+# --- the crosstab test's steps: a table's view against its observations, a workbook against the view -------
+
+
+def _crosstab_observations(table: TableSpec, con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
+    """The observations of the table's indicators: KEY -> (value, obs_status, obs_conf)."""
+    marks = ",".join("?" * len(table.indicators))
+    return {
+        tuple(r[: len(KEY)]): r[len(KEY) :]
+        for r in con.execute(
+            f"SELECT {', '.join(KEY)}, value, obs_status, obs_conf FROM observations WHERE indicator IN ({marks})",
+            list(table.indicators),
+        ).fetchall()
+    }
+
+
+def _check_view_holds_the_specs_figures(table: TableSpec, view: pd.DataFrame, years: list[int], regions: pd.DataFrame) -> None:
+    """The view holds exactly the spec's figures: its filters, its years, its indicators, its members and regions in order."""
+    for dim, code in _fixed(table).items():
+        assert set(view[dim]) == {code}, (table.id, dim)
+    assert set(view["time_period"]) <= set(years) and set(view["indicator"]) <= set(table.indicators), table.id
+    for dim, members in table.members.items():
+        assert list(dict.fromkeys(view[dim])) == list(members), (table.id, dim)
+    if "ref_area" in _axis_dims(table):
+        shown = list(dict.fromkeys(view["ref_area"]))
+        official = ["KZ", *[r for r in regions.index if r != "KZ" and any(_region_exists(regions, r, y) for y in years)]]
+        assert shown == official, (table.id, "regions in official order, only those existing in the years shown")
+    if "time_period" in _axis_dims(table):
+        assert sorted(set(view["time_period"])) == years, table.id
+
+
+def _check_no_observation_missing_from_the_view(table: TableSpec, view: pd.DataFrame, obs: dict[tuple, tuple], years: list[int]) -> None:
+    """Every observation the table's years, filters, members and disaggregations select is a figure of the view."""
+    fixed = _fixed(table)
+    keys = {tuple(r) for r in view[list(KEY)].itertuples(index=False)}
+    for key in obs:
+        k = dict(zip(KEY, key, strict=True))
+        if key[2] not in years or any(k[d] != c for d, c in fixed.items()):
+            continue
+        if any(d in table.members and k[d] not in table.members[d] for d in _axis_dims(table)):
+            continue
+        if "disaggregation" in table.columns and sum(k[d] != "_T" for d in table.disaggregations) > 1:
+            continue
+        assert key in keys, (table.id, "figure missing from the table", key)
+
+
+def _check_view_figures_equal_observations(table: TableSpec, view: pd.DataFrame, obs: dict[tuple, tuple], regions: pd.DataFrame) -> None:
+    """Every figure of the view is of a region existing that year and shows its observation (a value or a symbol)."""
+    for row in view.itertuples(index=False):
+        key = tuple(getattr(row, k) for k in KEY)
+        assert _region_exists(regions, row.ref_area, row.time_period), (table.id, key)
+        expected = _expected(obs.get(key))
+        assert (row.symbol if isinstance(row.symbol, str) else row.value) == expected or _same(row.value, expected), (table.id, key)
+
+
+def _check_cell_labels(ws, table: TableSpec, row, cell: tuple[int, int], corner: tuple[int, int], names: Names, lang: str) -> None:
+    """A figure's cell sits under its column's head and beside its row's label (corner: the first figure's row and column)."""
+    key = tuple(getattr(row, k) for k in KEY)
+    (r, c), (r0, c0) = cell, corner
+    inner_row = table.rows[-1]
+    assert _strip(_cell_value(ws, r, c0 - 1)) == names(table, inner_row, getattr(row, inner_row)), (lang, table.id, key)
+    inner_col = table.columns[-1]
+    head = _cell_value(ws, r0 - 1, c)
+    if inner_col == "disaggregation":
+        broken = [d for d in table.disaggregations if getattr(row, d) != "_T"]
+        if broken:
+            assert _strip(head) == names(table, broken[0], getattr(row, broken[0])), (lang, table.id, key)
+        else:
+            assert _strip(_cell_value(ws, r0 - 2, c)) == names.dims[("sex", "_T")], (lang, table.id)
+    else:
+        assert _strip(head) == names(table, inner_col, getattr(row, inner_col)), (lang, table.id, key, head)
+
+
+def _check_workbook_shows_the_view(
+    book: openpyxl.Workbook, table: TableSpec, view: pd.DataFrame, obs: dict[tuple, tuple], names: Names, units: dict, lang: str
+) -> set[str]:
+    """The workbook shows the view cell by cell, in its number format, under the right labels, and nothing else in the
+    table's range; the symbols it shows.
+    """
+    symbols_seen: set[str] = set()
+    ws, c0, r0, c1, r1 = _data_range(book, table)
+    assert (c1 - c0 + 1, r1 - r0 + 1) == (view["col_no"].max(), view["row_no"].max()), (table.id, lang)
+    filled = set()
+    for row in view.itertuples(index=False):
+        key = tuple(getattr(row, k) for k in KEY)
+        r, c = r0 + row.row_no - 1, c0 + row.col_no - 1
+        filled.add((r, c))
+        shown = _cell_value(ws, r, c)
+        expected = _expected(obs.get(key))
+        assert _same(shown, expected), (lang, table.id, key, shown, expected)
+        if isinstance(expected, str):
+            symbols_seen.add(expected)
+        else:
+            rate = units[row.indicator] in RATE_UNITS
+            assert ws.cell(row=r, column=c).number_format == ("0.0" if rate else "#,##0"), (table.id, key)
+        _check_cell_labels(ws, table, row, (r, c), (r0, c0), names, lang)
+    for r in range(r0, r1 + 1):
+        for c in range(c0, c1 + 1):
+            if (r, c) not in filled:
+                assert _cell_value(ws, r, c) is None, (lang, table.id, "a cell outside the view must be blank", r, c)
+    return symbols_seen
+
+
 # --- the tests ---------------------------------------------------------------------------------
 
 
@@ -200,78 +302,15 @@ def test_every_crosstab_figure_equals_its_observation(case: Case, con: duckdb.Du
         if table.kind != "crosstab":
             continue
         years = _years(table, con)
-        fixed = _fixed(table)
-        marks = ",".join("?" * len(table.indicators))
-        obs = {
-            tuple(r[: len(KEY)]): r[len(KEY) :]
-            for r in con.execute(
-                f"SELECT {', '.join(KEY)}, value, obs_status, obs_conf FROM observations WHERE indicator IN ({marks})",
-                list(table.indicators),
-            ).fetchall()
-        }
+        obs = _crosstab_observations(table, con)
         view = con.execute(f"SELECT * FROM {table.view} ORDER BY row_no, col_no").df()
         assert len(view), table.id
-        # the view holds exactly the spec's figures: its filters, its years, its indicators
-        for dim, code in fixed.items():
-            assert set(view[dim]) == {code}, (table.id, dim)
-        assert set(view["time_period"]) <= set(years) and set(view["indicator"]) <= set(table.indicators), table.id
-        for dim, members in table.members.items():
-            assert list(dict.fromkeys(view[dim])) == list(members), (table.id, dim)
-        if "ref_area" in _axis_dims(table):
-            shown = list(dict.fromkeys(view["ref_area"]))
-            official = ["KZ", *[r for r in regions.index if r != "KZ" and any(_region_exists(regions, r, y) for y in years)]]
-            assert shown == official, (table.id, "regions in official order, only those existing in the years shown")
-        if "time_period" in _axis_dims(table):
-            assert sorted(set(view["time_period"])) == years, table.id
-        keys = {tuple(r) for r in view[list(KEY)].itertuples(index=False)}
-        for key in obs:
-            k = dict(zip(KEY, key, strict=True))
-            if key[2] not in years or any(k[d] != c for d, c in fixed.items()):
-                continue
-            if any(d in table.members and k[d] not in table.members[d] for d in _axis_dims(table)):
-                continue
-            if "disaggregation" in table.columns and sum(k[d] != "_T" for d in table.disaggregations) > 1:
-                continue
-            assert key in keys, (table.id, "figure missing from the table", key)
-        for row in view.itertuples(index=False):
-            key = tuple(getattr(row, k) for k in KEY)
-            assert _region_exists(regions, row.ref_area, row.time_period), (table.id, key)
-            expected = _expected(obs.get(key))
-            assert (row.symbol if isinstance(row.symbol, str) else row.value) == expected or _same(row.value, expected), (table.id, key)
+        _check_view_holds_the_specs_figures(table, view, years, regions)
+        _check_no_observation_missing_from_the_view(table, view, obs, years)
+        _check_view_figures_equal_observations(table, view, obs, regions)
         # every workbook shows the view, cell by cell, under the right labels
         for lang, book in case.books.items():
-            names = all_names[lang]
-            ws, c0, r0, c1, r1 = _data_range(book, table)
-            assert (c1 - c0 + 1, r1 - r0 + 1) == (view["col_no"].max(), view["row_no"].max()), (table.id, lang)
-            filled = set()
-            for row in view.itertuples(index=False):
-                key = tuple(getattr(row, k) for k in KEY)
-                r, c = r0 + row.row_no - 1, c0 + row.col_no - 1
-                filled.add((r, c))
-                shown = _cell_value(ws, r, c)
-                expected = _expected(obs.get(key))
-                assert _same(shown, expected), (lang, table.id, key, shown, expected)
-                if isinstance(expected, str):
-                    symbols_seen.add(expected)
-                else:
-                    rate = units[row.indicator] in RATE_UNITS
-                    assert ws.cell(row=r, column=c).number_format == ("0.0" if rate else "#,##0"), (table.id, key)
-                inner_row = table.rows[-1]
-                assert _strip(_cell_value(ws, r, c0 - 1)) == names(table, inner_row, getattr(row, inner_row)), (lang, table.id, key)
-                inner_col = table.columns[-1]
-                head = _cell_value(ws, r0 - 1, c)
-                if inner_col == "disaggregation":
-                    broken = [d for d in table.disaggregations if getattr(row, d) != "_T"]
-                    if broken:
-                        assert _strip(head) == names(table, broken[0], getattr(row, broken[0])), (lang, table.id, key)
-                    else:
-                        assert _strip(_cell_value(ws, r0 - 2, c)) == names.dims[("sex", "_T")], (lang, table.id)
-                else:
-                    assert _strip(head) == names(table, inner_col, getattr(row, inner_col)), (lang, table.id, key, head)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) not in filled:
-                        assert _cell_value(ws, r, c) is None, (lang, table.id, "a cell outside the view must be blank", r, c)
+            symbols_seen |= _check_workbook_shows_the_view(book, table, view, obs, all_names[lang], units, lang)
     if case.name == "samples":
         assert symbols_seen == SYMBOLS, "the samples exercise every symbol"
 
