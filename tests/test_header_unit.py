@@ -441,8 +441,8 @@ REFUSED = [
         [[DEM2_TITLE], [None, *(g for g in [*DEM2_GROUPS[:2], UNKNOWN_GROUP] for _ in SEXES)], [None, *SEXES * 3], [NATIONAL, *FIGURES]],
         (),
         at_row(4, dict(list(DEM2_COLUMNS.items())[:6])),
-        [*[("missing_column", "A2")] * 3, ("unknown_column", "H3"), ("unknown_column", "I3"), ("unknown_column", "J3")],
-        id="a header that names no column of the form is reported at its cell, its figures not read",
+        [*[("missing_column", "A2")] * 3, ("unknown_column", "H2"), ("unknown_column", "I2"), ("unknown_column", "J2")],
+        id="a group label that is no group of the form is reported at its cell, its columns' figures not read",
     ),
     pytest.param(
         "F-DEM-2",
@@ -500,6 +500,18 @@ REFUSED = [
 ]
 
 
+REFUSED += [
+    pytest.param(
+        "F-MOES-1",
+        [[SCHOOLS_TITLE], [MINISTRY], SCHOOLS_TOP, [*SCHOOLS_SUB[:2], "үйде оқитын", *SCHOOLS_SUB[3:]], [KZ_KK, *range(1, 9)]],
+        SCHOOLS_MERGED,
+        at_row(5, {k: v for k, v in SCHOOLS_COLUMNS.items() if k != "C"}),
+        [("missing_column", "A3"), ("unknown_column", "C4")],
+        id="a sub-column label of another group under a merged group label is refused, never read as the other group's",
+    ),
+]
+
+
 @pytest.mark.parametrize(("form", "rows", "merged", "expected", "problems"), REFUSED)
 def test_a_header_the_reader_cannot_read_with_certainty_is_refused(
     form: str, rows: list[list[object]], merged: tuple[str, ...], expected: dict[str, str], problems: list[tuple[str, str]]
@@ -529,20 +541,26 @@ def test_a_title_beginning_with_a_column_label_is_not_the_header(title: str, sub
     assert columns == at_row(5, SCHOOLS_COLUMNS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="under an unknown group label merged over three columns (H2:J2 'Умершие в возрасте до 7 лет'), only the "
-    "first column is reported unknown_column (H3); the other two are reported ambiguous_column at H2 with the message "
-    "'names no single column ... without its group label above it ...; write the group label' although the group "
-    "label is written: the label to fix is the unknown one, the same as when it is repeated over each column",
-)
 def test_every_column_under_an_unknown_merged_group_label_is_reported_unknown() -> None:
+    """Under 'Умершие в возрасте до 7 лет' merged over H2:J2 every column is unknown_column, as when the label is written
+    over each column, and is refused at the group label's cell, the one to mend (its sex labels are the form's); the
+    columns under it are no ambiguous sex labels lacking a group label: their group label is written."""
     rows = [[DEM2_TITLE], _groups_merged([*DEM2_GROUPS[:2], UNKNOWN_GROUP]), [None, *SEXES * 3], [NATIONAL, *FIGURES]]
     columns, problems = read_columns("F-DEM-2", rows, _merges(2))
     assert columns == at_row(4, dict(list(DEM2_COLUMNS.items())[:6]))
-    assert problems == sorted(
-        [*[("missing_column", "A2")] * 3, ("unknown_column", "H3"), ("unknown_column", "I3"), ("unknown_column", "J3")]
-    )
+    assert problems == sorted([*[("missing_column", "A2")] * 3, *[("unknown_column", "H2")] * 3])  # the merged group label's cell
+
+
+def test_a_column_under_an_unknown_group_label_is_told_the_group_label_is_unknown() -> None:
+    """The message says which label to mend, the group label, and names the columns of the label under it."""
+    rows = [[DEM2_TITLE], _groups_merged([*DEM2_GROUPS[:2], UNKNOWN_GROUP]), [None, *SEXES * 3], [NATIONAL, *FIGURES]]
+    read = read_sheet(f"{YEAR}/book.xlsx", _sheet(rows, _merges(2)), FORMS["F-DEM-2"], YEAR, LISTS)
+    (problem,) = [p for p in read.problems if p.values == f"{UNKNOWN_GROUP} / мальчики"]
+    message = problem.message
+    assert (problem.rule, problem.cell) == ("unknown_column", "H2")
+    assert f"the group label {UNKNOWN_GROUP!r} is none of the form's" in message
+    assert all(f"'{group} / мальчики'" in message for group in DEM2_GROUPS)
+    assert "write the group label" not in message
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)

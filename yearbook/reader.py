@@ -194,23 +194,26 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         rows.append(nxt)
     header = _Header(top, rows, label_col, {}, [], set())
     seen: dict[Leaf, int] = {}
-    filled_top = None
+    filled_top = group_cell = None
     for j in range(label_col + 1, width):
         upper = grid.cells[top][j]
         lower = grid.cells[rows[1]][j] if len(rows) == 2 else None
         if upper is not None:
-            filled_top = upper
+            filled_top, group_cell = upper, grid.ref(top, j)
         elif (top, j) in grid.merge_anchors:  # a merged group cell left blank: its columns have no group label
             filled_top = None
         candidates = _candidate_paths(upper, lower, filled_top)
         if not candidates:
             continue
-        path, leaves = next(((p, m) for p in candidates if (m := _match_path(spec, p, of_which))), (candidates[0], ()))
+        grouped = upper is None and filled_top is not None and (top, j) in grid.merged  # under a merged group label
+        path, leaves = _match_column(spec, candidates, of_which, grouped)
         where = grid.ref(rows[-1] if lower is not None else top, j)
         if len(leaves) > 1 and upper is None and len(rows) == 2:  # the fix is the blank group cell above (a merge's first)
             where = grid.merged.get((top, j), grid.ref(top, j)).partition(":")[0]
+        elif not leaves and _under_unknown_group(spec, path, of_which):  # the fix is the group label
+            where = group_cell
         shown = " / ".join(path)
-        problem = _column_problem(ctx, spec, shown, leaves, where) or _duplicate_problem(ctx, leaves[0], seen, top, where, shown)
+        problem = _column_problem(ctx, spec, path, leaves, where) or _duplicate_problem(ctx, leaves[0], seen, top, where, shown)
         if problem:
             header.problems.append(problem)
             header.refused.add(j)
@@ -232,13 +235,26 @@ def _candidate_paths(upper: object, lower: object, filled_top: object) -> list[l
     return ([[str(filled_top), str(lower)]] if filled_top is not None else []) + [[str(lower)]]
 
 
-def _column_problem(ctx: _Context, spec: SheetSpec, shown: str, leaves: tuple[Leaf, ...], where: str) -> Problem | None:
+def _match_column(spec: SheetSpec, candidates: list[list[str]], of_which: OfWhich, grouped: bool) -> tuple[list[str], tuple[Leaf, ...]]:
+    """The first candidate path that names columns, with them; else the first path, naming none. Under a merged group
+    label (``grouped``) the label is written over the column: a lower label alone then names only a column of its own,
+    never a sub-column of the form's groups ('мальчики' under an unknown 'Умершие в возрасте до 7 лет', 'үйде оқитын'
+    under 'Оқушылар'), which is refused as the path under that group label, not as a label missing its group."""
+    for path in candidates:
+        leaves = _match_path(spec, path, of_which)
+        if grouped and len(path) == 1:
+            leaves = tuple(leaf for leaf in leaves if not (leaf.top and leaf.sub is not None))
+        if leaves:
+            return path, leaves
+    return candidates[0], ()
+
+
+def _column_problem(ctx: _Context, spec: SheetSpec, path: list[str], leaves: tuple[Leaf, ...], where: str) -> Problem | None:
     """The problem of a header that names no column of the sheet, or several (a sub-column label alone that other
     columns share: never guessed)."""
+    shown = " / ".join(path)
     if not leaves:
-        return ctx.problem(
-            "unknown_column", f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description})", where, shown
-        )
+        return ctx.problem("unknown_column", _unknown_column_message(ctx, spec, path), where, shown)
     if len(leaves) > 1:
         names = ", ".join(repr(leaf.title) for leaf in leaves)
         message = (
@@ -247,6 +263,26 @@ def _column_problem(ctx: _Context, spec: SheetSpec, shown: str, leaves: tuple[Le
         )
         return ctx.problem("ambiguous_column", message, where, shown)
     return None
+
+
+def _under_unknown_group(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
+    """For a header path "group / label" that names no column because its group label is none of the form's while its
+    label is a sub-column label of the form's groups ('Умершие в возрасте до 7 лет / мальчики'): the columns the label
+    names under their group labels. Empty otherwise (one label, a group of the form, a label of no group)."""
+    if len(path) != 2 or any(v in leaf.top for leaf in spec.leaves for v in _header_variants(path[0], of_which)):
+        return ()
+    return tuple(leaf for leaf in _match_variants(spec, path[1:], of_which) if leaf.top and leaf.sub is not None)
+
+
+def _unknown_column_message(ctx: _Context, spec: SheetSpec, path: list[str]) -> str:
+    """Why a header path names no column; where its group label is the one to mend, the message says so and names the
+    columns of the label under it."""
+    message = f"column header {' / '.join(path)!r} is not a column of {ctx.form.code} ({spec.description})"
+    under = _under_unknown_group(spec, path, ctx.form.of_which)
+    if not under:
+        return message
+    names = ", ".join(repr(leaf.title) for leaf in under)
+    return f"{message}: the group label {path[0]!r} is none of the form's; under the form's group labels, {path[1]!r} is {names}"
 
 
 def _duplicate_problem(ctx: _Context, leaf: Leaf, seen: dict[Leaf, int], top: int, where: str, shown: str) -> Problem | None:
