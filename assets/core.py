@@ -18,13 +18,13 @@ from yearbook.config import reading_digest
 from yearbook.disclosure import load_policy
 from yearbook.edition import EditionFiles, make_staging_dir
 from yearbook.io_manager import SUMMARY
-from yearbook.problems import ERROR, problems_frame
+from yearbook.problems import ERROR, errors_first, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
 from yearbook.validation.report import write_validation_workbook
 
-from .metadata import Metadata, check_result, preview, problems_preview
+from .metadata import NEXT_STEP, Metadata, check_result, preview, problems_preview, refusal
 from .raw import RAW_FORM_NAMES, FormRead, Inventory
 
 VALIDATION_REPORT = "validation_report.xlsx"
@@ -46,9 +46,13 @@ def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
     ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_PROBLEMS_INS},
     description=(
         "Every problem of the edition (reading, schema, consistency, duplicate or missing forms), "
-        f"also written to <internal>/{VALIDATION_REPORT} for the ministries. Its blocking check gates publication."
+        f"also written to `<internal>/{VALIDATION_REPORT}` for the ministries. Its blocking check gates publication."
     ),
-    check_specs=[dg.AssetCheckSpec(GATE, asset="core_validation", blocking=True, description="no error in any submission")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            GATE, asset="core_validation", blocking=True, description=f"No error in any submission. When it fails: {NEXT_STEP}"
+        )
+    ],
 )
 def core_validation(
     context: dg.AssetExecutionContext, paths: YearbookPaths, raw_inventory: dict[str, Inventory], **forms: dict[str, FormRead]
@@ -62,6 +66,7 @@ def core_validation(
     problems += check_read_with(digests, reading_digest())
     problems += [p for inv in raw_inventory.values() for p in inv.problems]
     problems += [p for by_year in forms.values() for read in by_year.values() for p in read.problems]
+    problems = errors_first(problems)
     frame = problems_frame(problems)
     paths.check_separate()
     paths.internal.mkdir(mode=0o700, parents=True, exist_ok=True)  # messages may quote small counts: staff only
@@ -76,10 +81,12 @@ def core_validation(
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
             "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
-            "preview": problems_preview(frame, 20),
+            "preview": problems_preview(problems),
         },
     )
     yield check_result(GATE, problems, "core_validation")
+    if any(p.severity == ERROR for p in problems):  # the run's failure says which cells, not a check's stack trace
+        raise dg.Failure(description=refusal(problems, paths.internal / VALIDATION_REPORT), allow_retries=False)
 
 
 _RECORD_INS = {"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation")}  # what a store records
@@ -106,7 +113,7 @@ def _store_metadata(store: Path, counts: dict[str, int], public: bool) -> Metada
     ins={**_RECORD_INS, **_FORM_INS},
     description=(
         "The staff store (observations, derived indicators, code lists, metadata), every figure as reported, "
-        f"harmonized by SQL in the run's staging folder; published with the edition as <internal>/{INTERNAL_STORE_NAME}."
+        f"harmonized by SQL in the run's staging folder; published with the edition as `<internal>/{INTERNAL_STORE_NAME}`."
     ),
     pool="duckdb_writer",
 )
@@ -133,7 +140,7 @@ def core_observations(
     ins={**_RECORD_INS, "core_observations": dg.AssetIn()},
     description=(
         "The public store: the staff store's observations with disclosure control applied (confidential figures and those "
-        f"that would reveal them hidden), without the working tables of the figures; staged for <out>/{STORE_NAME}. "
+        f"that would reveal them hidden), without the working tables of the figures; staged for `<out>/{STORE_NAME}`. "
         "The staff store, staged again with what was hidden and why, is published from here."
     ),
     pool="duckdb_writer",

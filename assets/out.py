@@ -60,8 +60,8 @@ def _made_from_other_stores(store: EditionFiles, parts: dict[str, EditionFiles])
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
     },
     description=(
-        "The published edition: the latest staff store becomes <internal>/current, then the public store, workbooks, CSVs "
-        "and SDMX file made from it become <out>/current by one rename (the well-known names <out>/yearbook.duckdb ... "
+        "The published edition: the latest staff store becomes `<internal>/current`, then the public store, workbooks, CSVs "
+        "and SDMX file made from it become `<out>/current` by one rename (the well-known names `<out>/yearbook.duckdb` ... "
         "link through it). Parts made in earlier runs are taken from where they are."
     ),
     pool="duckdb_writer",

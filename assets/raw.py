@@ -86,14 +86,18 @@ def take_inventory(raw_dir: Path, year: int, read_with: str) -> Inventory:
     group_name="raw",
     partitions_def=REFERENCE_YEARS,
     backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
-    description="Every workbook under raw/<year>/ with its checksum and form code; forms submitted twice or missing for the year.",
+    description="Every workbook under `raw/<year>/` with its checksum and form code; forms submitted twice or missing for the year.",
 )
 def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[dict[str, Inventory]]:
     by_year = {}
     digest = reading_digest()
     for year in context.partition_keys:
         by_year[year] = inventory = take_inventory(paths.raw, int(year), digest)
-        metadata = {"files": len(inventory.files), "source_files": preview(inventory.files[["file", "form", "sha256"]], 100)}
+        metadata = {
+            "reference_year": dg.MetadataValue.text(year),  # the overview shows the latest partition's: it says which
+            "files": len(inventory.files),
+            "source_files": preview(inventory.files[["file", "form", "sha256"]], 100),
+        }
         context.add_asset_metadata(metadata, partition_key=year)
     return dg.Output(by_year)
 
@@ -124,10 +128,11 @@ def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str,
     return {form: {year: FormRead(form, figures[(form, year)], by_key[(form, year)], digest) for year in inventories} for form in forms}
 
 
-def _form_read_metadata(read: FormRead, inventory: Inventory) -> dict[str, object]:
+def _form_read_metadata(read: FormRead, inventory: Inventory, year: str) -> dict[str, object]:
     figures = read.figures
     files = inventory.files[inventory.files["form"] == read.form]
     return {
+        "reference_year": dg.MetadataValue.text(year),  # the overview shows the latest partition's: it says which
         "rows": len(figures),
         "regions": int(figures["ref_area"].nunique()),
         "problems": len(read.problems),
@@ -178,6 +183,6 @@ def raw_forms(context: dg.AssetExecutionContext, raw_inventory: dict[str, Invent
     for form, by_year in reads.items():
         name = raw_asset_name(form)
         for year, read in by_year.items():
-            context.add_asset_metadata(_form_read_metadata(read, raw_inventory[year]), asset_key=name, partition_key=year)
+            context.add_asset_metadata(_form_read_metadata(read, raw_inventory[year], year), asset_key=name, partition_key=year)
         yield dg.Output(by_year, output_name=name)
         yield check_result(f"{name}_valid", [p for read in by_year.values() for p in read.problems], name)

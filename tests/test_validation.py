@@ -577,12 +577,16 @@ def test_validation_workbook(tmp_path: Path) -> None:
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:G4"
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    assert [r[0:4] for r in rows] == [
-        ["2018/a.xlsx", None, None, "missing_form"],
+    assert [r[0:4] for r in rows] == [  # errors first, each by file, sheet and cell as a reader scans them
         ["2018/b.xlsx", "Лист1", "B7", "region_sum"],
         ["2018/b.xlsx", "Лист1", "B10", "sex_sum"],
+        ["2018/a.xlsx", None, None, "missing_form"],
     ]
-    assert rows[1][5] == "=1+1" and ws["F3"].data_type == "s"  # text, never a formula
+    assert rows[0][5] == "=1+1" and ws["F2"].data_type == "s"  # text, never a formula
+    summary = wb.worksheets[0]
+    assert summary.title == "Summary" and wb.active == summary
+    assert [[c.value for c in row] for row in summary.iter_rows(max_row=2, max_col=2)] == [["Errors", 2], ["Warnings", 1]]
+    assert [[c.value for c in row] for row in summary.iter_rows(min_row=6)] == [["2018/b.xlsx", 2, 0], ["2018/a.xlsx", 0, 1]]
     assert ws.column_dimensions["G"].width >= 20 and ws.column_dimensions["C"].width <= 8
     write_validation_workbook([], tmp_path / "empty.xlsx")
     assert openpyxl.load_workbook(tmp_path / "empty.xlsx")["Problems"].max_row == 1
@@ -592,5 +596,5 @@ def test_report_of_real_problems(tmp_path: Path, samples: pd.DataFrame) -> None:
     changed = figure(samples, MLSP, "TSA_FAMILIES", "KZ")
     _, result = mutate(tmp_path, MLSP, changed, changed["value"] + 1)
     write_validation_workbook(result.problems, tmp_path / "report.xlsx")
-    ws = openpyxl.load_workbook(tmp_path / "report.xlsx").active
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["Problems"]
     assert [c.value for c in ws[2]][:5] == [f"{YEAR}/{MLSP}", changed["source_sheet"], changed["source_cell"], "region_sum", "error"]

@@ -48,7 +48,7 @@ def _partition_requests(registered: Sequence[str], years_on_disk: list[int]) -> 
 @dg.sensor(
     name="reference_year_folders",
     minimum_interval_seconds=30,
-    description="Keeps the reference_year partitions in step with the folders raw/<year>/ (launches no run).",
+    description="Keeps the reference_year partitions in step with the folders `raw/<year>/` (launches no run).",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def reference_year_folders(context: dg.SensorEvaluationContext, paths: YearbookPaths):
@@ -80,7 +80,7 @@ def build_automation(job_name: str) -> tuple[dg.ScheduleDefinition, dg.SensorDef
         name="raw_folder_sensor",
         job_name=job_name,
         minimum_interval_seconds=60,
-        description="Requests a build of a reference year when a workbook under raw/<year>/ is added, changed or removed.",
+        description="Requests a build of a reference year when a workbook under `raw/<year>/` is added, changed or removed.",
         default_status=dg.DefaultSensorStatus.STOPPED,
     )
     def raw_folder_sensor(context: dg.SensorEvaluationContext, paths: YearbookPaths):

@@ -21,7 +21,7 @@ from dagster_shared.error import SerializableErrorInfo  # what a failed step eve
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
 from yearbook.definitions import build_yearbook_job, defs, validate_only_job
 from yearbook.edition import BuildInProgress, build_lock, staging_dir
-from yearbook.problems import ERROR, frame_problems
+from yearbook.problems import ERROR, errors_first, frame_problems
 from yearbook.resources import YearbookPaths, separation_problem
 from yearbook.runs import run_every_year
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME
@@ -73,7 +73,7 @@ def _report(result: dg.ExecuteInProcessResult) -> tuple[int, int, int]:
         problems = []
     else:
         problems = frame_problems(frame)
-    for p in sorted(problems, key=lambda p: (p.severity != ERROR, p.file, p.sheet or "", p.cell or "")):
+    for p in errors_first(problems):
         print(p.line() if p.severity == ERROR else f"{p.line()} [warning]")
     errors = sum(p.severity == ERROR for p in problems)
     failures = [event for event in result.all_events if event.is_step_failure]

@@ -81,7 +81,7 @@ class YearPartitionedIOManager(dg.IOManager):
 
 
 @dg.io_manager(
-    description="One pickle per asset and reference year, in the staff area (<internal>/.steps): they hold figures as reported.",
+    description="One pickle per asset and reference year, in the staff area (`<internal>/.steps`): they hold figures as reported.",
     required_resource_keys={"paths"},
 )
 def year_partitioned_io_manager(init_context: dg.InitResourceContext) -> YearPartitionedIOManager:

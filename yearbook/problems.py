@@ -67,6 +67,26 @@ class Problem:
 
 
 PROBLEM_COLUMNS = list(Problem.__dataclass_fields__)
+_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _cell_key(cell: str | None) -> tuple[int, int, str]:
+    """Cells as a reader scans a sheet: by row, then column (``B7`` before ``AA7`` before ``B10``); a whole-sheet or
+    whole-file problem first."""
+    match = _CELL.match(cell or "")
+    if not match:
+        return (0, 0, cell or "")
+    letters, row = match.groups()
+    column = 0
+    for ch in letters:
+        column = column * 26 + ord(ch) - 64
+    return (int(row), column, "")
+
+
+def errors_first(problems: list[Problem]) -> list[Problem]:
+    """Problems in the order they are shown everywhere (the command line, the validation workbook, Dagster's metadata,
+    a refused run's message): every error before any warning, then by file, sheet and cell as a reader scans them."""
+    return sorted(problems, key=lambda p: (p.severity != ERROR, p.file or "", p.sheet or "", _cell_key(p.cell), p.rule))
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

@@ -22,7 +22,7 @@ class YearbookPaths(dg.ConfigurableResource):
     out_dir: str = os.environ.get("YEARBOOK_OUT_DIR", str(DEFAULT_OUT_DIR))
     # the unsuppressed store (and the validation report) for staff: never inside out_dir, which is published
     internal_dir: str = os.environ.get("YEARBOOK_INTERNAL_DIR", "")
-    # what one step hands to the next (figures as reported): in the staff area, <internal>/.steps unless given
+    # what one step hands to the next (figures as reported): in the staff area, `<internal>/.steps` unless given
     steps_dir: str = os.environ.get("YEARBOOK_STEPS_DIR", "")
 
     @property

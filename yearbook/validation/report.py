@@ -1,9 +1,9 @@
-"""The validation workbook: one row per problem, ready to send back to a ministry."""
+"""The validation workbook: the counts per severity and file, then one row per problem, errors first."""
 
 from __future__ import annotations
 
-import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from yearbook.problems import Problem
+from yearbook.problems import ERROR, Problem, errors_first
 
 COLUMNS = [  # (header, Problem attribute, minimum width, maximum width)
     ("File", "file", 12, 50),
@@ -24,26 +24,8 @@ COLUMNS = [  # (header, Problem attribute, minimum width, maximum width)
     ("Values", "values", 12, 60),
     ("Message", "message", 20, 100),
 ]
-_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
-_SEVERITY_ORDER = {"error": 0, "warning": 1}
 _ERROR_FILL = PatternFill("solid", start_color="FFF2CC")
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-def _cell_key(cell: str | None) -> tuple[int, int, str]:
-    """Sort cells as a reader scans a sheet: by row, then column (``B7`` before ``AA7`` before ``B10``)."""
-    match = _CELL.match(cell or "")
-    if not match:
-        return (0, 0, cell or "")
-    letters, row = match.groups()
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return (int(row), column, "")
-
-
-def _sort_key(p: Problem) -> tuple:
-    return (p.file or "", p.sheet or "", _cell_key(p.cell), _SEVERITY_ORDER.get(p.severity, 2), p.rule)
 
 
 def _safe(value: object) -> str | None:
@@ -56,19 +38,20 @@ def _safe(value: object) -> str | None:
 def write_validation_workbook(problems: list[Problem], path: Path) -> None:
     """Write ``problems`` to an .xlsx: file, sheet, cell, rule, severity, values, message.
 
-    Rows are sorted by file, sheet and cell position; the header is bold and frozen, with
+    Errors first, then warnings, each by file, sheet and cell position; the header is bold and frozen, with
     an autofilter; errors are shaded. An empty list gives a workbook with the header only.
     """
     wb = Workbook()
-    ws = wb.active
-    assert isinstance(ws, Worksheet)  # a new Workbook has one sheet, a worksheet, and it is active
-    ws.title = "Problems"
+    summary = wb.active
+    assert isinstance(summary, Worksheet)  # a new Workbook has one sheet, a worksheet, and it is active
+    _write_summary(summary, problems)
+    ws = wb.create_sheet("Problems")
     ws.append([header for header, *_ in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center")
     widths = [len(header) for header, *_ in COLUMNS]
-    for r, problem in enumerate(sorted(problems, key=_sort_key), start=2):
+    for r, problem in enumerate(errors_first(problems), start=2):
         for c, (_, attribute, _, _) in enumerate(COLUMNS, start=1):
             value = _safe(getattr(problem, attribute))
             cell = ws.cell(row=r, column=c)
@@ -76,7 +59,7 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
             if isinstance(value, str) and value.startswith(_FORMULA_START):
                 cell.data_type = "s"  # never a formula: submissions' text is untrusted
             cell.alignment = Alignment(vertical="top", wrap_text=attribute in ("values", "message"))
-            if problem.severity == "error" and attribute == "severity":
+            if problem.severity == ERROR and attribute == "severity":
                 cell.fill = _ERROR_FILL
             if value is not None:
                 widths[c - 1] = max(widths[c - 1], max(len(line) for line in value.splitlines() or [""]))
@@ -88,6 +71,25 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_files_in(path.parent):
         wb.save(path)
+
+
+def _write_summary(ws: Worksheet, problems: list[Problem]) -> None:
+    """The first sheet: how many errors and warnings, in all and per file (files with errors first)."""
+    ws.title = "Summary"
+    errors = Counter(p.file for p in problems if p.severity == ERROR)
+    warnings = Counter(p.file for p in problems if p.severity != ERROR)
+    ws.append(["Errors", sum(errors.values())])
+    ws.append(["Warnings", sum(warnings.values())])
+    ws.append(["Errors must be corrected before the yearbook can be published; warnings are for information."])
+    ws.append([])
+    ws.append(["File", "Errors", "Warnings"])
+    for row in (1, 2, 5):
+        ws.cell(row=row, column=1).font = Font(bold=True)
+    for file in sorted(errors.keys() | warnings.keys(), key=lambda f: (-errors[f], f)):
+        ws.append([_safe(file), errors[file], warnings[file]])
+        if isinstance(file, str) and file.startswith(_FORMULA_START):
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
+    ws.column_dimensions["A"].width = min(max([len(str(p.file)) for p in problems] + [20]) + 2, 80)
 
 
 @contextmanager
