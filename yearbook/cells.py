@@ -50,8 +50,7 @@ def parse_cell(raw: object, *, decimal_comma: bool) -> CellValue:
     ``decimal_comma`` is True for Russian and Kazakh forms (a comma is always decimal
     there) and False for English forms (``12,345`` is a thousands separator).
     """
-    kind = type(raw)
-    if kind is float and math.isfinite(raw):  # most cells: tested first, by exact type
+    if type(raw) is float and math.isfinite(raw):  # most cells: tested first, by exact type
         return CellValue(raw + 0.0)
     if raw is None:
         return MISSING
@@ -83,7 +82,8 @@ def _number_cell(raw: int | float) -> CellValue:
     """A number cell: that number, unless it is no finite float (NaN, infinity, an integer beyond 1.8e308)."""
     try:
         value = float(raw)
-    except OverflowError:
+    except OverflowError:  # only an integer is too large for a float
+        assert isinstance(raw, int)
         return CellValue(None, error=f"not a number: a number of about {int(raw.bit_length() * 0.30103)} digits, too large for any figure")
     if not math.isfinite(value):
         return CellValue(None, error=f"not a number: {raw!r}")
@@ -95,7 +95,9 @@ def _other_space_error(raw: object, text: str, decimal_comma: bool) -> str:
     number were it a space (``'12\\n345'``), the plain refusal otherwise."""
     if _parse_number(_SPACE_RUN.sub(" ", _OTHER_SPACE.sub(" ", text)), decimal_comma) is None:
         return f"not a number nor a symbol of FORMS.md: {quote(str(raw))}"
-    char = _OTHER_SPACE.search(text).group()
+    found = _OTHER_SPACE.search(text)
+    assert found is not None, "called for a text with such a space"
+    char = found.group()
     name = _SPACE_NAMES.get(char, f"the white space U+{ord(char):04X}")
     return (
         f"not a number: {quote(str(raw))} has {name} between its digits, and only a space or a no-break space separates "

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
 from yearbook.labels import label_variants, normalize_label
-from yearbook.model import DIMENSIONS, NATIONAL
+from yearbook.model import DIMENSIONS, NATIONAL, TOTAL
 from yearbook.problems import ERROR, Problem
 from yearbook.specs import FormSpec, Leaf, OfWhich, SheetSpec
 from yearbook.workbook import Grid
@@ -33,13 +33,15 @@ FORM_CODE_ROWS = 6
 
 # One figure read from a cell, with its codes and its provenance (``raw``: the cell as text). A named tuple, one per
 # figure: several times cheaper to make than a dataclass, and the rows of the figures table are built from it as is.
+# Its fields follow yearbook.model.DIMENSIONS, and mypy types a NamedTuple from a literal list of fields only: hence the
+# two ignores (here and where one is made).
 Figure = NamedTuple(
     "Figure",
     [
         ("indicator", str),
         ("ref_area", str),
         ("time_period", int),
-        *((dim, str) for dim in DIMENSIONS),
+        *((dim, str) for dim in DIMENSIONS),  # type: ignore[misc]
         ("value", "float | None"),
         ("obs_status", str),
         ("obs_conf", str),
@@ -50,7 +52,7 @@ Figure = NamedTuple(
         ("area_label", "str | None"),  # the region as the ministry wrote it (its row label or sheet title), for messages
     ],
 )
-ALL_TOTALS = ("_T",) * len(DIMENSIONS)
+ALL_TOTALS = (TOTAL,) * len(DIMENSIONS)
 
 
 @dataclass
@@ -211,7 +213,7 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         if len(leaves) > 1 and upper is None and len(rows) == 2:  # the fix is the blank group cell above (a merge's first)
             where = grid.merged.get((top, j), grid.ref(top, j)).partition(":")[0]
         elif not leaves and _under_unknown_group(spec, path, of_which):  # the fix is the group label
-            where = group_cell
+            where = group_cell or where
         shown = " / ".join(path)
         problem = _column_problem(ctx, spec, path, leaves, where) or _duplicate_problem(ctx, leaves[0], seen, top, where, shown)
         if problem:
@@ -377,7 +379,7 @@ def read_sheet(file: str, grid: Grid, form: FormSpec, folder_year: int, lists: C
 def _column_codes(leaf: Leaf) -> tuple[str | None, tuple[str, ...], bool]:
     """What every figure of a data column carries: its indicator, its dimension codes (in DIMENSIONS order), check-only."""
     own = dict(leaf.dims)
-    return leaf.indicator, tuple(own.get(d, "_T") for d in DIMENSIONS), leaf.check_only
+    return leaf.indicator, tuple(own.get(d, TOTAL) for d in DIMENSIONS), leaf.check_only
 
 
 @functools.lru_cache(maxsize=4096)
@@ -526,6 +528,7 @@ class _RowReader:
             return None
         if spec.rows.kind == "indicator":
             return _RowCodes(self.area, self.area_label, code, ())
+        assert spec.rows.dimension is not None, "rows that are no regions nor indicators are a dimension's codes (specs.py)"
         return _RowCodes(self.area, self.area_label, None, ((spec.rows.dimension, code),))
 
     def _duplicate(self, i: int, label: object, codes: _RowCodes) -> bool:
@@ -561,7 +564,7 @@ class _RowReader:
                 dims = _with_row_codes(dims, codes.dims)
             value, obs_status, obs_conf, footnote, _ = parsed
             out.figures.append(
-                Figure(
+                Figure(  # type: ignore[call-arg]
                     indicator,
                     codes.area,
                     year,
