@@ -20,7 +20,7 @@ import pytest
 
 import yearbook.edition as edition
 from tests.conftest import SAMPLES
-from yearbook.cli import QUIET_LOGS
+from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import defs
 from yearbook.edition import CURRENT, EDITIONS, build_lock, current_run, publish_edition, staging_dir
 from yearbook.resources import YearbookPaths

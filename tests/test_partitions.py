@@ -22,7 +22,7 @@ from yearbook_demo.corrections import bump_school_count, published_value
 
 from tests.conftest import ROOT as PROJECT_ROOT
 from yearbook.automation import raw_fingerprints, reference_year_folders
-from yearbook.cli import QUIET_LOGS
+from yearbook.command_runs import QUIET_LOGS
 from yearbook.config import READING_MODULES, reading_digest
 from yearbook.definitions import build_yearbook_job, defs, raw_folder_sensor, yearly_schedule
 from yearbook.resources import YearbookPaths

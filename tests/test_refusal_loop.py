@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from yearbook.assets.core import GATE, VALIDATION_REPORT
 
-from yearbook.cli import QUIET_LOGS
+from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
 from yearbook.edition import current_run
 from yearbook.resources import YearbookPaths

@@ -11,7 +11,7 @@ import pytest
 from yearbook.assets import ALL_ASSETS
 
 from tests.edition_diff import differences
-from yearbook.cli import QUIET_LOGS
+from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
 from yearbook.edition import EDITIONS, current_run
 from yearbook.io_manager import year_partitioned_io_manager

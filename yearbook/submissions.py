@@ -76,7 +76,7 @@ class Submission:
         return [dict(zip(FIGURE_ROW, row, strict=True)) for row in self.figures]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -115,7 +115,7 @@ def discover_year(raw_dir: Path, year: int) -> tuple[list[SubmissionFile], list[
         try:
             if not path.is_file():  # a broken link, a pipe or a device: never opened (a pipe would block the build)
                 raise OSError("not a regular file (a broken link, or a pipe or a device)")
-            files.append(SubmissionFile(path, rel, year, _sha256(path)))
+            files.append(SubmissionFile(path, rel, year, file_sha256(path)))
         except OSError as exc:
             message = f"the file cannot be opened: {exc.strerror or exc}; a workbook the office cannot read must be sent again"
             problems.append(Problem(rel, None, None, "unreadable_file", message, year=year))

@@ -1,0 +1,69 @@
+"""``yearbook validate FILE...``: a corrected workbook checked on its own, with the lines a build prints for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from yearbook.cli import main
+
+DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"
+SPOILT = [
+    f"{DEM2}: Лист1: B7: invalid_value: not a number nor a symbol of FORMS.md: '#REF!'",
+    f"{DEM2}: Лист1: B9: sex_sum: ",
+    f"{DEM2}: Лист1: C24: region_sum: ",
+]
+
+
+@pytest.fixture
+def spoilt(samples_raw: Path) -> Path:
+    """The samples with two cells of the births workbook spoilt: a text where a count belongs, a count too large."""
+    book = openpyxl.load_workbook(samples_raw / DEM2)
+    book.worksheets[0]["B7"] = "#REF!"
+    book.worksheets[0]["C9"] = 999999
+    book.save(samples_raw / DEM2)
+    return samples_raw
+
+
+def _lines(printed: str) -> list[str]:
+    return [line for line in printed.splitlines() if line]
+
+
+def test_one_workbook_is_refused_with_its_cells(spoilt: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(spoilt / DEM2)]) == 1
+    printed = capsys.readouterr()
+    lines = _lines(printed.out)
+    assert len(lines) == len(SPOILT) and all(line.startswith(start) for line, start in zip(lines, SPOILT, strict=True)), lines
+    assert "refused: 3 error(s), 0 warning(s)" in printed.err
+
+
+def test_a_workbook_as_sent_is_valid_and_its_year_may_be_given(samples_raw: Path, tmp_path: Path, capsys) -> None:
+    loose = tmp_path / "from the ministry.xlsx"  # not in a year folder: the year must be given
+    loose.write_bytes((samples_raw / DEM2).read_bytes())
+    assert main(["validate", str(samples_raw / DEM2), str(loose), "--year", "2018"]) == 0
+    assert "valid: no errors, 0 warning(s) in 2 workbook(s)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["validate", str(loose)])
+    assert usage.value.code == 2
+    assert "the reference year is neither its folder's name (raw/<year>/) nor given (--year)" in capsys.readouterr().err
+
+
+def test_validating_a_workbook_imports_neither_dagster_nor_the_publication() -> None:
+    code = (
+        "import sys; from yearbook.cli import main; from yearbook.validation.files import validate_files; "
+        "print(sorted(m for m in ('dagster', 'duckdb', 'yearbook.publish.render', 'yearbook.store') if m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_lines_are_those_a_build_prints_for_the_file(spoilt: Path, tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(spoilt / DEM2)]) == 1
+    alone = _lines(capsys.readouterr().out)
+    assert main(["build", "--raw", str(spoilt), "--out", str(tmp_path / "out")]) == 1
+    built = [line for line in _lines(capsys.readouterr().out) if line.startswith(DEM2)]
+    assert alone == built

@@ -1,0 +1,43 @@
+"""One or more workbooks validated on their own, while the clerk who corrected them is on the phone.
+
+The same reading and the same rules as a build, for these files only: the form found from the content, the
+reference year from the folder the file is in (``.../2018/file.xlsx``) or given. What needs the year's other
+workbooks (a form sent twice, a form missing, a rule across forms) is the build's to check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from yearbook.problems import Problem, errors_first
+from yearbook.submissions import YEAR_FOLDER, SubmissionFile, figures_frame, file_sha256, read_submission
+from yearbook.validation import validate_figures
+
+
+class NoYear(ValueError):
+    """A file whose reference year neither its folder nor the command line says."""
+
+
+def submission_file(path: Path, year: int | None) -> SubmissionFile:
+    """``path`` as a build finds it: named relative to the raw folder (``2018/<name>``, or the folders below the year
+    folder too), with the year of its year folder unless ``year`` is given."""
+    path = path.resolve()
+    folders = [p for p in path.parents if YEAR_FOLDER.match(p.name)]
+    if year is None and not folders:
+        raise NoYear(f"{path}: the reference year is neither its folder's name (raw/<year>/) nor given (--year)")
+    if folders and (year is None or int(folders[0].name) == year):
+        relpath = path.relative_to(folders[0].parent).as_posix()
+        year = int(folders[0].name)
+    else:
+        relpath = f"{year}/{path.name}"
+    assert year is not None
+    return SubmissionFile(path, relpath, year, file_sha256(path))
+
+
+def validate_files(paths: list[Path], year: int | None = None) -> list[Problem]:
+    """Every problem of these workbooks, errors first: reading, the figures' schema and the consistency rules over
+    their figures together."""
+    submissions = [read_submission(submission_file(path, year)) for path in paths]
+    problems = [p for sub in submissions for p in sub.problems]
+    problems += validate_figures(figures_frame(submissions)).problems
+    return errors_first(problems)
