@@ -20,7 +20,9 @@ The cases (docs/performance.md explains them):
    its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process;
 5. disclosure control of the editions of cases 1 and 4 (benchmarks/disclosure.py on their staff
    stores): per yearbook table, the hidden cells and their value with the heuristic (before optimal
-   suppression and table redesign) and with the declared method, and the time of each.
+   suppression and table redesign) and with the declared method, and the time of each;
+6. ``yearbook validate FILE`` on the smallest workbook of the edition: the command's start-up (its
+   help) and the validation of one workbook beyond it (targets 2 s and 1 s).
 
 Peak memory is the maximum resident set size of the build process, from ``/usr/bin/time -v``
 when present (Debian package ``time``), else from ``os.wait4`` of the child. The script
@@ -48,8 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+CASES = ["build", "ingest", "rebuild", "scale", "validate"]
 GNU_TIME = Path("/usr/bin/time")
-TARGETS = {"build": 10.0, "ingest_ratio": 2.0, "rebuild": 3.0, "scale_wall": 60.0, "scale_rss": 2048.0}  # s, ×, s, s, MiB
+TARGETS = {"build": 10.0, "ingest_ratio": 2.0, "rebuild": 3.0, "scale_wall": 60.0, "scale_rss": 2048.0, "start": 2.0, "validate": 1.0}
 SCALE_FIRST_YEAR, SCALE_LAST_YEAR = 2003, 2022
 CONTENDED = 1.25  # a build whose wall time exceeds its CPU time by this factor did not have a CPU to itself
 
@@ -475,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
             case_rebuild(raw, work, args, built, report)
         if "scale" in args.cases:
             case_scale(work, args, report)
+        if "validate" in args.cases:
+            case_validate(raw, args.runs, report)
     print_report(report, machine_before, time.perf_counter() - started, speed_before, args.markdown)
     return 0
 
@@ -495,7 +500,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--raw", type=Path, default=PROJECT / "raw", help="the edition of cases 1-3 (default raw/)")
     cache = Path(tempfile.gettempdir()) / "yearbook-bench-cache"
     parser.add_argument("--cache", type=Path, default=cache, help=f"where generated scale editions are kept (default {cache})")
-    parser.add_argument("--only", nargs="+", choices=["build", "ingest", "rebuild", "scale"], help="run only these cases")
+    parser.add_argument("--only", nargs="+", choices=CASES, help="run only these cases")
     parser.add_argument("--timeout", type=float, default=600, help="seconds after which a build of cases 1-3 is stopped (default 600)")
     parser.add_argument(
         "--scale-timeout",
@@ -511,7 +516,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args.years = list(range(SCALE_LAST_YEAR - scale_years + 1, SCALE_LAST_YEAR + 1))
     if args.years[0] < SCALE_FIRST_YEAR:
         parser.error(f"--scale-years: the demo models {SCALE_FIRST_YEAR}-{SCALE_LAST_YEAR} at most")
-    args.cases = set(args.only or ["build", "ingest", "rebuild", "scale"])
+    args.cases = set(args.only or CASES)
     return args
 
 
@@ -567,6 +572,25 @@ def case_rebuild(raw: Path, work: Path, args: argparse.Namespace, built: Path | 
     partition_runs, partition_notes = bench_partition_rebuild(raw, work, args.runs)
     report.results.add_runs("3b. rebuild, the changed year's partition (in-process)", partition_runs, TARGETS["rebuild"], memory=False)
     report.notes += partition_notes
+
+
+def case_validate(raw: Path, runs: int, report: Report) -> None:
+    """Case 6: ``yearbook validate FILE`` on one workbook, as a clerk's call needs it: the command's start-up (its
+    help, which imports what every command imports) and the validation of one workbook beyond it."""
+    workbook = min((p for p in raw.glob("*/*.xlsx")), key=lambda p: p.stat().st_size, default=None)
+    if workbook is None:
+        report.notes.append(f"validate: no workbook under {raw}")
+        return
+    say(f"6. yearbook validate {workbook.relative_to(raw)} ({runs} runs)")
+    starts = [run_process([*_yearbook_command(), "validate", "--help"]) for _ in range(runs)]
+    checks = [run_process([*_yearbook_command(), "validate", str(workbook)]) for _ in range(runs)]
+    failed = [run.output for run in checks if run.returncode not in (0, 1)]
+    if failed:
+        report.results.failures.append(f"yearbook validate failed:\n{failed[0]}")
+        return
+    report.results.rows.append(Row("6. validate FILE: start-up (the command's help)", [r.wall for r in starts], "s", TARGETS["start"]))
+    beyond = [check.wall - statistics.median(r.wall for r in starts) for check in checks]
+    report.results.rows.append(Row("6. validate FILE: one workbook, beyond start-up", beyond, "s", TARGETS["validate"]))
 
 
 def case_scale(work: Path, args: argparse.Namespace, report: Report) -> None:
