@@ -5,9 +5,20 @@ may be materialized alone (it reads the latest store wherever it is: staged, or 
 publishes one edition from the latest materialization of each part, refusing parts made from different stores.
 """
 
+import shutil
+
 import dagster as dg
 
-from yearbook.edition import BuildInProgress, EditionFiles, build_lock, make_staging_dir, publish_edition, stage_parts
+from yearbook.edition import (
+    BuildInProgress,
+    EditionFiles,
+    build_lock,
+    make_staging_dir,
+    publish_edition,
+    stage_parts,
+    staged_runs,
+    staging_dir,
+)
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
@@ -52,6 +63,17 @@ def _made_from_other_stores(store: EditionFiles, parts: dict[str, EditionFiles])
     ]
 
 
+def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, paths: YearbookPaths, in_use: set[str]) -> None:
+    """What runs that failed or were cancelled staged and nobody publishes (a run that fails after a store was staged
+    leaves it there); the runs of the parts just published excepted. Runs this instance does not know are left alone
+    (a command-line run removes its own)."""
+    for area in (paths.out, paths.internal):
+        for run_id in staged_runs(area) - in_use:
+            run = context.instance.get_run_by_id(run_id)
+            if run is not None and run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+                shutil.rmtree(staging_dir(area, run_id), ignore_errors=True)
+
+
 @dg.asset(
     group_name="out",
     ins={
@@ -90,6 +112,7 @@ def out_yearbook(
         raise dg.Failure(str(exc)) from exc
     except FileNotFoundError as exc:  # a part neither staged nor kept any longer
         raise dg.Failure(str(exc)) from exc
+    _remove_staging_of_failed_runs(context, paths, {part.run_id for part in (core_public_store, *parts.values())})
     notices = public.notices + staff.notices
     for notice in notices:
         context.log.warning(notice)

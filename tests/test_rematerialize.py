@@ -4,16 +4,18 @@ from different stores."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from yearbook.assets import ALL_ASSETS
 
+from tests.conftest import ROOT
 from tests.edition_diff import differences
 from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
-from yearbook.edition import EDITIONS, current_run
+from yearbook.edition import EDITIONS, current_run, staging_dir
 from yearbook.io_manager import year_partitioned_io_manager
 from yearbook.resources import YearbookPaths
 from yearbook.runs import run_every_year
@@ -70,3 +72,21 @@ def test_an_edition_is_never_assembled_from_parts_made_from_different_stores(bui
     )
     assert "materialize out_sdmx_export again" in message
     assert current_run(paths.out) == current_run(paths.internal) == first
+
+
+def test_what_a_failed_run_staged_is_removed_when_an_edition_is_published(built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    instance, paths, first = built
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    (schemas / "disclosure.yaml").write_text("secondary: {method: guesswork}\n", encoding="utf-8")  # core_public_store fails
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    resources = {"io_manager": year_partitioned_io_manager, "paths": paths}
+    failed = dg.materialize(
+        ALL_ASSETS, selection=["core_observations", "core_public_store"], instance=instance, resources=resources, raise_on_error=False
+    )
+    assert not failed.success and staging_dir(paths.internal, failed.run_id).is_dir(), "the staff store it staged is left"
+    monkeypatch.delenv("YEARBOOK_SCHEMAS")
+    published = _materialize_alone(instance, paths, "out_yearbook")
+    assert published.success, _failure(published)
+    assert not staging_dir(paths.internal, failed.run_id).exists()
+    assert current_run(paths.out) == published.run_id != first

@@ -52,6 +52,12 @@ def staging_dir(area: Path, run_id: str) -> Path:
     return area / EDITIONS / f"{STAGING_PREFIX}{run_id}"
 
 
+def staged_runs(area: Path) -> set[str]:
+    """The run ids that have a staging folder in ``area``."""
+    folder = area / EDITIONS
+    return {p.name.removeprefix(STAGING_PREFIX) for p in folder.glob(f"{STAGING_PREFIX}*")} if folder.is_dir() else set()
+
+
 def make_staging_dir(area: Path, run_id: str, private: bool = False) -> Path:
     """The staging folder of ``run_id``, created; ``private`` (the staff area): it, ``editions/`` and the area itself
     only their owner may enter, from before anything is written (a folder made earlier with other modes included)."""
