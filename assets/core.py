@@ -8,6 +8,8 @@ build's largest memory, runs without them.
 
 import os
 import shutil
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -29,6 +31,42 @@ from .raw import RAW_FORM_NAMES, FormRead, Inventory
 
 VALIDATION_REPORT = "validation_report.xlsx"
 GATE = "core_validation_no_errors"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What the gate found: every problem, errors first (yearbook.problems.PROBLEM_COLUMNS), and the reads it validated
+    (``raw_inventory/2018``, ``raw_f_dem_2/2018`` -> their read ids). A store is built only from the reads of a
+    validation without errors: one run's or an earlier one's, never figures read again since (a re-read, another run)."""
+
+    problems: pd.DataFrame
+    reads: dict[str, str]
+    validation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def errors(self) -> int:
+        return int((self.problems["severity"] == ERROR).sum())
+
+
+def _reads(raw_inventory: dict[str, Inventory], forms: dict[str, dict[str, FormRead]]) -> dict[str, str]:
+    """The read id of every year of the inventory and of each form asset, keyed ``<asset>/<year>``."""
+    reads = {f"raw_inventory/{year}": inventory.read_id for year, inventory in raw_inventory.items()}
+    return reads | {f"{name}/{year}": read.read_id for name, by_year in forms.items() for year, read in by_year.items()}
+
+
+def _require_validated(validation: Validation, reads: dict[str, str]) -> None:
+    """Refuse to build from a validation with errors, or from reads it did not validate (read again since)."""
+    if validation.errors:
+        raise dg.Failure(
+            f"the latest validation found {validation.errors} error(s): nothing is built until they are corrected. " + NEXT_STEP
+        )
+    unvalidated = sorted(key for key, read_id in reads.items() if validation.reads.get(key) != read_id)
+    if unvalidated:
+        raise dg.Failure(
+            f"{', '.join(unvalidated[:8])}{' ...' if len(unvalidated) > 8 else ''} read again since the latest validation: "
+            "materialize core_validation again (or the whole build) before the stores"
+        )
+
 
 _FORM_INS = {name: dg.AssetIn(name) for name in RAW_FORM_NAMES}
 _FORM_PROBLEMS_INS = {name: dg.AssetIn(name, metadata={SUMMARY: True}) for name in RAW_FORM_NAMES}  # without the figures
@@ -76,7 +114,7 @@ def core_validation(
     partial.chmod(0o600)
     os.replace(partial, paths.internal / VALIDATION_REPORT)  # whole, even with two builds at once: one's or the other's
     yield dg.Output(
-        frame,
+        Validation(frame, _reads(raw_inventory, forms)),
         metadata={
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
@@ -92,9 +130,9 @@ def core_validation(
 _RECORD_INS = {"raw_inventory": dg.AssetIn("raw_inventory"), "core_validation": dg.AssetIn("core_validation")}  # what a store records
 
 
-def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory], core_validation: pd.DataFrame) -> BuildRecord:
+def _build_record(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory], core_validation: Validation) -> BuildRecord:
     files = _inventory_files(raw_inventory)
-    return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation, context.run.run_id)
+    return BuildRecord(files[files["form"].notna()][["file", "year", "form", "sha256"]], core_validation.problems, context.run.run_id)
 
 
 def _store_metadata(store: Path, counts: dict[str, int], public: bool) -> Metadata:
@@ -121,9 +159,10 @@ def core_observations(
     context: dg.AssetExecutionContext,
     paths: YearbookPaths,
     raw_inventory: dict[str, Inventory],
-    core_validation: pd.DataFrame,
+    core_validation: Validation,
     **forms: dict[str, FormRead],
 ) -> dg.Output[EditionFiles]:
+    _require_validated(core_validation, _reads(raw_inventory, forms))
     figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
     staged = make_staging_dir(paths.internal, context.run.run_id, private=True) / INTERNAL_STORE_NAME
     counts = build_store(
@@ -132,7 +171,8 @@ def core_observations(
         _build_record(context, raw_inventory, core_validation),
         previous=[paths.internal / INTERNAL_STORE_NAME, paths.out / STORE_NAME],  # an analyst may hold one open for writing
     )
-    return dg.Output(EditionFiles(context.run.run_id, staff=(INTERNAL_STORE_NAME,)), metadata=_store_metadata(staged, counts, public=False))
+    files = EditionFiles(context.run.run_id, staff=(INTERNAL_STORE_NAME,), made_from=core_validation.validation_id)
+    return dg.Output(files, metadata=_store_metadata(staged, counts, public=False))
 
 
 @dg.asset(
@@ -149,14 +189,17 @@ def core_public_store(
     context: dg.AssetExecutionContext,
     paths: YearbookPaths,
     raw_inventory: dict[str, Inventory],
-    core_validation: pd.DataFrame,
+    core_validation: Validation,
     core_observations: EditionFiles,
 ) -> dg.Output[EditionFiles]:
+    _require_validated(core_validation, {})
+    if core_observations.made_from != core_validation.validation_id:
+        raise dg.Failure("the staff store was built from another validation than the latest: materialize core_observations again")
     run_id = context.run.run_id
     staff = _staff_store_of_this_run(paths, run_id, core_observations)
     staged = make_staging_dir(paths.out, run_id) / STORE_NAME
     counts = build_public_store(staged, staff, _build_record(context, raw_inventory, core_validation), load_policy())
-    files = EditionFiles(run_id, public=(STORE_NAME,), staff=(INTERNAL_STORE_NAME,))
+    files = EditionFiles(run_id, public=(STORE_NAME,), staff=(INTERNAL_STORE_NAME,), made_from=core_observations.run_id)
     return dg.Output(files, metadata=_store_metadata(staged, counts, public=True))
 
 

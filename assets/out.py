@@ -6,6 +6,7 @@ publishes one edition from the latest materialization of each part, refusing par
 """
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 
@@ -63,12 +64,12 @@ def _made_from_other_stores(store: EditionFiles, parts: dict[str, EditionFiles])
     ]
 
 
-def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, paths: YearbookPaths, in_use: set[str]) -> None:
-    """What runs that failed or were cancelled staged and nobody publishes (a run that fails after a store was staged
-    leaves it there); the runs of the parts just published excepted. Runs this instance does not know are left alone
-    (a command-line run removes its own)."""
-    for area in (paths.out, paths.internal):
-        for run_id in staged_runs(area) - in_use:
+def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, in_use: dict[Path, set[str]]) -> None:
+    """What runs that failed or were cancelled staged in each area and no asset's latest materialization is (a step
+    that failed after its run staged a folder leaves it). Runs this instance does not know are left alone (a
+    command-line run removes its own)."""
+    for area, runs in in_use.items():
+        for run_id in staged_runs(area) - runs:
             run = context.instance.get_run_by_id(run_id)
             if run is not None and run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
                 shutil.rmtree(staging_dir(area, run_id), ignore_errors=True)
@@ -77,6 +78,7 @@ def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, paths: Yea
 @dg.asset(
     group_name="out",
     ins={
+        "core_observations": dg.AssetIn("core_observations"),
         "core_public_store": dg.AssetIn("core_public_store"),
         "out_yearbook_workbooks": dg.AssetIn("out_yearbook_workbooks"),
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
@@ -91,6 +93,7 @@ def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, paths: Yea
 def out_yearbook(
     context: dg.AssetExecutionContext,
     paths: YearbookPaths,
+    core_observations: EditionFiles,
     core_public_store: EditionFiles,
     out_yearbook_workbooks: EditionFiles,
     out_sdmx_export: EditionFiles,
@@ -99,6 +102,11 @@ def out_yearbook(
     run_id = context.run.run_id
     parts = {"out_yearbook_workbooks": out_yearbook_workbooks, "out_sdmx_export": out_sdmx_export}
     mixed = _made_from_other_stores(core_public_store, parts)
+    if core_public_store.made_from != core_observations.run_id:
+        mixed.append(
+            f"the public store was made from the staff store of the run {core_public_store.made_from}, not from the latest "
+            f"(run {core_observations.run_id}): materialize core_public_store again"
+        )
     if mixed:
         raise dg.Failure("one edition is made from one store; " + "; ".join(mixed))
     try:
@@ -112,7 +120,11 @@ def out_yearbook(
         raise dg.Failure(str(exc)) from exc
     except FileNotFoundError as exc:  # a part neither staged nor kept any longer
         raise dg.Failure(str(exc)) from exc
-    _remove_staging_of_failed_runs(context, paths, {part.run_id for part in (core_public_store, *parts.values())})
+    in_use = {  # the runs whose staged files are the latest of an asset, per area
+        paths.out: {part.run_id for part in (core_public_store, *parts.values())},
+        paths.internal: {core_observations.run_id, core_public_store.run_id},
+    }
+    _remove_staging_of_failed_runs(context, in_use)
     notices = public.notices + staff.notices
     for notice in notices:
         context.log.warning(notice)

@@ -11,6 +11,7 @@ the pandera schema and the consistency rules, and reports what it found in the a
 figures together.
 """
 
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class Inventory:
     files: pd.DataFrame  # file, year, form, sha256, path
     problems: list[Problem] = field(default_factory=list)
     read_with: str = ""  # yearbook.config.reading_digest() when it was taken
+    read_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this inventory: the gate names what it validated
 
 
 @dataclass
@@ -57,10 +59,11 @@ class FormRead:
     figures: pd.DataFrame
     problems: list[Problem]
     read_with: str  # yearbook.config.reading_digest() when it was read
+    read_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this read: the gate names the reads it validated
 
     def summary(self) -> "FormRead":
         """The same without its figures: what the validation gate loads (yearbook.io_manager.SUMMARY)."""
-        return FormRead(self.form, self.figures.iloc[:0], self.problems, self.read_with)
+        return FormRead(self.form, self.figures.iloc[:0], self.problems, self.read_with, self.read_id)
 
 
 def raw_asset_name(form: str) -> str:

@@ -86,7 +86,7 @@ def test_a_year_changed_since_it_was_read_refuses_the_build(two_years: YearbookP
         instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
-    problems = result.output_for_node("core_validation")
+    problems = result.output_for_node("core_validation").problems
     stale = problems[problems["rule"] == "changed_since_read"]
     assert list(stale["file"]) == [change.file.relative_to(two_years.raw).as_posix()]
     assert "re-run the reference year 2018" in stale["message"].iloc[0]
@@ -100,7 +100,7 @@ def test_a_new_year_folder_not_read_refuses_the_build(two_years: YearbookPaths, 
         instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
-    problems = result.output_for_node("core_validation")
+    problems = result.output_for_node("core_validation").problems
     assert list(problems[problems["rule"] == "unread_year"]["file"]) == ["2020/"]
 
 
@@ -168,7 +168,7 @@ def test_a_year_read_with_other_rules_refuses_the_build(
         instance=instance, partition_key="2019", resources={"paths": two_years}, run_config=QUIET_LOGS, raise_on_error=False
     )
     assert not result.success
-    problems = result.output_for_node("core_validation")
+    problems = result.output_for_node("core_validation").problems
     assert list(problems[problems["rule"] == "read_with_other_rules"]["file"]) == ["2018/"]  # 2019 was just read again
 
 

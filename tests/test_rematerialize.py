@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import openpyxl
 import pytest
 from yearbook.assets import ALL_ASSETS
 
@@ -15,7 +16,7 @@ from tests.conftest import ROOT
 from tests.edition_diff import differences
 from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
-from yearbook.edition import EDITIONS, current_run, staging_dir
+from yearbook.edition import EDITIONS, KEEP_EDITIONS, current_run, staging_dir
 from yearbook.io_manager import year_partitioned_io_manager
 from yearbook.resources import YearbookPaths
 from yearbook.runs import run_every_year
@@ -75,6 +76,8 @@ def test_an_edition_is_never_assembled_from_parts_made_from_different_stores(bui
 
 
 def test_what_a_failed_run_staged_is_removed_when_an_edition_is_published(built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """core_public_store fails after its run staged the staff store (kept: the latest core_observations) and began the
+    public one (removed when the next edition is published)."""
     instance, paths, first = built
     schemas = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", schemas)
@@ -84,9 +87,56 @@ def test_what_a_failed_run_staged_is_removed_when_an_edition_is_published(built,
     failed = dg.materialize(
         ALL_ASSETS, selection=["core_observations", "core_public_store"], instance=instance, resources=resources, raise_on_error=False
     )
-    assert not failed.success and staging_dir(paths.internal, failed.run_id).is_dir(), "the staff store it staged is left"
+    assert not failed.success and staging_dir(paths.out, failed.run_id).is_dir()
     monkeypatch.delenv("YEARBOOK_SCHEMAS")
-    published = _materialize_alone(instance, paths, "out_yearbook")
+    rest = ["core_public_store", "out_yearbook_workbooks", "out_sdmx_export", "out_yearbook"]
+    published = dg.materialize(ALL_ASSETS, selection=rest, instance=instance, resources=resources, raise_on_error=False)
     assert published.success, _failure(published)
-    assert not staging_dir(paths.internal, failed.run_id).exists()
+    assert not staging_dir(paths.out, failed.run_id).exists()
+    assert staging_dir(paths.internal, failed.run_id).is_dir(), "the latest staff store stays where core_observations left it"
     assert current_run(paths.out) == published.run_id != first
+
+
+def _spoil_births(paths: YearbookPaths) -> None:
+    book_path = next((paths.raw / "2018").glob("Рождаемость*.xlsx"))
+    book = openpyxl.load_workbook(book_path)
+    book.worksheets[0]["C9"] = 999999
+    book.save(book_path)
+
+
+def test_no_store_is_built_from_a_refused_validation(built) -> None:
+    """The gate blocks its own run; the stores re-materialized alone after it refused are refused too."""
+    instance, paths, first = built
+    _spoil_births(paths)
+    refused = run_every_year(defs.resolve_job_def(build_yearbook_job.name), paths, instance, QUIET_LOGS)
+    assert not refused.success
+    for asset in ("core_observations", "core_public_store"):
+        alone = _materialize_alone(instance, paths, asset)
+        assert not alone.success
+        assert "the latest validation found 2 error(s): nothing is built until they are corrected" in _failure(alone)
+    assert current_run(paths.out) == first
+
+
+def test_no_store_is_built_from_figures_read_again_since_the_validation(built) -> None:
+    """Figures read again after the gate (a re-read of one year, another run) are not what it validated."""
+    instance, paths, first = built
+    _spoil_births(paths)
+    raw = [key.to_user_string() for a in ALL_ASSETS for key in a.keys if key.to_user_string().startswith("raw_")]
+    resources = {"io_manager": year_partitioned_io_manager, "paths": paths}
+    reread = dg.materialize(ALL_ASSETS, selection=raw, partition_key="2018", instance=instance, resources=resources, raise_on_error=False)
+    assert reread.success, _failure(reread)  # the asset checks of the forms fail, the reading does not
+    alone = _materialize_alone(instance, paths, "core_observations")
+    assert not alone.success
+    assert "raw_f_dem_2/2018" in _failure(alone) and "read again since the latest validation" in _failure(alone)
+    assert current_run(paths.out) == first
+
+
+def test_a_part_is_found_in_the_editions_that_published_it(built) -> None:
+    """The store of the first build, published again by later editions, serves after its own edition is pruned."""
+    instance, paths, first = built
+    for _ in range(KEEP_EDITIONS + 1):
+        assert _materialize_alone(instance, paths, "out_yearbook_workbooks").success
+        published = _materialize_alone(instance, paths, "out_yearbook")
+        assert published.success, _failure(published)
+    assert not (paths.out / EDITIONS / first).exists(), "the first edition was pruned"
+    assert _materialize_alone(instance, paths, "out_sdmx_export").success

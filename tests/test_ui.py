@@ -305,6 +305,46 @@ def _check_jobs_and_automation(page) -> None:
     _shot(page, "08_automation")
 
 
+def _check_descriptions_show_their_placeholders(page) -> None:
+    """Step 8: an asset's description shows the folders as written (`<internal>/...`), not as swallowed HTML tags."""
+    from playwright.sync_api import expect
+
+    page.goto("/assets/core_validation")
+    expect(page.get_by_text("<internal>/validation_report.xlsx", exact=False).first).to_be_visible()
+    _shot(page, "09_description_placeholders")
+
+
+def _launch_refused_run(dagster_dev: DagsterDev) -> str:
+    """A cell of the 2018 births workbook spoilt, then that year's build launched (as the raw-folder sensor would)."""
+    import openpyxl
+    from dagster_graphql import DagsterGraphQLClient
+
+    book_path = next((dagster_dev.out_dir.parent / "raw" / "2018").glob("Рождаемость*.xlsx"))
+    book = openpyxl.load_workbook(book_path)
+    book.worksheets[0]["B7"] = "#REF!"
+    book.save(book_path)
+    client = DagsterGraphQLClient("127.0.0.1", port_number=int(dagster_dev.url.rsplit(":", 1)[1]))
+    run_id = client.submit_job_execution("build_yearbook", tags={"dagster/partition": "2018"})
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while client.get_run_status(run_id).value not in ("SUCCESS", "FAILURE", "CANCELED"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the run {run_id} did not finish within {RUN_TIMEOUT} s:\n{dagster_dev.log_tail()}")
+        time.sleep(3)
+    assert client.get_run_status(run_id).value == "FAILURE"
+    return run_id
+
+
+def _check_refused_run_says_which_cell(page, run_id: str) -> None:
+    """Step 9: the refused run's page shows the problem line (file, sheet, cell, rule, what is wrong) and what to do."""
+    from playwright.sync_api import expect
+
+    page.goto(f"/runs/{run_id}")
+    line = "2018/Рождаемость и смертность детей 2018.xlsx: Лист1: B7: invalid_value: not a number nor a symbol of FORMS.md"
+    expect(page.get_by_text(line, exact=False).first).to_be_visible()
+    expect(page.get_by_text("1 error(s) in the submissions", exact=False).first).to_be_visible()
+    _shot(page, "10_refused_run")
+
+
 def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> None:
     _check_asset_graph_shows_every_group(page)
     backfill_id = _launch_backfill_of_every_year(page, dagster_dev)
@@ -313,3 +353,5 @@ def test_materialize_everything_from_the_ui(dagster_dev: DagsterDev, page) -> No
     _check_core_validation_gate_passed(page)
     _check_form_check_partitions_and_metadata(page)
     _check_jobs_and_automation(page)
+    _check_descriptions_show_their_placeholders(page)
+    _check_refused_run_says_which_cell(page, _launch_refused_run(dagster_dev))

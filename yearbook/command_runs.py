@@ -61,7 +61,7 @@ def remove_what_killed_builds_left(paths: YearbookPaths) -> None:
 def problems_of(result: dg.ExecuteInProcessResult) -> list[Problem]:
     """Every problem of the submissions a run found, errors first (none when the gate never ran)."""
     try:
-        frame: pd.DataFrame = result.output_for_node("core_validation")
+        frame: pd.DataFrame = result.output_for_node("core_validation").problems
     except Exception:  # the gate never ran
         return []
     return errors_first(frame_problems(frame))

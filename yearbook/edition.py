@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import os
 import shutil
 import sys
@@ -39,6 +40,7 @@ EDITIONS = "editions"
 CURRENT = "current"
 LOCK_NAME = ".build.lock"
 STAGING_PREFIX = ".staging-"
+PARTS = ".parts.json"  # in an edition: which run made each of its files (a part found again once its own run's is gone)
 KEEP_EDITIONS = int(os.environ.get("YEARBOOK_KEEP_EDITIONS", "3"))  # editions kept per folder, the current one included
 STALE_STAGING_SECONDS = 24 * 3600  # a staging folder this old belongs to a build that died: removed when one publishes
 
@@ -79,11 +81,13 @@ class EditionFiles:
     run_id: str
     public: tuple[str, ...] = ()
     staff: tuple[str, ...] = ()
-    made_from: str | None = None  # the run id of the public store they were made from (the store's own: None)
+    made_from: str | None = None  # what they were made from: the public store's run (workbooks, SDMX), the staff store's
+    # run (the public store), the validation's id (the staff store)
 
     def path(self, area: Path, name: str) -> Path:
-        """The file ``name`` of this run in ``area``: staged, or in the edition it was published in."""
-        for folder in (staging_dir(area, self.run_id), area / EDITIONS / self.run_id):
+        """The file ``name`` of this run in ``area``: staged, in its own run's edition, or in a kept edition that
+        published it (its :data:`PARTS` says which run made each file)."""
+        for folder in (staging_dir(area, self.run_id), area / EDITIONS / self.run_id, *_editions_with(area, name, self.run_id)):
             if (folder / name).exists():
                 return folder / name
         raise FileNotFoundError(
@@ -92,12 +96,26 @@ class EditionFiles:
         )
 
 
+def _editions_with(area: Path, name: str, run_id: str) -> list[Path]:
+    """The kept editions of ``area`` that published the file ``name`` made by the run ``run_id``, newest first."""
+    found = []
+    for parts in (area / EDITIONS).glob(f"*/{PARTS}"):
+        try:
+            made_by = json.loads(parts.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # pruned meanwhile, or not ours
+            continue
+        if isinstance(made_by, dict) and made_by.get(name) == run_id:
+            found.append(parts.parent)
+    return sorted(found, key=lambda edition: edition.stat().st_mtime_ns, reverse=True)
+
+
 def stage_parts(area: Path, run_id: str, names: list[tuple[EditionFiles, str]]) -> None:
     """Complete the staged edition of ``run_id`` in ``area`` with the named files of other runs' parts: what this run
     re-made is staged already, the rest is copied from where it is (copied, not linked: a session that opens one
     edition's store for writing must not change another edition's)."""
     staged = staging_dir(area, run_id)
     staged.mkdir(parents=True, exist_ok=True)
+    (staged / PARTS).write_text(json.dumps({name: part.run_id for part, name in names}, indent=1), encoding="utf-8")
     for part, name in names:
         source, target = part.path(area, name), staged / name
         if source == target:
@@ -232,7 +250,7 @@ def _switch(area: Path, edition: Path) -> None:
 def _link_names(area: Path, edition: Path) -> None:
     """Every name of the edition as a link through ``current``. Links already in place are left alone; a file or
     folder of the layout before editions (or a name this edition brings first) is replaced by its link."""
-    for entry in sorted(edition.iterdir()):
+    for entry in sorted(p for p in edition.iterdir() if not p.name.startswith(".")):  # not PARTS
         name, target = area / entry.name, f"{CURRENT}/{entry.name}"
         if name.is_symlink() and os.readlink(name) == target:
             continue

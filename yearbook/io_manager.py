@@ -8,15 +8,16 @@ re-reads one year replaces that year's file only; the unpartitioned core assets 
 registered year, always as a ``{year: value}`` dict, and a year that has never been read is an
 error naming the asset and the year (never a silently shorter yearbook).
 
-A value with a ``summary()`` (a form's figures: its problems and reading digest without the figures) is also written
-as that summary, and an input declared with ``metadata={SUMMARY: True}`` loads only it: the validation gate reads the
-problems of every year without loading the figures of any.
+A value with a ``summary()`` (a form's figures: its problems, reading digest and read id without the figures) is
+written with that summary first, in the same file, and an input declared with ``metadata={SUMMARY: True}`` loads only
+it: the validation gate reads the problems of every year without loading the figures of any.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,59 +26,66 @@ import dagster as dg
 SUMMARY = "summary"  # input metadata: load the value's summary only
 
 
+@dataclass(frozen=True)
+class _Summary:
+    """The first record of a file whose value has a summary: the summary, then the value follows."""
+
+    summary: Any
+
+
 class YearPartitionedIOManager(dg.IOManager):
-    """``<base>/<asset>/<year>.pickle`` for year-partitioned assets, ``<base>/<asset>.pickle`` otherwise (and
-    ``<year>.summary.pickle``, ``<asset>.summary.pickle`` for a value that has a summary)."""
+    """``<base>/<asset>/<year>.pickle`` for year-partitioned assets, ``<base>/<asset>.pickle`` otherwise. A value with a
+    summary is written after it in the same file (one rename: a summary never stands beside another value), and
+    loading the summary reads the file's first record only."""
 
     def __init__(self, base_dir: Path) -> None:
         self.base_dir = base_dir
 
-    def _path(self, asset_key: dg.AssetKey, year: str | None = None, summary: bool = False) -> Path:
+    def _path(self, asset_key: dg.AssetKey, year: str | None = None) -> Path:
         folder = self.base_dir.joinpath(*asset_key.path)
-        suffix = ".summary.pickle" if summary else ".pickle"
-        return folder.with_suffix(suffix) if year is None else folder / f"{year}{suffix}"
+        return folder.with_suffix(".pickle") if year is None else folder / f"{year}.pickle"
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if not context.has_asset_partitions:
-            self._write_value(context.asset_key, None, obj)
+            self._write(self._path(context.asset_key), obj)
             return
         years = list(context.asset_partition_keys)
         if not isinstance(obj, dict) or set(obj) != set(years):
             got = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
             raise dg.Failure(f"{context.asset_key.to_user_string()} must return {{year: value}} for the years {years}, got {got}")
         for year in years:
-            self._write_value(context.asset_key, year, obj[year])
+            self._write(self._path(context.asset_key, year), obj[year])
 
     def load_input(self, context: dg.InputContext) -> Any:
         key, summary = context.asset_key, bool((context.definition_metadata or {}).get(SUMMARY))
         if not context.has_asset_partitions:
-            return self._read(self._path(key, summary=summary), key.to_user_string())
+            return self._read(self._path(key), key.to_user_string(), summary)
         return {
-            year: self._read(self._path(key, year, summary), f"{key.to_user_string()} for {year}") for year in context.asset_partition_keys
+            year: self._read(self._path(key, year), f"{key.to_user_string()} for {year}", summary) for year in context.asset_partition_keys
         }
-
-    def _write_value(self, key: dg.AssetKey, year: str | None, obj: Any) -> None:
-        if hasattr(obj, "summary"):
-            self._write(self._path(key, year, summary=True), obj.summary())
-        self._write(self._path(key, year), obj)
 
     @staticmethod
     def _write(path: Path, obj: Any) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            if hasattr(obj, "summary"):
+                pickle.dump(_Summary(obj.summary()), f, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, path)  # a killed step never leaves half a file behind
 
     @staticmethod
-    def _read(path: Path, what: str) -> Any:
+    def _read(path: Path, what: str, summary: bool) -> Any:
         if not path.exists():
             raise dg.Failure(
                 f"{what} has never been materialized on this Dagster instance: materialize that reference year "
                 "(or every year: the build_yearbook job over all partitions) first"
             )
         with open(path, "rb") as f:
-            return pickle.load(f)
+            first = pickle.load(f)
+            if not isinstance(first, _Summary):  # a value without a summary, or written before summaries were
+                return first.summary() if summary and hasattr(first, "summary") else first
+            return first.summary if summary else pickle.load(f)
 
 
 @dg.io_manager(
