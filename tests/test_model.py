@@ -104,8 +104,11 @@ def test_a_new_derived_indicator_is_one_entry_of_indicators_yaml(schemas_copy: P
         ("DEATHS_INFANT / DEATHS_U5 * 100", "is neither"),
         ("{divide: DEATHS_INFANT, by: DEATHS_U5}", "is neither"),
         ("{divide: DEATHS_INFANT, by: NO_SUCH_CODE, times: 100}", "reads NO_SUCH_CODE, which are not indicators"),
+        ("{divide: MIG_NET, by: DEATHS_U5, times: 100}", "reads MIG_NET, derived itself: use reported ones"),
+        ("{divide: DEATHS_INFANT, by: DEATHS_U5, times: thousand}", "INFANT_SHARE_OF_U5: formula times 'thousand' is not a positive"),
+        ("{divide: DEATHS_INFANT, by: DEATHS_U5, times: .nan}", "formula times nan is not a positive number"),
     ],
-    ids=["text, not a declaration", "a ratio without its scale", "an input that is no indicator"],
+    ids=["text, not a declaration", "a ratio without its scale", "an input that is no indicator", "a derived input", "a word", "NaN"],
 )
 def test_a_formula_that_is_not_declared_right_is_refused(schemas_copy: Path, formula: str, message: str) -> None:
     _declare(schemas_copy, NEW_RATIO.replace("{divide: DEATHS_INFANT, by: DEATHS_U5, times: 100}", formula))
@@ -116,3 +119,21 @@ def test_a_formula_that_is_not_declared_right_is_refused(schemas_copy: Path, for
 def test_the_key_is_one_list_of_columns_with_their_types_and_sdmx_concepts() -> None:
     assert list(model.KEY_TYPES) == KEY == list(model.SDMX_CONCEPTS)
     assert KEY[3:] == list(DIMENSIONS)
+
+
+def test_a_formula_on_a_reported_indicator_is_refused(schemas_copy: Path) -> None:
+    path = schemas_copy / "indicators.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "BIRTHS_LIVE:\n  form: F-DEM-2\n", "BIRTHS_LIVE:\n  form: F-DEM-2\n  formula: {subtract: DEATHS_U5, from: DEATHS_INFANT}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="BIRTHS_LIVE has a formula but is reported"):
+        derived_formulas()
+
+
+def test_only_the_model_names_are_placeholders() -> None:
+    assert render_sql("SELECT regexp_matches(x, '^[A-Z]{1,3}$'), {'a': 1}, {keys} FROM t") == (
+        "SELECT regexp_matches(x, '^[A-Z]{1,3}$'), {'a': 1}, {keys} FROM t"
+    )
+    with pytest.raises(ValueError, match=re.escape("harmonize/x.sql: {key_of}: write {key_of}[alias]")):
+        render_sql("SELECT {key_of} FROM t", "harmonize/x.sql")

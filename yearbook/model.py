@@ -8,6 +8,8 @@ Every module that names the key's columns, a dimension or the national code impo
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,7 +65,10 @@ class Formula:
 def _formula(indicator: str, declared: object) -> Formula:
     """One ``formula:`` of indicators.yaml: ``{divide: A, by: B, times: N}`` or ``{subtract: B, from: A}``."""
     if isinstance(declared, dict) and set(declared) == {"divide", "by", "times"}:
-        return Formula(indicator, "ratio", str(declared["divide"]), str(declared["by"]), float(declared["times"]))
+        times = declared["times"]
+        if isinstance(times, bool) or not isinstance(times, int | float) or not math.isfinite(times) or times <= 0:
+            raise ValueError(f"indicators.yaml: {indicator}: formula times {times!r} is not a positive number")
+        return Formula(indicator, "ratio", str(declared["divide"]), str(declared["by"]), float(times))
     if isinstance(declared, dict) and set(declared) == {"subtract", "from"}:
         return Formula(indicator, "difference", str(declared["from"]), str(declared["subtract"]))
     raise ValueError(f"indicators.yaml: {indicator}: formula {declared!r} is neither {{divide, by, times}} nor {{subtract, from}}")
@@ -80,6 +85,8 @@ def _formulas_in(path: str) -> dict[str, Formula]:
     formulas = {}
     for code, meta in indicators.items():
         if meta["form"] != "derived":
+            if "formula" in meta:
+                raise ValueError(f"indicators.yaml: {code} has a formula but is reported ({meta['form']}): make it derived")
             continue
         if "formula" not in meta:
             raise ValueError(f"indicators.yaml: derived indicator {code} has no formula")
@@ -87,6 +94,9 @@ def _formulas_in(path: str) -> dict[str, Formula]:
         unknown = [i for i in formula.inputs if i not in indicators]
         if unknown:
             raise ValueError(f"indicators.yaml: the formula of {code} reads {', '.join(unknown)}, which are not indicators")
+        derived = [i for i in formula.inputs if indicators[i]["form"] == "derived"]
+        if derived:  # computed from the reported figures only: a derived input would give no figure at all
+            raise ValueError(f"indicators.yaml: the formula of {code} reads {', '.join(derived)}, derived itself: use reported ones")
     return formulas
 
 
@@ -107,7 +117,7 @@ class _Qualified:
 
 
 def sql_placeholders() -> dict[str, object]:
-    """What a SQL file may write instead of spelling the model out (``{{`` for a literal brace):
+    """What a SQL file may write instead of spelling the model out:
     ``{key}``, ``{key_of[o]}``, ``{coordinates}``, ``{coordinates_of[o]}``, ``{dimensions}``, ``{dimensions_of[o]}``,
     ``{key_definition}`` (the key's columns with types, NOT NULL), ``{national}`` and ``{total}`` (quoted codes)."""
     dimensions = list(DIMENSIONS)
@@ -124,6 +134,20 @@ def sql_placeholders() -> dict[str, object]:
     }
 
 
-def render_sql(template: str) -> str:
-    """A SQL file of ``yearbook/sql/`` with the model's names filled in."""
-    return template.format(**sql_placeholders())
+_PLACEHOLDER = re.compile(r"\{(\w+)(?:\[(\w+)\])?\}")
+
+
+def render_sql(template: str, name: str = "SQL") -> str:
+    """A SQL file of ``yearbook/sql/`` (``name``) with the model's names filled in: ``{key}``, ``{key_of[o]}`` ...;
+    any other brace is the SQL's own (a regular expression, a struct)."""
+    names = sql_placeholders()
+
+    def fill(match: re.Match[str]) -> str:
+        value = names.get(match.group(1))
+        if value is None:
+            return match.group(0)
+        if isinstance(value, _Qualified) != (match.group(2) is not None):
+            raise ValueError(f"{name}: {match.group(0)}: write {{{match.group(1)}}}" + ("[alias]" if isinstance(value, _Qualified) else ""))
+        return value[match.group(2)] if isinstance(value, _Qualified) else str(value)
+
+    return _PLACEHOLDER.sub(fill, template)

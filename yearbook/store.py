@@ -179,7 +179,7 @@ def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _sql(name: str) -> str:
     """The SQL file ``name`` of ``yearbook/sql/`` with the data model's names filled in."""
-    return render_sql((sql_dir() / name).read_text(encoding="utf-8"))
+    return render_sql((sql_dir() / name).read_text(encoding="utf-8"), name)
 
 
 def _run_sql_files(con: duckdb.DuckDBPyConnection, *folders: str) -> None:

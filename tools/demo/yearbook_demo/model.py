@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-KEY_COLUMNS = ("indicator", "ref_area", "time_period", "sex", "age", "area", "flow", "crime_type", "wealth_quintile")
+from yearbook.model import KEY
+
+KEY_COLUMNS = tuple(KEY)
 
 
 class Key(NamedTuple):
@@ -21,6 +23,10 @@ class Key(NamedTuple):
     crime_type: str = "_T"
     wealth_quintile: str = "_T"
     check_only: bool = False
+
+
+# the demo writes workbooks for the pipeline's key: a dimension added to yearbook.model must be added to Key too
+assert Key._fields[: len(KEY)] == KEY_COLUMNS, f"the demo's Key {Key._fields} does not begin with yearbook.model.KEY {KEY}"
 
 
 @dataclass(frozen=True)
