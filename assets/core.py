@@ -24,12 +24,14 @@ from yearbook.problems import ERROR, errors_first, problems_frame
 from yearbook.resources import YearbookPaths
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_read_with, check_reads_current
+from yearbook.validation.feedback import replace_feedback
 from yearbook.validation.report import write_validation_workbook
 
 from .metadata import NEXT_STEP, Metadata, check_result, preview, problems_preview, refusal
 from .raw import RAW_FORM_NAMES, FormRead, Inventory
 
 VALIDATION_REPORT = "validation_report.xlsx"
+FEEDBACK = "feedback"  # <internal>/feedback/<year>/<workbook> — проверка.xlsx: the ministries' own workbooks, marked
 GATE = "core_validation_no_errors"
 
 
@@ -84,7 +86,8 @@ def _inventory_files(raw_inventory: dict[str, Inventory]) -> pd.DataFrame:
     ins={"raw_inventory": dg.AssetIn("raw_inventory"), **_FORM_PROBLEMS_INS},
     description=(
         "Every problem of the edition (reading, schema, consistency, duplicate or missing forms), "
-        f"also written to `<internal>/{VALIDATION_REPORT}` for the ministries. Its blocking check gates publication."
+        f"also written to `<internal>/{VALIDATION_REPORT}`, and for each workbook with a problem a marked copy for its "
+        f"ministry in `<internal>/{FEEDBACK}/<year>/`. Its blocking check gates publication."
     ),
     check_specs=[
         dg.AssetCheckSpec(
@@ -113,12 +116,15 @@ def core_validation(
     write_validation_workbook(problems, partial)
     partial.chmod(0o600)
     os.replace(partial, paths.internal / VALIDATION_REPORT)  # whole, even with two builds at once: one's or the other's
+    feedback = replace_feedback(problems, paths.raw, paths.internal / FEEDBACK)
     yield dg.Output(
         Validation(frame, _reads(raw_inventory, forms)),
         metadata={
             "errors": int((frame["severity"] == ERROR).sum()),
             "warnings": int((frame["severity"] != ERROR).sum()),
             "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
+            "feedback_workbooks": len(feedback),  # one per workbook with a problem, for its ministry
+            "feedback": dg.MetadataValue.path(str(paths.internal / FEEDBACK)),
             "preview": problems_preview(problems),
         },
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import openpyxl
 import pytest
-from yearbook.assets.core import GATE, VALIDATION_REPORT
+from yearbook.assets.core import FEEDBACK, GATE, VALIDATION_REPORT
 
 from yearbook.command_runs import QUIET_LOGS
 from yearbook.definitions import build_yearbook_job, defs
@@ -67,3 +67,14 @@ def test_the_error_comes_first_in_the_gate_and_the_validation_workbook(refused) 
     assert all(row[4] == "warning" for row in rows[2:])
     summary = list(report["Summary"].iter_rows(max_row=2, max_col=2, values_only=True))
     assert summary == [("Errors", 1), ("Warnings", len(rows) - 2)]
+
+
+def test_the_ministry_gets_its_workbook_marked_in_its_language(refused) -> None:
+    _, paths, _, file = refused
+    (feedback,) = (paths.internal / FEEDBACK).rglob("*.xlsx")
+    assert feedback.relative_to(paths.internal / FEEDBACK).as_posix() == "2018/Рождаемость и смертность детей 2018 — проверка.xlsx"
+    book = openpyxl.load_workbook(feedback)
+    cell = book["Лист1"]["B7"]
+    assert cell.value == "#REF!" and cell.data_type == "s" and cell.comment is not None
+    assert "Подробно" in cell.comment.text and cell.fill.fgColor.rgb not in (None, "00000000")
+    assert book.worksheets[0].title == "Замечания"

@@ -33,12 +33,16 @@ def _lines(printed: str) -> list[str]:
     return [line for line in printed.splitlines() if line]
 
 
-def test_one_workbook_is_refused_with_its_cells(spoilt: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(spoilt / DEM2)]) == 1
+def test_one_workbook_is_refused_with_its_cells(spoilt: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(spoilt / DEM2), "--internal", str(tmp_path / "staff")]) == 1
     printed = capsys.readouterr()
     lines = _lines(printed.out)
     assert len(lines) == len(SPOILT) and all(line.startswith(start) for line, start in zip(lines, SPOILT, strict=True)), lines
     assert "refused: 3 error(s), 0 warning(s)" in printed.err
+    feedback = tmp_path / "staff" / "feedback" / "2018" / "Рождаемость и смертность детей 2018 — проверка.xlsx"
+    assert f"feedback for the ministry: {feedback}" in printed.err
+    marked = openpyxl.load_workbook(feedback)["Лист1"]
+    assert all(marked[cell].comment is not None for cell in ("B7", "B9", "C24"))
 
 
 def test_a_workbook_as_sent_is_valid_and_its_year_may_be_given(samples_raw: Path, tmp_path: Path, capsys) -> None:
@@ -62,7 +66,7 @@ def test_validating_a_workbook_imports_neither_dagster_nor_the_publication() -> 
 
 @pytest.mark.slow
 def test_the_lines_are_those_a_build_prints_for_the_file(spoilt: Path, tmp_path: Path, capsys) -> None:
-    assert main(["validate", str(spoilt / DEM2)]) == 1
+    assert main(["validate", str(spoilt / DEM2), "--internal", str(tmp_path / "staff")]) == 1
     alone = _lines(capsys.readouterr().out)
     assert main(["build", "--raw", str(spoilt), "--out", str(tmp_path / "out")]) == 1
     built = [line for line in _lines(capsys.readouterr().out) if line.startswith(DEM2)]

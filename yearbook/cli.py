@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal
 from yearbook.problems import ERROR, Problem
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "validate" and args.files:
-        return _validate_files(parser, args.files, args.year)
+        internal = args.internal or default_internal(args.out)
+        return _validate_files(parser, args.files, args.year, internal / "feedback")
     from yearbook.resources import YearbookPaths, separation_problem  # a Dagster resource: Dagster is imported from here on
     from yearbook.submissions import year_folders
 
@@ -72,8 +73,8 @@ def _print_problems(problems: list[Problem]) -> tuple[int, int]:
     return errors, len(problems) - errors
 
 
-def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: int | None) -> int:
-    from yearbook.validation.files import NoYear, validate_files  # reading and the rules only: no Dagster
+def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: int | None, feedback: Path) -> int:
+    from yearbook.validation.files import NoYear, validate_files, write_files_feedback  # reading and the rules only
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -83,6 +84,8 @@ def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: in
     except NoYear as exc:
         parser.error(str(exc))
     errors, warnings = _print_problems(problems)
+    for written in write_files_feedback(problems, files, year, feedback):
+        print(f"feedback for the ministry: {written}", file=sys.stderr)
     if errors:
         print(f"refused: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
         return 1

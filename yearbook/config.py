@@ -34,6 +34,11 @@ DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_OUT_DIR = Path("out")
 
 
+def default_internal(out: Path) -> Path:
+    """The staff folder of an out folder: ``<out>-internal/`` beside it (same file system: published by rename)."""
+    return out.with_name(out.name + "-internal")
+
+
 # What reading and validating a workbook depends on, and nothing else (the digest of a stored year): the modules that
 # reading and validation import (a test checks this list against what importing them loads) and the schemas they read.
 # Publication, disclosure control and the stores are not in it: changing them leaves every year read.

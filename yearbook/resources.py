@@ -7,12 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR
-
-
-def default_internal(out: Path) -> Path:
-    """The staff folder of an out folder: ``<out>-internal/`` beside it (same file system: published by rename)."""
-    return out.with_name(out.name + "-internal")
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal
 
 
 class YearbookPaths(dg.ConfigurableResource):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,7 +40,7 @@ from yearbook.formats import UnsafeWorkbook
 from yearbook.problems import ERROR, Problem, errors_first
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
-from yearbook.validation.report import _temporary_files_in
+from yearbook.validation.report import temporary_files_in
 from yearbook.workbook import Grid, read_workbook
 
 if TYPE_CHECKING:
@@ -224,6 +225,22 @@ def write_feedback(problems: list[Problem], raw_dir: Path, folder: Path, staff_l
     return written
 
 
+def replace_feedback(problems: list[Problem], raw_dir: Path, folder: Path, staff_language: str = "en") -> list[Path]:
+    """:func:`write_feedback` into a fresh folder that then replaces ``folder`` (``<internal>/feedback``): no feedback
+    is left for a workbook corrected since. Returns the files, at their place in ``folder``."""
+    fresh = folder.with_name(f".{folder.name}-{os.getpid()}-new")
+    old = folder.with_name(f".{folder.name}-{os.getpid()}-old")
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    written = write_feedback(problems, raw_dir, fresh, staff_language)
+    _private_folders(fresh, fresh)
+    if folder.exists():
+        os.rename(folder, old)
+    os.rename(fresh, folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return [folder / path.relative_to(fresh) for path in written]
+
+
 def _jobs(problems: list[Problem], raw_dir: Path) -> list[_Job]:
     """The workbooks the problems name that are files under ``raw_dir``, each with its problems."""
     jobs: dict[str, _Job] = {}
@@ -261,7 +278,7 @@ def _write_job(job: _Job, folder: Path, forms: dict[str, FormSpec], messages: di
     target_dir = folder.joinpath(*relative.parent.parts)
     target = target_dir / f"{job.base} — {WORDS['ru' if 'ru' in texts.languages else texts.languages[0]]['file']}.xlsx"
     _private_folders(folder, target_dir)
-    with _temporary_files_in(target_dir):
+    with temporary_files_in(target_dir):
         book = _feedback_book(job, grids, texts)
         _save_atomically(book, target)
     return target

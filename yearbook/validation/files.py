@@ -7,11 +7,13 @@ workbooks (a form sent twice, a form missing, a rule across forms) is the build'
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from yearbook.problems import Problem, errors_first
 from yearbook.submissions import YEAR_FOLDER, SubmissionFile, figures_frame, file_sha256, read_submission
 from yearbook.validation import validate_figures
+from yearbook.validation.feedback import write_feedback
 
 
 class NoYear(ValueError):
@@ -41,3 +43,14 @@ def validate_files(paths: list[Path], year: int | None = None) -> list[Problem]:
     problems = [p for sub in submissions for p in sub.problems]
     problems += validate_figures(figures_frame(submissions)).problems
     return errors_first(problems)
+
+
+def write_files_feedback(problems: list[Problem], paths: list[Path], year: int | None, folder: Path) -> list[Path]:
+    """The feedback workbooks of these files (yearbook.validation.feedback) into ``folder``, each where a build puts
+    it (``<year>/...``), wherever the file lies: the files are seen under those names in a folder of links."""
+    with tempfile.TemporaryDirectory(prefix="yearbook-validate-") as links:
+        for path in paths:
+            named = Path(links, submission_file(path, year).relpath)
+            named.parent.mkdir(parents=True, exist_ok=True)
+            named.symlink_to(path.resolve())
+        return write_feedback(problems, Path(links), folder)

@@ -69,7 +69,7 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 1)}"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary_files_in(path.parent):
+    with temporary_files_in(path.parent):
         wb.save(path)
 
 
@@ -93,7 +93,7 @@ def _write_summary(ws: Worksheet, problems: list[Problem]) -> None:
 
 
 @contextmanager
-def _temporary_files_in(folder: Path) -> Iterator[None]:
+def temporary_files_in(folder: Path) -> Iterator[None]:
     """openpyxl writes each sheet to a temporary file before zipping it, in the system's temporary folder, where a
     killed build would leave it: the report's messages may quote small counts, so its temporary files stay in the
     staff folder the report is written to."""
