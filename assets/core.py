@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from yearbook.config import reading_digest
+from yearbook.config import reading_digest, staff_language
 from yearbook.disclosure import load_policy
 from yearbook.edition import EditionFiles, make_staging_dir
 from yearbook.io_manager import SUMMARY
@@ -116,7 +116,7 @@ def core_validation(
     write_validation_workbook(problems, partial)
     partial.chmod(0o600)
     os.replace(partial, paths.internal / VALIDATION_REPORT)  # whole, even with two builds at once: one's or the other's
-    feedback = replace_feedback(problems, paths.raw, paths.internal / FEEDBACK)
+    feedback = replace_feedback(problems, paths.raw, paths.internal / FEEDBACK, staff_language())
     yield dg.Output(
         Validation(frame, _reads(raw_inventory, forms)),
         metadata={

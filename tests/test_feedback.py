@@ -27,7 +27,8 @@ from yearbook.config import load_yaml
 from yearbook.problems import ERROR, WARNING, Problem, errors_first
 from yearbook.submissions import discover_year, figures_frame, read_submission
 from yearbook.validation import validate_figures
-from yearbook.validation.feedback import MAX_MARKED, load_messages, write_feedback
+from yearbook.validation.feedback import MAX_MARKED, write_feedback
+from yearbook.validation.messages import CatalogueError, load_messages
 from yearbook.workbook import read_workbook
 
 DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"  # Russian
@@ -461,7 +462,7 @@ def test_every_rule_the_code_can_report_has_its_text_in_three_languages() -> Non
 def test_a_catalogue_entry_without_a_language_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "messages.yaml"
     path.write_text("invalid_value:\n  kk: Қате.\n  ru: Ошибка.\n", encoding="utf-8")
-    with pytest.raises(feedback.CatalogueError, match="'invalid_value' has no text in en"):
+    with pytest.raises(CatalogueError, match="'invalid_value' has no text in en"):
         load_messages(path)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import ROOT
-from yearbook.validation.feedback import load_messages
 from yearbook.validation.guide import TEMPLATE, guide
+from yearbook.validation.messages import load_messages
 from yearbook.validation.rules import load_rules
 
 PAGE = ROOT / "docs" / "when-a-build-is-refused.md"

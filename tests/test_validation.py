@@ -19,6 +19,7 @@ from tests.conftest import SAMPLES
 from yearbook.problems import Problem
 from yearbook.submissions import discover, figures_frame, read_submission
 from yearbook.validation import SUMMARY_COLUMNS, ValidationResult, validate_figures
+from yearbook.validation.messages import load_messages
 from yearbook.validation.report import write_validation_workbook
 from yearbook.validation.rules import load_rules
 from yearbook.validation.schemas import figures_schema, form_schemas, form_yields
@@ -560,7 +561,7 @@ def test_a_bad_rules_file_is_refused(tmp_path: Path) -> None:
         load_rules(path)
 
 
-def test_validation_workbook(tmp_path: Path) -> None:
+def test_validation_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     problems = [
         Problem(
             "2018/b.xlsx", "Лист1", "B10", "sex_sum", "boys + girls (9855) ≠ the total (9854)", "error", "C10=5018 + D10=4837 ≠ B10=9854"
@@ -572,10 +573,11 @@ def test_validation_workbook(tmp_path: Path) -> None:
     write_validation_workbook(problems, path)
     wb = openpyxl.load_workbook(path)
     ws = wb["Problems"]
-    assert [c.value for c in ws[1]] == ["File", "Sheet", "Cell", "Rule", "Severity", "Values", "Message"]
+    assert [c.value for c in ws[1]] == ["File", "Sheet", "Cell", "Rule", "Severity", "Values", "Message", "What it means"]
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:G4"
+    assert ws.auto_filter.ref == "A1:H4"
+    assert ws["H2"].value == load_messages()["region_sum"]["en"]  # the rule explained in the staff's language (English)
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert [r[0:4] for r in rows] == [  # errors first, each by file, sheet and cell as a reader scans them
         ["2018/b.xlsx", "Лист1", "B7", "region_sum"],
@@ -588,6 +590,9 @@ def test_validation_workbook(tmp_path: Path) -> None:
     assert [[c.value for c in row] for row in summary.iter_rows(max_row=2, max_col=2)] == [["Errors", 2], ["Warnings", 1]]
     assert [[c.value for c in row] for row in summary.iter_rows(min_row=6)] == [["2018/b.xlsx", 2, 0], ["2018/a.xlsx", 0, 1]]
     assert ws.column_dimensions["G"].width >= 20 and ws.column_dimensions["C"].width <= 8
+    monkeypatch.setenv("YEARBOOK_STAFF_LANGUAGE", "ru")
+    write_validation_workbook(problems, path)
+    assert openpyxl.load_workbook(path)["Problems"]["H2"].value == load_messages()["region_sum"]["ru"]
     write_validation_workbook([], tmp_path / "empty.xlsx")
     assert openpyxl.load_workbook(tmp_path / "empty.xlsx")["Problems"].max_row == 1
 

@@ -34,6 +34,15 @@ DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_OUT_DIR = Path("out")
 
 
+def staff_language() -> str:
+    """The office's language (YEARBOOK_STAFF_LANGUAGE: kk, ru or en; English by default): its validation report explains
+    each rule in it, and a feedback workbook whose form is not known is written in it."""
+    language = os.environ.get("YEARBOOK_STAFF_LANGUAGE", "en")
+    if language not in ("kk", "ru", "en"):
+        raise ValueError(f"YEARBOOK_STAFF_LANGUAGE is {language!r}: kk, ru or en")
+    return language
+
+
 def default_internal(out: Path) -> Path:
     """The staff folder of an out folder: ``<out>-internal/`` beside it (same file system: published by rename)."""
     return out.with_name(out.name + "-internal")

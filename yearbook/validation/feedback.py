@@ -21,9 +21,8 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,19 +34,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from yearbook.config import load_yaml, schemas_dir
 from yearbook.formats import UnsafeWorkbook
 from yearbook.problems import ERROR, Problem, errors_first
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
+from yearbook.validation.messages import load_messages
 from yearbook.validation.report import temporary_files_in
 from yearbook.workbook import Grid, read_workbook
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet  # what create_sheet gives a write-only workbook
 
-LANGUAGES = ("kk", "ru", "en")
-MESSAGES_FILE = "messages.yaml"
 MAX_MARKED = 5_000  # problems listed and cells marked per workbook: a clerk corrects these first (and openpyxl's comments cost)
 MAX_PER_CELL = 5  # problems spelt out in one cell's comment
 MAX_NAME_CHARS = 100  # of the original's name in the feedback file's name: a file name has at most 255 bytes, a Cyrillic letter 2
@@ -141,42 +138,6 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 _LONG = {"intro", "unread", "more", "more_here", "not_copied", "unknown_rule", "title"}
-
-
-class CatalogueError(ValueError):
-    """The message catalogue lacks an entry's language, or is not a mapping of rule ids."""
-
-
-def load_messages(path: Path | None = None) -> dict[str, dict[str, str]]:
-    """The message catalogue: ``{rule id: {kk, ru, en: text}}``, every language present and not empty."""
-    return _load_messages(str(path or _catalogue_path()))
-
-
-def _catalogue_path() -> Path:
-    path = schemas_dir() / MESSAGES_FILE
-    if path.exists():
-        return path
-    from importlib.resources import files  # a changed copy of the specs (YEARBOOK_SCHEMAS) without a catalogue of its own
-
-    return Path(str(files("yearbook.schemas") / MESSAGES_FILE))
-
-
-@lru_cache(maxsize=4)
-def _load_messages(path: str) -> dict[str, dict[str, str]]:
-    raw = load_yaml(path)
-    if not isinstance(raw, dict):
-        raise CatalogueError(f"{path}: not a mapping of rule ids")
-    for rule, texts in raw.items():
-        missing = [lang for lang in LANGUAGES if not (isinstance(texts, dict) and isinstance(texts.get(lang), str) and texts[lang].strip())]
-        if missing:
-            raise CatalogueError(f"{path}: the rule {rule!r} has no text in {', '.join(missing)}")
-    return {str(rule): {lang: str(texts[lang]).strip() for lang in LANGUAGES} for rule, texts in raw.items()}
-
-
-def rule_text(rule: str, languages: Iterable[str]) -> str:
-    """What a rule means and what to do, in each of ``languages`` (a line each); a rule the catalogue lacks is named
-    as a problem found by the checks."""
-    return _Texts(tuple(languages), load_messages()).rule(rule)
 
 
 @dataclass

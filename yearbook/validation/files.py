@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from yearbook.config import staff_language
 from yearbook.problems import Problem, errors_first
 from yearbook.submissions import YEAR_FOLDER, SubmissionFile, figures_frame, file_sha256, read_submission
 from yearbook.validation import validate_figures
@@ -53,4 +54,4 @@ def write_files_feedback(problems: list[Problem], paths: list[Path], year: int |
             named = Path(links, submission_file(path, year).relpath)
             named.parent.mkdir(parents=True, exist_ok=True)
             named.symlink_to(path.resolve())
-        return write_feedback(problems, Path(links), folder)
+        return write_feedback(problems, Path(links), folder, staff_language())

@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from yearbook.cells import CONFIDENTIAL_SYMBOLS, MISSING_SYMBOLS, ZERO_SYMBOLS
-from yearbook.validation.feedback import load_messages
+from yearbook.validation.messages import load_messages
 from yearbook.validation.rules import load_rules
 
 TEMPLATE = Path("docs/templates/when-a-build-is-refused.md")  # of the checkout: documentation, not package data

@@ -13,7 +13,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yearbook.config import staff_language
 from yearbook.problems import ERROR, Problem, errors_first
+from yearbook.validation.messages import load_messages
 
 COLUMNS = [  # (header, Problem attribute, minimum width, maximum width)
     ("File", "file", 12, 50),
@@ -23,6 +25,7 @@ COLUMNS = [  # (header, Problem attribute, minimum width, maximum width)
     ("Severity", "severity", 9, 9),
     ("Values", "values", 12, 60),
     ("Message", "message", 20, 100),
+    ("What it means", "explanation", 20, 100),  # the rule's text of the catalogue, in the staff's language
 ]
 _ERROR_FILL = PatternFill("solid", start_color="FFF2CC")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -51,14 +54,15 @@ def write_validation_workbook(problems: list[Problem], path: Path) -> None:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center")
     widths = [len(header) for header, *_ in COLUMNS]
+    explanations = {rule: texts[staff_language()] for rule, texts in load_messages().items()}
     for r, problem in enumerate(errors_first(problems), start=2):
         for c, (_, attribute, _, _) in enumerate(COLUMNS, start=1):
-            value = _safe(getattr(problem, attribute))
+            value = explanations.get(problem.rule) if attribute == "explanation" else _safe(getattr(problem, attribute))
             cell = ws.cell(row=r, column=c)
             cell.value = value
             if isinstance(value, str) and value.startswith(_FORMULA_START):
                 cell.data_type = "s"  # never a formula: submissions' text is untrusted
-            cell.alignment = Alignment(vertical="top", wrap_text=attribute in ("values", "message"))
+            cell.alignment = Alignment(vertical="top", wrap_text=attribute in ("values", "message", "explanation"))
             if problem.severity == ERROR and attribute == "severity":
                 cell.fill = _ERROR_FILL
             if value is not None:
