@@ -25,16 +25,21 @@ _FIGURE = re.compile(r"(?<![\w.\-/])[-+]?\d+(?:[.,]\d+)*(?:e[+-]?\d+)?(?![\w\-/]
 REDACTED = "…"
 
 
+# a cell's text as a message quotes it (:func:`quote`, Python's repr: either quote), with a digit somewhere in it
+_QUOTED_WITH_DIGIT = re.compile(r"'(?:[^'\\\n]|\\.)*?\d(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*?\d(?:[^"\\\n]|\\.)*"')
+
+
 def without_figures(message: str) -> str:
-    """A message as it may leave the staff area (Dagster's run storage, the public store): every number it quotes
-    replaced by an ellipsis, but a reference year (1900-2100), which is no count of anyone. Cells, codes, files stay:
-    the staff find the figures in the validation report."""
+    """A message as it may leave the staff area (Dagster's run storage, the public store): a quoted cell with a digit
+    in it (``'-12чел'``, ``'186223а'``: a figure however written) and every number it quotes replaced by an ellipsis,
+    but a reference year (1900-2100), which is no count of anyone. Cells, codes, files stay: the staff find the
+    figures in the validation report."""
 
     def redact(match: re.Match[str]) -> str:
         text = match.group(0)
         return text if re.fullmatch(r"(19|20)\d\d|2100", text) else REDACTED
 
-    return _FIGURE.sub(redact, message)
+    return _FIGURE.sub(redact, _QUOTED_WITH_DIGIT.sub(f"'{REDACTED}'", message))
 
 
 def _one_line(text: str) -> str:
