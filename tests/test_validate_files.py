@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.conftest import ROOT
 from yearbook.cli import main
 
 DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"
@@ -71,3 +72,30 @@ def test_the_lines_are_those_a_build_prints_for_the_file(spoilt: Path, tmp_path:
     assert main(["build", "--raw", str(spoilt), "--out", str(tmp_path / "out")]) == 1
     built = [line for line in _lines(capsys.readouterr().out) if line.startswith(DEM2)]
     assert alone == built
+
+
+def test_a_corrected_workbook_keeps_no_old_feedback(spoilt: Path, samples_raw: Path, tmp_path: Path, capsys) -> None:
+    staff = tmp_path / "staff"
+    assert main(["validate", str(spoilt / DEM2), "--internal", str(staff)]) == 1
+    feedback = staff / "feedback" / "2018" / "Рождаемость и смертность детей 2018 — проверка.xlsx"
+    assert feedback.is_file()
+    corrected = tmp_path / "corrected" / "2018" / Path(DEM2).name
+    corrected.parent.mkdir(parents=True)
+    corrected.write_bytes((ROOT / "tests" / "fixtures" / "samples" / DEM2).read_bytes())
+    assert main(["validate", str(corrected), "--internal", str(staff)]) == 0
+    assert not feedback.exists()
+
+
+def test_the_staff_folder_must_lie_outside_the_public_one(spoilt: Path, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as usage:
+        main(["validate", str(spoilt / DEM2), "--out", str(tmp_path / "out"), "--internal", str(tmp_path / "out" / "staff")])
+    assert usage.value.code == 2 and "must lie outside the public folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_files_under_one_name_are_refused(spoilt: Path, tmp_path: Path, capsys) -> None:
+    loose = tmp_path / Path(DEM2).name
+    loose.write_bytes((spoilt / DEM2).read_bytes())
+    with pytest.raises(SystemExit) as usage:
+        main(["validate", str(spoilt / DEM2), str(loose), "--year", "2018", "--internal", str(tmp_path / "staff")])
+    assert usage.value.code == 2 and f"would both be {DEM2}: validate them one at a time" in capsys.readouterr().err

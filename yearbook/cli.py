@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal, separation_problem
 from yearbook.problems import ERROR, Problem
 
 if TYPE_CHECKING:
@@ -48,9 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "validate" and args.files:
-        internal = args.internal or default_internal(args.out)
+        internal = (args.internal or default_internal(args.out)).resolve()
+        refusal = separation_problem(args.out.resolve(), internal)
+        if refusal:
+            parser.error(f"--internal: {refusal}")
         return _validate_files(parser, args.files, args.year, internal / "feedback")
-    from yearbook.resources import YearbookPaths, separation_problem  # a Dagster resource: Dagster is imported from here on
+    from yearbook.resources import YearbookPaths  # a Dagster resource: Dagster is imported from here on
     from yearbook.submissions import year_folders
 
     if not args.raw.is_dir():
@@ -74,14 +77,14 @@ def _print_problems(problems: list[Problem]) -> tuple[int, int]:
 
 
 def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: int | None, feedback: Path) -> int:
-    from yearbook.validation.files import NoYear, validate_files, write_files_feedback  # reading and the rules only
+    from yearbook.validation.files import NotValidated, validate_files, write_files_feedback  # reading and the rules only
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         parser.error(f"no such file: {', '.join(missing)}")
     try:
         problems = validate_files(files, year)
-    except NoYear as exc:
+    except NotValidated as exc:
         parser.error(str(exc))
     errors, warnings = _print_problems(problems)
     for written in write_files_feedback(problems, files, year, feedback):

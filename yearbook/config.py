@@ -48,6 +48,13 @@ def default_internal(out: Path) -> Path:
     return out.with_name(out.name + "-internal")
 
 
+def separation_problem(out: Path, internal: Path) -> str | None:
+    """Why ``internal`` cannot be the staff folder of ``out`` (both resolved), or None."""
+    if internal == out or out in internal.parents or internal in out.parents:
+        return f"the staff folder {internal} must lie outside the public folder {out} (and not contain it)"
+    return None
+
+
 # What reading and validating a workbook depends on, and nothing else (the digest of a stored year): the modules that
 # reading and validation import (a test checks this list against what importing them loads) and the schemas they read.
 # Publication, disclosure control and the stores are not in it: changing them leaves every year read.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal, separation_problem
 
 
 class YearbookPaths(dg.ConfigurableResource):
@@ -44,10 +44,3 @@ class YearbookPaths(dg.ConfigurableResource):
         refusal = separation_problem(self.out, self.internal)
         if refusal:
             raise dg.Failure(refusal)
-
-
-def separation_problem(out: Path, internal: Path) -> str | None:
-    """Why ``internal`` cannot be the staff folder of ``out`` (both resolved), or None."""
-    if internal == out or out in internal.parents or internal in out.parents:
-        return f"the staff folder {internal} must lie outside the public folder {out} (and not contain it)"
-    return None

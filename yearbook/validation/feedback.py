@@ -202,10 +202,23 @@ def replace_feedback(problems: list[Problem], raw_dir: Path, folder: Path, staff
     return [folder / path.relative_to(fresh) for path in written]
 
 
+def feedback_paths(folder: Path, file: str) -> list[Path]:
+    """Every name the feedback of the workbook ``file`` (relative to the raw folder) may have in ``folder``: with or
+    without the original's extension, in any language."""
+    path = PurePosixPath(file)
+    target_dir = folder.joinpath(*path.parent.parts)
+    bases = dict.fromkeys((path.stem[:MAX_NAME_CHARS], path.name[:MAX_NAME_CHARS]))
+    return [target_dir / f"{base} — {words['file']}.xlsx" for base in bases for words in WORDS.values()]
+
+
 def _jobs(problems: list[Problem], raw_dir: Path) -> list[_Job]:
-    """The workbooks the problems name that are files under ``raw_dir``, each with its problems."""
+    """The workbooks the problems name that are files under ``raw_dir``, each with its problems (a hidden or lock file,
+    which a build passes over, has none to send)."""
     jobs: dict[str, _Job] = {}
+    hidden = {p.file for p in problems if p.rule == "hidden_file"}
     for p in problems:
+        if p.file in hidden:
+            continue
         if p.file not in jobs:
             source = _source(raw_dir, p.file)
             if source is None:

@@ -14,11 +14,11 @@ from yearbook.config import staff_language
 from yearbook.problems import Problem, errors_first
 from yearbook.submissions import YEAR_FOLDER, SubmissionFile, figures_frame, file_sha256, read_submission
 from yearbook.validation import validate_figures
-from yearbook.validation.feedback import write_feedback
+from yearbook.validation.feedback import feedback_paths, write_feedback
 
 
-class NoYear(ValueError):
-    """A file whose reference year neither its folder nor the command line says."""
+class NotValidated(ValueError):
+    """Files that cannot be validated as given: a reference year unknown, two files under one name."""
 
 
 def submission_file(path: Path, year: int | None) -> SubmissionFile:
@@ -27,7 +27,7 @@ def submission_file(path: Path, year: int | None) -> SubmissionFile:
     path = path.resolve()
     folders = [p for p in path.parents if YEAR_FOLDER.match(p.name)]
     if year is None and not folders:
-        raise NoYear(f"{path}: the reference year is neither its folder's name (raw/<year>/) nor given (--year)")
+        raise NotValidated(f"{path}: the reference year is neither its folder's name (raw/<year>/) nor given (--year)")
     if folders and (year is None or int(folders[0].name) == year):
         relpath = path.relative_to(folders[0].parent).as_posix()
         year = int(folders[0].name)
@@ -40,7 +40,13 @@ def submission_file(path: Path, year: int | None) -> SubmissionFile:
 def validate_files(paths: list[Path], year: int | None = None) -> list[Problem]:
     """Every problem of these workbooks, errors first: reading, the figures' schema and the consistency rules over
     their figures together."""
-    submissions = [read_submission(submission_file(path, year)) for path in paths]
+    named = [submission_file(path, year) for path in paths]
+    seen: dict[str, Path] = {}
+    for sub in named:
+        if sub.relpath in seen:
+            raise NotValidated(f"{seen[sub.relpath]} and {sub.path} would both be {sub.relpath}: validate them one at a time")
+        seen[sub.relpath] = sub.path
+    submissions = [read_submission(sub) for sub in named]
     problems = [p for sub in submissions for p in sub.problems]
     problems += validate_figures(figures_frame(submissions)).problems
     return errors_first(problems)
@@ -51,7 +57,10 @@ def write_files_feedback(problems: list[Problem], paths: list[Path], year: int |
     it (``<year>/...``), wherever the file lies: the files are seen under those names in a folder of links."""
     with tempfile.TemporaryDirectory(prefix="yearbook-validate-") as links:
         for path in paths:
-            named = Path(links, submission_file(path, year).relpath)
+            relpath = submission_file(path, year).relpath
+            for old in feedback_paths(folder, relpath):  # a corrected workbook keeps no feedback of its last check
+                old.unlink(missing_ok=True)
+            named = Path(links, relpath)
             named.parent.mkdir(parents=True, exist_ok=True)
             named.symlink_to(path.resolve())
         return write_feedback(problems, Path(links), folder, staff_language())
