@@ -18,6 +18,8 @@ from yearbook.model import KEY as OBSERVATION_KEY
 from yearbook.specs import load_forms
 from yearbook.submissions import discover, figures_frame, read_submission
 
+pytestmark = pytest.mark.slow  # generates the whole demo edition
+
 KEY = [*OBSERVATION_KEY, "check_only"]  # a figure's key
 SURVEY_FOLDERS = {2016: 2015, 2019: 2018, 2022: 2021}
 

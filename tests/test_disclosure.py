@@ -110,6 +110,7 @@ def test_policy_declares_the_sensitive_indicators_and_reuses_the_validation_rela
 # ---------------------------------------------------------------------------- the demo edition
 
 
+@pytest.mark.slow  # the demo edition's store
 def test_primary_and_secondary_suppression_happen_on_the_demo_data(
     demo: pd.DataFrame, demo_protected: DisclosureResult, policy: DisclosurePolicy
 ) -> None:

@@ -286,6 +286,7 @@ def test_a_huge_cell_is_left_out_and_marked(samples_raw: Path, tmp_path: Path) -
     assert feedback.WORDS["ru"]["not_copied"] in cell.comment.text
 
 
+@pytest.mark.slow  # 15,000 problems
 def test_thousands_of_problems_stay_small_in_time_and_size(samples_raw: Path, tmp_path: Path) -> None:
     """Every cell of every sheet of the 18-sheet DEM-1 workbook three problems (two errors, a warning): the list and the
     marks stop at MAX_MARKED, errors first, and say how many more there are."""

@@ -293,6 +293,7 @@ def _check_workbook_shows_the_view(
 # --- the tests ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a store built per case
 def test_every_crosstab_figure_equals_its_observation(case: Case, con: duckdb.DuckDBPyConnection) -> None:
     regions = con.execute("SELECT * FROM regions ORDER BY display_order").df().set_index("ref_area")
     units = dict(con.execute("SELECT code, unit FROM indicators").fetchall())
