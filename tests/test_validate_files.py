@@ -99,3 +99,10 @@ def test_two_files_under_one_name_are_refused(spoilt: Path, tmp_path: Path, caps
     with pytest.raises(SystemExit) as usage:
         main(["validate", str(spoilt / DEM2), str(loose), "--year", "2018", "--internal", str(tmp_path / "staff")])
     assert usage.value.code == 2 and f"would both be {DEM2}: validate them one at a time" in capsys.readouterr().err
+
+
+def test_a_workbook_sharing_its_stem_keeps_its_extension_whichever_command_wrote_it(spoilt: Path, tmp_path: Path) -> None:
+    twin = (spoilt / DEM2).with_suffix(".xlsm")  # the same stem in the same folder
+    twin.write_bytes((spoilt / DEM2).read_bytes())
+    assert main(["validate", str(spoilt / DEM2), "--internal", str(tmp_path / "staff")]) == 1
+    assert (tmp_path / "staff" / "feedback" / "2018" / "Рождаемость и смертность детей 2018.xlsx — проверка.xlsx").is_file()

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -225,11 +225,18 @@ def _jobs(problems: list[Problem], raw_dir: Path) -> list[_Job]:
                 continue
             jobs[p.file] = _Job(p.file, source, "")
         jobs[p.file].problems.append(p)
-    stems = Counter((str(PurePosixPath(f).parent), PurePosixPath(f).stem.casefold()) for f in jobs)
     for job in jobs.values():
         path = PurePosixPath(job.file)
-        job.base = (path.stem if stems[(str(path.parent), path.stem.casefold())] == 1 else path.name)[:MAX_NAME_CHARS]
+        job.base = (path.name if _stem_shared(job.source) else path.stem)[:MAX_NAME_CHARS]
     return [jobs[f] for f in sorted(jobs)]
+
+
+def _stem_shared(source: Path) -> bool:
+    """Whether another file of the workbook's own folder has its stem (``cells.xls``, ``cells.ods``): then the
+    feedback's name keeps the extension. Decided by the folder, so a build and ``yearbook validate FILE`` agree."""
+    real = source.resolve()
+    stem = real.stem.casefold()
+    return any(p.stem.casefold() == stem and p.name != real.name and p.is_file() for p in real.parent.iterdir())
 
 
 def _source(raw_dir: Path, file: str) -> Path | None:
