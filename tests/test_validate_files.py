@@ -106,3 +106,11 @@ def test_a_workbook_sharing_its_stem_keeps_its_extension_whichever_command_wrote
     twin.write_bytes((spoilt / DEM2).read_bytes())
     assert main(["validate", str(spoilt / DEM2), "--internal", str(tmp_path / "staff")]) == 1
     assert (tmp_path / "staff" / "feedback" / "2018" / "Рождаемость и смертность детей 2018.xlsx — проверка.xlsx").is_file()
+
+
+def test_a_file_name_with_a_control_character_gets_its_feedback(spoilt: Path, tmp_path: Path, capsys) -> None:
+    odd = spoilt / "2018" / "births\u00adfinal.xlsx"  # a soft hyphen: the problem lines show it escaped
+    (spoilt / DEM2).rename(odd)
+    assert main(["validate", str(odd), "--internal", str(tmp_path / "staff")]) == 1
+    assert "2018/births\\xadfinal.xlsx: Лист1: B7: invalid_value" in capsys.readouterr().out
+    assert len(list((tmp_path / "staff" / "feedback" / "2018").glob("*.xlsx"))) == 1

@@ -42,7 +42,7 @@ def without_figures(message: str) -> str:
     return _FIGURE.sub(redact, _QUOTED_WITH_DIGIT.sub(f"'{REDACTED}'", message))
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """A field of a problem as it may be printed: control characters (a newline in a file name) escaped, so that
     one problem is exactly one line."""
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _UNPRINTED else c for c in text)
@@ -63,8 +63,8 @@ class Problem:
     def __post_init__(self) -> None:
         for name in ("file", "sheet", "cell", "message", "values"):
             value = getattr(self, name)
-            if isinstance(value, str) and not value.isprintable():  # the fast test; _one_line spares spaces
-                object.__setattr__(self, name, _one_line(value))
+            if isinstance(value, str) and not value.isprintable():  # the fast test; one_line spares spaces
+                object.__setattr__(self, name, one_line(value))
 
     def line(self) -> str:
         """``<file>: <sheet>: <cell>: <rule>: <message>`` as the CLI prints it."""

@@ -35,7 +35,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from yearbook.formats import UnsafeWorkbook
-from yearbook.problems import ERROR, Problem, errors_first
+from yearbook.problems import ERROR, Problem, errors_first, one_line
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
 from yearbook.validation.messages import load_messages
@@ -245,7 +245,11 @@ def _source(raw_dir: Path, file: str) -> Path | None:
     if len(parts) < 2 or PurePosixPath(file).is_absolute() or ".." in parts:
         return None
     path = raw_dir.joinpath(*parts)
-    return path if path.is_file() else None
+    if path.is_file():
+        return path
+    year_folder = raw_dir / parts[0]  # a name with a control character: the problem names it escaped (one_line)
+    found = [p for p in year_folder.rglob("*") if one_line(p.relative_to(raw_dir).as_posix()) == file] if year_folder.is_dir() else []
+    return found[0] if len(found) == 1 and found[0].is_file() else None
 
 
 def _write_job(job: _Job, folder: Path, forms: dict[str, FormSpec], messages: dict[str, dict[str, str]], staff_language: str) -> Path:
