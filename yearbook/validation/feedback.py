@@ -488,6 +488,11 @@ def _write_list(ws: WriteOnlyWorksheet, job: _Job, shown: list[Problem], titles:
     merges = [CellRange(f"A{row}:E{row}") for row in (1, 4, 5)]
     _layout(ws, dict(zip("ABCDE", (28, 10, 16, 70, 70), strict=True)), merges, heights)
     ws.freeze_panes = "A7"
+    printed = cast(Any, ws)  # a write-only sheet has a worksheet's print settings, which types-openpyxl does not declare
+    printed.page_setup.orientation = "landscape"  # printed: the five columns across one page (no print titles: a
+    # defined name, and the copy carries none)
+    printed.page_setup.fitToWidth, printed.page_setup.fitToHeight = 1, 0
+    printed.sheet_properties.pageSetUpPr.fitToPage = True
     ws.append([_styled(ws, texts.word("title", name=PurePosixPath(job.file).name), font=_BOLD)])
     ws.append([_styled(ws, texts.word("errors"), font=_BOLD), errors])
     ws.append([_styled(ws, texts.word("warnings"), font=_BOLD), len(job.problems) - errors])
