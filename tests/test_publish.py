@@ -281,7 +281,8 @@ def _check_workbook_shows_the_view(
             symbols_seen.add(expected)
         else:
             rate = units[row.indicator] in RATE_UNITS
-            assert ws.cell(row=r, column=c).number_format == ("0.0" if rate else "#,##0"), (table.id, key)
+            locale = load_yearbook_spec().meta["number_locale"][lang]
+            assert ws.cell(row=r, column=c).number_format == locale + ("0.0" if rate else "#,##0"), (table.id, key)
         _check_cell_labels(ws, table, row, (r, c), (r0, c0), names, lang)
     for r in range(r0, r1 + 1):
         for c in range(c0, c1 + 1):
@@ -467,3 +468,14 @@ def test_views_and_csvs(case: Case, tmp_path: Path) -> None:
                         assert float(got[col]) == pytest.approx(value, rel=1e-12), (table.id, col)
                     else:
                         assert got[col] == str(value), (table.id, col)
+
+
+def test_numbers_carry_the_locale_of_their_language(case: Case) -> None:
+    """89 190 and 5,2 in the Kazakh and Russian editions, 89,190 and 5.2 in the English one, whatever the reader's own
+    settings: the number formats carry the locale of yearbook.yaml (LibreOffice and Excel honour [$-LCID])."""
+    for lang, book in case.books.items():
+        locale = case.spec.meta["number_locale"][lang]
+        formats = {c.number_format for ws in book.worksheets[3:] for row in ws.iter_rows() for c in row if isinstance(c.value, int | float)}
+        numbers = formats - {"0", "General"}  # years, and texts' cells
+        assert {locale + "#,##0", locale + "0.0"} & numbers and all(f.startswith(locale) for f in numbers), (lang, formats)
+    assert case.spec.meta["number_locale"]["ru"] == "[$-419]"

@@ -49,7 +49,8 @@ FONT = "Arial"
 # Named styles: the only place where the yearbook's look is defined.
 
 
-def named_styles() -> list[NamedStyle]:
+def named_styles(locale: str = "") -> list[NamedStyle]:
+    """The workbook's styles; numbers formatted in ``locale`` (yearbook.yaml's ``number_locale`` of its language)."""
     thin = Side(style="thin", color="A6A6A6")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     head_fill = PatternFill("solid", fgColor="DCE6F1")
@@ -82,10 +83,10 @@ def named_styles() -> list[NamedStyle]:
         style("yb_label_plain", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
         style("yb_label_total", font=bold, fill=total_fill, border=box,
               alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
-        style("yb_int", border=box, number_format="#,##0", alignment=right),
-        style("yb_int_total", font=bold, fill=total_fill, border=box, number_format="#,##0", alignment=right),
-        style("yb_dec1", border=box, number_format="0.0", alignment=right),
-        style("yb_dec1_total", font=bold, fill=total_fill, border=box, number_format="0.0", alignment=right),
+        style("yb_int", border=box, number_format=locale + "#,##0", alignment=right),
+        style("yb_int_total", font=bold, fill=total_fill, border=box, number_format=locale + "#,##0", alignment=right),
+        style("yb_dec1", border=box, number_format=locale + "0.0", alignment=right),
+        style("yb_dec1_total", font=bold, fill=total_fill, border=box, number_format=locale + "0.0", alignment=right),
         style("yb_year", border=box, number_format="0", alignment=Alignment(horizontal="center", vertical="center")),
         style("yb_symbol", border=box, alignment=right),
         style("yb_symbol_total", font=bold, fill=total_fill, border=box, alignment=right),
@@ -647,7 +648,7 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
 
 def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> Workbook:
     wb = Workbook()
-    for style in named_styles():
+    for style in named_styles(spec.meta["number_locale"][lang]):
         wb.add_named_style(style)
     names = spec.meta["sheet_names"]
     cover = wb.worksheets[0]  # the one sheet a new workbook has

@@ -250,6 +250,9 @@ def _check_meta(meta: dict) -> None:
         _text(note["text"], f"yearbook.yaml: geography_notes[{i}]")
     for key in ("rename_note", "missing_form_note"):
         _text(meta[key], f"yearbook.yaml: {key}")
+    locales = meta.get("number_locale") or {}
+    if set(locales) != set(LANGUAGES) or not all(re.fullmatch(r"(\[\$-[0-9A-F]{3,4}\])?", str(v)) for v in locales.values()):
+        raise SpecError(f"yearbook.yaml: number_locale must give each of {', '.join(LANGUAGES)} a locale like [$-419], or ''")
     names = [meta["sheet_names"][s][lang] for s in meta["sheet_names"] for lang in LANGUAGES]
     if any(len(n) > 31 or set(n) & set("[]:*?/\\") for n in names):
         raise SpecError("yearbook.yaml: sheet names must be at most 31 characters, without []:*?/\\")
