@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yearbook.problems import Problem, errors_first, quote, without_figures
+from yearbook.problems import Problem, cell_position, errors_first, quote, without_figures
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,9 @@ def test_errors_come_first_then_files_and_cells_as_a_reader_scans() -> None:
     assert [(p.file, p.cell) for p in errors_first(problems)] == [
         ("2018/a.xlsx", "B7"), ("2018/a.xlsx", "AA7"), ("2018/b.xlsx", "B10"), ("2018/b.xlsx", None),
     ]  # fmt: skip
+
+
+def test_a_range_is_placed_at_its_first_cell() -> None:
+    assert cell_position("D8:E9") == (8, 4) and cell_position("AA7") == (7, 27) and cell_position("XFE1") is None
+    problems = [Problem("f", "S", "B10", "r", "e"), Problem("f", "S", "D8:E9", "r", "e"), Problem("f", "S", None, "r", "e")]
+    assert [p.cell for p in errors_first(problems)] == [None, "D8:E9", "B10"]

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import column_index_from_string
 
 ERROR = "error"
 WARNING = "warning"
@@ -72,20 +73,23 @@ class Problem:
 
 
 PROBLEM_COLUMNS = list(Problem.__dataclass_fields__)
-_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})(?::[A-Z]{1,3}[1-9][0-9]{0,6})?$")  # B7, or a range B7:C9
+
+
+def cell_position(cell: str | None) -> tuple[int, int] | None:
+    """(row, column) of a problem's cell, the first of a range; None when it names none Excel has."""
+    match = _CELL.match(cell or "")
+    if match is None:
+        return None
+    row, column = int(match.group(2)), column_index_from_string(match.group(1))
+    return (row, column) if column <= 16_384 and row <= 1_048_576 else None
 
 
 def _cell_key(cell: str | None) -> tuple[int, int, str]:
     """Cells as a reader scans a sheet: by row, then column (``B7`` before ``AA7`` before ``B10``); a whole-sheet or
     whole-file problem first."""
-    match = _CELL.match(cell or "")
-    if not match:
-        return (0, 0, cell or "")
-    letters, row = match.groups()
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return (int(row), column, "")
+    position = cell_position(cell)
+    return (0, 0, cell or "") if position is None else (*position, "")
 
 
 def errors_first(problems: list[Problem]) -> list[Problem]:

@@ -35,7 +35,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from yearbook.formats import UnsafeWorkbook
-from yearbook.problems import ERROR, Problem, errors_first, one_line
+from yearbook.problems import ERROR, Problem, cell_position, errors_first, one_line
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
 from yearbook.validation.messages import load_messages
@@ -58,7 +58,6 @@ _BOLD = Font(bold=True)
 _LINK = Font(color="0563C1", underline="single")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
-_CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})(?::[A-Z]{1,3}[1-9][0-9]{0,6})?$")
 # characters XML 1.0 cannot hold: written as Excel's own escape _xHHHH_, which Excel and calamine read back as the character
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")
@@ -343,11 +342,6 @@ def _feedback_book(job: _Job, grids: list[Grid] | None, texts: _Texts) -> Workbo
     return book
 
 
-def _as_problems_name_it(name: str) -> str:
-    """A sheet name as a Problem holds it (control characters escaped), to match problems to sheets."""
-    return name if name.isprintable() else str(Problem("", name, None, "", "").sheet)
-
-
 def _sheet_titles(names: list[str]) -> dict[str, str]:
     """Each sheet's title in the copy: its own name, unless Excel forbids it (a character, the length, a repeat)."""
     titles: dict[str, str] = {}
@@ -356,7 +350,7 @@ def _sheet_titles(names: list[str]) -> dict[str, str]:
         title = _TITLE_FORBIDDEN.sub("_", "".join(c if c.isprintable() else "_" for c in name)).strip("'")[:31] or "_"
         titles[name] = title = _unique_title(title, taken)
         taken.add(title.casefold())
-    return {**titles, **{_as_problems_name_it(n): t for n, t in titles.items()}}
+    return {**titles, **{one_line(n): t for n, t in titles.items()}}
 
 
 def _unique_title(title: str, taken: set[str]) -> str:
@@ -368,22 +362,11 @@ def _unique_title(title: str, taken: set[str]) -> str:
     return candidate
 
 
-def _first_cell(cell: str | None) -> tuple[int, int] | None:
-    """(row, column) of a problem's cell (the first of a range), or None when it names none."""
-    match = _CELL.match(cell or "")
-    if match is None:
-        return None
-    column = 0
-    for ch in match.group(1):
-        column = column * 26 + ord(ch) - 64
-    return (int(match.group(2)), column) if column <= 16_384 and int(match.group(2)) <= 1_048_576 else None
-
-
 def _marks(problems: list[Problem], titles: dict[str, str], texts: _Texts) -> dict[str, dict[tuple[int, int], _Mark]]:
     """The marks of the cells the problems name, by sheet title of the copy."""
     marks: dict[str, dict[tuple[int, int], _Mark]] = defaultdict(dict)
     for p in problems:
-        position = _first_cell(p.cell)
+        position = cell_position(p.cell)
         if p.sheet not in titles or position is None:
             continue
         mark = marks[titles[p.sheet]].setdefault(position, _Mark())
@@ -524,7 +507,7 @@ def _layout(ws: WriteOnlyWorksheet, widths: Mapping[str, float], merges: list[Ce
 
 
 def _list_row(ws: WriteOnlyWorksheet, p: Problem, what: str, titles: dict[str, str], texts: _Texts) -> list[object]:
-    position = _first_cell(p.cell)
+    position = cell_position(p.cell)
     link = None
     if p.sheet in titles and position is not None:
         title = titles[p.sheet].replace("'", "''")
