@@ -117,11 +117,12 @@ def core_validation(
     partial.chmod(0o600)
     os.replace(partial, paths.internal / VALIDATION_REPORT)  # whole, even with two builds at once: one's or the other's
     feedback = replace_feedback(problems, paths.raw, paths.internal / FEEDBACK, staff_language())
+    validation = Validation(frame, _reads(raw_inventory, forms))
     yield dg.Output(
-        Validation(frame, _reads(raw_inventory, forms)),
+        validation,
         metadata={
-            "errors": int((frame["severity"] == ERROR).sum()),
-            "warnings": int((frame["severity"] != ERROR).sum()),
+            "errors": validation.errors,
+            "warnings": len(problems) - validation.errors,
             "report": dg.MetadataValue.path(str(paths.internal / VALIDATION_REPORT)),
             "feedback_workbooks": len(feedback),  # one per workbook with a problem, for its ministry
             "feedback": dg.MetadataValue.path(str(paths.internal / FEEDBACK)),
@@ -129,7 +130,7 @@ def core_validation(
         },
     )
     yield check_result(GATE, problems, "core_validation")
-    if any(p.severity == ERROR for p in problems):  # the run's failure says which cells, not a check's stack trace
+    if validation.errors:  # the run's failure says which cells, not a check's stack trace
         raise dg.Failure(description=refusal(problems, paths.internal / VALIDATION_REPORT), allow_retries=False)
 
 
