@@ -74,7 +74,7 @@ def make_staging_dir(area: Path, run_id: str, private: bool = False) -> Path:
 @dataclass(frozen=True)
 class EditionFiles:
     """What a step wrote into its run's edition: file names (a folder counts as one) in the public and the staff area,
-    and the run whose public store they were made from. An asset's output: a later step finds the files wherever
+    and what they were made from. An asset's output: a later step finds the files wherever
     they are now (:meth:`path`), so a step may be re-materialized alone and publishing assembles one edition from the
     latest materialization of each part (:func:`stage_parts`), refusing parts made from different stores."""
 
@@ -87,13 +87,19 @@ class EditionFiles:
     def path(self, area: Path, name: str) -> Path:
         """The file ``name`` of this run in ``area``: staged, in its own run's edition, or in a kept edition that
         published it (its :data:`PARTS` says which run made each file)."""
-        for folder in (staging_dir(area, self.run_id), area / EDITIONS / self.run_id, *_editions_with(area, name, self.run_id)):
+        for folder in self._folders(area, name):
             if (folder / name).exists():
                 return folder / name
         raise FileNotFoundError(
             f"{name} of the run {self.run_id} is neither staged nor in a kept edition of {area} (an edition beyond the "
             f"{KEEP_EDITIONS} newest is removed): materialize the asset that makes it again"
         )
+
+    def _folders(self, area: Path, name: str) -> Iterator[Path]:
+        """Where the file may be, in order; the kept editions' records are read only when its own folders lack it."""
+        yield staging_dir(area, self.run_id)
+        yield area / EDITIONS / self.run_id
+        yield from _editions_with(area, name, self.run_id)
 
 
 def _editions_with(area: Path, name: str, run_id: str) -> list[Path]:
