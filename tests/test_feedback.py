@@ -21,14 +21,13 @@ import openpyxl.worksheet._writer as openpyxl_writer  # where openpyxl makes its
 import pytest
 from openpyxl.cell.cell import Cell
 
-import yearbook.validation.feedback as feedback
 from tests.conftest import FIXTURES, ROOT, SAMPLES
 from yearbook.config import load_yaml
 from yearbook.problems import ERROR, WARNING, Problem, errors_first
 from yearbook.submissions import discover_year, figures_frame, read_submission
 from yearbook.validation import validate_figures
 from yearbook.validation.feedback import MAX_MARKED, write_feedback
-from yearbook.validation.messages import CatalogueError, load_messages
+from yearbook.validation.messages import CatalogueError, load_messages, load_words
 from yearbook.workbook import read_workbook
 
 DEM2 = "2018/Рождаемость и смертность детей 2018.xlsx"  # Russian
@@ -283,7 +282,7 @@ def test_a_huge_cell_is_left_out_and_marked(samples_raw: Path, tmp_path: Path) -
     cell = openpyxl.load_workbook(target)["Лист1"]["C9"]
     assert cell.value is None and cell.fill.fgColor.rgb == FILLS[ERROR]
     assert load_messages()["cell_too_long"]["ru"] in cell.comment.text
-    assert feedback.WORDS["ru"]["not_copied"] in cell.comment.text
+    assert load_words()["ru"]["not_copied"] in cell.comment.text
 
 
 @pytest.mark.slow  # 15,000 problems
@@ -319,7 +318,7 @@ def test_a_workbook_that_cannot_be_read_gets_the_list_alone_in_the_staffs_langua
     assert english.name == "broken — check.xlsx" and russian.name == "broken — проверка.xlsx"
     book = openpyxl.load_workbook(russian)
     assert book.sheetnames == ["Замечания"]
-    assert feedback.WORDS["ru"]["unread"] in str(book.worksheets[0]["A5"].value)
+    assert load_words()["ru"]["unread"] in str(book.worksheets[0]["A5"].value)
     assert [r[3].value for r in _list_rows(russian)] == [load_messages()["unreadable_file"]["ru"]]
 
 
@@ -344,7 +343,7 @@ def test_xls_and_ods_workbooks_are_copied_alike(tmp_path: Path) -> None:
         assert copy == _grids(original), target.name
     cell = openpyxl.load_workbook(written[-1])["Cells"]["B9"]  # '=B2*2', no result saved
     assert cell.value is None and cell.fill.fgColor.rgb == "00D9D9D9"
-    assert cell.comment.text == feedback.WORDS["ru"]["not_copied"]
+    assert cell.comment.text == load_words()["ru"]["not_copied"]
 
 
 def test_warnings_errors_ranges_and_merged_cells(samples_raw: Path, tmp_path: Path) -> None:
@@ -478,6 +477,6 @@ def test_the_kazakh_and_russian_texts_are_written_in_their_own_script() -> None:
 
 
 def test_the_feedback_words_are_in_every_language() -> None:
-    assert set(feedback.WORDS) == {"kk", "ru", "en"}
-    keys = set(feedback.WORDS["en"])
-    assert all(set(words) == keys for words in feedback.WORDS.values())
+    assert set(load_words()) == {"kk", "ru", "en"}
+    keys = set(load_words()["en"])
+    assert all(set(words) == keys for words in load_words().values())

@@ -38,7 +38,7 @@ from yearbook.formats import UnsafeWorkbook
 from yearbook.problems import ERROR, Problem, cell_position, errors_first, one_line
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
-from yearbook.validation.messages import load_messages
+from yearbook.validation.messages import LANGUAGES, load_messages, load_words
 from yearbook.validation.report import temporary_files_in
 from yearbook.workbook import Grid, read_workbook
 
@@ -63,79 +63,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")
 _AS_TEXT = ("=", "+", "-", "@")
 
-# The words of the feedback workbook itself (the rules' texts are in the catalogue). Long texts are joined by a line
-# break in a bilingual (kk/ru) form, short ones by ' / '.
-WORDS: dict[str, dict[str, str]] = {
-    "kk": {
-        "file": "тексеру",
-        "sheet": "Ескертулер",
-        "title": "«{name}» кітабы бойынша ескертулер",
-        "errors": "Қателер",
-        "warnings": "Ескертулер",
-        "error": "қате",
-        "warning": "ескерту",
-        "col_sheet": "Парақ",
-        "col_cell": "Ұяшық",
-        "col_severity": "Түрі",
-        "col_what": "Ескертудің мәні",
-        "col_details": "Толығырақ (ағылш.)",
-        "author": "Статистика органы",
-        "intro": "Бұл – кітабыңыздың көшірмесі, мәндері өзгертілмеген: ескертуі бар әр ұяшық түспен белгіленіп, оған түсініктеме "
-        "берілген. Қателерді өз кітабыңызда түзетіп, оны қайта жіберіңіз; ескертулер мәлімет үшін берілген. Формулалар, "
-        "сілтемелер мен макростар көшірмеге көшірілмейді.",
-        "unread": "Кітапты оқу мүмкін болмады, сондықтан оның көшірмесі қоса берілмеді: төмендегі ескертулерді қараңыз.",
-        "more": "{total} ескертудің алғашқы {shown} ескертуі көрсетілген: оларды түзетіп, кітапты қайта жіберіңіз.",
-        "more_here": "Осы ұяшық бойынша тағы {n} ескерту бар.",
-        "not_copied": "Бұл ұяшықтың мазмұны көшірілмеді, себебі ол оқылмады (бастапқы кітапты қараңыз).",
-        "unknown_rule": "Тексеру кезінде анықталған ескерту (толығырақ төменде).",
-    },
-    "ru": {
-        "file": "проверка",
-        "sheet": "Замечания",
-        "title": "Замечания к книге «{name}»",
-        "errors": "Ошибки",
-        "warnings": "Предупреждения",
-        "error": "ошибка",
-        "warning": "предупреждение",
-        "col_sheet": "Лист",
-        "col_cell": "Ячейка",
-        "col_severity": "Вид",
-        "col_what": "Суть замечания",
-        "col_details": "Подробно (англ.)",
-        "author": "Статистический орган",
-        "intro": "Это копия вашей книги, значения не изменены: каждая ячейка с замечанием выделена цветом и содержит примечание. "
-        "Исправьте ошибки в своей книге и направьте ее повторно; предупреждения приводятся для сведения. Формулы, ссылки "
-        "и макросы в копию не переносятся.",
-        "unread": "Книгу не удалось прочитать, поэтому ее копия не приложена: см. замечания ниже.",
-        "more": "Показаны первые {shown} из {total} замечаний: исправьте их и направьте книгу повторно.",
-        "more_here": "По этой ячейке есть еще замечания: {n}.",
-        "not_copied": "Содержимое этой ячейки не скопировано, так как оно не было прочитано (см. исходную книгу).",
-        "unknown_rule": "Замечание, выявленное при проверке (подробно ниже).",
-    },
-    "en": {
-        "file": "check",
-        "sheet": "Problems",
-        "title": "Problems in «{name}»",
-        "errors": "Errors",
-        "warnings": "Warnings",
-        "error": "error",
-        "warning": "warning",
-        "col_sheet": "Sheet",
-        "col_cell": "Cell",
-        "col_severity": "Severity",
-        "col_what": "What is wrong",
-        "col_details": "Details",
-        "author": "Statistics office",
-        "intro": "A copy of your workbook, its values unchanged: every cell with a problem is highlighted and carries a comment. "
-        "Correct the errors in your own workbook and send it again; warnings are for information. Formulas, links and "
-        "macros are not copied.",
-        "unread": "The workbook could not be read, so no copy of it is attached: see the problems below.",
-        "more": "The first {shown} of {total} problems are shown: correct them and send the workbook again.",
-        "more_here": "{n} more problem(s) in this cell.",
-        "not_copied": "This cell's content was not copied, as it was not read (see the original workbook).",
-        "unknown_rule": "A problem found by the office's checks (details below).",
-    },
-}
 _LONG = {"intro", "unread", "more", "more_here", "not_copied", "unknown_rule", "title"}
 
 
@@ -148,13 +75,13 @@ class _Texts:
     rules: dict[str, str] = field(default_factory=dict)
 
     def word(self, key: str, **fields: object) -> str:
-        texts = [WORDS[lang][key].format(**fields) for lang in self.languages]
+        texts = [load_words()[lang][key].format(**fields) for lang in self.languages]
         return ("\n" if key in _LONG else " / ").join(texts)
 
     def rule(self, rule: str) -> str:
         if rule not in self.rules:
             entry = self.messages.get(rule)
-            self.rules[rule] = "\n".join(entry[lang] if entry else WORDS[lang]["unknown_rule"] for lang in self.languages)
+            self.rules[rule] = "\n".join(entry[lang] if entry else load_words()[lang]["unknown_rule"] for lang in self.languages)
         return self.rules[rule]
 
 
@@ -176,8 +103,8 @@ def write_feedback(problems: list[Problem], raw_dir: Path, folder: Path, staff_l
     listing the problems, errors first. The form's language is its spec's (a bilingual kk/ru form: both, named in
     Russian); a workbook whose form is not known, ``staff_language``. Problems that name no workbook file (a year
     folder, the figures table) are left out. Returns the files written, in the order of the workbooks' names."""
-    if staff_language not in WORDS:
-        raise ValueError(f"staff_language {staff_language!r} is none of {', '.join(WORDS)}")
+    if staff_language not in LANGUAGES:
+        raise ValueError(f"staff_language {staff_language!r} is none of {', '.join(LANGUAGES)}")
     forms, messages = load_forms(), load_messages()
     written = []
     for job in _jobs(problems, Path(raw_dir)):
@@ -207,7 +134,7 @@ def feedback_paths(folder: Path, file: str) -> list[Path]:
     path = PurePosixPath(file)
     target_dir = folder.joinpath(*path.parent.parts)
     bases = dict.fromkeys((path.stem[:MAX_NAME_CHARS], path.name[:MAX_NAME_CHARS]))
-    return [target_dir / f"{base} — {words['file']}.xlsx" for base in bases for words in WORDS.values()]
+    return [target_dir / f"{base} — {words['file']}.xlsx" for base in bases for words in load_words().values()]
 
 
 def _jobs(problems: list[Problem], raw_dir: Path) -> list[_Job]:
@@ -260,7 +187,7 @@ def _write_job(job: _Job, folder: Path, forms: dict[str, FormSpec], messages: di
     texts = _Texts(_languages(job.problems, grids or [], forms, staff_language), messages)
     relative = PurePosixPath(job.file)
     target_dir = folder.joinpath(*relative.parent.parts)
-    target = target_dir / f"{job.base} — {WORDS['ru' if 'ru' in texts.languages else texts.languages[0]]['file']}.xlsx"
+    target = target_dir / f"{job.base} — {load_words()['ru' if 'ru' in texts.languages else texts.languages[0]]['file']}.xlsx"
     _private_folders(folder, target_dir)
     with temporary_files_in(target_dir):
         book = _feedback_book(job, grids, texts)
@@ -275,7 +202,7 @@ def _languages(problems: list[Problem], grids: list[Grid], forms: dict[str, Form
         codes = set().union(*(form_codes(g) for g in grids)) & set(forms) if grids else set()
         form = codes.pop() if len(codes) == 1 else None
     language = forms[form].language if form else staff_language
-    languages = tuple(lang for lang in language.split("/") if lang in WORDS)
+    languages = tuple(lang for lang in language.split("/") if lang in LANGUAGES)
     return languages or (staff_language,)
 
 
