@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from yearbook.problems import Problem, cell_position, errors_first, quote, without_figures
@@ -40,3 +41,15 @@ def test_a_range_is_placed_at_its_first_cell() -> None:
     assert cell_position("D8:E9") == (8, 4) and cell_position("AA7") == (7, 27) and cell_position("XFE1") is None
     problems = [Problem("f", "S", "B10", "r", "e"), Problem("f", "S", "D8:E9", "r", "e"), Problem("f", "S", None, "r", "e")]
     assert [p.cell for p in errors_first(problems)] == [None, "D8:E9", "B10"]
+
+
+def test_a_form_missing_beside_a_refused_workbook_points_at_it() -> None:
+    from yearbook.specs import load_forms
+    from yearbook.submissions import check_across_files
+
+    files = pd.DataFrame({"file": ["2018/a.xlsx", "2018/broken.xlsx"], "year": [2018, 2018], "form": ["F-DEM-2", None]})
+    missing = [p.message for p in check_across_files(files, load_forms()) if p.rule == "missing_form"]
+    assert len(missing) == len(load_forms()) - 1
+    assert all(m.endswith("(unless it is a workbook of the year refused above: once that one is corrected, this goes)") for m in missing)
+    files = files.iloc[:1]
+    assert not any("unless" in p.message for p in check_across_files(files, load_forms()))

@@ -232,10 +232,13 @@ def check_across_files(files: pd.DataFrame, forms: dict[str, FormSpec], years: I
             message = f"{form} for {year} is submitted twice: {names[0]} and {name}"
             problems.append(Problem(name, None, None, "duplicate_form", message, form=form, year=int(year), values="; ".join(names)))
     present = set(zip(identified["year"], identified["form"], strict=True))
+    unidentified = set(files.loc[files["form"].isna(), "year"])  # a workbook not read or of no known form: maybe this one
     for year in sorted(set(files["year"]) if years is None else set(years)):
         for form in sorted(forms):
             if (year, form) not in present:
                 message = f"no {form} submission for {year}: its tables are marked not available"
+                if year in unidentified:
+                    message += " (unless it is a workbook of the year refused above: once that one is corrected, this goes)"
                 problems.append(Problem(f"{year}/", None, None, "missing_form", message, WARNING, form=form, year=int(year)))
     return problems
 
