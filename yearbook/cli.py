@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
             "--internal",
             type=Path,
             default=None,
-            help="the staff folder: unsuppressed store and validation report (default: <out>-internal/)",
+            help="the staff folder: unsuppressed store, validation report, feedback workbooks (default: <out>-internal/)",
         )
     return parser
 
