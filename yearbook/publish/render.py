@@ -12,14 +12,15 @@ function writes any grid, and all formatting comes from the named styles of :fun
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
@@ -39,6 +40,7 @@ from yearbook.publish.layout import (
     years_text,
 )
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.publish.textfit import longest_word_units, row_height, units_for, wrapped_lines
 from yearbook.publish.views import write_table_csvs
 
 RATE_UNITS = {"PT", "PER_1000_LB"}
@@ -334,44 +336,81 @@ class GridBuilder:
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing: one function per sheet type, formatting only through the named styles.
+# Writing: one function per sheet type, formatting only through the named styles. Every row is as high, and every
+# column as wide, as the texts of the sheet's language need (textfit), never sized for English.
 
-TITLE_CHARS_PER_WIDTH = 1.3  # characters of 10pt Arial per unit of column width, roughly
 MIN_TEXT_WIDTH = 110  # titles, lines and notes span at least this width (empty columns added right of a narrow table)
 PAGE_HEIGHT = 500  # printable height of a landscape A4 page, points
-DEFAULT_ROW_HEIGHT = 13
+LABEL_WIDTH = (12, 40)  # a row-label column's narrowest and widest (the last one: LAST_LABEL_WIDTH)
+LAST_LABEL_WIDTH = 48
+DATA_WIDTH = (7, 16)  # a data column's narrowest and widest (a longer heading wraps; a word never breaks)
+TEXT_DATA_WIDTH = 40  # the widest a data column of texts grows before it wraps
 
 
-def _lines(text: str, width: float, size_factor: float = 1.0) -> int:
-    chars = max(1.0, width * TITLE_CHARS_PER_WIDTH / size_factor)
-    return sum(max(1, math.ceil(len(part) / chars)) for part in str(text).split("\n"))
+@lru_cache(maxsize=1)
+def _style_fonts() -> dict[str, tuple[float, bool, int]]:
+    """Font size, boldness and indent of every named style."""
+    fonts = {}
+    for s in named_styles():
+        indent = int(s.alignment.indent or 0) if s.alignment is not None else 0
+        fonts[s.name] = (float(s.font.sz or 10), bool(s.font.b), indent)
+    return fonts
 
 
-def _merged_text(
-    ws: Worksheet, row: int, text: str, style: str, ncols: int, width: float, line_height: float, size_factor: float = 1.0
-) -> None:
+def _lines(text: str, style: str, units: float) -> int:
+    """Lines ``text`` wraps to in a cell of ``style`` that is ``units`` wide."""
+    size, bold, indent = _style_fonts()[style]
+    return wrapped_lines(text, units, size, bold, indent)
+
+
+def _height(text: str, style: str, units: float) -> float:
+    """Points a cell of ``style`` ``units`` wide needs for ``text``."""
+    return row_height(_lines(text, style, units), _style_fonts()[style][0])
+
+
+def _one_line(text: str, style: str) -> float:
+    """The width that holds ``text`` in ``style`` on one line."""
+    size, bold, indent = _style_fonts()[style]
+    return units_for(text, size, bold, indent)
+
+
+def _fit(ws: Worksheet, row: int, height: float) -> None:
+    """Make the row at least ``height`` points high."""
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, height)
+
+
+def _merged_text(ws: Worksheet, row: int, text: str, style: str, ncols: int, width: float) -> None:
+    """A line of text (a title, a note) across the first ``ncols`` columns, ``width`` units in all, as high as it wraps."""
     cell = ws.cell(row=row, column=1, value=text)
     cell.style = style
     if ncols > 1:  # a text line has no border: register the merge without openpyxl's (slow) border formatting of merged cells
         ws.merged_cells.add(MergedCellRange(ws, f"A{row}:{get_column_letter(ncols)}{row}"))
-    ws.row_dimensions[row].height = line_height * _lines(text, width, size_factor) + 3
+    _fit(ws, row, _height(text, style, width))
+
+
+def _value_text(c: Cell) -> str:
+    """The text a number shows (the separators of every language are as wide as Arial's comma and point)."""
+    if isinstance(c.value, int | float) and c.kind in ("int", "dec1"):
+        return f"{c.value:,.0f}" if c.kind == "int" else f"{c.value:,.1f}"
+    return str(c.value or "")
 
 
 def _column_widths(grid: Grid) -> list[float]:
+    """Widths of the row-label columns, then the data columns: from their texts in the grid's language."""
     widths = []
     for i, head in enumerate(grid.corner):
-        longest = max([len(r.labels[i]) for r in grid.rows] + [len(head) // 2, 8])
-        widths.append(round(min(max(longest / 1.15 + 3, 12), 48 if i == len(grid.corner) - 1 else 40), 1))
-    ncols = len(grid.header[0]) if grid.header else 0
-    for j in range(ncols):
-        words = [w for level in grid.header for w in str(level[j] or "").split()]
-        longest_word = max([len(w) for w in words] + [4])
-        numbers = [c.cells[j] for c in grid.rows]
-        longest_value = max(
-            [len(f"{c.value:,.1f}") if isinstance(c.value, int | float) else len(str(c.value or "")) for c in numbers] + [4]
-        )
-        text_cell = any(c.kind == "text" for c in numbers)
-        widths.append(min(max(longest_word + 2, longest_value + 3, 10), 40 if text_cell else 18))
+        cap = LAST_LABEL_WIDTH if i == len(grid.corner) - 1 else LABEL_WIDTH[1]
+        labels = [_one_line(r.labels[i], f"yb_{r.label_kinds[i]}") for r in grid.rows]
+        words = [longest_word_units(r.labels[i], 10, True) + 2 for r in grid.rows]
+        need = min(max([LABEL_WIDTH[0], *labels]), cap)
+        widths.append(round(max([need, longest_word_units(head, 9, True), *words]), 1))
+    for j in range(len(grid.header[0]) if grid.header else 0):
+        heading = max(longest_word_units(level[j] or "", 9, True) for level in grid.header)
+        cells = [(c.cells[j], c.total) for c in grid.rows]
+        text = any(c.kind == "text" for c, _ in cells)
+        values = [_one_line(_value_text(c), "yb_label_total" if total else "yb_label_plain") for c, total in cells]
+        cap = TEXT_DATA_WIDTH if text else DATA_WIDTH[1]
+        widths.append(round(max(min(max([DATA_WIDTH[0], *values]), cap), heading), 1))
     return widths
 
 
@@ -386,16 +425,14 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
     widths = _column_widths(grid)
     text_span = _set_widths(ws, widths)
     head_top = _write_title(ws, grid, text_span, contents_sheet, back_text)
-    _write_corner(ws, grid, head_top)
-    _write_header(ws, grid, head_top)
-    _header_heights(ws, grid, head_top, widths)
+    _write_header(ws, grid, head_top, widths)
     first = head_top + len(grid.header)
     _write_rows(ws, grid, first, widths)
     ncorner, ncols = len(grid.corner), len(widths)
     last = first + max(len(grid.rows), 1) - 1
     ws.freeze_panes = ws.cell(row=first, column=ncorner + 1).coordinate
     end = _write_notes(ws, grid, last, text_span, notes_heading)
-    height = sum(ws.row_dimensions[i].height or DEFAULT_ROW_HEIGHT for i in range(1, end + 1))
+    height = sum(ws.row_dimensions[i].height or row_height(1, 10) for i in range(1, end + 1))
     area = f"A1:{get_column_letter(text_span.columns)}{end}"
     _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= 1.5 * PAGE_HEIGHT)
     return f"{quote_sheetname(ws.title)}!${get_column_letter(ncorner + 1)}${first}:${get_column_letter(ncols)}${last}"
@@ -422,10 +459,10 @@ def _set_widths(ws: Worksheet, widths: list[float]) -> _TextSpan:
 def _write_title(ws: Worksheet, grid: Grid, text: _TextSpan, contents_sheet: str, back_text: str) -> int:
     """The title, the lines under it and the link back to the contents; return the header's first row."""
     r = 1
-    _merged_text(ws, r, grid.title, "yb_title", text.columns, text.width, 16, 1.25)
+    _merged_text(ws, r, grid.title, "yb_title", text.columns, text.width)
     for line in grid.lines:
         r += 1
-        _merged_text(ws, r, line, "yb_meta", text.columns, text.width, 12, 0.9)
+        _merged_text(ws, r, line, "yb_meta", text.columns, text.width)
     r += 1
     link = ws.cell(row=r, column=1, value=back_text)
     link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(contents_sheet)}!A1", display=back_text)
@@ -433,22 +470,15 @@ def _write_title(ws: Worksheet, grid: Grid, text: _TextSpan, contents_sheet: str
     return r + 2
 
 
-def _write_corner(ws: Worksheet, grid: Grid, head_top: int) -> None:
-    """The headings of the row label columns, each merged down the header's levels."""
-    levels = len(grid.header)
-    for i, text in enumerate(grid.corner, start=1):
-        cell = ws.cell(row=head_top, column=i, value=text)
-        cell.style = "yb_header_left"
-        for k in range(1, levels):
-            ws.cell(row=head_top + k, column=i).style = "yb_header_left"
-        if levels > 1:
-            ws.merge_cells(start_row=head_top, start_column=i, end_row=head_top + levels - 1, end_column=i)
+def _header_cells(grid: Grid) -> list[tuple[int, int, int, int, str, str]]:
+    """Every heading cell of the header: (level, column, levels down, columns across, text, style), columns from 1.
 
-
-def _write_header(ws: Worksheet, grid: Grid, head_top: int) -> None:
-    """The column headings, level by level: a heading repeated over neighbouring columns under the same headings is one
-    cell merged across them, and a heading with blank levels below it is merged down over them."""
+    The row-label columns' headings come first, each down all the levels. A column heading repeated over neighbouring
+    columns under the same headings is one cell across them; a heading with blank levels below it reaches down over
+    them. (A table with a header of two levels, e.g. sex under urban/rural area, keeps them: the printed yearbook
+    groups its columns so, and the levels are merged cells of the header only, never inside the data range.)"""
     header, levels, ncorner = grid.header, len(grid.header), len(grid.corner)
+    cells = [(0, i, levels, 1, text, "yb_header_left") for i, text in enumerate(grid.corner, start=1)]
     ndata = len(header[0]) if header else 0
     for level in range(levels):
         j = 0
@@ -462,33 +492,31 @@ def _write_header(ws: Worksheet, grid: Grid, head_top: int) -> None:
                 and (level + 1 >= levels or header[level + 1][j] is not None)
             ):
                 span += 1
-            col = ncorner + 1 + j
             if text is not None:
                 depth = 1
                 while level + depth < levels and header[level + depth][j] is None:
                     depth += 1
-                ws.cell(row=head_top + level, column=col, value=text)
-                for dc in range(span):
-                    for dr in range(depth):
-                        ws.cell(row=head_top + level + dr, column=col + dc).style = "yb_header"
-                if span > 1 or depth > 1:
-                    ws.merge_cells(
-                        start_row=head_top + level, start_column=col, end_row=head_top + level + depth - 1, end_column=col + span - 1
-                    )
+                cells.append((level, ncorner + 1 + j, depth, span, text, "yb_header"))
             j += span
+    return cells
 
 
-def _header_heights(ws: Worksheet, grid: Grid, head_top: int, widths: list[float]) -> None:
-    """Each header row as high as its longest heading wraps (a one-level header: the corner's headings too)."""
-    levels, ncorner = len(grid.header), len(grid.corner)
-    for level in range(levels):
-        lines = 1
-        for j, text in enumerate(grid.header[level]):
-            if text:
-                lines = max(lines, _lines(text, widths[ncorner + j] - 1, 0.9))
-        if level == levels - 1:
-            lines = max([lines] + [_lines(t, widths[i] - 1, 0.9) for i, t in enumerate(grid.corner)]) if levels == 1 else lines
-        ws.row_dimensions[head_top + level].height = 12.5 * lines + 4
+def _write_header(ws: Worksheet, grid: Grid, head_top: int, widths: list[float]) -> None:
+    """The header from row ``head_top``, each level as high as its headings wrap (a heading down several levels: the
+    last of them grows if the levels together are too low)."""
+    cells = _header_cells(grid)
+    for level, col, depth, span, text, style in cells:
+        ws.cell(row=head_top + level, column=col, value=text)
+        for dc in range(span):
+            for dr in range(depth):
+                ws.cell(row=head_top + level + dr, column=col + dc).style = style
+        if span > 1 or depth > 1:
+            ws.merge_cells(start_row=head_top + level, start_column=col, end_row=head_top + level + depth - 1, end_column=col + span - 1)
+    for level, col, depth, span, text, style in sorted(cells, key=lambda c: c[2]):
+        need = _height(text, style, sum(widths[col - 1 : col - 1 + span]))
+        rows = range(head_top + level, head_top + level + depth)
+        have = sum(ws.row_dimensions[r].height or 0 for r in rows[:-1])
+        _fit(ws, rows[-1], need - have)
 
 
 def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> None:
@@ -496,18 +524,17 @@ def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> N
     ncorner = len(grid.corner)
     for k, row in enumerate(grid.rows):
         rr = first + k
-        height = 1
+        height = row_height(1, 10)
         for i, (label, kind) in enumerate(zip(row.labels, row.label_kinds, strict=True), start=1):
             cell = ws.cell(row=rr, column=i, value=label or None)
             cell.style = f"yb_{kind}"
-            height = max(height, _lines(label, widths[i - 1] - 2, 0.9))
+            height = max(height, _height(label, cell.style, widths[i - 1]))
         for j, c in enumerate(row.cells, start=ncorner + 1):
             cell = ws.cell(row=rr, column=j, value=c.value)
             cell.style = _style_of(c.kind, row.total)
             if c.kind == "text":
-                height = max(height, _lines(str(c.value), widths[j - 1] - 1, 0.9))
-        if height > 1:
-            ws.row_dimensions[rr].height = 13 * height + 2
+                height = max(height, _height(str(c.value), cell.style, widths[j - 1]))
+        ws.row_dimensions[rr].height = height
 
 
 def _write_notes(ws: Worksheet, grid: Grid, last: int, text: _TextSpan, notes_heading: str) -> int:
@@ -515,11 +542,10 @@ def _write_notes(ws: Worksheet, grid: Grid, last: int, text: _TextSpan, notes_he
     end = last
     if grid.notes:
         end += 2
-        head = ws.cell(row=end, column=1, value=notes_heading)
-        head.style = "yb_heading"
+        _merged_text(ws, end, notes_heading, "yb_heading", 1, text.width)
         for _, marker, note in grid.notes:
             end += 1
-            _merged_text(ws, end, f"{marker} {note}", "yb_note", text.columns, text.width, 12, 0.9)
+            _merged_text(ws, end, f"{marker} {note}", "yb_note", text.columns, text.width)
     return end
 
 
@@ -567,8 +593,7 @@ def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str,
     r = 0
     for text, style in rows:
         r += 1
-        height = 26 if style == "yb_cover_title" else 15
-        _merged_text(ws, r, text, style, 2, width, height, 1.6 if style == "yb_cover_title" else 1.0)
+        _merged_text(ws, r, text, style, 2, width)
     for target, label in ((contents, spec.meta["sheet_names"]["contents"][lang]), (notes, spec.meta["sheet_names"]["notes"][lang])):
         r += 1
         cell = ws.cell(row=r, column=1, value=f"→ {label}")
@@ -592,8 +617,8 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
     widths = {"A": 12, "B": 85, "C": 12, "D": 48}
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", 4, sum(widths.values()), 16)
-    _merged_text(ws, 2, t("contents_intro"), "yb_meta", 4, sum(widths.values()), 12)
+    _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", 4, sum(widths.values()))
+    _merged_text(ws, 2, t("contents_intro"), "yb_meta", 4, sum(widths.values()))
     r = 4
     for column, key in enumerate(("col_table", "col_title", "col_years", "col_source"), start=1):
         ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
@@ -603,7 +628,7 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
         cell = ws.cell(row=r, column=1, value=f"{t('section')} {section.number}. {section.title[lang]}")
         cell.style = "yb_heading"
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-        ws.row_dimensions[r].height = 20
+        _fit(ws, r, _height(str(cell.value), "yb_heading", sum(widths.values())))
         for table in section.tables:
             r += 1
             years = years_shown(table, ctx)
@@ -615,7 +640,8 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
             ws.cell(row=r, column=3, value=years_text(years)).style = "yb_text"
             source = "; ".join(spec.meta["sources"][f][lang] for f in table.source)
             ws.cell(row=r, column=4, value=source).style = "yb_meta"
-            ws.row_dimensions[r].height = 13 * max(_lines(title, widths["B"] - 2, 0.9), _lines(source, widths["D"] - 2, 0.9)) + 3
+            texts = ((title, "yb_text", "B"), (years_text(years), "yb_text", "C"), (source, "yb_meta", "D"))
+            _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in texts))
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:D{r}", "")
 
@@ -625,8 +651,8 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
     widths = {"A": 16, "B": 110, "C": 24}
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    _merged_text(ws, 1, spec.meta["sheet_names"]["notes"][lang], "yb_title", 3, sum(widths.values()), 16)
-    _merged_text(ws, 2, t("notes_intro"), "yb_meta", 3, sum(widths.values()), 12)
+    _merged_text(ws, 1, spec.meta["sheet_names"]["notes"][lang], "yb_title", 3, sum(widths.values()))
+    _merged_text(ws, 2, t("notes_intro"), "yb_meta", 3, sum(widths.values()))
     r = 4
     for column, key in enumerate(("col_note", "col_note_text", "col_applies"), start=1):
         ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
@@ -637,7 +663,7 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
         ws.cell(row=r, column=2, value=notes.texts[n]).style = "yb_cell_text"
         ws.cell(row=r, column=3, value=", ".join(notes.tables[n])).style = "yb_cell_text"
         applies = ", ".join(notes.tables[n])
-        ws.row_dimensions[r].height = 13 * max(_lines(notes.texts[n], widths["B"] - 2), _lines(applies, widths["C"] - 2)) + 3
+        _fit(ws, r, max(_height(notes.texts[n], "yb_cell_text", widths["B"]), _height(applies, "yb_cell_text", widths["C"])))
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:C{max(r, head)}", "")
 
@@ -648,6 +674,8 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
 
 def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> Workbook:
     wb = Workbook()
+    # The default font, Arial 10, is the unit of every column width (textfit); openpyxl has no public setter for it.
+    wb._fonts = IndexedList([Font(name=FONT, size=10)])  # type: ignore[attr-defined]
     for style in named_styles(spec.meta["number_locale"][lang]):
         wb.add_named_style(style)
     names = spec.meta["sheet_names"]
