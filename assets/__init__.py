@@ -2,7 +2,7 @@
 harmonized), ``out_`` (published)."""
 
 from .core import core_observations, core_public_store, core_validation
-from .out import out_sdmx_export, out_yearbook, out_yearbook_workbooks
+from .out import out_sdmx_export, out_yearbook, out_yearbook_pdf, out_yearbook_workbooks
 from .raw import raw_forms, raw_inventory
 
 ALL_ASSETS = [
@@ -12,6 +12,7 @@ ALL_ASSETS = [
     core_observations,
     core_public_store,
     out_yearbook_workbooks,
+    out_yearbook_pdf,
     out_sdmx_export,
     out_yearbook,
 ]

@@ -20,6 +20,7 @@ from yearbook.edition import (
     staged_runs,
     staging_dir,
 )
+from yearbook.publish import pdf
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdmx import write_sdmx_csv
@@ -41,6 +42,21 @@ def out_yearbook_workbooks(
     workbooks, csvs = render_yearbook(core_public_store.path(paths.out, STORE_NAME), staged, staged / TABLES_DIR)
     files = EditionFiles(context.run.run_id, public=(*(p.name for p in workbooks), TABLES_DIR), made_from=core_public_store.run_id)
     return dg.Output(files, metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)})
+
+
+@dg.asset(
+    group_name="out",
+    description="The PDF edition: each workbook printed by LibreOffice (none when it is not installed or YEARBOOK_PDF=0).",
+)
+def out_yearbook_pdf(
+    context: dg.AssetExecutionContext, paths: YearbookPaths, out_yearbook_workbooks: EditionFiles
+) -> dg.Output[EditionFiles]:
+    staged = make_staging_dir(paths.out, context.run.run_id)
+    books = [out_yearbook_workbooks.path(paths.out, name) for name in out_yearbook_workbooks.public if name.endswith(".xlsx")]
+    notice = pdf.not_made_notice()
+    made = [] if notice else pdf.to_pdf(books, staged)
+    files = EditionFiles(context.run.run_id, public=tuple(p.name for p in made), made_from=out_yearbook_workbooks.run_id)
+    return dg.Output(files, metadata={"pdfs": dg.MetadataValue.json([p.name for p in made]), "notice": notice or ""})
 
 
 @dg.asset(
@@ -97,6 +113,7 @@ def out_yearbook(
     core_public_store: EditionFiles,
     out_yearbook_workbooks: EditionFiles,
     out_sdmx_export: EditionFiles,
+    out_yearbook_pdf: EditionFiles,
 ) -> dg.Output[list[str]]:
     """The notices of publishing (a session holding the previous store open for writing, an edition kept)."""
     run_id = context.run.run_id
@@ -107,6 +124,11 @@ def out_yearbook(
             f"the public store was made from the staff store of the run {core_public_store.made_from}, not from the latest "
             f"(run {core_observations.run_id}): materialize core_public_store again"
         )
+    if out_yearbook_pdf.made_from != out_yearbook_workbooks.run_id:
+        mixed.append(
+            f"out_yearbook_pdf was printed from the workbooks of the run {out_yearbook_pdf.made_from}, not from those to publish "
+            f"(run {out_yearbook_workbooks.run_id}): materialize out_yearbook_pdf again"
+        )
     if mixed:
         raise dg.Failure("one edition is made from one store; " + "; ".join(mixed))
     try:
@@ -114,6 +136,7 @@ def out_yearbook(
             make_staging_dir(paths.internal, run_id, private=True)
             stage_parts(paths.internal, run_id, [(core_public_store, name) for name in core_public_store.staff])
             stage_parts(paths.out, run_id, [(part, name) for part in (core_public_store, *parts.values()) for name in part.public])
+            stage_parts(paths.out, run_id, [(out_yearbook_pdf, name) for name in out_yearbook_pdf.public])
             staff = publish_edition(paths.internal, run_id, private=True)  # first: if it fails, nothing public changes
             public = publish_edition(paths.out, run_id)  # the commit point
     except BuildInProgress as exc:
@@ -121,11 +144,12 @@ def out_yearbook(
     except FileNotFoundError as exc:  # a part neither staged nor kept any longer
         raise dg.Failure(str(exc)) from exc
     in_use = {  # the runs whose staged files are the latest of an asset, per area
-        paths.out: {part.run_id for part in (core_public_store, *parts.values())},
+        paths.out: {part.run_id for part in (core_public_store, out_yearbook_pdf, *parts.values())},
         paths.internal: {core_observations.run_id, core_public_store.run_id},
     }
     _remove_staging_of_failed_runs(context, in_use)
-    notices = public.notices + staff.notices
+    printed = pdf.font_notice() if out_yearbook_pdf.public else (pdf.not_made_notice() or "no PDF edition")
+    notices = public.notices + staff.notices + ([printed] if printed else [])
     for notice in notices:
         context.log.warning(notice)
     return dg.Output(

@@ -3,13 +3,18 @@ the test's own, the disclosure policy."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from yearbook.config import PDF_SWITCH
 from yearbook.disclosure import DisclosurePolicy, load_policy
+
+# The PDF edition (LibreOffice, some ten seconds a build) is made by the builds of tests/test_print.py alone.
+os.environ.setdefault(PDF_SWITCH, "0")
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: its raw/ demo edition, schemas/, docs/
 FIXTURES = Path(__file__).parent / "fixtures"

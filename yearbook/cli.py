@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, default_internal, separation_problem
+from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, PDF_SWITCH, default_internal, separation_problem
 from yearbook.problems import ERROR, Problem
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="read, validate, harmonize and publish every reference year under --raw")
     build.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of <year>/ submissions (default: raw/)")
     build.add_argument("--no-wait", action="store_true", help="when another build is publishing into --out, exit 1 at once")
+    build.add_argument("--no-pdf", action="store_true", help="publish no PDF edition (made by default when LibreOffice is installed)")
     validate = commands.add_parser(
         "validate", help="read and validate only (every year under --raw, or the FILEs given); publishes nothing"
     )
@@ -65,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if not year_folders(args.raw)[0]:
         print(f"refused: no reference year folder (<year>/, e.g. 2018/) under {args.raw}; nothing was published", file=sys.stderr)
         return 1
+    if getattr(args, "no_pdf", False):
+        os.environ[PDF_SWITCH] = "0"  # read by the PDF step of this in-process run
     return _run(paths, build=args.command == "build", wait=not getattr(args, "no_wait", False))
 
 

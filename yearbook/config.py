@@ -33,6 +33,8 @@ def load_yaml(path: Path | str) -> Any:
 DEFAULT_RAW_DIR = Path("raw")
 DEFAULT_OUT_DIR = Path("out")
 
+PDF_SWITCH = "YEARBOOK_PDF"  # 0: a build publishes no PDF edition (yearbook build --no-pdf)
+
 
 def staff_language() -> str:
     """The office's language (YEARBOOK_STAFF_LANGUAGE: kk, ru or en; English by default): its validation report explains

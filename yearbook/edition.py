@@ -255,7 +255,11 @@ def _switch(area: Path, edition: Path) -> None:
 
 def _link_names(area: Path, edition: Path) -> None:
     """Every name of the edition as a link through ``current``. Links already in place are left alone; a file or
-    folder of the layout before editions (or a name this edition brings first) is replaced by its link."""
+    folder of the layout before editions (or a name this edition brings first) is replaced by its link; the link of a
+    name this edition lacks (a PDF edition not made this time) is removed rather than left pointing at nothing."""
+    for link in area.iterdir():
+        if link.is_symlink() and os.readlink(link).startswith(f"{CURRENT}/") and not (edition / link.name).exists():
+            link.unlink()
     for entry in sorted(p for p in edition.iterdir() if not p.name.startswith(".")):  # not PARTS
         name, target = area / entry.name, f"{CURRENT}/{entry.name}"
         if name.is_symlink() and os.readlink(name) == target:

@@ -1,0 +1,140 @@
+"""The print check: proves from a PDF's positioned text that nothing on a page draws over anything else and no text is
+cut, as a reader looking at the printed yearbook would see it.
+
+For every page the words are read with their boxes in the order they are drawn (``pdfplumber``), and the cell borders
+as the ruling lines the PDF draws. A page fails when
+
+- two words drawn apart overlap (one text printed over another: a title running into the unit line, a wrapped label
+  into the row below);
+- a word inside the ruled part of a page (a table) leaves the cell it starts in, i.e. crosses a ruling line: a label
+  or heading cut at its cell's edge (LibreOffice draws such text clipped, but still draws it);
+- a cell shows ``###`` (a number too wide for its column).
+
+Not a test module itself: ``tests/test_print.py`` runs it on the published PDFs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+
+TOLERANCE = 0.8  # points a glyph box may reach past a border or into another (anti-aliasing, rounding)
+OVERLAP = 0.15  # share of the smaller word's box two words may share before one is drawn over the other
+HASHES = re.compile(r"^#{2,}$")
+
+
+@dataclass(frozen=True)
+class PrintProblem:
+    page: int  # from 1
+    rule: str  # overlap | cut | hashes
+    text: str  # the word (and the other word of an overlap)
+
+    def __str__(self) -> str:
+        return f"page {self.page}: {self.rule}: {self.text}"
+
+
+@dataclass(frozen=True)
+class _Box:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def _overlaps(words: list[_Box]) -> list[tuple[_Box, _Box]]:
+    """Pairs of words whose boxes share more than :data:`OVERLAP` of the smaller one (a sweep down the page)."""
+    found = []
+    ordered = sorted(words, key=lambda w: w.top)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if b.top >= a.bottom:
+                break
+            w = min(a.x1, b.x1) - max(a.x0, b.x0)
+            h = min(a.bottom, b.bottom) - max(a.top, b.top)
+            if w <= 0 or h <= 0:
+                continue
+            smaller = min((a.x1 - a.x0) * (a.bottom - a.top), (b.x1 - b.x0) * (b.bottom - b.top))
+            if w * h > OVERLAP * smaller:
+                found.append((a, b))
+    return found
+
+
+@dataclass
+class _Rules:
+    """The ruling lines of a page: vertical (x, top, bottom) and horizontal (y, x0, x1)."""
+
+    vertical: list[tuple[float, float, float]]
+    horizontal: list[tuple[float, float, float]]
+
+    def cell(self, x: float, y: float) -> tuple[float, float, float, float] | None:
+        """The ruled cell around a point: (left, right, top, bottom), None outside the ruled part of the page."""
+        left = [v for v, top, bottom in self.vertical if v <= x and top - TOLERANCE <= y <= bottom + TOLERANCE]
+        right = [v for v, top, bottom in self.vertical if v > x and top - TOLERANCE <= y <= bottom + TOLERANCE]
+        above = [h for h, x0, x1 in self.horizontal if h <= y and x0 - TOLERANCE <= x <= x1 + TOLERANCE]
+        below = [h for h, x0, x1 in self.horizontal if h > y and x0 - TOLERANCE <= x <= x1 + TOLERANCE]
+        if not (left and right and above and below):
+            return None
+        return max(left), min(right), max(above), min(below)
+
+
+def _rules(page: pdfplumber.page.Page) -> _Rules:
+    vertical, horizontal = [], []
+    for line in page.lines:
+        if abs(line["x0"] - line["x1"]) < 0.1:
+            vertical.append((line["x0"], line["top"], line["bottom"]))
+        elif abs(line["top"] - line["bottom"]) < 0.1:
+            horizontal.append((line["top"], line["x0"], line["x1"]))
+    return _Rules(vertical, horizontal)
+
+
+def check_page(page: pdfplumber.page.Page, number: int) -> list[PrintProblem]:
+    """The problems of one page (see the module's docstring)."""
+    words = [
+        _Box(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
+        for w in page.extract_words(use_text_flow=True, keep_blank_chars=False, x_tolerance=1.5)
+    ]
+    problems = [PrintProblem(number, "hashes", w.text) for w in words if HASHES.match(w.text)]
+    problems += [PrintProblem(number, "overlap", f"«{a.text}» and «{b.text}»") for a, b in _overlaps(words)]
+    rules = _rules(page)
+    for w in words:
+        cell = rules.cell(w.x0 + min(2.0, (w.x1 - w.x0) / 2), (w.top + w.bottom) / 2)
+        if cell is None:
+            continue
+        left, right, top, bottom = cell
+        if w.x1 > right + TOLERANCE or w.top < top - TOLERANCE or w.bottom > bottom + TOLERANCE:
+            problems.append(PrintProblem(number, "cut", f"«{w.text}» crosses its cell's border"))
+    return problems
+
+
+def figures(path: Path) -> list[str]:
+    """The words of every page that stand at the right edge of a ruled cell: the figures of the tables (texts stand
+    at the left)."""
+    found = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            rules = _rules(page)
+            for w in page.extract_words(use_text_flow=True, x_tolerance=1.5):
+                cell = rules.cell(w["x1"] - 1, (w["top"] + w["bottom"]) / 2)
+                if cell is not None and cell[1] - w["x1"] < 4:
+                    found.append(w["text"])
+    return found
+
+
+def check_pdf(path: Path) -> list[PrintProblem]:
+    """Every print problem of every page of ``path``."""
+    with pdfplumber.open(path) as pdf:
+        return [p for number, page in enumerate(pdf.pages, start=1) for p in check_page(page, number)]
+
+
+if __name__ == "__main__":
+    import sys
+
+    for arg in sys.argv[1:]:
+        found = check_pdf(Path(arg))
+        print(f"{arg}: {len(found)} problem(s)")
+        for problem in found:
+            print(f"  {problem}")

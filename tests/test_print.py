@@ -1,0 +1,95 @@
+"""The PDF edition as a reader sees it: ``yearbook build`` prints every workbook to PDF, and the print check
+(:mod:`tests.print_check`) finds no text drawn over other text and no label cut, on every page of every language;
+numbers read with the separators of their language. The check itself is shown to fail on a title made too long."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from tests import print_check as check
+from tests.conftest import ROOT
+from yearbook.cli import main
+from yearbook.config import PDF_SWITCH
+from yearbook.publish import pdf
+from yearbook.publish.specs import LANGUAGES
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(pdf.office() is None or shutil.which("pdftotext") is None, reason="needs libreoffice-calc and poppler-utils"),
+]
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo edition built by the command line with its PDF edition (the default when LibreOffice is installed)."""
+    out = tmp_path_factory.mktemp("print") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PDF_SWITCH, "1")
+        assert main(["build", "--raw", str(ROOT / "raw"), "--out", str(out)]) == 0
+    return out
+
+
+def _text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_build_prints_every_workbook_beside_it(edition: Path) -> None:
+    for lang in LANGUAGES:
+        assert (edition / f"yearbook_{lang}.pdf").is_file(), lang
+        assert (edition / "current" / f"yearbook_{lang}.pdf").is_file(), "part of the edition, published with it"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_overlaps_or_is_cut_on_any_page(edition: Path, lang: str) -> None:
+    problems = check.check_pdf(edition / f"yearbook_{lang}.pdf")
+    assert not problems, "\n".join(map(str, problems[:40]))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_numbers_print_with_the_separators_of_their_language(edition: Path, lang: str) -> None:
+    with duckdb.connect(str(edition / "yearbook.duckdb"), read_only=True) as con:
+        children, rate = con.execute(
+            "SELECT max(value) FILTER (indicator = 'POP_CHILD'), max(value) FILTER (indicator = 'MORT_INFANT_RATE') FROM observations "
+            "WHERE ref_area = 'KZ' AND sex = '_T' AND age IN ('_T', 'Y0T17') AND area = '_T' "
+            "AND time_period = (SELECT max(time_period) FROM observations WHERE indicator = 'POP_CHILD')"
+        ).fetchone()
+    text = _text(edition / f"yearbook_{lang}.pdf")
+    thousands, decimal = (",", ".") if lang == "en" else (" ", ",")
+    assert f"{int(children):,}".replace(",", thousands) in text
+    assert f"{rate:.1f}".replace(".", decimal) in text
+    figures = check.figures(edition / f"yearbook_{lang}.pdf")
+    assert len(figures) > 1000
+    if lang == "en":
+        assert not [f for f in figures if re.fullmatch(r"\d+,\d", f)], "a decimal comma in English"
+    else:
+        assert not [f for f in figures if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d)?", f)], "a thousands comma in Kazakh or Russian"
+        assert not [f for f in figures if re.fullmatch(r"\d+\.\d", f)], "a decimal point in Kazakh or Russian"
+
+
+def test_the_check_finds_a_title_too_long_for_its_row(edition: Path, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(edition / "yearbook_en.xlsx")
+    sheet = book["1.2"]
+    title = sheet["A1"]
+    title.value = f"{title.value} " * 4  # four times as long, in a row still as high as one title line
+    spoilt = tmp_path / "yearbook_en.xlsx"
+    book.save(spoilt)
+    problems = check.check_pdf(pdf.to_pdf([spoilt], tmp_path / "pdf")[0])
+    assert any(p.rule == "overlap" for p in problems), problems
+
+
+def test_without_libreoffice_the_build_publishes_without_pdfs_and_says_so(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv(PDF_SWITCH, "1")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # the venv's commands: no LibreOffice among them
+    assert pdf.office() is None
+    out = tmp_path / "out"
+    assert main(["build", "--raw", str(ROOT / "tests" / "fixtures" / "samples"), "--out", str(out)]) == 0
+    assert "notice: no PDF edition: LibreOffice is not installed" in capsys.readouterr().err
+    assert not list(out.glob("*.pdf"))
