@@ -1,7 +1,7 @@
-"""Writes ``yearbook/publish/font_metrics.json``: the advance widths of the yearbook's font (Arial), from Liberation
+"""Writes ``yearbook/font_metrics.json``: the advance widths of the yearbook's font (Arial), from Liberation
 Sans, the metric-compatible free font LibreOffice prints Arial with on Linux (same widths by design).
 
-The layout (:mod:`yearbook.publish.textfit`) reads the file, so that row heights and column widths do not depend on
+The layout (:mod:`yearbook.textfit`) reads the file, so that row heights and column widths do not depend on
 the fonts of the machine that builds. Run again only to cover more characters:
 
     pip install fonttools && python tools/font_metrics.py /usr/share/fonts/truetype/liberation2
@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont
 
 # Latin, Cyrillic (Kazakh letters included), punctuation, letter-like symbols (№), arrows, the minus sign.
 RANGES = [(0x20, 0x24F), (0x400, 0x52F), (0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2212, 0x2212)]
-TARGET = Path(__file__).resolve().parents[1] / "yearbook" / "publish" / "font_metrics.json"
+TARGET = Path(__file__).resolve().parents[1] / "yearbook" / "font_metrics.json"
 
 
 def widths(path: Path) -> dict[str, int]:

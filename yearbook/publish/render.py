@@ -40,8 +40,8 @@ from yearbook.publish.layout import (
     years_text,
 )
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
-from yearbook.publish.textfit import longest_word_units, row_height, units_for, wrapped_lines
 from yearbook.publish.views import write_table_csvs
+from yearbook.textfit import longest_word_units, row_height, units_for, wrapped_lines
 
 RATE_UNITS = {"PT", "PER_1000_LB"}
 FONT = "Arial"

@@ -38,6 +38,7 @@ from yearbook.formats import UnsafeWorkbook
 from yearbook.problems import ERROR, Problem, cell_position, errors_first, one_line
 from yearbook.reader import form_codes
 from yearbook.specs import FormSpec, load_forms
+from yearbook.textfit import row_height, wrapped_lines
 from yearbook.validation.messages import LANGUAGES, load_messages, load_words
 from yearbook.validation.report import temporary_files_in
 from yearbook.workbook import Grid, read_workbook
@@ -394,7 +395,7 @@ def _write_list(ws: WriteOnlyWorksheet, job: _Job, shown: list[Problem], titles:
     """The first sheet: the workbook's name, the counts, what the copy is, then one row per problem with a link."""
     errors = sum(p.severity == ERROR for p in job.problems)
     intro = texts.word("intro")
-    heights = {4: 15 * _lines(intro, 180), 5: 15 * _lines("\n".join(notes), 180) if notes else 0}
+    heights = {4: _height(intro, 180), 5: _height("\n".join(notes), 180) if notes else 0}
     merges = [CellRange(f"A{row}:E{row}") for row in (1, 4, 5)]
     _layout(ws, dict(zip("ABCDE", (28, 10, 16, 70, 70), strict=True)), merges, heights)
     ws.freeze_panes = "A7"
@@ -412,13 +413,14 @@ def _write_list(ws: WriteOnlyWorksheet, job: _Job, shown: list[Problem], titles:
     ws.append([_styled(ws, texts.word(c), font=_BOLD, fill=_HEADER_FILL, wrap=True) for c in columns])
     for row, p in enumerate(shown, start=7):
         what = texts.rule(p.rule)
-        _layout(ws, {}, [], {row: 15 * max(_lines(what, 70), _lines(p.message, 70))})  # wrapped text: no viewer fits it
+        _layout(ws, {}, [], {row: max(_height(what, 70), _height(p.message, 70))})  # wrapped text: no viewer fits it
         ws.append(_list_row(ws, p, what, titles, texts))
 
 
-def _lines(text: str, width: int) -> int:
-    """How many lines a text takes, wrapped in a column ``width`` characters wide."""
-    return sum(1 + len(line) * 11 // (10 * width) for line in text.splitlines()) or 1
+def _height(text: str, width: int) -> float:
+    """Points a text in the default font (Calibri 11) takes, wrapped in a column ``width`` wide; measured as Arial,
+    which is wider: never too low."""
+    return row_height(wrapped_lines(text, width, 11), 11)
 
 
 def _layout(ws: WriteOnlyWorksheet, widths: Mapping[str, float], merges: list[CellRange], heights: Mapping[int, float]) -> None:

@@ -25,7 +25,7 @@ ROW_PADDING = 3.0  # points a row needs above and below its lines
 
 @lru_cache(maxsize=1)
 def _metrics() -> dict[str, object]:
-    return json.loads(files("yearbook.publish").joinpath("font_metrics.json").read_text(encoding="utf-8"))
+    return json.loads(files("yearbook").joinpath("font_metrics.json").read_text(encoding="utf-8"))
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
