@@ -14,44 +14,24 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import duckdb
 
+from yearbook.publish import pdf
 from yearbook.publish.layout import REASONS_TABLE
 from yearbook.publish.render import render_yearbook
 
 
 def to_pdf(workbooks: list[Path], folder: Path, pages: int) -> list[Path]:
-    """PDF of each workbook by LibreOffice (a private profile, so a running instance does not interfere), and PNGs of its first pages."""
-    office = shutil.which("libreoffice") or shutil.which("soffice")
-    if office is None or shutil.which("pdftoppm") is None:
-        raise SystemExit("needs libreoffice and pdftoppm: apt-get install -y libreoffice-calc poppler-utils")
-    folder.mkdir(parents=True, exist_ok=True)
-    pdfs = []
-    with tempfile.TemporaryDirectory() as profile:
-        for book in workbooks:
-            subprocess.run(
-                [
-                    office,
-                    f"-env:UserInstallation=file://{profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(folder),
-                    str(book),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-            pdf = folder / f"{book.stem}.pdf"
-            subprocess.run(
-                ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", str(pages), str(pdf), str(folder / book.stem)], check=True, timeout=600
-            )
-            pdfs.append(pdf)
+    """The PDF edition of the workbooks (:mod:`yearbook.publish.pdf`) and PNGs of the first pages of each, to look at."""
+    if pdf.office() is None or shutil.which("pdftoppm") is None:
+        raise SystemExit("needs libreoffice and pdftoppm: apt-get install -y libreoffice-calc poppler-utils fonts-liberation2")
+    pdfs = pdf.to_pdf(workbooks, folder)
+    for printed in pdfs:
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", str(pages), str(printed), str(folder / printed.stem)], check=True, timeout=600
+        )
     return pdfs
 
 
