@@ -8,7 +8,8 @@ as the ruling lines the PDF draws. A page fails when
   into the row below);
 - a word inside the ruled part of a page (a table) leaves the cell it starts in, i.e. crosses a ruling line: a label
   or heading cut at its cell's edge (LibreOffice draws such text clipped, but still draws it);
-- a cell shows ``###`` (a number too wide for its column).
+- a cell shows ``###`` (a number too wide for its column);
+- the page's body text is smaller than :data:`SMALLEST` points: a table shrunk to fit its page beyond easy reading.
 
 Not a test module itself: ``tests/test_print.py`` runs it on the published PDFs.
 """
@@ -16,6 +17,7 @@ Not a test module itself: ``tests/test_print.py`` runs it on the published PDFs.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +26,13 @@ import pdfplumber
 TOLERANCE = 0.8  # points a glyph box may reach past a border or into another (anti-aliasing, rounding)
 OVERLAP = 0.15  # share of the smaller word's box two words may share before one is drawn over the other
 HASHES = re.compile(r"^#{2,}$")
+SMALLEST = 6.5  # points: the 10-point text of a table printed at 65 %
 
 
 @dataclass(frozen=True)
 class PrintProblem:
     page: int  # from 1
-    rule: str  # overlap | cut | hashes
+    rule: str  # overlap | cut | hashes | small
     text: str  # the word (and the other word of an overlap)
 
     def __str__(self) -> str:
@@ -98,6 +101,9 @@ def check_page(page: pdfplumber.page.Page, number: int) -> list[PrintProblem]:
         for w in page.extract_words(use_text_flow=True, keep_blank_chars=False, x_tolerance=1.5)
     ]
     problems = [PrintProblem(number, "hashes", w.text) for w in words if HASHES.match(w.text)]
+    sizes = Counter(round(c["size"], 1) for c in page.chars)
+    if sizes and sizes.most_common(1)[0][0] < SMALLEST:
+        problems.append(PrintProblem(number, "small", f"body text of {sizes.most_common(1)[0][0]} pt"))
     problems += [PrintProblem(number, "overlap", f"«{a.text}» and «{b.text}»") for a, b in _overlaps(words)]
     rules = _rules(page)
     for w in words:
