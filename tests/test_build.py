@@ -186,3 +186,21 @@ def test_workbooks_read_in_worker_processes_give_what_one_process_reads(monkeypa
     assert len(parallel) == len(serial) == 6 and sum(len(frame) for frame, _ in serial) > 30_000
     for (frame, problems), (expected_frame, expected_problems) in zip(parallel, serial, strict=True):
         assert frame.equals(expected_frame) and problems == expected_problems
+
+
+def test_every_table_view_and_column_of_both_stores_carries_a_comment(built_samples: tuple[Path, Path]) -> None:
+    _, out = built_samples
+    for store in (out / STORE_NAME, out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME):
+        with duckdb.connect(str(store), read_only=True) as con:
+            here = "database_name = current_database() AND schema_name = 'main'"
+            objects = con.execute(
+                f"SELECT table_name, comment FROM duckdb_tables() WHERE {here} "
+                f"UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE {here}"
+            ).fetchall()
+            columns = con.execute(f"SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE {here}").fetchall()
+        assert len(objects) > 40 and len(columns) > 400, store
+        assert not [name for name, comment in objects + columns if not (comment or "").strip()], store
+        titles = dict(objects)
+        view = titles["yb_pop_region_ts"]
+        assert view.startswith("Yearbook table 1.3, one row per cell: Children aged 0-17 by region"), view
+        assert "Численность детей" in view and "балалар саны" in view, "the title in the three languages"

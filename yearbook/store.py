@@ -23,6 +23,7 @@ from yearbook.disclosure import DisclosurePolicy, protect
 from yearbook.model import KEY, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
 from yearbook.publish.views import create_table_views
+from yearbook.store_comments import comment_store
 
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
@@ -145,12 +146,13 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
 def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
     """The staff store's ``disclosure_cells`` (the key of every hidden figure, why, and the confidentiality code of
     that reason: STORE.md's C for a ministry's or a small count, D for a complement), its yb_ views again (a table
-    redesigned for the public store is redesigned for staff too) and its summaries."""
+    redesigned for the public store is redesigned for staff too), its summaries, and their comments."""
     con = duckdb.connect(str(internal))
     try:
         _write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
         create_table_views(con)
         con.execute(_sql(STAFF_SUMMARY_SQL))
+        comment_store(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -205,10 +207,12 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> dict[str, int]:
-    """The yb_ views (then the SQL file ``after_views``, which reads them), a checkpoint; the row count of each table."""
+    """The yb_ views (then the SQL file ``after_views``, which reads them), the comments, a checkpoint; the row count of
+    each table."""
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
     if after_views is not None:
         con.execute(_sql(after_views))
+    comment_store(con)
     counts = {
         table: _one_row(con, f'SELECT count(*) FROM "{table}"')[0]
         for (table,) in con.execute(  # tables only: counting a yb_ view would run its query

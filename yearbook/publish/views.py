@@ -27,6 +27,7 @@ from yearbook.publish.layout import (
     years_text,
 )
 from yearbook.publish.specs import YearbookSpec, load_yearbook_spec
+from yearbook.store_comments import quoted
 
 CATALOG_VIEW = "yb_tables"
 
@@ -59,6 +60,10 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
     names = []
     for table in spec.tables:
         con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table)}')
+        years = years_text(years_shown(table, ctx))
+        title = " | ".join(table.title[lang].format(years=years) for lang in ("en", "ru", "kk"))
+        shape = "one row per cell" if table.kind == "crosstab" else "one row per national series"
+        con.execute(f'COMMENT ON VIEW "{table.view}" IS {quoted(f"Yearbook table {table.number}, {shape}: {title}")}')
         names.append(table.view)
     con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
     for (stale,) in con.execute(  # a table the views were made for before it was redesigned (the staff store's, made twice)
