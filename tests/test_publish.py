@@ -25,6 +25,7 @@ from tests.conftest import SAMPLES
 from yearbook.model import DIMENSIONS, KEY
 from yearbook.problems import problems_frame
 from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
+from yearbook.publish.front_matter import FRONT_SHEETS
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
 from yearbook.specs import load_forms
 from yearbook.store import BuildRecord, build_store
@@ -365,8 +366,9 @@ def test_sections_contents_and_links(case: Case) -> None:
     meta = case.spec.meta
     for lang, book in case.books.items():
         names = meta["sheet_names"]
-        assert book.sheetnames[:3] == [names["cover"][lang], names["contents"][lang], names["notes"][lang]]
-        assert book.sheetnames[3:] == [t.sheet for t in case.spec.tables]
+        front = [names[key][lang] for key in FRONT_SHEETS]
+        assert book.sheetnames[: len(front)] == front
+        assert book.sheetnames[len(front) :] == [t.sheet for t in case.spec.tables]
         assert all(len(n) <= 31 for n in book.sheetnames) and len(set(book.sheetnames)) == len(book.sheetnames)
         contents = book[names["contents"][lang]]
         texts = [str(c.value) for row in contents.iter_rows() for c in row if c.value is not None]
@@ -380,7 +382,7 @@ def test_sections_contents_and_links(case: Case) -> None:
                 assert sheet in book.sheetnames, (lang, ws.title, link.location)
                 if ws.title == contents.title:
                     linked.add(sheet)
-        assert linked == {t.sheet for t in case.spec.tables}, lang
+        assert linked == {t.sheet for t in case.spec.tables} | {names[key][lang] for key in ("key_figures", "methodology")}, lang
         for table in case.spec.tables:
             ws = book[table.sheet]
             assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage

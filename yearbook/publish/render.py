@@ -28,6 +28,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import TOTAL
+from yearbook.publish.key_figures import KeyFigures, read_key_figures
 from yearbook.publish.layout import (
     CrosstabLayout,
     Member,
@@ -569,50 +570,8 @@ def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, o
     right.text, right.size = "&P / &N", 8
 
 
-def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, contents: str, notes: str) -> None:
-    t = lambda key, **kw: spec.text(key, lang, **kw)  # noqa: E731
-    ws.column_dimensions["A"].width = 12
-    ws.column_dimensions["B"].width = 100
-    width = 112
-    built = ctx.run.get("built_at")
-    rows: list[tuple[str, str]] = [
-        (t("yearbook_title"), "yb_cover_title"),
-        (t("publisher"), "yb_text"),
-        (t("edition", years=years_text(ctx.edition_years)), "yb_heading"),
-    ]
-    if built is not None:
-        rows.append((t("built", date=str(built)[:10], run=ctx.run.get("run_id", "")), "yb_meta"))
-    rows += [
-        ("", "yb_text"),
-        (t("about_heading"), "yb_heading"),
-        (t("about"), "yb_text"),
-        (t("how_heading"), "yb_heading"),
-        (t("how"), "yb_text"),
-        (t("machine_readable"), "yb_text"),
-    ]
-    r = 0
-    for text, style in rows:
-        r += 1
-        _merged_text(ws, r, text, style, 2, width)
-    for target, label in ((contents, spec.meta["sheet_names"]["contents"][lang]), (notes, spec.meta["sheet_names"]["notes"][lang])):
-        r += 1
-        cell = ws.cell(row=r, column=1, value=f"→ {label}")
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(target)}!A1", display=label)
-        cell.style = "yb_link"
-    r += 2
-    ws.cell(row=r, column=1, value=t("symbols_heading")).style = "yb_heading"
-    r += 1
-    for col, key in ((1, "col_symbol"), (2, "col_meaning")):
-        ws.cell(row=r, column=col, value=t(key)).style = "yb_header_left"
-    for symbol, meaning in spec.meta["text"]["symbol_rows"]:
-        r += 1
-        ws.cell(row=r, column=1, value=symbol).style = "yb_label_plain"
-        ws.cell(row=r, column=2, value=meaning[lang]).style = "yb_label_plain"
-    _page_setup(ws, None, f"A1:B{r}", "")
-    ws.page_setup.orientation = "portrait"
-
-
-def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str) -> None:
+def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, front: list[tuple[str, str]]) -> None:
+    """The contents: links to the sheets ``front`` (sheet, text) in front of the tables, then to every table by section."""
     t = lambda key, **kw: spec.text(key, lang, **kw)  # noqa: E731
     widths = {"A": 12, "B": 85, "C": 12, "D": 48}
     for col, w in widths.items():
@@ -623,6 +582,12 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
     for column, key in enumerate(("col_table", "col_title", "col_years", "col_source"), start=1):
         ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
     head = r
+    for sheet, text in front:
+        r += 1
+        cell = ws.cell(row=r, column=1, value=text)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=text)
+        cell.style = "yb_link"
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     for section in spec.sections:
         r += 1
         cell = ws.cell(row=r, column=1, value=f"{t('section')} {section.number}. {section.title[lang]}")
@@ -672,17 +637,19 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
 # The workbooks.
 
 
-def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> Workbook:
+def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str, key_figures: KeyFigures) -> Workbook:
+    from yearbook.publish import front_matter  # drawn with this module's helpers: imported once both are loaded
+
     wb = Workbook()
     # The default font, Arial 10, is the unit of every column width (textfit); openpyxl has no public setter for it.
     wb._fonts = IndexedList([Font(name=FONT, size=10)])  # type: ignore[attr-defined]
     for style in named_styles(spec.meta["number_locale"][lang]):
         wb.add_named_style(style)
-    names = spec.meta["sheet_names"]
-    cover = wb.worksheets[0]  # the one sheet a new workbook has
-    cover.title = names["cover"][lang]
-    contents = wb.create_sheet(names["contents"][lang])
-    notes_ws = wb.create_sheet(names["notes"][lang])
+    sheets = {key: spec.meta["sheet_names"][key][lang] for key in front_matter.FRONT_SHEETS}
+    wb.worksheets[0].title = sheets["cover"]  # the one sheet a new workbook has
+    for key in front_matter.FRONT_SHEETS[1:]:
+        wb.create_sheet(sheets[key])
+    contents, notes_ws = wb[sheets["contents"]], wb[sheets["notes"]]
     notes = NoteRegister(spec, lang)
     builder = GridBuilder(spec, ctx, lang, notes)
     for res in results:
@@ -693,9 +660,11 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
         ws = wb.create_sheet(res.table.sheet)
         ref = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
         wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ref)
-    write_cover(cover, spec, ctx, lang, contents.title, notes_ws.title)
-    write_contents(contents, spec, ctx, lang)
+    front_matter.write_cover(wb[sheets["cover"]], spec, ctx, lang, sheets)
+    write_contents(contents, spec, ctx, lang, front_matter.contents_links(spec, lang, key_figures))
     write_notes(notes_ws, spec, notes, lang)
+    front_matter.write_key_figures(wb, spec, ctx, lang, key_figures)
+    front_matter.write_methodology(wb, spec, ctx, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
     wb.properties.creator = spec.text("publisher", lang)
     wb.properties.language = lang
@@ -711,10 +680,11 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
         ctx = load_context(con, spec)
         spec = printed_spec(con, spec, ctx)
         results = results if results is not None else query_tables(con, spec, ctx)
+        key_figures = read_key_figures(con, spec, ctx)
     written = []
     for lang in LANGUAGES:
         path = folder / f"yearbook_{lang}.xlsx"
-        build_workbook(spec, ctx, results, lang).save(path)
+        build_workbook(spec, ctx, results, lang, key_figures).save(path)
         written.append(path)
     return written
 

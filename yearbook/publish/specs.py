@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -253,9 +254,24 @@ def _check_meta(meta: dict) -> None:
     locales = meta.get("number_locale") or {}
     if set(locales) != set(LANGUAGES) or not all(re.fullmatch(r"(\[\$-[0-9A-F]{3,4}\])?", str(v)) for v in locales.values()):
         raise SpecError(f"yearbook.yaml: number_locale must give each of {', '.join(LANGUAGES)} a locale like [$-419], or ''")
+    _check_front_matter(meta)
     names = [meta["sheet_names"][s][lang] for s in meta["sheet_names"] for lang in LANGUAGES]
     if any(len(n) > 31 or set(n) & set("[]:*?/\\") for n in names):
         raise SpecError("yearbook.yaml: sheet names must be at most 31 characters, without []:*?/\\")
+
+
+def _check_front_matter(meta: dict) -> None:
+    """The cover's edition and contact, the month names of its date and the key figures (yearbook/publish/front_matter.py)."""
+    if not isinstance(meta["edition"]["year"], int) or not isinstance(meta["edition"]["release_date"], date | None):
+        raise SpecError("yearbook.yaml: edition needs a year and a release_date (YYYY-MM-DD, or empty)")
+    if meta["contact"].get("address"):
+        _text(meta["contact"]["address"], "yearbook.yaml: contact.address")
+    months, separators = meta["month_names"], meta["digit_group_separator"]
+    if set(months) != set(LANGUAGES) or any(len(m) != 12 for m in months.values()) or set(separators) != set(LANGUAGES):
+        raise SpecError(f"yearbook.yaml: month_names (twelve) and digit_group_separator are needed in each of {', '.join(LANGUAGES)}")
+    for figure in meta["key_figures"]:
+        if set(figure) - {"indicator", "filters"} or set(figure.get("filters") or {}) - set(DIMENSIONS):
+            raise SpecError(f"yearbook.yaml: key figure {figure}: an indicator and filters of the dimensions {', '.join(DIMENSIONS)}")
 
 
 def _check(spec: YearbookSpec) -> None:
