@@ -124,7 +124,7 @@ def out_yearbook(
             f"the public store was made from the staff store of the run {core_public_store.made_from}, not from the latest "
             f"(run {core_observations.run_id}): materialize core_public_store again"
         )
-    if out_yearbook_pdf.made_from != out_yearbook_workbooks.run_id:
+    if out_yearbook_pdf.public and out_yearbook_pdf.made_from != out_yearbook_workbooks.run_id:
         mixed.append(
             f"out_yearbook_pdf was printed from the workbooks of the run {out_yearbook_pdf.made_from}, not from those to publish "
             f"(run {out_yearbook_workbooks.run_id}): materialize out_yearbook_pdf again"
