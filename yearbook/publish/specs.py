@@ -8,7 +8,7 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
     ``crosstab`` (default): figures of ``observations`` laid out by ``rows`` and ``columns``;
     ``sdg_summary``: one row per national series mapped to an SDG in the ``indicators`` table.
 ``title``
-    kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2018–2022``).
+    kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2016–2022``).
 ``unit``
     The store's unit code shared by all the table's indicators (``PS``, ``NUM``, ``PT``,
     ``PER_1000_LB``), or ``mixed``: units then go into the indicator headings.
