@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from yearbook.model import DIMENSIONS, KEY
 from yearbook.problems import problems_frame
 from yearbook.publish import create_table_views, render_workbooks, write_table_csvs
 from yearbook.publish.front_matter import FRONT_SHEETS
-from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
+from yearbook.publish.specs import LANGUAGES, SpecError, TableSpec, YearbookSpec, load_yearbook_spec, tables_dir
 from yearbook.specs import load_forms
 from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import check_across_files, discover, figures_frame, read_submission
@@ -34,7 +35,8 @@ from yearbook.submissions import check_across_files, discover, figures_frame, re
 ROOT = Path(__file__).resolve().parents[1]
 RAW = Path(os.environ.get("YEARBOOK_TEST_RAW", ROOT / "raw"))  # the multi-year demo edition
 MARKER = re.compile(r"\s*\[[^\]\[]*?\s(\d+)\]")
-SYMBOLS = {"-", "…", "x"}
+SYMBOLS = {"-", "…", "x"}  # and [z] where a table shows a region in a year it did not exist
+NOT_APPLICABLE = "[z]"
 RATE_UNITS = {"PT", "PER_1000_LB"}
 
 
@@ -111,7 +113,7 @@ def _years(table: TableSpec, con: duckdb.DuckDBPyConnection) -> list[int]:
             ).fetchall()
         )
     years = _edition_years(con)
-    return years[-1:] if table.years == "latest" else years[-int(table.years) :]
+    return years[-1:] if table.years == "latest" else years
 
 
 def _axis_dims(table: TableSpec) -> set[str]:
@@ -164,8 +166,17 @@ class Names:
         else:
             text = self.dims[(dim, code)]
         if dim == "indicator" and table.unit == "mixed":
-            text += ", " + self.spec.meta["units"][self.indicators[code][1]][self.lang]
+            text += ", " + self.unit(code)
         return text
+
+    def unit(self, code: str) -> str:
+        """The unit an indicator prints in: its store unit, or for a count the unit of what it counts."""
+        unit = self.spec.meta.get("count_units", {}).get(code, self.indicators[code][1])
+        return self.spec.meta["units"][unit][self.lang]
+
+    def source(self, form: str, year: int) -> str:
+        """The body behind a form in a year."""
+        return next(p[self.lang] for p in self.spec.meta["sources"][form] if p.get("from", year) <= year <= p.get("to", year))
 
 
 def _strip(text: object) -> str:
@@ -234,12 +245,20 @@ def _check_no_observation_missing_from_the_view(table: TableSpec, view: pd.DataF
         assert key in keys, (table.id, "figure missing from the table", key)
 
 
+def _shown(obs: dict[tuple, tuple], key: tuple, regions: pd.DataFrame) -> object:
+    """What a cell of this key shows: [z] for a region in a year it did not exist, else its observation."""
+    k = dict(zip(KEY, key, strict=True))
+    return _expected(obs.get(key)) if _region_exists(regions, k["ref_area"], k["time_period"]) else NOT_APPLICABLE
+
+
 def _check_view_figures_equal_observations(table: TableSpec, view: pd.DataFrame, obs: dict[tuple, tuple], regions: pd.DataFrame) -> None:
-    """Every figure of the view is of a region existing that year and shows its observation (a value or a symbol)."""
+    """Every figure of the view shows its observation (a value or a symbol), or [z] with no value for a region in a
+    year it did not exist."""
     for row in view.itertuples(index=False):
         key = tuple(getattr(row, k) for k in KEY)
-        assert _region_exists(regions, row.ref_area, row.time_period), (table.id, key)
-        expected = _expected(obs.get(key))
+        expected = _shown(obs, key, regions)
+        if expected == NOT_APPLICABLE:
+            assert pd.isna(row.value) and pd.isna(row.obs_conf), (table.id, key)
         assert (row.symbol if isinstance(row.symbol, str) else row.value) == expected or _same(row.value, expected), (table.id, key)
 
 
@@ -262,7 +281,14 @@ def _check_cell_labels(ws, table: TableSpec, row, cell: tuple[int, int], corner:
 
 
 def _check_workbook_shows_the_view(
-    book: openpyxl.Workbook, table: TableSpec, view: pd.DataFrame, obs: dict[tuple, tuple], names: Names, units: dict, lang: str
+    book: openpyxl.Workbook,
+    table: TableSpec,
+    view: pd.DataFrame,
+    obs: dict[tuple, tuple],
+    names: Names,
+    units: dict,
+    lang: str,
+    regions: pd.DataFrame,
 ) -> set[str]:
     """The workbook shows the view cell by cell, in its number format, under the right labels, and nothing else in the
     table's range; the symbols it shows.
@@ -276,7 +302,7 @@ def _check_workbook_shows_the_view(
         r, c = r0 + row.row_no - 1, c0 + row.col_no - 1
         filled.add((r, c))
         shown = _cell_value(ws, r, c)
-        expected = _expected(obs.get(key))
+        expected = _shown(obs, key, regions)
         assert _same(shown, expected), (lang, table.id, key, shown, expected)
         if isinstance(expected, str):
             symbols_seen.add(expected)
@@ -313,7 +339,7 @@ def test_every_crosstab_figure_equals_its_observation(case: Case, con: duckdb.Du
         _check_view_figures_equal_observations(table, view, obs, regions)
         # every workbook shows the view, cell by cell, under the right labels
         for lang, book in case.books.items():
-            symbols_seen |= _check_workbook_shows_the_view(book, table, view, obs, all_names[lang], units, lang)
+            symbols_seen |= _check_workbook_shows_the_view(book, table, view, obs, all_names[lang], units, lang, regions)
     if case.name == "samples":
         assert symbols_seen == SYMBOLS, "the samples exercise every symbol"
 
@@ -355,8 +381,9 @@ def test_sdg_table(case: Case, con: duckdb.DuckDBPyConnection) -> None:
             code = next(c for c, e in expected.items() if e[:2] == (sdg, series) and names.indicators[c][0] == name)
             _, _, unit, base, base_value, last, last_value, change, dims = expected[code]
             shown = [_cell_value(ws, r, c) for c in range(c0, c1 + 1)]
-            assert shown[0] == case.spec.meta["units"][unit][lang]
-            dis = ", ".join(case.spec.meta["dimensions"][d][lang] for d in dims) or case.spec.text("sdg_none", lang)
+            assert shown[0] == names.unit(code)
+            listed = [case.spec.meta["dimensions"][d][lang] for d in dims]  # headings: in a list, lower case after the first
+            dis = ", ".join([*listed[:1], *(n[0].lower() + n[1:] for n in listed[1:])]) or case.spec.text("sdg_none", lang)
             assert shown[6] == dis, (lang, code, shown)
             for got, want in zip(shown[1:6], [base, base_value, last, last_value, change], strict=True):
                 assert _same(got, _expected((want, "A", "F")) if want is not None else "…"), (lang, code, shown)
@@ -437,7 +464,7 @@ def test_notes_are_driven_by_the_data(case: Case, con: duckdb.DuckDBPyConnection
             if table.years != "all_available":
                 for form, year in missing:
                     if form in table.source and year in shown:
-                        text = meta["missing_form_note"][lang].format(form=form, source=meta["sources"][form][lang], year=year)
+                        text = meta["missing_form_note"][lang].format(form=form, source=names.source(form, year), year=year)
                         n = next(k for k, v in notes.items() if v == text)
                         assert n in marked, (lang, table.id, form, year)
     if case.name == "samples_without_gp":
@@ -481,3 +508,141 @@ def test_numbers_carry_the_locale_of_their_language(case: Case) -> None:
         numbers = formats - {"0", "General"}  # years, and texts' cells
         assert {locale + "#,##0", locale + "0.0"} & numbers and all(f.startswith(locale) for f in numbers), (lang, formats)
     assert case.spec.meta["number_locale"]["ru"] == "[$-419]"
+
+
+# --- time series, symbols, labels and sources as a reader sees them (issue #21) -------------------------------------
+
+
+def _head_line(ws, prefix: str) -> str:
+    """The line under a table's title that starts with ``prefix`` (its unit, source or legend)."""
+    return next(str(c.value) for c in ws["A"][:8] if str(c.value or "").startswith(prefix))
+
+
+def test_every_time_series_starts_at_the_first_year_built(case: Case, con: duckdb.DuckDBPyConnection) -> None:
+    years = _edition_years(con)
+    series = [t for t in case.spec.tables if t.years == "all_reference_years"]
+    assert len(series) >= 15, "the yearbook's time series declare every reference year of the edition"
+    for table in series:
+        view = con.execute(f"SELECT DISTINCT time_period FROM {table.view} ORDER BY 1").fetchall()
+        assert [y for (y,) in view] == years, table.id
+        for lang, book in case.books.items():
+            ws, c0, r0, c1, _ = _data_range(book, table)
+            heads = [_strip(ws.cell(row=r, column=c).value) for r in range(1, r0) for c in range(c0, c1 + 1)]
+            assert str(years[0]) in heads and str(years[-1]) in heads, (lang, table.id, heads)
+    if case.name == "raw":
+        assert years[0] == 2016 and len(years) == 7, "the demo edition is 2016-2022"
+
+
+def test_every_table_that_withholds_a_figure_says_so(case: Case) -> None:
+    """Every table that shows x, whatever its kind or layout (a redesign included), carries the note that says how many
+    figures it withholds; a table that shows none does not."""
+    for lang, book in case.books.items():
+        note = case.spec.meta["text"]["withheld_note"][lang].split("{n}")[0]
+        for table in case.spec.tables:
+            ws, c0, r0, c1, r1 = _data_range(book, table)
+            withheld = sum(ws.cell(row=r, column=c).value == "x" for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+            said = [str(c.value) for c in ws["A"] if str(c.value or "").split("] ", 1)[-1].startswith(note)]
+            assert bool(said) == bool(withheld), (lang, table.number, withheld, said)
+            if withheld:
+                assert said[0].split("] ", 1)[-1] == case.spec.text("withheld_note", lang, n=withheld), (lang, table.number)
+
+
+def test_no_data_row_has_an_empty_label(case: Case) -> None:
+    """Every row of a table's data range carries all its labels (a label repeated from the row above included): a screen
+    reader, a filter or a copied row needs no empty label cell."""
+    for lang, book in case.books.items():
+        for table in case.spec.tables:
+            ws, c0, r0, _, r1 = _data_range(book, table)
+            for r in range(r0, r1 + 1):
+                labels = [ws.cell(row=r, column=c).value for c in range(1, c0)]
+                assert all(str(v or "").strip() for v in labels), (lang, table.number, r, labels)
+    if case.name == "raw":  # tables of several label columns (1.8: indicator and sex) repeat the outer label
+        book = case.books["en"]
+        ws, c0, r0, _, _ = _data_range(book, case.spec.table("mortality_sex_ts"))
+        assert ws.cell(row=r0, column=1).value == ws.cell(row=r0 + 1, column=1).value == "Infant mortality rate"
+        assert ws.cell(row=r0 + 1, column=1).style == "yb_label_plain_repeat"
+
+
+def test_a_region_shows_z_in_the_years_before_it_existed(case: Case, con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """Abai, Zhetisu and Ulytau regions, formed in 2022, show [z] (not applicable) in 2016-2021 of a time series: the
+    view and the CSV have a row for every such cell (symbol [z], no value), the workbook shows it and its legend says it."""
+    if case.name != "raw":
+        pytest.skip("the samples hold one year")
+    table = case.spec.table("pop_region_ts")
+    new = dict(con.execute("SELECT ref_area, name_en FROM regions WHERE valid_from = 2022").fetchall())
+    assert set(new.values()) == {"Abai region", "Zhetisu region", "Ulytau region"}
+    view = con.execute(f"SELECT ref_area, time_period, value, symbol, row_no, col_no FROM {table.view}").df()
+    mine = view[view["ref_area"].isin(list(new))]
+    before = mine[mine["time_period"] < 2022]
+    assert len(before) == 3 * 6 and set(before["symbol"]) == {NOT_APPLICABLE} and before["value"].isna().all()
+    assert mine[mine["time_period"] == 2022]["value"].notna().all()
+    paths = write_table_csvs(case.store, tmp_path)
+    with open(next(p for p in paths if p.name == f"{table.view}.csv"), encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["ref_area"] in new and int(r["time_period"]) < 2022]
+    assert len(rows) == 18 and all(r["symbol"] == NOT_APPLICABLE and r["value"] == "" for r in rows)
+    for lang, book in case.books.items():
+        ws, c0, r0, _, _ = _data_range(book, table)
+        for row in before.itertuples(index=False):
+            assert ws.cell(row=r0 + row.row_no - 1, column=c0 + row.col_no - 1).value == NOT_APPLICABLE, (lang, row)
+        legend = _head_line(ws, case.spec.text("legend", lang))
+        assert legend.endswith(case.spec.text("legend_not_applicable", lang)), (lang, legend)
+        symbols = [s for s, _ in case.spec.meta["text"]["symbol_rows"]]
+        cover = [c.value for c in book.worksheets[0]["A"]]
+        assert NOT_APPLICABLE in symbols and NOT_APPLICABLE in cover, lang
+    one_year = case.spec.table("pop_region_area_sex")  # the latest year only: every region shown exists
+    assert not con.execute(f"SELECT count(*) FROM {one_year.view} WHERE symbol = '{NOT_APPLICABLE}'").fetchone()[0]
+
+
+SOURCE_LINES = {  # what a reader is told: the body that held the figures in each year shown, by name, no form code
+    "preschool_region": {  # 2022 only
+        "en": "Source: Ministry of Education of the Republic of Kazakhstan",
+        "ru": "Источник: Министерство просвещения Республики Казахстан",
+        "kk": "Дереккөзі: Қазақстан Республикасы Оқу-ағарту министрлігі",
+    },
+    "schooling_ts": {  # 2016-2022: the Ministry of Education and Science was split in June 2022
+        "en": "Source: Ministry of Education and Science of the Republic of Kazakhstan (2016–2021); "
+        "Ministry of Education of the Republic of Kazakhstan (2022)",
+        "ru": "Источник: Министерство образования и науки Республики Казахстан (2016–2021); "
+        "Министерство просвещения Республики Казахстан (2022)",
+        "kk": "Дереккөзі: Қазақстан Республикасы Білім және ғылым министрлігі (2016–2021); "
+        "Қазақстан Республикасы Оқу-ағарту министрлігі (2022)",
+    },
+}
+
+
+def test_a_source_line_names_the_body_of_each_year_shown(case: Case) -> None:
+    if case.name != "raw":
+        pytest.skip("the samples hold one year")
+    for lang, book in case.books.items():
+        for table_id, lines in SOURCE_LINES.items():
+            ws = book[case.spec.table(table_id).sheet]
+            assert _head_line(ws, case.spec.text("source", lang, source="")) == lines[lang], (lang, table_id)
+        for table in case.spec.tables:
+            line = _head_line(book[table.sheet], case.spec.text("source", lang, source=""))
+            assert not re.search(r"F-[A-Z]+-\d", line), (lang, table.number, "a form code is for staff, not readers")
+    en = case.books["en"]
+    adoptions = _head_line(en[case.spec.table("adoptions_region_ts").sheet], "Source: ")
+    assert adoptions == (
+        "Source: Ministry of Healthcare and Social Development of the Republic of Kazakhstan (2016); "
+        "Ministry of Labour and Social Protection of the Population of the Republic of Kazakhstan (2017–2022)"
+    )
+    births = _head_line(en[case.spec.table("births_region_ts").sheet], "Source: ")
+    assert births.startswith("Source: Committee on Statistics, Ministry of National Economy of the Republic of Kazakhstan (2016–2020); ")
+
+
+def test_a_count_of_suicides_is_in_persons(case: Case) -> None:
+    for lang, book in case.books.items():
+        for table in case.spec.tables:
+            if "SUICIDE_ADOL" in table.indicators:
+                unit = _head_line(book[table.sheet], case.spec.text("unit", lang, unit=""))
+                assert unit == case.spec.text("unit", lang, unit=case.spec.meta["units"]["PS"][lang]), (lang, table.number)
+
+
+def test_sources_must_name_a_body_for_every_year(tmp_path: Path) -> None:
+    folder = tmp_path / "tables"
+    shutil.copytree(tables_dir(), folder)
+    meta = folder / "yearbook.yaml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("    - from: 2022\n", "    - from: 2023\n", 1), encoding="utf-8")
+    with pytest.raises(SpecError, match="from must be the year after the previous name's to"):
+        load_yearbook_spec(folder)

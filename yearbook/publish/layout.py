@@ -12,8 +12,9 @@ megabytes of SQL that DuckDB parses again at every query.)
 A crosstab view is in long form: one row per table cell (``row_no``, ``col_no`` count from 1 in
 the order of the printed table), with the cell's full observation key, ``value``, ``unit``,
 ``obs_status``, ``obs_conf`` (NULL when ``observations`` has no row for the key, e.g. a form not
-submitted) and ``symbol``: ``x`` confidential, ``…`` not available, ``-`` a true zero, NULL when
-``value`` is shown. A region did not exist in a year has no row (the workbook cell is blank).
+submitted) and ``symbol``: ``x`` confidential, ``…`` not available, ``-`` a true zero, ``[z]`` not
+applicable (a region in a year it did not exist: ``value`` NULL), NULL when ``value`` is shown. Every
+cell of the printed table has its row, so the view, the CSV and the sheet agree cell for cell.
 The ``sdg_summary`` view is wide: one row per national series (see :func:`sdg_summary_sql`).
 """
 
@@ -30,9 +31,12 @@ from yearbook.model import DIMENSIONS, KEY, NATIONAL, TOTAL
 from yearbook.publish.specs import TableSpec, YearbookSpec
 
 CELLS_TABLE = "yb_cells"
-CELL_COLUMNS = {"view_name": "VARCHAR", "row_no": "INTEGER", "col_no": "INTEGER"} | {
-    k: "INTEGER" if k == "time_period" else "VARCHAR" for k in KEY
-}
+CELL_COLUMNS = (
+    {"view_name": "VARCHAR", "row_no": "INTEGER", "col_no": "INTEGER"}
+    | {k: "INTEGER" if k == "time_period" else "VARCHAR" for k in KEY}
+    | {"applicable": "BOOLEAN"}  # FALSE: the region did not exist in the year
+)
+NOT_APPLICABLE = "[z]"  # the Analysis Function's symbol; yearbook.yaml's legend says what it means
 
 DISAGGREGATION_ORDER = ("ref_area", *DIMENSIONS)
 
@@ -128,14 +132,14 @@ def load_context(con: duckdb.DuckDBPyConnection, spec: YearbookSpec) -> StoreCon
 
 
 def years_shown(table: TableSpec, ctx: StoreContext) -> list[int]:
-    """The years a table shows: the latest or last N reference years, or every year its indicators have."""
+    """The years a table shows: the latest or every reference year of the edition, or every year its indicators have."""
     if table.years == "all_available":
         inds = table.indicators or tuple(ctx.indicator_years)
         years = sorted({y for ind in inds for y in ctx.indicator_years.get(ind, [])})
         return years or ctx.edition_years[-1:]
     if table.years == "latest":
         return ctx.edition_years[-1:]
-    return ctx.edition_years[-int(table.years) :]
+    return list(ctx.edition_years)
 
 
 def years_text(years: list[int]) -> str:
@@ -168,11 +172,8 @@ class CrosstabLayout:
     years: list[int]
     rows: list[AxisEntry]
     columns: list[AxisEntry]
-    cells: list[tuple[int, int, dict[str, str | int]]]  # (row_no, col_no, key); a region's non-existent years left out
-
-    @property
-    def blank_cells(self) -> bool:
-        return len(self.cells) < len(self.rows) * len(self.columns)
+    cells: list[tuple[int, int, dict[str, str | int]]]  # (row_no, col_no, key) of the cells that can hold a figure
+    not_applicable: list[tuple[int, int, dict[str, str | int]]]  # the cells of a region in a year it did not exist
 
 
 def axis_members(table: TableSpec, dim: str, years: list[int], ctx: StoreContext) -> list[str | int]:
@@ -223,13 +224,14 @@ def crosstab_layout(table: TableSpec, ctx: StoreContext) -> CrosstabLayout:
         fixed["time_period"] = years[-1] if years else 0
     if "indicator" not in table.rows + table.columns:
         fixed["indicator"] = table.indicators[0]
-    cells = []
+    cells: list[tuple[int, int, dict[str, str | int]]] = []
+    not_applicable: list[tuple[int, int, dict[str, str | int]]] = []
     for r, row in enumerate(rows, start=1):
         for c, col in enumerate(cols, start=1):
             key = {**fixed, **dict(row.key), **dict(col.key)}
-            if ctx.region_exists(str(key["ref_area"]), int(key["time_period"])):
-                cells.append((r, c, key))
-    return CrosstabLayout(table, years, rows, cols, cells)
+            exists = ctx.region_exists(str(key["ref_area"]), int(key["time_period"]))
+            (cells if exists else not_applicable).append((r, c, key))
+    return CrosstabLayout(table, years, rows, cols, cells, not_applicable)
 
 
 def _lit(value: str | int) -> str:
@@ -285,7 +287,8 @@ def printed_spec(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreC
 
 
 SYMBOL_SQL = (
-    "CASE WHEN o.indicator IS NULL THEN '…' "
+    f"CASE WHEN NOT c.applicable THEN '{NOT_APPLICABLE}' "
+    "WHEN o.indicator IS NULL THEN '…' "
     "WHEN o.value IS NULL AND o.obs_conf = 'C' THEN 'x' "
     "WHEN o.value IS NULL THEN '…' "
     "WHEN o.value = 0 THEN '-' END"
@@ -293,8 +296,16 @@ SYMBOL_SQL = (
 
 
 def write_cells(con: duckdb.DuckDBPyConnection, layouts: list[CrosstabLayout]) -> None:
-    """``yb_cells``: every cell of these crosstab tables (view, row and column number, observation key), in table order."""
-    rows = [(layout.table.view, r, c, *(key[k] for k in KEY)) for layout in layouts for r, c, key in layout.cells]
+    """``yb_cells``: every cell of these crosstab tables (view, row and column number, observation key, whether the
+    region existed in the year), in table order."""
+    rows = [
+        (layout.table.view, r, c, *(key[k] for k in KEY), applicable)
+        for layout in layouts
+        for r, c, key, applicable in sorted(
+            [(r, c, key, True) for r, c, key in layout.cells] + [(r, c, key, False) for r, c, key in layout.not_applicable],
+            key=lambda cell: cell[:2],
+        )
+    ]
     cells = pd.DataFrame(rows, columns=list(CELL_COLUMNS), dtype=object)
     con.execute(f"CREATE OR REPLACE TABLE {CELLS_TABLE} ({', '.join(f'{c} {t}' for c, t in CELL_COLUMNS.items())})")
     con.register("_cells", cells)
@@ -313,7 +324,7 @@ def crosstab_sql(table: TableSpec) -> str:
         f"    {SYMBOL_SQL} AS symbol\n"
         f"FROM {CELLS_TABLE} AS c\n"
         f"LEFT JOIN indicators AS i ON i.code = c.indicator\n"
-        f"LEFT JOIN observations AS o ON {join}\n"
+        f"LEFT JOIN observations AS o ON c.applicable AND {join}\n"
         f"WHERE c.view_name = {_lit(table.view)}\n"
         f"ORDER BY c.row_no, c.col_no"
     )

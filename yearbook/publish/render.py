@@ -70,6 +70,7 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
     top_left = Alignment(horizontal="left", vertical="top", wrap_text=True)
     right = Alignment(horizontal="right", vertical="center")
     bold = Font(name=FONT, size=10, bold=True)
+    repeat = Font(name=FONT, size=10, color="767676")  # a label repeated from the row above: lighter, 4.5:1 on white
     return [
         style("yb_cover_title", font=Font(name=FONT, size=18, bold=True), alignment=top_left),
         style("yb_title", font=Font(name=FONT, size=12, bold=True), alignment=top_left),
@@ -84,6 +85,10 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
               alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
         style("yb_label", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
         style("yb_label_plain", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
+        style("yb_label_repeat", font=repeat, border=box,
+              alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
+        style("yb_label_plain_repeat", font=repeat, border=box,
+              alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
         style("yb_label_total", font=bold, fill=total_fill, border=box,
               alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
         style("yb_int", border=box, number_format=locale + "#,##0", alignment=right),
@@ -94,8 +99,6 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
         style("yb_symbol", border=box, alignment=right),
         style("yb_symbol_total", font=bold, fill=total_fill, border=box, alignment=right),
         style("yb_cell_text", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
-        style("yb_blank", border=box),
-        style("yb_blank_total", fill=total_fill, border=box),
     ]  # fmt: skip
 
 
@@ -105,14 +108,14 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
 
 @dataclass
 class Cell:
-    value: str | float | None  # a number, a symbol, a text, or None (blank)
-    kind: str  # int | dec1 | year | symbol | text | blank
+    value: str | float  # a number, a symbol or a text
+    kind: str  # int | dec1 | year | symbol | text
 
 
 @dataclass
 class GridRow:
     labels: list[str]
-    label_kinds: list[str]  # label | label_plain | label_total
+    label_kinds: list[str]  # label | label_plain | label_total, or label(_plain)_repeat: repeated from the row above
     total: bool
     cells: list[Cell]
 
@@ -182,10 +185,31 @@ def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: S
         for year in years:
             for form in table.source:
                 if (form, year) in ctx.missing_forms:
-                    text = spec.meta["missing_form_note"][lang].format(form=form, source=spec.meta["sources"][form][lang], year=year)
+                    source = spec.source_names(form, [year])[0][0][lang]
+                    text = spec.meta["missing_form_note"][lang].format(form=form, source=source, year=year)
                     where = ("time_period", year) if "time_period" in axes else ("title", None)
                     out.setdefault(where, []).append((("missing", form, year), text))
     return out
+
+
+def sources_text(spec: YearbookSpec, ctx: StoreContext, table: TableSpec, years: list[int], lang: str) -> str:
+    """The bodies behind the table's forms, each as named in the years it has figures among ``years`` (all of them
+    when it has none, e.g. a form not submitted): a body renamed or split within them is named with its years."""
+    names = []
+    for form in table.source:
+        codes = [code for code, f in zip(ctx.indicators.index, ctx.indicators["form"], strict=True) if f == form]
+        reported = sorted({y for code in codes for y in ctx.indicator_years.get(code, ())} & set(years)) or years
+        periods = spec.source_names(form, reported)
+        for name, applies in periods:
+            text = name[lang] if len(periods) == 1 else spec.text("source_years", lang, source=name[lang], years=years_text(applies))
+            names.append(text)
+    return "; ".join(dict.fromkeys(names))
+
+
+def _in_list(names: list[str]) -> str:
+    """Headings joined into a list: each after the first without its capital (a heading's capital does not belong
+    mid-list), unless it is an acronym."""
+    return ", ".join(n if i == 0 or n[:2].isupper() else n[:1].lower() + n[1:] for i, n in enumerate(names))
 
 
 class GridBuilder:
@@ -198,7 +222,9 @@ class GridBuilder:
     def t(self, key: str, **fields: object) -> str:
         return self.spec.text(key, self.lang, **fields)
 
-    def unit_name(self, unit: str) -> str:
+    def unit_name(self, unit: str, indicators: tuple[str, ...] = ()) -> str:
+        """The name of the unit ``indicators`` print in (:meth:`~yearbook.publish.specs.YearbookSpec.printed_unit`)."""
+        unit = self.spec.printed_unit(unit, indicators)
         return self.spec.meta["units"].get(unit, {}).get(self.lang, unit)
 
     def is_total(self, member: Member | None) -> bool:
@@ -221,17 +247,22 @@ class GridBuilder:
         else:
             text = self.ctx.dim_name(m.dim, str(code), lang)
         if m.dim == "indicator" and table.unit == "mixed" and code in self.ctx.indicators.index:
-            text = f"{text}, {self.unit_name(str(self.ctx.indicators.loc[code, 'unit']))}"
+            text = f"{text}, {self.unit_name(str(self.ctx.indicators.loc[code, 'unit']), (str(code),))}"
         return text
 
-    def head_lines(self, table: TableSpec, blank: bool, noted: bool) -> list[str]:
-        unit = self.t("unit_mixed") if table.unit == "mixed" else self.t("unit", unit=self.unit_name(table.unit))
-        source = self.t("source", source="; ".join(self.spec.meta["sources"][f][self.lang] for f in table.source))
-        legend = self.t("legend") + (";  " + self.t("legend_blank") if blank else "")
+    def head_lines(self, table: TableSpec, years: list[int], not_applicable: bool, noted: bool) -> list[str]:
+        unit = self.t("unit_mixed") if table.unit == "mixed" else self.t("unit", unit=self.unit_name(table.unit, table.indicators))
+        source = self.t("source", source=sources_text(self.spec, self.ctx, table, years, self.lang))
+        legend = self.t("legend") + (";  " + self.t("legend_not_applicable") if not_applicable else "")
         return [unit, source, legend] + ([self.t("notes_pointer")] if noted else [])
 
     def title(self, table: TableSpec, years: list[int]) -> str:
         return f"{self.t('table')} {table.number}. {table.title[self.lang].format(years=years_text(years))}"
+
+    def withheld(self, table: TableSpec, cells: list[Cell]) -> list[tuple[tuple, str]]:
+        """The note of a table that shows ``x``, whatever its kind: how many figures it withholds, and why."""
+        n = sum(c.kind == "symbol" and c.value == "x" for c in cells)
+        return [(("withheld", n), self.t("withheld_note", n=n))] if n else []
 
     def _marks(self, table: TableSpec, items: list[tuple[tuple, str]], used: dict[int, tuple[str, str]]) -> str:
         marks = {}
@@ -244,13 +275,22 @@ class GridBuilder:
     def crosstab(self, layout: CrosstabLayout, rows: list[tuple], columns: list[str]) -> Grid:
         table, ctx = layout.table, self.ctx
         used: dict[int, tuple[str, str]] = {}
+        idx = {name: i for i, name in enumerate(columns)}
+        by_cell = {(r[idx["row_no"]], r[idx["col_no"]]): r for r in rows}
+        units = {code: ctx.indicators.loc[code, "unit"] for code in table.indicators if code in ctx.indicators.index}
+
+        def cell(row: tuple) -> Cell:
+            if row[idx["symbol"]] is not None:
+                return Cell(row[idx["symbol"]], "symbol")
+            unit = row[idx["unit"]] or units.get(row[idx["indicator"]], "PS")
+            return Cell(_number(row[idx["value"]]), _number_kind(str(unit)))
+
+        ncols = len(layout.columns)
+        cells = [[cell(by_cell[(r, c)]) for c in range(1, ncols + 1)] for r in range(1, len(layout.rows) + 1)]
         regions = [str(m.code) for e in layout.rows + layout.columns for m in e.levels if m is not None and m.dim == "ref_area"]
         member_notes = _member_notes(table, layout.years, list(dict.fromkeys(regions)), ctx, self.spec, self.lang)
         title_items = [(("text", n["en"]), n[self.lang]) for n in table.notes] + member_notes.get(("title", None), [])
-        idx = {name: i for i, name in enumerate(columns)}
-        withheld = sum(r[idx["symbol"]] == "x" for r in rows)
-        if withheld:  # every table with hidden figures says how many, and why
-            title_items.append((("withheld", withheld), self.t("withheld_note", n=withheld)))
+        title_items += self.withheld(table, [c for row in cells for c in row])
         title = self.title(table, layout.years) + self._marks(table, title_items, used)
 
         def text(m: Member | None) -> str | None:
@@ -261,39 +301,26 @@ class GridBuilder:
         header = (
             [[text(e.levels[level]) for e in layout.columns] for level in range(len(layout.columns[0].levels))] if layout.columns else [[]]
         )
-        by_cell = {(r[idx["row_no"]], r[idx["col_no"]]): r for r in rows}
-        units = {code: ctx.indicators.loc[code, "unit"] for code in table.indicators if code in ctx.indicators.index}
         label_cols = len(layout.rows[0].levels) if layout.rows else 0
         has_total = [any(self.is_total(e.levels[i]) for e in layout.rows) for i in range(label_cols)]
         grid_rows: list[GridRow] = []
         previous: tuple = ()
-        for r, entry in enumerate(layout.rows, start=1):
+        for entry, row_cells in zip(layout.rows, cells, strict=True):
             labels, kinds = [], []
             for i, m in enumerate(entry.levels):
+                # every row carries its labels in full (no blank label cell in a data range); an outer label repeated
+                # from the row above is printed lighter, so that the grouping still shows
                 repeat = i < label_cols - 1 and previous[: i + 1] == entry.levels[: i + 1]
-                labels.append("" if repeat else (text(m) or ""))
-                kinds.append("label_total" if self.is_total(m) else ("label" if has_total[i] else "label_plain"))
+                kind = "label_total" if self.is_total(m) else ("label" if has_total[i] else "label_plain")
+                labels.append(text(m) or "")
+                kinds.append(f"{kind}_repeat" if repeat and kind != "label_total" else kind)
             previous = entry.levels
-            total = self.is_total(entry.levels[-1])
-            cells = []
-            for c in range(1, len(layout.columns) + 1):
-                row = by_cell.get((r, c))
-                if row is None:
-                    cells.append(Cell(None, "blank"))
-                elif row[idx["symbol"]] is not None:
-                    cells.append(Cell(row[idx["symbol"]], "symbol"))
-                else:
-                    unit = row[idx["unit"]] or units.get(row[idx["indicator"]], "PS")
-                    cells.append(Cell(_number(row[idx["value"]]), _number_kind(str(unit))))
-            grid_rows.append(GridRow(labels, kinds, total, cells))
+            grid_rows.append(GridRow(labels, kinds, self.is_total(entry.levels[-1]), row_cells))
         corner = [self.spec.meta["dimensions"][d][self.lang] for d in table.rows]
-        lines = self.head_lines(table, layout.blank_cells, bool(used))
+        lines = self.head_lines(table, layout.years, bool(layout.not_applicable), bool(used))
         return Grid(table, title, lines, corner, header, grid_rows, [(n, m, txt) for n, (m, txt) in sorted(used.items())])
 
     def sdg_summary(self, table: TableSpec, years: list[int], rows: list[tuple], columns: list[str]) -> Grid:
-        used: dict[int, tuple[str, str]] = {}
-        items = [(("text", n["en"]), n[self.lang]) for n in table.notes]
-        title = self.title(table, years) + self._marks(table, items, used)
         t = self.t
         corner = [t("sdg_code"), t("sdg_series"), t("sdg_national")]
         header: list[list[str | None]] = [
@@ -320,10 +347,10 @@ class GridBuilder:
                 return Cell("-", "symbol") if value == 0 else Cell(_number(value), kind)
 
             dims = [d.strip() for d in (row[idx["disaggregations"]] or "").split(",") if d.strip()]
-            dis = ", ".join(self.spec.meta["dimensions"][d][self.lang] for d in dims) or t("sdg_none")
+            dis = _in_list([self.spec.meta["dimensions"][d][self.lang] for d in dims]) or t("sdg_none")
             name = str(self.ctx.indicators.loc[ind, f"name_{self.lang}"]) if ind in self.ctx.indicators.index else ind
             cells = [
-                Cell(self.unit_name(unit), "text"),
+                Cell(self.unit_name(unit, (ind,)), "text"),
                 num(row[idx["baseline_year"]], "year"),
                 num(row[idx["baseline_value"]]),
                 num(row[idx["latest_year"]], "year"),
@@ -332,7 +359,10 @@ class GridBuilder:
                 Cell(dis, "text"),
             ]
             grid_rows.append(GridRow([row[idx["sdg_indicator"]], row[idx["sdg_series"]], name], ["label_plain"] * 3, False, cells))
-        lines = self.head_lines(table, False, bool(used))
+        used: dict[int, tuple[str, str]] = {}
+        items = [(("text", n["en"]), n[self.lang]) for n in table.notes] + self.withheld(table, [c for r in grid_rows for c in r.cells])
+        title = self.title(table, years) + self._marks(table, items, used)
+        lines = self.head_lines(table, years, False, bool(used))
         return Grid(table, title, lines, corner, header, grid_rows, [(n, m, txt) for n, (m, txt) in sorted(used.items())])
 
 
@@ -416,7 +446,7 @@ def _column_widths(grid: Grid) -> list[float]:
 
 
 def _style_of(kind: str, total: bool) -> str:
-    if kind in ("int", "dec1", "symbol", "blank"):
+    if kind in ("int", "dec1", "symbol"):
         return f"yb_{kind}_total" if total else f"yb_{kind}"
     return {"year": "yb_year", "text": "yb_cell_text"}[kind]
 
@@ -603,7 +633,7 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
             title = table.title[lang].format(years=years_text(years))
             ws.cell(row=r, column=2, value=title).style = "yb_text"
             ws.cell(row=r, column=3, value=years_text(years)).style = "yb_text"
-            source = "; ".join(spec.meta["sources"][f][lang] for f in table.source)
+            source = sources_text(spec, ctx, table, years, lang)
             ws.cell(row=r, column=4, value=source).style = "yb_meta"
             texts = ((title, "yb_text", "B"), (years_text(years), "yb_text", "C"), (source, "yb_meta", "D"))
             _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in texts))

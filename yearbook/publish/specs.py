@@ -8,12 +8,12 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
     ``crosstab`` (default): figures of ``observations`` laid out by ``rows`` and ``columns``;
     ``sdg_summary``: one row per national series mapped to an SDG in the ``indicators`` table.
 ``title``
-    kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2018–2022``).
+    kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2016–2022``).
 ``unit``
     The store's unit code shared by all the table's indicators (``PS``, ``NUM``, ``PT``,
     ``PER_1000_LB``), or ``mixed``: units then go into the indicator headings.
 ``source``
-    The forms the figures come from (``yearbook.yaml`` names their ministries).
+    The forms the figures come from (``yearbook.yaml`` names the body behind each form in each year).
 ``indicators``
     Indicator codes, in the order they are shown when ``indicator`` is on an axis.
 ``rows`` / ``columns``
@@ -29,8 +29,9 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
 ``labels``
     kk/ru/en labels that replace the code-list name of a code in this table (e.g. ``of whom ...``).
 ``years``
-    ``latest`` (the latest reference year of the edition), ``{last: N}`` (the last N reference
-    years), or ``all_available`` (every year the indicators have; survey years).
+    ``latest`` (the latest reference year of the edition), ``all_reference_years`` (every reference
+    year of the edition, from the first one built: a time series), or ``all_available`` (every year
+    the indicators have; survey years).
 ``notes``
     Table notes (kk/ru/en), marked ``[note N]`` in the title.
 ``redesign``
@@ -58,6 +59,7 @@ LANGUAGES = ("kk", "ru", "en")
 AXIS_DIMENSIONS = ("ref_area", "time_period", "indicator", *DIMENSIONS)
 UNITS = ("PS", "NUM", "PT", "PER_1000_LB")
 KINDS = ("crosstab", "sdg_summary")
+YEAR_SPANS = ("latest", "all_reference_years", "all_available")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Text = dict[str, str]
@@ -82,7 +84,7 @@ class TableSpec:
     filters: dict[str, str]
     members: dict[str, tuple[str, ...]]
     labels: dict[str, Text]
-    years: str | int  # "latest", "all_available", or N for the last N reference years
+    years: str  # one of YEAR_SPANS
     notes: tuple[Text, ...]
     disaggregations: tuple[str, ...] = ()
     redesign: Redesign | None = None
@@ -140,6 +142,23 @@ class YearbookSpec:
     def text(self, key: str, lang: str, **fields: object) -> str:
         return self.meta["text"][key][lang].format(**fields)
 
+    def source_names(self, form: str, years: list[int]) -> list[tuple[Text, list[int]]]:
+        """The names of the body behind ``form`` in ``years`` (``yearbook.yaml``'s ``sources``), in order, each with
+        the years it applies to: a body renamed or split within the years has several names."""
+        out = []
+        for period in self.meta["sources"][form]:
+            first, last = period.get("from"), period.get("to")
+            applies = [y for y in years if (first is None or y >= first) and (last is None or y <= last)]
+            if applies:
+                out.append(({lang: period[lang] for lang in LANGUAGES}, applies))
+        return out
+
+    def printed_unit(self, unit: str, indicators: tuple[str, ...]) -> str:
+        """The unit code whose name the figures of ``indicators`` (of store unit ``unit``) print in: a count stored as
+        ``NUM`` (a number of anything) prints in the unit of what it counts (``yearbook.yaml``'s ``count_units``)."""
+        units = {self.meta.get("count_units", {}).get(ind, unit) for ind in indicators}
+        return units.pop() if len(units) == 1 else unit
+
     def table(self, table_id: str) -> TableSpec:
         for t in self.tables:
             if t.id == table_id:
@@ -188,10 +207,8 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
     if unknown := set(raw) - known:
         raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
     years = raw.get("years", "latest")
-    if isinstance(years, dict):
-        years = int(years["last"])
-    elif years not in ("latest", "all_available"):
-        raise SpecError(f"{where}: years must be latest, all_available or {{last: N}}")
+    if years not in YEAR_SPANS:
+        raise SpecError(f"{where}: years must be one of {', '.join(YEAR_SPANS)}")
     return TableSpec(
         id=raw["id"],
         section=section,
@@ -241,12 +258,16 @@ def _redesign(raw: dict, section: str, number: str, file: str, where: str) -> Re
 
 def _check_meta(meta: dict) -> None:
     """Every text of ``yearbook.yaml`` in the three languages (an unquoted comma in a flow mapping would split one)."""
-    for group in ("text", "sheet_names", "sources", "units", "dimensions"):
+    for group in ("text", "sheet_names", "units", "dimensions"):
         for key, value in meta[group].items():
             if key != "symbol_rows":
                 _text(value, f"yearbook.yaml: {group}.{key}")
     for _, meaning in meta["text"]["symbol_rows"]:
         _text(meaning, "yearbook.yaml: text.symbol_rows")
+    for form, periods in meta["sources"].items():
+        _check_source_periods(form, periods)
+    if set(meta.get("count_units", {}).values()) - set(meta["units"]):
+        raise SpecError("yearbook.yaml: count_units must name units of yearbook.yaml units")
     for i, note in enumerate(meta.get("geography_notes", [])):
         _text(note["text"], f"yearbook.yaml: geography_notes[{i}]")
     for key in ("rename_note", "missing_form_note"):
@@ -272,6 +293,21 @@ def _check_front_matter(meta: dict) -> None:
     for figure in meta["key_figures"]:
         if set(figure) - {"indicator", "filters"} or set(figure.get("filters") or {}) - set(DIMENSIONS):
             raise SpecError(f"yearbook.yaml: key figure {figure}: an indicator and filters of the dimensions {', '.join(DIMENSIONS)}")
+
+
+def _check_source_periods(form: str, periods: object) -> None:
+    """A form's names cover every year once: the first open at its start, each next one from the year after the
+    previous one's ``to``, the last open at its end."""
+    where = f"yearbook.yaml: sources.{form}"
+    if not isinstance(periods, list) or not periods:
+        raise SpecError(f"{where}: needs a list of names, each with the reference years it applies to (from, to)")
+    for i, period in enumerate(periods):
+        _text({k: v for k, v in period.items() if k not in ("from", "to")}, f"{where}[{i}]")
+        first, last = period.get("from"), period.get("to")
+        if (first is None) != (i == 0) or (last is None) != (i == len(periods) - 1):
+            raise SpecError(f"{where}[{i}]: only the first name is open at its start (no from), only the last at its end (no to)")
+        if i and first != periods[i - 1]["to"] + 1:
+            raise SpecError(f"{where}[{i}]: from must be the year after the previous name's to")
 
 
 def _check(spec: YearbookSpec) -> None:
@@ -307,6 +343,8 @@ def _check(spec: YearbookSpec) -> None:
             raise SpecError(f"{where}: filters must name key dimensions that are on neither axis")
         if t.years != "latest" and "time_period" not in axes:
             raise SpecError(f"{where}: several years need time_period on an axis")
+        if t.unit != "mixed" and len({spec.meta.get("count_units", {}).get(i, t.unit) for i in t.indicators}) > 1:
+            raise SpecError(f"{where}: the indicators of a table of one unit must print in one unit (count_units)")
         if t.unit == "mixed" and "indicator" not in axes:
             raise SpecError(f"{where}: mixed units need indicator on an axis")
         if "age" in axes + t.disaggregations and "age" not in t.members:
