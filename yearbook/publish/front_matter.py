@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import Formula, derived_formulas
 from yearbook.publish.key_figures import Figure, KeyFigures, change
-from yearbook.publish.layout import StoreContext, TableResult, years_text
+from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, years_text
 from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup
 from yearbook.publish.specs import YearbookSpec
 
@@ -155,7 +155,10 @@ def write_key_figures(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, lang:
         ws.column_dimensions[get_column_letter(j)].width = w
     before, latest = key.years
     title = t("key_figures_title", years=years_text(list(key.years)))
-    lines = [t("key_figures_intro", sheet=names["methodology"][lang]), t("legend")]
+    legend = t("legend")
+    if any(NOT_APPLICABLE in change(f.previous, f.latest) for f in key.figures):
+        legend += ";  " + t("legend_not_applicable_change")
+    lines = [t("key_figures_intro", sheet=names["methodology"][lang]), legend]
     head = _above_table(ws, title, lines, widths, names["contents"][lang], t("back"))
     headings = [
         t("col_indicator"),

@@ -12,10 +12,10 @@ import duckdb
 import pandas as pd
 
 from yearbook.model import DIMENSIONS, KEY, NATIONAL, TOTAL
-from yearbook.publish.layout import SYMBOL_SQL, StoreContext
+from yearbook.publish.layout import NOT_APPLICABLE, SYMBOL_SQL, StoreContext
 from yearbook.publish.specs import YearbookSpec
 
-Figure = float | str  # a number, or the symbol printed instead (x confidential, … not available, - zero)
+Figure = float | str  # a number, or the symbol printed instead (x confidential, … not available, - zero, [z] not applicable)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def read_key_figures(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: St
 
 def change(previous: Figure, latest: Figure) -> tuple[Figure, Figure]:
     """Latest − previous, and as a percentage of previous where both are positive (of a balance such as net migration a
-    percentage says nothing). A confidential side hides the change too (with the other year it would give the hidden
+    percentage says nothing: not applicable). A confidential side hides the change too (with the other year it would give the hidden
     figure away); a missing side leaves it not available."""
     if "x" in (previous, latest):
         return "x", "x"
@@ -70,4 +70,4 @@ def change(previous: Figure, latest: Figure) -> tuple[Figure, Figure]:
     before, after = (0.0 if v == "-" else float(v) for v in (previous, latest))
     if after == before:
         return "-", "-"
-    return after - before, (after / before - 1) * 100 if before > 0 and after > 0 else "…"
+    return after - before, (after / before - 1) * 100 if before > 0 and after > 0 else NOT_APPLICABLE
