@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yearbook.model import Formula, derived_formulas
 from yearbook.publish.key_figures import Figure, KeyFigures, change
 from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, years_text
-from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup
+from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup, sources_text
 from yearbook.publish.specs import YearbookSpec
 
 FRONT_SHEETS = ("cover", "contents", "notes", "key_figures", "methodology")  # keys of yearbook.yaml's sheet_names, in order
@@ -219,11 +219,12 @@ def calculation(spec: YearbookSpec, ctx: StoreContext, code: str, lang: str) -> 
 
 
 def _sources(spec: YearbookSpec, ctx: StoreContext, code: str, lang: str) -> str:
-    """The ministry behind an indicator's form; a derived indicator's: those of its inputs."""
+    """The body behind an indicator's form (a derived indicator's: those of its inputs), as named in the edition's
+    years."""
     formula = _formula(ctx, code)
     codes = formula.inputs if formula is not None else (code,)
-    forms = dict.fromkeys(str(ctx.indicators.loc[c, "form"]) for c in codes)
-    return "; ".join(spec.meta["sources"][f][lang] for f in forms)
+    forms = tuple(dict.fromkeys(str(ctx.indicators.loc[c, "form"]) for c in codes))
+    return sources_text(spec, ctx, forms, ctx.edition_years, lang)
 
 
 def write_methodology(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> None:

@@ -44,11 +44,12 @@ def read_key_figures(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: St
         for year in years
     ]
     con.register("_key_figures", pd.DataFrame(keys, columns=["pos", *KEY]).astype({"time_period": "int64"}))
-    join = " AND ".join(f"o.{k} = k.{k}" for k in KEY)
-    found = {
+    join = " AND ".join(f"o.{k} = c.{k}" for k in KEY)
+    found = {  # the keys as the tables' cells (c), all applicable: the country exists in every year
         (pos, year): value if symbol is None else symbol
         for pos, year, value, symbol in con.execute(
-            f"SELECT k.pos, k.time_period, o.value, {SYMBOL_SQL} FROM _key_figures AS k LEFT JOIN observations AS o ON {join}"
+            f"SELECT c.pos, c.time_period, o.value, {SYMBOL_SQL} FROM (SELECT *, TRUE AS applicable FROM _key_figures) AS c "
+            f"LEFT JOIN observations AS o ON {join}"
         ).fetchall()
     }
     con.unregister("_key_figures")

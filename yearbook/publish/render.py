@@ -192,11 +192,11 @@ def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: S
     return out
 
 
-def sources_text(spec: YearbookSpec, ctx: StoreContext, table: TableSpec, years: list[int], lang: str) -> str:
-    """The bodies behind the table's forms, each as named in the years it has figures among ``years`` (all of them
-    when it has none, e.g. a form not submitted): a body renamed or split within them is named with its years."""
+def sources_text(spec: YearbookSpec, ctx: StoreContext, forms: tuple[str, ...], years: list[int], lang: str) -> str:
+    """The bodies behind ``forms``, each as named in the years it has figures among ``years`` (all of them when it has
+    none, e.g. a form not submitted): a body renamed or split within them is named with its years."""
     names = []
-    for form in table.source:
+    for form in forms:
         codes = [code for code, f in zip(ctx.indicators.index, ctx.indicators["form"], strict=True) if f == form]
         reported = sorted({y for code in codes for y in ctx.indicator_years.get(code, ())} & set(years)) or years
         periods = spec.source_names(form, reported)
@@ -252,7 +252,7 @@ class GridBuilder:
 
     def head_lines(self, table: TableSpec, years: list[int], not_applicable: bool, noted: bool) -> list[str]:
         unit = self.t("unit_mixed") if table.unit == "mixed" else self.t("unit", unit=self.unit_name(table.unit, table.indicators))
-        source = self.t("source", source=sources_text(self.spec, self.ctx, table, years, self.lang))
+        source = self.t("source", source=sources_text(self.spec, self.ctx, table.source, years, self.lang))
         legend = self.t("legend") + (";  " + self.t("legend_not_applicable") if not_applicable else "")
         return [unit, source, legend] + ([self.t("notes_pointer")] if noted else [])
 
@@ -633,7 +633,7 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
             title = table.title[lang].format(years=years_text(years))
             ws.cell(row=r, column=2, value=title).style = "yb_text"
             ws.cell(row=r, column=3, value=years_text(years)).style = "yb_text"
-            source = sources_text(spec, ctx, table, years, lang)
+            source = sources_text(spec, ctx, table.source, years, lang)
             ws.cell(row=r, column=4, value=source).style = "yb_meta"
             texts = ((title, "yb_text", "B"), (years_text(years), "yb_text", "C"), (source, "yb_meta", "D"))
             _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in texts))
