@@ -27,6 +27,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import TOTAL
+from yearbook.publish.charts import add_charts
 from yearbook.publish.layout import (
     CrosstabLayout,
     Member,
@@ -668,6 +669,7 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     write_cover(cover, spec, ctx, lang, contents.title, notes_ws.title)
     write_contents(contents, spec, ctx, lang)
     write_notes(notes_ws, spec, notes, lang)
+    add_charts(wb, spec, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
     wb.properties.creator = spec.text("publisher", lang)
     wb.properties.language = lang
