@@ -24,11 +24,12 @@ from openpyxl.utils.cell import range_boundaries
 
 from tests import test_publish
 from tests.test_publish import Case, Names, _data_range, _expected, _same, _strip
+from yearbook.config import schemas_dir
 from yearbook.publish.__main__ import to_pdf
 from yearbook.publish.charts import ChartSpec, load_charts
 from yearbook.publish.layout import load_context, printed_spec, query_tables
 from yearbook.publish.render import build_workbook
-from yearbook.publish.specs import TableSpec
+from yearbook.publish.specs import SpecError, TableSpec
 
 case, con = test_publish.case, test_publish.con  # its fixtures: a store and workbooks built per case, a connection
 
@@ -188,3 +189,22 @@ def test_libreoffice_renders_the_chart_pages(case: Case, tmp_path: Path) -> None
         assert chart.value_axis[lang] in words
         if chart.type == "pyramid":  # the axis in the Russian locale: 200 000, not 200,000
             assert re.search(r"\b\d{2,3}[ \u00a0\u202f]000\b", words) and not re.search(r"\d,000", words), words
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("table: migration_region_sex", "table: suicide_region_sex"),  # a redesign may be printed instead
+        ("- {indicator: MIG_NET, sex: _T}", "- {indicator: MIG_NET, age: _T}"),  # age is on no axis of the table
+        ('title:\n      kk: "Балалар көші-қонының', 'title:\n      kz: "Балалар көші-қонының'),  # a text without kk
+    ],
+)
+def test_a_chart_the_tables_cannot_draw_is_refused(old: str, new: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    schemas = tmp_path / "schemas"
+    shutil.copytree(schemas_dir(), schemas)
+    charts = schemas / "tables" / "charts.yaml"
+    assert old in charts.read_text(encoding="utf-8")
+    charts.write_text(charts.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    with pytest.raises(SpecError, match="net_migration_region"):
+        load_charts()
