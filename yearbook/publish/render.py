@@ -28,6 +28,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import TOTAL
+from yearbook.publish.charts import add_charts
 from yearbook.publish.key_figures import KeyFigures, read_key_figures
 from yearbook.publish.layout import (
     CrosstabLayout,
@@ -695,6 +696,7 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     write_notes(notes_ws, spec, notes, lang)
     front_matter.write_key_figures(wb, spec, ctx, lang, key_figures)
     front_matter.write_methodology(wb, spec, ctx, results, lang)
+    add_charts(wb, spec, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
     wb.properties.creator = spec.text("publisher", lang)
     wb.properties.language = lang
