@@ -27,7 +27,8 @@ from tests.test_publish import Case, Names, _data_range, _expected, _same, _stri
 from yearbook.config import schemas_dir
 from yearbook.publish.__main__ import to_pdf
 from yearbook.publish.charts import ChartSpec, load_charts
-from yearbook.publish.layout import load_context, printed_spec, query_tables
+from yearbook.publish.key_figures import read_key_figures
+from yearbook.publish.layout import NOT_APPLICABLE, load_context, printed_spec, query_tables
 from yearbook.publish.render import build_workbook
 from yearbook.publish.specs import SpecError, TableSpec
 
@@ -70,9 +71,9 @@ def _check_series(book, table: TableSpec, chart: ChartSpec, s: Series, codes: di
     wanted = {d: latest if c == "latest" else c for d, c in codes.items()}
     across = table.rows[-1] if chart.series_in == "columns" else table.columns[-1]
     for r, c in cells:
-        row = by_cell.get((r - r0 + 1, c - c0 + 1))
-        if row is None:  # a region that did not exist that year: blank
-            assert ws.cell(r, c).value is None
+        row = by_cell[(r - r0 + 1, c - c0 + 1)]
+        if row.symbol == NOT_APPLICABLE:  # a region that did not exist that year
+            assert ws.cell(r, c).value == NOT_APPLICABLE
             continue
         assert all(str(getattr(row, d)) == str(code) for d, code in wanted.items()), (chart.id, codes, r, c)
         assert _same(ws.cell(r, c).value, _expected((row.value, row.obs_status, row.obs_conf))), (chart.id, r, c)
@@ -140,6 +141,7 @@ def test_a_withheld_cell_is_not_plotted_and_the_chart_says_so(case: Case) -> Non
         ctx = load_context(connection, spec)
         spec = printed_spec(connection, spec, ctx)
         results = query_tables(connection, spec, ctx)
+        key_figures = read_key_figures(connection, spec, ctx)
     charts = load_charts()
     hide = {"mortality_sex_ts": 1, "infant_mortality_region_ts": 2}  # the row whose latest year is withheld
     for result in results:
@@ -153,7 +155,7 @@ def test_a_withheld_cell_is_not_plotted_and_the_chart_says_so(case: Case) -> Non
                 for r in result.rows
             ]
     lang = "kk"
-    book = build_workbook(spec, ctx, results, lang)
+    book = build_workbook(spec, ctx, results, lang, key_figures)
     for n, chart_spec in enumerate(charts.charts, start=1):
         chart = book[charts.text["chart"][lang].format(n=n)]._charts[0]
         table = spec.table(chart_spec.table)

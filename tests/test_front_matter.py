@@ -23,7 +23,7 @@ from tests.test_publish import Case, _build_case, _edition_years, _expected, _sa
 from yearbook.model import DIMENSIONS
 from yearbook.publish import render_workbooks
 from yearbook.publish.key_figures import read_key_figures
-from yearbook.publish.layout import load_context
+from yearbook.publish.layout import load_context, printed_spec, query_tables
 from yearbook.publish.render import build_workbook
 from yearbook.publish.specs import LANGUAGES, YearbookSpec
 
@@ -81,9 +81,10 @@ def test_a_declared_release_date_is_printed_in_each_language(case: Case) -> None
     with duckdb.connect(str(case.store), read_only=True) as connection:
         ctx = load_context(connection, spec)
         key = read_key_figures(connection, spec, ctx)
+        results = query_tables(connection, printed_spec(connection, spec, ctx), ctx)
     expected = {"kk": "2024 жылғы 1 наурыз", "ru": "1 марта 2024 г.", "en": "1 March 2024"}
     for lang in LANGUAGES:
-        texts = _texts(build_workbook(spec, ctx, [], lang, key).worksheets[0])
+        texts = _texts(build_workbook(spec, ctx, results, lang, key).worksheets[0])
         assert spec.text("released", lang, date=expected[lang]) in texts, lang
 
 

@@ -395,7 +395,7 @@ def test_sections_contents_and_links(case: Case) -> None:
         names = meta["sheet_names"]
         front = [names[key][lang] for key in FRONT_SHEETS]
         assert book.sheetnames[: len(front)] == front
-        assert [ws.title for ws in book.worksheets[len(front) :]] == [t.sheet for t in case.spec.tables]  # chart sheets follow: test_charts.py
+        assert [ws.title for ws in book.worksheets[len(front) :]] == [t.sheet for t in case.spec.tables]  # charts follow
         assert all(len(n) <= 31 for n in book.sheetnames) and len(set(book.sheetnames)) == len(book.sheetnames)
         contents = book[names["contents"][lang]]
         texts = [str(c.value) for row in contents.iter_rows() for c in row if c.value is not None]

@@ -38,14 +38,12 @@ from openpyxl.drawing.text import CharacterProperties, Font, Paragraph, Paragrap
 from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins, PrintPageSetup
-from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.config import load_yaml
 from yearbook.model import TOTAL
-from yearbook.publish.layout import AxisEntry, TableResult, years_text
-from yearbook.publish.specs import LANGUAGES, SpecError, YearbookSpec, _text, load_yearbook_spec, tables_dir
+from yearbook.publish.layout import AxisEntry, StoreContext, TableResult, sources_text, years_text
+from yearbook.publish.specs import LANGUAGES, SpecError, TableSpec, YearbookSpec, _text, load_yearbook_spec, tables_dir
 from yearbook.publish.specs import Text as Texts
 
 TYPES = ("pyramid", "line", "bar")
@@ -136,7 +134,7 @@ class Placed:
     number_format: str  # the table's format of its figures (General: none shown)
 
     def withheld(self, series: int) -> list[int]:
-        """Positions of the series' cells that show a symbol other than a true zero (x, …): no figure."""
+        """Positions of the series' cells that show a symbol other than a true zero (x, …, [z]): no figure."""
         return [k for k, v in enumerate(self.figures[series]) if isinstance(v, str) and v != ZERO]
 
 
@@ -317,16 +315,28 @@ def _bar(spec: ChartSpec, placed: Placed, lang: str) -> Chart:
 DRAW = {"pyramid": _pyramid, "line": _line, "bar": _bar}
 
 
-def add_charts(wb: Workbook, spec: YearbookSpec, results: list[TableResult], lang: str) -> None:
-    """Every chart of ``charts.yaml`` on a chart sheet of its own at the end of ``wb``, listed on its contents sheet."""
+@dataclass(frozen=True)
+class ListedChart:
+    """A chart as the contents sheet lists it: its sheet's name (not a link: Excel cannot link to a chart sheet), title
+    and years, and the table it draws (a link)."""
+
+    name: str
+    title: str
+    years: str
+    table: TableSpec
+
+
+def charts_heading(lang: str) -> str:
+    """The heading of the charts on the contents sheet."""
+    return load_charts().text["heading"][lang]
+
+
+def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> list[ListedChart]:
+    """Every chart of ``charts.yaml`` on a chart sheet of its own at the end of ``wb``; return them for the contents."""
     charts = load_charts()
     by_table = {r.table.id: r for r in results}
     word = charts.text
-    contents = wb[spec.meta["sheet_names"]["contents"][lang]]
-    row = contents.max_row + 1
-    contents.cell(row=row, column=1, value=word["heading"][lang]).style = "yb_heading"
-    contents.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    contents.row_dimensions[row].height = 20
+    listed = []
     for n, chart in enumerate(charts.charts, start=1):
         result = by_table[chart.table]
         table = result.table
@@ -334,7 +344,7 @@ def add_charts(wb: Workbook, spec: YearbookSpec, results: list[TableResult], lan
         drawing = DRAW[chart.type](chart, placed, lang)
         name = word["chart"][lang].format(n=n)
         title = chart.title[lang].format(year=result.years[-1], years=years_text(result.years))
-        source = spec.text("source", lang, source="; ".join(spec.meta["sources"][f][lang] for f in table.source))
+        source = spec.text("source", lang, source=sources_text(spec, ctx, table.source, result.years, lang))
         lines = [(f"{name}. {title}", 13, True), (word["data_line"][lang].format(source=source, table=table.number), 9, False)]
         if any(placed.withheld(k) for k in range(len(placed.values))):
             lines.append((word["gaps"][lang].format(table=table.number), 9, False))
@@ -348,16 +358,7 @@ def add_charts(wb: Workbook, spec: YearbookSpec, results: list[TableResult], lan
         cast(AbsoluteAnchor, drawing.anchor).ext = XDRPositiveSize2D(*PAGE)
         sheet.pageSetup = PrintPageSetup(orientation="landscape", paperSize=9)  # A4
         sheet.pageMargins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
-        row += 1
-        _list(contents, row, (name, title, years_text(result.years)), f"{spec.text('table', lang)} {table.number}", table.sheet)
-    contents.print_area = f"A1:D{row}"
+        listed.append(ListedChart(name, title, years_text(result.years), table))
+    return listed
 
 
-def _list(contents: Worksheet, row: int, texts: tuple[str, str, str], table: str, sheet: str) -> None:
-    """A chart's row on the contents sheet: its name (not a link: Excel cannot link to a chart sheet), title and years,
-    and a link to the table it draws."""
-    for column, text in enumerate(texts, start=1):
-        contents.cell(row=row, column=column, value=text).style = "yb_text"
-    link = contents.cell(row=row, column=4, value=table)
-    link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=table)
-    link.style = "yb_link"

@@ -24,8 +24,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import Formula, derived_formulas
 from yearbook.publish.key_figures import Figure, KeyFigures, change
-from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, years_text
-from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup, sources_text
+from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, sources_text, years_text
+from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup
 from yearbook.publish.specs import YearbookSpec
 
 FRONT_SHEETS = ("cover", "contents", "notes", "key_figures", "methodology")  # keys of yearbook.yaml's sheet_names, in order

@@ -152,6 +152,20 @@ def years_text(years: list[int]) -> str:
     return ", ".join(str(y) for y in years)
 
 
+def sources_text(spec: YearbookSpec, ctx: StoreContext, forms: tuple[str, ...], years: list[int], lang: str) -> str:
+    """The bodies behind ``forms``, each as named in the years it has figures among ``years`` (all of them when it has
+    none, e.g. a form not submitted): a body renamed or split within them is named with its years."""
+    names = []
+    for form in forms:
+        codes = [code for code, f in zip(ctx.indicators.index, ctx.indicators["form"], strict=True) if f == form]
+        reported = sorted({y for code in codes for y in ctx.indicator_years.get(code, ())} & set(years)) or years
+        periods = spec.source_names(form, reported)
+        for name, applies in periods:
+            text = name[lang] if len(periods) == 1 else spec.text("source_years", lang, source=name[lang], years=years_text(applies))
+            names.append(text)
+    return "; ".join(dict.fromkeys(names))
+
+
 @dataclass(frozen=True)
 class Member:
     """One heading of an axis entry: a code of a dimension (``disaggregation``: the dimension broken down)."""

@@ -28,7 +28,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook.model import TOTAL
-from yearbook.publish.charts import add_charts
+from yearbook.publish.charts import ListedChart, add_charts, charts_heading
 from yearbook.publish.key_figures import KeyFigures, read_key_figures
 from yearbook.publish.layout import (
     CrosstabLayout,
@@ -38,6 +38,7 @@ from yearbook.publish.layout import (
     load_context,
     printed_spec,
     query_tables,
+    sources_text,
     years_shown,
     years_text,
 )
@@ -191,20 +192,6 @@ def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: S
                     where = ("time_period", year) if "time_period" in axes else ("title", None)
                     out.setdefault(where, []).append((("missing", form, year), text))
     return out
-
-
-def sources_text(spec: YearbookSpec, ctx: StoreContext, forms: tuple[str, ...], years: list[int], lang: str) -> str:
-    """The bodies behind ``forms``, each as named in the years it has figures among ``years`` (all of them when it has
-    none, e.g. a form not submitted): a body renamed or split within them is named with its years."""
-    names = []
-    for form in forms:
-        codes = [code for code, f in zip(ctx.indicators.index, ctx.indicators["form"], strict=True) if f == form]
-        reported = sorted({y for code in codes for y in ctx.indicator_years.get(code, ())} & set(years)) or years
-        periods = spec.source_names(form, reported)
-        for name, applies in periods:
-            text = name[lang] if len(periods) == 1 else spec.text("source_years", lang, source=name[lang], years=years_text(applies))
-            names.append(text)
-    return "; ".join(dict.fromkeys(names))
 
 
 def _in_list(names: list[str]) -> str:
@@ -601,8 +588,11 @@ def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, o
     right.text, right.size = "&P / &N", 8
 
 
-def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, front: list[tuple[str, str]]) -> None:
-    """The contents: links to the sheets ``front`` (sheet, text) in front of the tables, then to every table by section."""
+def write_contents(
+    ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, front: list[tuple[str, str]], charts: list[ListedChart]
+) -> None:
+    """The contents: links to the sheets ``front`` (sheet, text) in front of the tables, then to every table by section,
+    then the charts (with a link to the table each draws)."""
     t = lambda key, **kw: spec.text(key, lang, **kw)  # noqa: E731
     widths = {"A": 12, "B": 85, "C": 12, "D": 48}
     for col, w in widths.items():
@@ -621,10 +611,7 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
     for section in spec.sections:
         r += 1
-        cell = ws.cell(row=r, column=1, value=f"{t('section')} {section.number}. {section.title[lang]}")
-        cell.style = "yb_heading"
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-        _fit(ws, r, _height(str(cell.value), "yb_heading", sum(widths.values())))
+        _contents_heading(ws, r, f"{t('section')} {section.number}. {section.title[lang]}", sum(widths.values()))
         for table in section.tables:
             r += 1
             years = years_shown(table, ctx)
@@ -638,8 +625,27 @@ def write_contents(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: s
             ws.cell(row=r, column=4, value=source).style = "yb_meta"
             texts = ((title, "yb_text", "B"), (years_text(years), "yb_text", "C"), (source, "yb_meta", "D"))
             _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in texts))
+    if charts:
+        r += 1
+        _contents_heading(ws, r, charts_heading(lang), sum(widths.values()))
+    for chart in charts:
+        r += 1
+        for column, text in enumerate((chart.name, chart.title, chart.years), start=1):  # a chart sheet cannot be linked to
+            ws.cell(row=r, column=column, value=text).style = "yb_text"
+        drawn = f"{t('table')} {chart.table.number}"
+        link = ws.cell(row=r, column=4, value=drawn)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(chart.table.sheet)}!A1", display=drawn)
+        link.style = "yb_link"
+        _fit(ws, r, max(_height(chart.name, "yb_text", widths["A"]), _height(chart.title, "yb_text", widths["B"])))
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:D{r}", "")
+
+
+def _contents_heading(ws: Worksheet, row: int, text: str, width: float) -> None:
+    cell = ws.cell(row=row, column=1, value=text)
+    cell.style = "yb_heading"
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    _fit(ws, row, _height(text, "yb_heading", width))
 
 
 def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: str) -> None:
@@ -692,11 +698,11 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
         ref = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
         wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ref)
     front_matter.write_cover(wb[sheets["cover"]], spec, ctx, lang, sheets)
-    write_contents(contents, spec, ctx, lang, front_matter.contents_links(spec, lang, key_figures))
+    charts = add_charts(wb, spec, ctx, results, lang)
+    write_contents(contents, spec, ctx, lang, front_matter.contents_links(spec, lang, key_figures), charts)
     write_notes(notes_ws, spec, notes, lang)
     front_matter.write_key_figures(wb, spec, ctx, lang, key_figures)
     front_matter.write_methodology(wb, spec, ctx, results, lang)
-    add_charts(wb, spec, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
     wb.properties.creator = spec.text("publisher", lang)
     wb.properties.language = lang
