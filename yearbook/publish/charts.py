@@ -326,6 +326,14 @@ class ListedChart:
     table: TableSpec
 
 
+def _years_drawn(chart: ChartSpec, result: TableResult) -> list[int]:
+    """The years a chart draws: those its series name (``latest``: the table's last), else every year its table shows."""
+    named = {series.get("time_period") for series in chart.series}
+    if None in named:
+        return result.years
+    return sorted({result.years[-1] if year == "latest" else int(str(year)) for year in named})
+
+
 def charts_heading(lang: str) -> str:
     """The heading of the charts on the contents sheet."""
     return load_charts().text["heading"][lang]
@@ -344,7 +352,7 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         drawing = DRAW[chart.type](chart, placed, lang)
         name = word["chart"][lang].format(n=n)
         title = chart.title[lang].format(year=result.years[-1], years=years_text(result.years))
-        source = spec.text("source", lang, source=sources_text(spec, ctx, table.source, result.years, lang))
+        source = spec.text("source", lang, source=sources_text(spec, ctx, table.source, _years_drawn(chart, result), lang))
         lines = [(f"{name}. {title}", 13, True), (word["data_line"][lang].format(source=source, table=table.number), 9, False)]
         if any(placed.withheld(k) for k in range(len(placed.values))):
             lines.append((word["gaps"][lang].format(table=table.number), 9, False))
