@@ -204,3 +204,14 @@ def test_every_table_view_and_column_of_both_stores_carries_a_comment(built_samp
         view = titles["yb_pop_region_ts"]
         assert view.startswith("Yearbook table 1.3, one row per cell: Children aged 0-17 by region"), view
         assert "Численность детей" in view and "балалар саны" in view, "the title in the three languages"
+
+
+def test_every_column_of_both_stores_has_a_type_every_client_reads(built_samples: tuple[Path, Path]) -> None:
+    _, out = built_samples
+    for store in (out / STORE_NAME, out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME):
+        with duckdb.connect(str(store), read_only=True) as con:
+            untyped = con.execute(
+                "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND data_type = 'NULL'"
+            ).fetchall()
+        assert not untyped, (store, untyped)
