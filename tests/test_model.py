@@ -137,3 +137,11 @@ def test_only_the_model_names_are_placeholders() -> None:
     )
     with pytest.raises(ValueError, match=re.escape("harmonize/x.sql: {key_of}: write {key_of}[alias]")):
         render_sql("SELECT {key_of} FROM t", "harmonize/x.sql")
+
+
+def test_an_unquoted_comma_that_cuts_a_definition_is_refused(schemas_copy: Path) -> None:
+    from yearbook.store import indicator_metadata
+
+    _declare(schemas_copy, NEW_RATIO.replace("ru: На 100 умерших до 5 лет", "ru: На 100 умерших, до 5 лет"))
+    with pytest.raises(ValueError, match=r"INFANT_SHARE_OF_U5: definition must give a text in each of kk, ru, en.*quote it"):
+        indicator_metadata()

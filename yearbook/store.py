@@ -50,6 +50,13 @@ def indicator_metadata() -> pd.DataFrame:
     for code, meta in raw.items():
         formula = derived_formulas().get(code)
         row = {"code": code, "form": meta["form"], "unit": meta["unit"], "formula": formula.text if formula else None}
+        for field in ("name", "definition", "also_called"):
+            texts = meta.get(field) or {lang: "" for lang in LANGUAGES}
+            if set(texts) != set(LANGUAGES) or not all(isinstance(t, str) for t in texts.values()):
+                raise ValueError(
+                    f"indicators.yaml: {code}: {field} must give a text in each of {', '.join(LANGUAGES)}, no other key, and "
+                    f"has {', '.join(map(str, texts))} (in {{...}} a comma ends an unquoted text: quote it)"
+                )
         for lang in LANGUAGES:
             row[f"name_{lang}"] = meta["name"][lang]
             row[f"definition_{lang}"] = meta["definition"][lang]

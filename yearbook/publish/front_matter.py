@@ -173,7 +173,7 @@ def write_key_figures(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, lang:
     for figure in key.figures:
         r += 1
         name = str(ctx.indicators.loc[figure.indicator, f"name_{lang}"])
-        unit = spec.meta["units"][figure.unit][lang]
+        unit = spec.meta["units"][spec.printed_unit(figure.unit, (figure.indicator,))][lang]
         ws.cell(row=r, column=1, value=name).style = "yb_label_plain"
         ws.cell(row=r, column=2, value=unit).style = "yb_cell_text"
         kind = "dec1" if figure.unit in RATE_UNITS else "int"
@@ -257,7 +257,7 @@ def write_methodology(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, resul
             sections[shown_in[0].table.section],
             str(ind[f"name_{lang}"]),
             str(ind[f"definition_{lang}"]),
-            spec.meta["units"][str(ind["unit"])][lang],
+            spec.meta["units"][spec.printed_unit(str(ind["unit"]), (code,))][lang],
             calculation(spec, ctx, code, lang),
             _sources(spec, ctx, code, lang),
             t("sdg_not_linked") if pd.isna(sdg) else f"{sdg} ({ind['sdg_series']})",
