@@ -9,7 +9,11 @@ as the ruling lines the PDF draws. A page fails when
 - a word inside the ruled part of a page (a table) leaves the cell it starts in, i.e. crosses a ruling line: a label
   or heading cut at its cell's edge (LibreOffice draws such text clipped, but still draws it);
 - a cell shows ``###`` (a number too wide for its column);
-- the page's body text is smaller than :data:`SMALLEST` points: a table shrunk to fit its page beyond easy reading.
+- a word runs past the page's edge;
+- the page's body text is smaller than :data:`SMALLEST` points, or any text smaller than :data:`SMALLEST_ANY`: a table
+  shrunk to fit its page beyond easy reading.
+
+And :func:`missing_words` finds, against the workbook, text that LibreOffice cut and did not draw at all.
 
 Not a test module itself: ``tests/test_print.py`` runs it on the published PDFs.
 """
@@ -21,18 +25,20 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pdfplumber
 
 TOLERANCE = 0.8  # points a glyph box may reach past a border or into another (anti-aliasing, rounding)
 OVERLAP = 0.15  # share of the smaller word's box two words may share before one is drawn over the other
 HASHES = re.compile(r"^#{2,}$")
 SMALLEST = 6.5  # points: the 10-point text of a table printed at 65 %
+SMALLEST_ANY = 5.5  # points: the smallest text on a page (a 9-point source line at 61 %)
 
 
 @dataclass(frozen=True)
 class PrintProblem:
     page: int  # from 1
-    rule: str  # overlap | cut | hashes | small
+    rule: str  # overlap | cut | hashes | small | missing
     text: str  # the word (and the other word of an overlap)
 
     def __str__(self) -> str:
@@ -94,6 +100,10 @@ def _rules(page: pdfplumber.page.Page) -> _Rules:
     return _Rules(vertical, horizontal)
 
 
+def _off_page(w: _Box, page: pdfplumber.page.Page) -> bool:
+    return w.x0 < -TOLERANCE or w.top < -TOLERANCE or w.x1 > page.width + TOLERANCE or w.bottom > page.height + TOLERANCE
+
+
 def check_page(page: pdfplumber.page.Page, number: int) -> list[PrintProblem]:
     """The problems of one page (see the module's docstring)."""
     words = [
@@ -101,10 +111,13 @@ def check_page(page: pdfplumber.page.Page, number: int) -> list[PrintProblem]:
         for w in page.extract_words(use_text_flow=True, keep_blank_chars=False, x_tolerance=1.5)
     ]
     problems = [PrintProblem(number, "hashes", w.text) for w in words if HASHES.match(w.text)]
-    sizes = Counter(round(c["size"], 1) for c in page.chars)
+    sizes = Counter(round(c["size"], 1) for c in page.chars if c["upright"])  # a rotated glyph's size is not its height
     if sizes and sizes.most_common(1)[0][0] < SMALLEST:
         problems.append(PrintProblem(number, "small", f"body text of {sizes.most_common(1)[0][0]} pt"))
+    elif sizes and min(sizes) < SMALLEST_ANY:
+        problems.append(PrintProblem(number, "small", f"text of {min(sizes)} pt"))
     problems += [PrintProblem(number, "overlap", f"«{a.text}» and «{b.text}»") for a, b in _overlaps(words)]
+    problems += [PrintProblem(number, "cut", f"«{w.text}» runs past the page's edge") for w in words if _off_page(w, page)]
     rules = _rules(page)
     for w in words:
         cell = rules.cell(w.x0 + min(2.0, (w.x1 - w.x0) / 2), (w.top + w.bottom) / 2)
@@ -114,6 +127,31 @@ def check_page(page: pdfplumber.page.Page, number: int) -> list[PrintProblem]:
         if w.x1 > right + TOLERANCE or w.top < top - TOLERANCE or w.bottom > bottom + TOLERANCE:
             problems.append(PrintProblem(number, "cut", f"«{w.text}» crosses its cell's border"))
     return problems
+
+
+def _pieces(word: str) -> list[str]:
+    """A word cut after each hyphen or dash: where a line may break (LibreOffice breaks "2016–2022" after the dash)."""
+    return re.findall(r"[^-–—]*[-–—]|[^-–—]+", word)
+
+
+def missing_words(workbook: Path, pdf: Path) -> list[PrintProblem]:
+    """Words of the workbook's texts (every text cell in the print area of every worksheet) that the PDF does not
+    print as often: text LibreOffice cut and did not draw at all (past its cell, the page or the print area)."""
+    book = openpyxl.load_workbook(workbook)
+    wanted: Counter[str] = Counter()
+    for ws in book.worksheets:
+        area = ws.print_area
+        ranges = [r.split("!")[-1].replace("$", "") for r in (area if isinstance(area, list) else [area or ws.dimensions])]
+        for cells in (ws[r] for r in ranges):
+            for row in cells if isinstance(cells, tuple) else ((cells,),):
+                for cell in row if isinstance(row, tuple) else (row,):
+                    if isinstance(cell.value, str):
+                        wanted.update(p for word in cell.value.split() for p in _pieces(word))
+    with pdfplumber.open(pdf) as document:
+        printed = Counter(
+            p for page in document.pages for w in page.extract_words(use_text_flow=True, x_tolerance=1.5) for p in _pieces(w["text"])
+        )
+    return [PrintProblem(0, "missing", f"«{word}» ({n} of {wanted[word]} not printed)") for word, n in (wanted - printed).items()]
 
 
 def figures(path: Path) -> list[str]:
@@ -140,7 +178,8 @@ if __name__ == "__main__":
     import sys
 
     for arg in sys.argv[1:]:
-        found = check_pdf(Path(arg))
+        book = Path(arg).with_suffix(".xlsx")  # the workbook printed, when it lies beside
+        found = check_pdf(Path(arg)) + (missing_words(book, Path(arg)) if book.exists() else [])
         print(f"{arg}: {len(found)} problem(s)")
         for problem in found:
             print(f"  {problem}")

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
 
 from tests import print_check as check
 from tests.conftest import ROOT
@@ -49,7 +51,8 @@ def test_the_build_prints_every_workbook_beside_it(edition: Path) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_text_overlaps_or_is_cut_on_any_page(edition: Path, lang: str) -> None:
-    problems = check.check_pdf(edition / f"yearbook_{lang}.pdf")
+    printed = edition / f"yearbook_{lang}.pdf"
+    problems = check.check_pdf(printed) + check.missing_words(edition / f"yearbook_{lang}.xlsx", printed)
     assert not problems, "\n".join(map(str, problems[:40]))
 
 
@@ -74,15 +77,45 @@ def test_numbers_print_with_the_separators_of_their_language(edition: Path, lang
         assert not [f for f in figures if re.fullmatch(r"\d+\.\d", f)], "a decimal point in Kazakh or Russian"
 
 
-def test_the_check_finds_a_title_too_long_for_its_row(edition: Path, tmp_path: Path) -> None:
+def _title_four_times_as_long(sheet: Worksheet) -> None:
+    sheet["A1"].value = f"{sheet['A1'].value} " * 4  # in a row still as high as one title line
+
+
+def _a_row_too_low_for_its_label(sheet: Worksheet) -> None:
+    row = next(c.row for c in sheet["A"] if c.value and str(c.value).startswith("Shymkent"))
+    sheet.cell(row=row, column=1).value = "Shymkent city, a label grown to three lines in a row left one line high " * 2
+    sheet.row_dimensions[row].height = 13
+
+
+def _a_note_of_three_lines_in_a_row_of_one(sheet: Worksheet) -> None:
+    row = min(c.row for c in sheet["A"] if c.value and str(c.value).startswith("[note"))  # another note below it
+    sheet.cell(row=row, column=1).value = f"{sheet.cell(row=row, column=1).value} " * 3
+    sheet.row_dimensions[row].height = 13
+
+
+def _a_label_that_does_not_wrap(sheet: Worksheet) -> None:
+    cell = next(c for c in sheet["A"] if c.value and str(c.value).startswith("Shymkent"))
+    cell.value = "Shymkent city, a label much longer than its column, which the figure beside it cuts short"
+    cell.alignment = Alignment(wrap_text=False)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "rule"),
+    [
+        (_title_four_times_as_long, "overlap"),
+        (_a_note_of_three_lines_in_a_row_of_one, "overlap"),
+        (_a_row_too_low_for_its_label, "cut"),
+        (_a_label_that_does_not_wrap, "missing"),
+    ],
+)
+def test_the_check_finds_text_drawn_over_or_cut(edition: Path, tmp_path: Path, spoil, rule: str) -> None:
     book = openpyxl.load_workbook(edition / "yearbook_en.xlsx")
-    sheet = book["1.2"]
-    title = sheet["A1"]
-    title.value = f"{title.value} " * 4  # four times as long, in a row still as high as one title line
+    spoil(book["1.3"])  # a time series with three notes
     spoilt = tmp_path / "yearbook_en.xlsx"
     book.save(spoilt)
-    problems = check.check_pdf(pdf.to_pdf([spoilt], tmp_path / "pdf")[0])
-    assert any(p.rule == "overlap" for p in problems), problems
+    printed = pdf.to_pdf([spoilt], tmp_path / "pdf")[0]
+    problems = check.check_pdf(printed) + check.missing_words(spoilt, printed)
+    assert any(p.rule == rule for p in problems), problems
 
 
 def test_without_libreoffice_the_build_publishes_without_pdfs_and_says_so(tmp_path: Path, monkeypatch, capsys) -> None:

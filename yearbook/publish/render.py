@@ -360,6 +360,8 @@ class GridBuilder:
 
 MIN_TEXT_WIDTH = 110  # titles, lines and notes span at least this width (empty columns added right of a narrow table)
 PAGE_HEIGHT = 500  # printable height of a landscape A4 page, points
+ONE_PAGE = 2.5  # a table up to this many pages long is shrunk onto one, its notes with it (the print check says when
+# that makes it too small to read); a longer one runs over pages under its repeated header
 LABEL_WIDTH = (12, 40)  # a row-label column's narrowest and widest (the last one: LAST_LABEL_WIDTH)
 LAST_LABEL_WIDTH = 48
 DATA_WIDTH = (7, 16)  # a data column's narrowest and widest (a longer heading wraps; a word never breaks)
@@ -453,7 +455,7 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
     end = _write_notes(ws, grid, last, text_span, notes_heading)
     height = sum(ws.row_dimensions[i].height or row_height(1, 10) for i in range(1, end + 1))
     area = f"A1:{get_column_letter(text_span.columns)}{end}"
-    _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= 1.5 * PAGE_HEIGHT)
+    _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= ONE_PAGE * PAGE_HEIGHT)
     return f"{quote_sheetname(ws.title)}!${get_column_letter(ncorner + 1)}${first}:${get_column_letter(ncols)}${last}"
 
 
