@@ -135,8 +135,8 @@ def out_yearbook(
         with build_lock(paths.out, run_id, wait=False):  # a build holding it (the CLI, another run): fail fast, never collide
             make_staging_dir(paths.internal, run_id, private=True)
             stage_parts(paths.internal, run_id, [(core_public_store, name) for name in core_public_store.staff])
-            stage_parts(paths.out, run_id, [(part, name) for part in (core_public_store, *parts.values()) for name in part.public])
-            stage_parts(paths.out, run_id, [(out_yearbook_pdf, name) for name in out_yearbook_pdf.public])
+            public_parts = (core_public_store, *parts.values(), out_yearbook_pdf)
+            stage_parts(paths.out, run_id, [(part, name) for part in public_parts for name in part.public])  # one call: one record
             staff = publish_edition(paths.internal, run_id, private=True)  # first: if it fails, nothing public changes
             public = publish_edition(paths.out, run_id)  # the commit point
     except BuildInProgress as exc:

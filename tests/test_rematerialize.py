@@ -41,7 +41,11 @@ def _materialize_alone(instance: dg.DagsterInstance, paths: YearbookPaths, asset
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:
-    return "\n".join(str(e.step_failure_data.error.message) for e in result.all_events if e.is_step_failure)
+    return "\n".join(
+        f"{e.step_failure_data.error.message} {e.step_failure_data.error.cause.message if e.step_failure_data.error.cause else ''}"
+        for e in result.all_events
+        if e.is_step_failure
+    )
 
 
 def test_the_workbooks_re_materialized_alone_are_published_with_the_rest_of_the_edition(built) -> None:
@@ -135,7 +139,8 @@ def test_a_part_is_found_in_the_editions_that_published_it(built) -> None:
     """The store of the first build, published again by later editions, serves after its own edition is pruned."""
     instance, paths, first = built
     for _ in range(KEEP_EDITIONS + 1):
-        assert _materialize_alone(instance, paths, "out_yearbook_workbooks").success
+        workbooks = _materialize_alone(instance, paths, "out_yearbook_workbooks")
+        assert workbooks.success, _failure(workbooks)
         published = _materialize_alone(instance, paths, "out_yearbook")
         assert published.success, _failure(published)
     assert not (paths.out / EDITIONS / first).exists(), "the first edition was pruned"
