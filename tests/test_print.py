@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from yearbook.cli import main
 from yearbook.config import PDF_SWITCH
 from yearbook.publish import pdf
-from yearbook.publish.specs import LANGUAGES
+from yearbook.publish.specs import LANGUAGES, load_yearbook_spec
 
 pytestmark = [
     pytest.mark.slow,
@@ -126,3 +126,11 @@ def test_without_libreoffice_the_build_publishes_without_pdfs_and_says_so(tmp_pa
     assert main(["build", "--raw", str(ROOT / "tests" / "fixtures" / "samples"), "--out", str(out)]) == 0
     assert "notice: no PDF edition: LibreOffice is not installed" in capsys.readouterr().err
     assert not list(out.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_pdf_is_tagged_and_declares_its_language(edition: Path, lang: str) -> None:
+    info = subprocess.run(["pdfinfo", str(edition / f"yearbook_{lang}.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), "a structure a screen reader follows"
+    declared = re.findall(rb"/Lang\s*\(([^)]*)\)", (edition / f"yearbook_{lang}.pdf").read_bytes())
+    assert declared == [load_yearbook_spec().meta["document_language"][lang].encode()], declared

@@ -9,15 +9,17 @@ substitute Liberation Sans (``fonts-liberation2``) prints a wider font than the 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from yearbook.config import PDF_SWITCH
 from yearbook.publish.render import FONT
 
-CONVERSION_TIMEOUT = 600  # seconds for the three workbooks
+CONVERSION_TIMEOUT = 600  # seconds for one workbook
 
 
 def office() -> str | None:
@@ -32,7 +34,7 @@ def wanted() -> bool:
 def not_made_notice() -> str | None:
     """Why a build makes no PDF edition (one line), or None when it makes one."""
     if not wanted():
-        return f"no PDF edition: switched off ({PDF_SWITCH}=0)"
+        return f"no PDF edition: switched off (--no-pdf, or {PDF_SWITCH}=0)"
     if office() is None:
         return "no PDF edition: LibreOffice is not installed (Debian: apt-get install libreoffice-calc)"
     return None
@@ -48,24 +50,50 @@ def font_notice() -> str | None:
     return f"the PDF edition is set in {found or 'another font'} instead of {FONT}: install fonts-liberation2 for the layout it is made for"
 
 
+# LibreOffice's PDF export, tagged (a structure screen readers follow), in the language of the profile's locale
+EXPORT = 'pdf:calc_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'
+PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooLocale" oor:op="fuse"><value>{tag}</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>{tag}</value></prop></item>
+</oor:items>
+"""
+
+
+def language(workbook: Path) -> str:
+    """The workbook's declared language (its core properties, BCP 47 such as ru-RU), or "" when it declares none."""
+    with zipfile.ZipFile(workbook) as archive:
+        core = archive.read("docProps/core.xml").decode("utf-8")
+    found = re.search(r"<dc:language>([^<]*)</dc:language>", core)
+    return found.group(1) if found else ""
+
+
 def to_pdf(workbooks: list[Path], folder: Path) -> list[Path]:
-    """``<folder>/<workbook stem>.pdf`` of each workbook, in one LibreOffice run with a profile (and temporary files) of
-    its own, so that neither a running instance nor another build interferes."""
+    """``<folder>/<workbook stem>.pdf`` of each workbook, tagged and in the workbook's language: one LibreOffice run
+    each, with a profile (and temporary files) of its own whose locale is that language, so that neither a running
+    instance nor another build interferes."""
     command = office()
     if command is None:
         raise FileNotFoundError(not_made_notice())
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="yearbook-office-") as profile:
-        subprocess.run(
-            [command, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(folder)]
-            + [str(book) for book in workbooks],
-            check=True,
-            capture_output=True,
-            timeout=CONVERSION_TIMEOUT,
-            env={**os.environ, "TMPDIR": profile},
-        )
-    pdfs = [folder / f"{book.stem}.pdf" for book in workbooks]
-    missing = [p.name for p in pdfs if not p.is_file()]
-    if missing:
-        raise RuntimeError(f"LibreOffice wrote no {', '.join(missing)}")
+    pdfs = []
+    for book in workbooks:
+        with tempfile.TemporaryDirectory(prefix="yearbook-office-") as profile:
+            tag = language(book)
+            if tag:
+                (Path(profile) / "user").mkdir()
+                (Path(profile) / "user" / "registrymodifications.xcu").write_text(PROFILE.format(tag=tag), encoding="utf-8")
+            done = subprocess.run(
+                [command, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", EXPORT]
+                + ["--outdir", str(folder), str(book)],
+                capture_output=True,
+                text=True,
+                timeout=CONVERSION_TIMEOUT,
+                env={**os.environ, "TMPDIR": profile},
+            )
+        printed = folder / f"{book.stem}.pdf"
+        if done.returncode or not printed.is_file():
+            said = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"LibreOffice did not print {book.name} (exit {done.returncode}): {' / '.join(said) or 'no message'}")
+        pdfs.append(printed)
     return pdfs

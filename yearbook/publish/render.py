@@ -707,7 +707,7 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     front_matter.write_methodology(wb, spec, ctx, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
     wb.properties.creator = spec.text("publisher", lang)
-    wb.properties.language = lang
+    wb.properties.language = spec.meta["document_language"][lang]
     return wb
 
 

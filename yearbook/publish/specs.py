@@ -275,6 +275,9 @@ def _check_meta(meta: dict) -> None:
     locales = meta.get("number_locale") or {}
     if set(locales) != set(LANGUAGES) or not all(re.fullmatch(r"(\[\$-[0-9A-F]{3,4}\])?", str(v)) for v in locales.values()):
         raise SpecError(f"yearbook.yaml: number_locale must give each of {', '.join(LANGUAGES)} a locale like [$-419], or ''")
+    tags = meta.get("document_language") or {}
+    if set(tags) != set(LANGUAGES) or not all(re.fullmatch(rf"{lang}-[A-Z]{{2}}", str(tags[lang])) for lang in tags):
+        raise SpecError(f"yearbook.yaml: document_language must give each of {', '.join(LANGUAGES)} its tag, like ru-RU")
     _check_front_matter(meta)
     names = [meta["sheet_names"][s][lang] for s in meta["sheet_names"] for lang in LANGUAGES]
     if any(len(n) > 31 or set(n) & set("[]:*?/\\") for n in names):
