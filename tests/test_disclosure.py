@@ -103,8 +103,9 @@ def test_policy_declares_the_sensitive_indicators_and_reuses_the_validation_rela
     assert policy.risk_class("POP_CHILD").threshold == 0  # not sensitive: only the ministry's own 'x' are protected
     rules = {spec.rule for spec in policy.relations}
     assert {"sex_sum", "region_sum", "age_groups_sum", "migration_flow_sum", "victims_violent_sexual_le_all"} <= rules
-    assert policy.derived_inputs["MORT_INFANT_RATE"] == ("DEATHS_INFANT", "BIRTHS_LIVE")
-    assert policy.derived_inputs["MIG_NET"] == ("MIG_ARRIVALS", "MIG_DEPARTURES")
+    assert policy.derived_reads["MORT_INFANT_RATE"] == (("DEATHS_INFANT", {}), ("BIRTHS_LIVE", {}))
+    assert policy.derived_reads["MIG_NET"] == (("MIG_ARRIVALS", {}), ("MIG_DEPARTURES", {}))
+    assert policy.derived_reads["TSA_CHILD_SHARE"] == (("TSA_CHILD", {}), ("POP_CHILD", {"age": "Y0T17"}))
 
 
 # ---------------------------------------------------------------------------- the demo edition
