@@ -35,7 +35,7 @@ from yearbook.disclosure.__main__ import main as audit
 from yearbook.disclosure.policy import EQ, Protection, RelationSpec
 from yearbook.disclosure.relations import CellSystem, Relation, build_system
 from yearbook.disclosure.suppress import _publish_unneeded
-from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, recoverable
+from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, derived_of_hidden, recoverable
 from yearbook.model import KEY
 from yearbook.problems import problems_frame
 from yearbook.store import BuildRecord, build_store
@@ -416,6 +416,20 @@ def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.Dat
 
 
 # ---------------------------------------------------------------------------- derived indicators
+
+
+def test_a_share_of_an_input_read_at_fixed_coordinates_is_hidden_with_it(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    """The child population 0-17 (age Y0T17) of KZ-11 withheld in 2020: the share of children covered by TSA (age _T)
+    there is hidden; a withheld single year of age (Y5) hides no share."""
+    frame = demo[demo["indicator"].isin(["TSA_CHILD", "POP_CHILD", "TSA_CHILD_SHARE"])].reset_index(drop=True)
+    where = (frame["ref_area"] == "KZ-11") & (frame["time_period"] == 2020) & (frame["sex"] == "_T") & (frame["area"] == "_T")
+    pop = frame["indicator"] == "POP_CHILD"
+    share = where & (frame["indicator"] == "TSA_CHILD_SHARE")
+    assert share.sum() == 1
+    hidden = (where & pop & (frame["age"] == "Y5")).to_numpy()
+    assert not derived_of_hidden(frame, hidden, policy).any()
+    hidden = (where & pop & (frame["age"] == "Y0T17")).to_numpy()
+    assert derived_of_hidden(frame, hidden, policy).tolist() == share.tolist()
 
 
 def test_derived_figures_of_hidden_inputs_are_hidden(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
