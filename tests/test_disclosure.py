@@ -35,7 +35,7 @@ from yearbook.disclosure.__main__ import main as audit
 from yearbook.disclosure.policy import EQ, Protection, RelationSpec
 from yearbook.disclosure.relations import CellSystem, Relation, build_system
 from yearbook.disclosure.suppress import _publish_unneeded
-from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, recoverable
+from yearbook.disclosure.verify import KNOWN, SUPPRESSED, IntervalSolver, cell_status, derived_of_hidden, recoverable
 from yearbook.model import KEY
 from yearbook.problems import problems_frame
 from yearbook.store import BuildRecord, build_store
@@ -103,8 +103,9 @@ def test_policy_declares_the_sensitive_indicators_and_reuses_the_validation_rela
     assert policy.risk_class("POP_CHILD").threshold == 0  # not sensitive: only the ministry's own 'x' are protected
     rules = {spec.rule for spec in policy.relations}
     assert {"sex_sum", "region_sum", "age_groups_sum", "migration_flow_sum", "victims_violent_sexual_le_all"} <= rules
-    assert policy.derived_inputs["MORT_INFANT_RATE"] == ("DEATHS_INFANT", "BIRTHS_LIVE")
-    assert policy.derived_inputs["MIG_NET"] == ("MIG_ARRIVALS", "MIG_DEPARTURES")
+    assert policy.derived_reads["MORT_INFANT_RATE"] == (("DEATHS_INFANT", {}), ("BIRTHS_LIVE", {}))
+    assert policy.derived_reads["MIG_NET"] == (("MIG_ARRIVALS", {}), ("MIG_DEPARTURES", {}))
+    assert policy.derived_reads["TSA_CHILD_SHARE"] == (("TSA_CHILD", {}), ("POP_CHILD", {"age": "Y0T17"}))
 
 
 # ---------------------------------------------------------------------------- the demo edition
@@ -415,6 +416,20 @@ def test_suppression_is_deterministic_whatever_the_row_order(sample_2018: pd.Dat
 
 
 # ---------------------------------------------------------------------------- derived indicators
+
+
+def test_a_share_of_an_input_read_at_fixed_coordinates_is_hidden_with_it(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:
+    """The child population 0-17 (age Y0T17) of KZ-11 withheld in 2020: the share of children covered by TSA (age _T)
+    there is hidden; a withheld single year of age (Y5) hides no share."""
+    frame = demo[demo["indicator"].isin(["TSA_CHILD", "POP_CHILD", "TSA_CHILD_SHARE"])].reset_index(drop=True)
+    where = (frame["ref_area"] == "KZ-11") & (frame["time_period"] == 2020) & (frame["sex"] == "_T") & (frame["area"] == "_T")
+    pop = frame["indicator"] == "POP_CHILD"
+    share = where & (frame["indicator"] == "TSA_CHILD_SHARE")
+    assert share.sum() == 1
+    hidden = (where & pop & (frame["age"] == "Y5")).to_numpy()
+    assert not derived_of_hidden(frame, hidden, policy).any()
+    hidden = (where & pop & (frame["age"] == "Y0T17")).to_numpy()
+    assert derived_of_hidden(frame, hidden, policy).tolist() == share.tolist()
 
 
 def test_derived_figures_of_hidden_inputs_are_hidden(demo: pd.DataFrame, policy: DisclosurePolicy) -> None:

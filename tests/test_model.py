@@ -98,6 +98,17 @@ def test_a_new_derived_indicator_is_one_entry_of_indicators_yaml(schemas_copy: P
     assert formula == "DEATHS_INFANT / DEATHS_U5 * 100"
 
 
+def test_an_input_read_at_fixed_coordinates() -> None:
+    """TSA_CHILD (age _T) per 100 of POP_CHILD at age Y0T17: the share stands at the numerator's age, written with the
+    denominator's coordinates; the SQL matches the inputs on every other coordinate."""
+    share = derived_formulas()["TSA_CHILD_SHARE"]
+    assert share.inputs == ("TSA_CHILD", "POP_CHILD") and share.right_at == (("age", "Y0T17"),) and share.left_at == ()
+    assert share.text == "TSA_CHILD / POP_CHILD[age=Y0T17] * 100"
+    meet = render_sql("{inputs_meet}")
+    assert "r.ref_area = l.ref_area AND r.time_period = l.time_period" in meet
+    assert "r.age = coalesce(f.right_age, CASE WHEN f.left_age IS NULL THEN l.age ELSE r.age END)" in meet
+
+
 @pytest.mark.parametrize(
     ("formula", "message"),
     [
@@ -107,8 +118,24 @@ def test_a_new_derived_indicator_is_one_entry_of_indicators_yaml(schemas_copy: P
         ("{divide: MIG_NET, by: DEATHS_U5, times: 100}", "reads MIG_NET, derived itself: use reported ones"),
         ("{divide: DEATHS_INFANT, by: DEATHS_U5, times: thousand}", "INFANT_SHARE_OF_U5: formula times 'thousand' is not a positive"),
         ("{divide: DEATHS_INFANT, by: DEATHS_U5, times: .nan}", "formula times nan is not a positive number"),
+        ("{divide: DEATHS_INFANT, by: {indicator: DEATHS_U5, district: X}, times: 100}", "fixes no dimension or an unknown one (district)"),
+        ("{divide: DEATHS_INFANT, by: {indicator: DEATHS_U5}, times: 100}", "fixes no dimension or an unknown one (none)"),
+        (
+            "{divide: {indicator: DEATHS_INFANT, sex: M}, by: {indicator: DEATHS_U5, sex: _T}, times: 100}",
+            "both inputs of the formula fix sex",
+        ),
     ],
-    ids=["text, not a declaration", "a ratio without its scale", "an input that is no indicator", "a derived input", "a word", "NaN"],
+    ids=[
+        "text, not a declaration",
+        "a ratio without its scale",
+        "an input that is no indicator",
+        "a derived input",
+        "a word",
+        "NaN",
+        "an unknown dimension",
+        "no coordinates",
+        "both inputs fix one dimension",
+    ],
 )
 def test_a_formula_that_is_not_declared_right_is_refused(schemas_copy: Path, formula: str, message: str) -> None:
     _declare(schemas_copy, NEW_RATIO.replace("{divide: DEATHS_INFANT, by: DEATHS_U5, times: 100}", formula))

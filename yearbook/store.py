@@ -20,9 +20,10 @@ import pandas as pd
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
 from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy, protect
-from yearbook.model import KEY, derived_formulas, formulas_frame, render_sql
+from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
 from yearbook.publish.views import create_table_views
+from yearbook.sdg import load_sdg_map, register_sdg_tables
 from yearbook.store_comments import comment_store
 
 STORE_NAME = "yearbook.duckdb"
@@ -44,8 +45,9 @@ def _indicator_yaml(path: str) -> dict:
 
 def indicator_metadata() -> pd.DataFrame:
     """The ``indicators`` table: code, source form, unit, names, definitions and the other names a concept
-    goes by in the forms and reports (``also_called``) in kk/ru/en, SDG mapping."""
+    goes by in the forms and reports (``also_called``) in kk/ru/en, and the SDG series it serves (schemas/sdg.yaml)."""
     raw = _indicator_yaml(str(schemas_dir() / "indicators.yaml"))
+    sdg = load_sdg_map().series
     rows = []
     for code, meta in raw.items():
         formula = derived_formulas().get(code)
@@ -61,11 +63,22 @@ def indicator_metadata() -> pd.DataFrame:
             row[f"name_{lang}"] = meta["name"][lang]
             row[f"definition_{lang}"] = meta["definition"][lang]
             row[f"also_called_{lang}"] = (meta.get("also_called") or {}).get(lang)
-        sdg = meta.get("sdg") or {}
-        row["sdg_indicator"] = sdg.get("indicator")
-        row["sdg_series"] = sdg.get("series")
+        row["sdg_indicator"] = sdg[code].sdg_indicator if code in sdg else None
+        row["sdg_series"] = sdg[code].sdg_series if code in sdg else None
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def derived_ratios() -> pd.DataFrame:
+    """The ``derived_ratios`` table: each ratio as numerator / denominator * scale, with the coordinates an input is
+    read at where the formula fixes them (``age=Y0T17``; NULL: those of the derived figure)."""
+    rows = [
+        (f.indicator, f.left, f.right, f.scale, coordinates_text(f.left_at), coordinates_text(f.right_at))
+        for f in sorted(derived_formulas().values(), key=lambda f: f.indicator)
+        if f.operation == "ratio"
+    ]
+    frame = pd.DataFrame(rows, columns=["indicator", "numerator", "denominator", "scale", "numerator_at", "denominator_at"])
+    return frame.astype({"numerator_at": "string", "denominator_at": "string"})
 
 
 def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
@@ -202,17 +215,16 @@ def _run_sql_files(con: duckdb.DuckDBPyConnection, *folders: str) -> None:
 
 def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
     """The code lists and indicators; the formulas of derived indicators as the SQL reads them (``derived_formulas``,
-    for this connection only) and, for readers of the store, the ratios among them (``derived_ratios``)."""
+    for this connection only) and, for readers of the store, the ratios among them (``derived_ratios``); the SDG map
+    for the SQL that assesses progress (yearbook.sdg.register_sdg_tables, for this connection only)."""
     for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
         _write_table(con, name, frame)
     formulas = formulas_frame()
     con.register("_formulas", formulas)
     con.execute("CREATE TEMP TABLE derived_formulas AS SELECT * FROM _formulas")
     con.unregister("_formulas")
-    con.execute(
-        "CREATE TABLE derived_ratios AS SELECT indicator, left_input AS numerator, right_input AS denominator, scale "
-        "FROM derived_formulas WHERE operation = 'ratio' ORDER BY indicator"
-    )
+    _write_table(con, "derived_ratios", derived_ratios())
+    register_sdg_tables(con)
 
 
 def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> dict[str, int]:

@@ -67,7 +67,8 @@ class DisclosurePolicy:
     relations: tuple[RelationSpec, ...]
     units: dict[str, str]  # indicator -> unit
     forms: dict[str, str]  # indicator -> form code or 'derived'
-    derived_inputs: dict[str, tuple[str, ...]]  # derived indicator -> the indicators its formula reads
+    # derived indicator -> its inputs, each with the coordinates it is read at (Formula.reads)
+    derived_reads: dict[str, tuple[tuple[str, dict[str, str]], ...]]
     lists: CodeLists = field(repr=False)
     avoid_national_total: bool = True
     max_rounds: int = 200
@@ -133,7 +134,7 @@ def load_policy(path: Path | None = None, rules_path: Path | None = None) -> Dis
         relations=relations,
         units={code: meta["unit"] for code, meta in indicators_meta.items()} | dict(rules.units),
         forms={code: meta["form"] for code, meta in indicators_meta.items()},
-        derived_inputs={code: formula.inputs for code, formula in derived_formulas().items()},
+        derived_reads={code: formula.reads for code, formula in derived_formulas().items()},
         lists=load_codelists(),
         avoid_national_total=bool(secondary.get("avoid_national_total", True)),
         max_rounds=int(secondary.get("max_rounds", 200)),

@@ -756,16 +756,21 @@ def recoverable_figures(intervals: pd.DataFrame) -> pd.DataFrame:
 
 def derived_of_hidden(frame: pd.DataFrame, hidden: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
     """Which rows of ``frame`` are derived figures, shown with a value, with an input of the same key among the
-    ``hidden`` rows (a rate times its published denominator gives the count): disclosure control hides them."""
+    ``hidden`` rows (a rate times its published denominator gives the count): disclosure control hides them. An input
+    the formula reads at fixed coordinates (``POP_CHILD`` at age ``Y0T17``) is matched there, on the other coordinates."""
     dims = [c for c in KEY if c != "indicator"]
     hidden_rows = frame.loc[hidden]
     out = np.zeros(len(frame), dtype=bool)
-    for derived, inputs in policy.derived_inputs.items():
-        bad = hidden_rows.loc[hidden_rows["indicator"].isin(inputs), dims].drop_duplicates()
-        if bad.empty:
-            continue
+    for derived, reads in policy.derived_reads.items():
         target = frame.loc[(frame["indicator"] == derived).to_numpy() & ~hidden & frame["value"].notna().to_numpy(), dims]
-        out[target.reset_index(drop=False).merge(bad, on=dims, how="inner")["index"].to_numpy()] = True
+        for code, at in reads:
+            rows = hidden_rows[(hidden_rows["indicator"] == code).to_numpy()]
+            for dim, fixed in at.items():
+                rows = rows[(rows[dim] == fixed).to_numpy()]
+            on = [d for d in dims if d not in at]
+            bad = rows[on].drop_duplicates()
+            if not bad.empty:
+                out[target.reset_index(drop=False).merge(bad, on=on, how="inner")["index"].to_numpy()] = True
     return out
 
 

@@ -6,11 +6,11 @@ CREATE OR REPLACE TABLE core_derived AS
 WITH source AS (
     SELECT * FROM core_figures
 ),
-inputs AS (  -- each formula's two inputs side by side, at the same coordinates
-    SELECT f.indicator, f.operation, f.scale, {coordinates_of[l]}, l.value AS left_value, r.value AS right_value
+inputs AS (  -- each formula's two inputs side by side, at the same coordinates (or where the formula fixes an input's)
+    SELECT f.indicator, f.operation, f.scale, {derived_coordinates_of_inputs}, l.value AS left_value, r.value AS right_value
     FROM derived_formulas AS f
     JOIN source AS l ON l.indicator = f.left_input
-    JOIN source AS r ON r.indicator = f.right_input AND ({coordinates_of[r]}) = ({coordinates_of[l]})
+    JOIN source AS r ON r.indicator = f.right_input AND {inputs_meet}
 ),
 computed AS (
     SELECT

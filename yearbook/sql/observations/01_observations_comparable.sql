@@ -44,11 +44,11 @@ summed AS (
     SELECT * FROM kept
 ),
 inputs AS (  -- each formula's two inputs side by side, at the same coordinates (derived_formulas: see harmonize/02_core_derived.sql)
-    SELECT f.indicator, f.operation, f.scale, i.unit, {coordinates_of[l]}, l.value AS left_value, r.value AS right_value, l.parts
+    SELECT f.indicator, f.operation, f.scale, i.unit, {derived_coordinates_of_inputs}, l.value AS left_value, r.value AS right_value, l.parts
     FROM derived_formulas AS f
     JOIN indicators AS i ON i.code = f.indicator
     JOIN summed AS l ON l.indicator = f.left_input
-    JOIN summed AS r ON r.indicator = f.right_input AND ({coordinates_of[r]}) = ({coordinates_of[l]})
+    JOIN summed AS r ON r.indicator = f.right_input AND {inputs_meet}
 ),
 derived AS (
     SELECT
