@@ -1,4 +1,4 @@
-"""Publication layer: the Excel yearbook and the SDMX file staged beside the store, then the edition published whole.
+"""Publication layer: the Excel yearbook and the SDMX files staged beside the store, then the edition published whole.
 
 Each step stages its files in its run's edition and returns them as :class:`yearbook.edition.EditionFiles`; any step
 may be materialized alone (it reads the latest store wherever it is: staged, or in a kept edition), and ``out_yearbook``
@@ -23,10 +23,12 @@ from yearbook.edition import (
 from yearbook.publish import pdf
 from yearbook.publish.render import render_yearbook
 from yearbook.resources import YearbookPaths
+from yearbook.sdg_sdmx import write_sdg_sdmx_csv
 from yearbook.sdmx import write_sdmx_csv
 from yearbook.store import STORE_NAME
 
 SDMX_NAME = "yearbook_sdmx.csv"
+SDG_SDMX_NAME = "yearbook_sdg_sdmx.csv"
 TABLES_DIR = "tables"
 
 
@@ -62,13 +64,26 @@ def out_yearbook_pdf(
 @dg.asset(
     group_name="out",
     ins={"core_public_store": dg.AssetIn("core_public_store")},
-    description=f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting.",
+    description=(
+        f"observations as SDMX-CSV 2.0 ({SDMX_NAME}) for international reporting, and the national figures of the SDG "
+        f"series in the global SDG data structure ({SDG_SDMX_NAME}, codes from schemas/sdg_sdmx.yaml) for the UN global "
+        "SDG database; its metadata names the mapped indicators not sent, and why."
+    ),
 )
 def out_sdmx_export(context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: EditionFiles) -> dg.Output[EditionFiles]:
-    staged = make_staging_dir(paths.out, context.run.run_id) / SDMX_NAME
-    written = write_sdmx_csv(core_public_store.path(paths.out, STORE_NAME), staged)
-    files = EditionFiles(context.run.run_id, public=(SDMX_NAME,), made_from=core_public_store.run_id)
-    return dg.Output(files, metadata={"bytes": written.stat().st_size})
+    staged = make_staging_dir(paths.out, context.run.run_id)
+    store = core_public_store.path(paths.out, STORE_NAME)
+    written = write_sdmx_csv(store, staged / SDMX_NAME)
+    not_sent = write_sdg_sdmx_csv(store, staged / SDG_SDMX_NAME)
+    files = EditionFiles(context.run.run_id, public=(SDMX_NAME, SDG_SDMX_NAME), made_from=core_public_store.run_id)
+    return dg.Output(
+        files,
+        metadata={
+            "bytes": written.stat().st_size,
+            "sdg_bytes": (staged / SDG_SDMX_NAME).stat().st_size,
+            "sdg_not_sent": dg.MetadataValue.json(not_sent),
+        },
+    )
 
 
 def _made_from_other_stores(store: EditionFiles, parts: dict[str, EditionFiles]) -> list[str]:
@@ -101,8 +116,9 @@ def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, in_use: di
     },
     description=(
         "The published edition: the latest staff store becomes `<internal>/current`, then the public store, workbooks, CSVs "
-        "and SDMX file made from it become `<out>/current` by one rename (the well-known names `<out>/yearbook.duckdb` ... "
-        "link through it). Parts made in earlier runs are taken from where they are."
+        "and SDMX files (every observation; the SDG series for the UN global SDG database) made from it become "
+        "`<out>/current` by one rename (the well-known names `<out>/yearbook.duckdb` ... link through it). Parts made in "
+        "earlier runs are taken from where they are."
     ),
     pool="duckdb_writer",
 )

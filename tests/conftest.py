@@ -6,15 +6,22 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pytest
 
 from yearbook.config import PDF_SWITCH
-from yearbook.disclosure import DisclosurePolicy, load_policy
+
+if TYPE_CHECKING:
+    from yearbook.disclosure import DisclosurePolicy
 
 # The PDF edition (LibreOffice, some ten seconds a build) is made by the builds of tests/test_print.py alone.
 os.environ.setdefault(PDF_SWITCH, "0")
+# sdmx1 (a test dependency) brings lxml, with which openpyxl would write and parse workbook XML by lxml instead of the
+# standard library and defusedxml, as an installed yearbook (no lxml) does: the tests keep to what runs. Set before
+# anything imports openpyxl (yearbook.disclosure does: load_policy is imported in its fixture).
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: its raw/ demo edition, schemas/, docs/
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,4 +47,6 @@ def instance(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def policy() -> DisclosurePolicy:
+    from yearbook.disclosure import load_policy
+
     return load_policy()

@@ -173,6 +173,120 @@ def test_sdmx_csv_is_what_the_pysdmx_writer_writes(built_samples: tuple[Path, Pa
     assert (out / "yearbook_sdmx.csv").read_bytes() == (tmp_path / "pysdmx.csv").read_bytes()
 
 
+# The global SDG data structure IAEG-SDGs:SDG(1.14), written here from its definition, not from schemas/sdg_sdmx.yaml:
+# its dimensions in order, the attributes the export sends, and the codes of its short code lists.
+SDG_DIMENSIONS = [
+    "FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA", "SEX", "AGE", "URBANISATION", "INCOME_WEALTH_QUANTILE", "EDUCATION_LEV",
+    "OCCUPATION", "CUST_BREAKDOWN", "COMPOSITE_BREAKDOWN", "DISABILITY_STATUS", "ACTIVITY", "PRODUCT",
+]  # fmt: skip
+SDG_ATTRIBUTES = ["UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS", "NATURE"]
+SDG_CODES = {
+    "FREQ": {"A"},
+    "REPORTING_TYPE": {"N"},  # a country's own figures
+    "REF_AREA": {"398"},  # M49 Kazakhstan: the code list has no region of it
+    "SEX": {"_T", "F", "M"},
+    "URBANISATION": {"_T", "U", "R"},
+    "INCOME_WEALTH_QUANTILE": {"_T", "Q1", "Q2", "Q3", "Q4", "Q5"},
+    "UNIT_MULT": {"0"},
+    "OBS_STATUS": {"A"},
+    "NATURE": {"C"},
+}
+# the unit and age of each series sent, as the DSD's content constraints give them
+SDG_SERIES = {
+    "SH_DYN_MORT": ("PER_1000_LIVE_BIRTHS", "Y0T4"),
+    "SH_DYN_IMRT": ("PER_1000_LIVE_BIRTHS", "Y0"),
+    "SH_STA_STNT": ("PT", "Y0T4"),
+    "SH_STA_WAST": ("PT", "Y0T4"),
+    "SN_STA_OVWGT": ("PT", "Y0T4"),
+    "SG_REG_BRTH": ("PT", "Y0T4"),
+    "VC_VAW_PHYPYV": ("PT", "Y1T14"),
+    "SI_POV_NAHC": ("PT", "Y0T17"),
+}
+
+
+def _sdg_structure():
+    """The SDG data structure for sdmx1 (a second SDMX library, independent of pysdmx, which writes the file)."""
+    from sdmx.model import common, v30
+
+    dsd = v30.DataStructureDefinition(id="SDG", maintainer=common.Agency(id="IAEG-SDGs"), version="1.14")
+    for dimension in SDG_DIMENSIONS:
+        dsd.dimensions.getdefault(dimension)
+    dsd.dimensions.getdefault("TIME_PERIOD", cls=common.TimeDimension)
+    dsd.measures.getdefault("OBS_VALUE")
+    for attribute in SDG_ATTRIBUTES:
+        dsd.attributes.getdefault(attribute)
+    return dsd
+
+
+def test_sdg_sdmx_csv_reads_back_as_the_stores_published_national_figures(
+    built_samples: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """yearbook_sdg_sdmx.csv is SDMX-CSV 2.0 of the SDG structure as sdmx1 reads it (every column a component, every
+    component a column), each of its observations is a free figure of the store, national, of an indicator mapped to its
+    series, with the same value, and no withheld figure is in it."""
+    import sdmx
+
+    _, out = built_samples
+    path = out / "yearbook_sdg_sdmx.csv"
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+    assert header == ["STRUCTURE", "STRUCTURE_ID", "ACTION", *SDG_DIMENSIONS, "TIME_PERIOD", "OBS_VALUE", *SDG_ATTRIBUTES]
+    with caplog.at_level("WARNING", logger="sdmx"):
+        message = sdmx.read_sdmx(path, structure=_sdg_structure())
+    assert not caplog.records  # sdmx1 warns of a component without a column
+    assert [ds.action for ds in message.data] == [sdmx.model.common.ActionType.information]
+    sent = sdmx.to_pandas(message.data[0], attributes="o").reset_index()
+    assert len(sent) == sum(1 for _ in open(path, encoding="utf-8")) - 1 > 0
+    for column, codes in SDG_CODES.items():
+        assert set(sent[column]) <= codes, column
+    for column in SDG_DIMENSIONS[8:]:
+        assert set(sent[column]) == {"_T"}, column
+    expected = {(series, *unit_age) for series, unit_age in SDG_SERIES.items()}
+    assert set(zip(sent.SERIES, sent.UNIT_MEASURE, sent.AGE, strict=True)) <= expected
+
+    with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
+        store = con.execute(
+            "SELECT i.sdg_series AS SERIES, CAST(o.time_period AS VARCHAR) AS TIME_PERIOD, o.sex AS SEX, o.area AS URBANISATION, "
+            "o.wealth_quintile AS INCOME_WEALTH_QUANTILE, o.value, o.obs_conf, o.indicator FROM observations o "
+            "JOIN indicators i ON i.code = o.indicator "
+            "WHERE o.ref_area = 'KZ' AND o.age = '_T' AND o.flow = '_T' AND o.crime_type = '_T' AND i.sdg_series IN $series",
+            {"series": list(SDG_SERIES)},
+        ).df()
+
+    keys = ["SERIES", "TIME_PERIOD", "SEX", "URBANISATION", "INCOME_WEALTH_QUANTILE"]
+    joined = sent.merge(store, on=keys, how="left", validate="one_to_one", indicator="found")
+    assert (joined.found == "both").all()  # every SDG observation is one of the store's, of an indicator mapped to its series
+    assert (joined.obs_conf == "F").all()  # published, never withheld
+    assert (joined.value_x == joined.value_y).all()
+    sent_by_indicator = joined.groupby("indicator").size()
+    published = store[(store.obs_conf == "F") & store.value.notna() & store.indicator.isin(sent_by_indicator.index)]
+    assert sent_by_indicator.to_dict() == published.groupby("indicator").size().to_dict()
+
+
+def test_a_withheld_sdg_figure_is_not_sent(built_samples: tuple[Path, Path], samples_raw: Path, tmp_path: Path) -> None:
+    """The ministry withholds (x) the national stunting rate of the samples: the SDG file of that build leaves it out."""
+    import pandas as pd
+
+    _, out = built_samples
+    internal = out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME
+    with duckdb.connect(str(internal), read_only=True) as con:
+        file, sheet, cell = con.execute(
+            "SELECT source_file, source_sheet, source_cell FROM observations WHERE indicator = 'STUNTING' AND ref_area = 'KZ' "
+            "AND sex = '_T' AND area = '_T' AND wealth_quintile = '_T'"
+        ).fetchone()
+    book = openpyxl.load_workbook(samples_raw / file)
+    book[sheet][cell] = "x"
+    book.save(samples_raw / file)
+    assert main(["build", "--raw", str(samples_raw), "--out", str(tmp_path / "out")]) == 0
+
+    def stunting_totals(edition: Path) -> int:
+        sdg = pd.read_csv(edition / "yearbook_sdg_sdmx.csv", dtype=str, keep_default_na=False)
+        totals = (sdg.SEX == "_T") & (sdg.URBANISATION == "_T") & (sdg.INCOME_WEALTH_QUANTILE == "_T")
+        return len(sdg[(sdg.SERIES == "SH_STA_STNT") & totals])
+
+    assert stunting_totals(out) == 1 and stunting_totals(tmp_path / "out") == 0
+
+
 def test_workbooks_read_in_worker_processes_give_what_one_process_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """A large edition is read in one process per CPU; the figures, their provenance and the problems must not change."""
     from yearbook import submissions

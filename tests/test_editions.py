@@ -29,7 +29,9 @@ from yearbook.runs import run_every_year
 pytestmark = pytest.mark.slow
 
 BUILD = [sys.executable, "-m", "yearbook.cli", "build", "--raw", str(SAMPLES)]
-NAMES = ["tables", "yearbook.duckdb", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx", "yearbook_sdmx.csv"]
+NAMES = [
+    "tables", "yearbook.duckdb", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx", "yearbook_sdmx.csv", "yearbook_sdg_sdmx.csv",
+]  # fmt: skip
 FILE_OPERATIONS = ["rename", "replace", "symlink", "link", "unlink", "mkdir", "rmdir", "chmod"]
 
 
