@@ -402,6 +402,7 @@ def test_sections_contents_and_links(case: Case) -> None:
         for section in case.spec.sections:
             assert f"{case.spec.text('section', lang)} {section.number}. {section.title[lang]}" in texts, (lang, section.id)
         assert len(case.spec.sections) >= 8
+        assert all(merged.max_row < 4 for merged in contents.merged_cells.ranges), "one table: no heading rows merged inside it"
         linked = set()
         for ws in book.worksheets:
             for link in (c.hyperlink for row in ws.iter_rows() for c in row if c.hyperlink is not None):

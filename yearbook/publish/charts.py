@@ -43,7 +43,7 @@ from openpyxl.worksheet.page import PageMargins, PrintPageSetup
 from yearbook.config import load_yaml
 from yearbook.model import TOTAL
 from yearbook.publish.layout import AxisEntry, StoreContext, TableResult, sources_text, years_text
-from yearbook.publish.specs import LANGUAGES, SpecError, TableSpec, YearbookSpec, _text, load_yearbook_spec, tables_dir
+from yearbook.publish.specs import LANGUAGES, SpecError, YearbookSpec, _text, load_yearbook_spec, tables_dir
 from yearbook.publish.specs import Text as Texts
 
 TYPES = ("pyramid", "line", "bar")
@@ -317,13 +317,12 @@ DRAW = {"pyramid": _pyramid, "line": _line, "bar": _bar}
 
 @dataclass(frozen=True)
 class ListedChart:
-    """A chart as the contents sheet lists it: its sheet's name (not a link: Excel cannot link to a chart sheet), title
-    and years, and the table it draws (a link)."""
+    """A chart as the contents sheet lists it: its sheet's name, title, years and source."""
 
     name: str
     title: str
     years: str
-    table: TableSpec
+    source: str
 
 
 def _years_drawn(chart: ChartSpec, result: TableResult) -> list[int]:
@@ -352,7 +351,8 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         drawing = DRAW[chart.type](chart, placed, lang)
         name = word["chart"][lang].format(n=n)
         title = chart.title[lang].format(year=result.years[-1], years=years_text(result.years))
-        source = spec.text("source", lang, source=sources_text(spec, ctx, table.source, _years_drawn(chart, result), lang))
+        sources = sources_text(spec, ctx, table.source, _years_drawn(chart, result), lang)
+        source = spec.text("source", lang, source=sources)
         lines = [(f"{name}. {title}", 13, True), (word["data_line"][lang].format(source=source, table=table.number), 9, False)]
         if any(placed.withheld(k) for k in range(len(placed.values))):
             lines.append((word["gaps"][lang].format(table=table.number), 9, False))
@@ -366,7 +366,7 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         cast(AbsoluteAnchor, drawing.anchor).ext = XDRPositiveSize2D(*PAGE)
         sheet.pageSetup = PrintPageSetup(orientation="landscape", paperSize=9)  # A4
         sheet.pageMargins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
-        listed.append(ListedChart(name, title, years_text(result.years), table))
+        listed.append(ListedChart(name, title, years_text(_years_drawn(chart, result)), sources))
     return listed
 
 

@@ -590,64 +590,72 @@ def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, o
     right.text, right.size = "&P / &N", 8
 
 
+CONTENTS_WIDTH = 165  # the contents' five columns, in all
+LINK_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class _ContentsRow:
+    """One row of the contents: section, the sheet's name (a link, unless the sheet is a chart's: Excel cannot link to
+    a chart sheet), title, years, source."""
+
+    section: str
+    name: str
+    sheet: str | None
+    title: str
+    years: str = ""
+    source: str = ""
+
+
 def write_contents(
     ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str, front: list[tuple[str, str]], charts: list[ListedChart]
 ) -> None:
-    """The contents: links to the sheets ``front`` (sheet, text) in front of the tables, then to every table by section,
-    then the charts (with a link to the table each draws)."""
+    """The contents as one table, a row per sheet (no heading rows inside it: the section is a column, so a screen
+    reader reads every row whole and no heading is left alone at the foot of a printed page): the sheets ``front``
+    (sheet, title) in front of the tables, every table by section, the charts."""
     t = lambda key, **kw: spec.text(key, lang, **kw)  # noqa: E731
-    widths = {"A": 12, "B": 85, "C": 12, "D": 48}
+    rows = [_ContentsRow(t("contents_front"), sheet, sheet, title) for sheet, title in front]
+    for section in spec.sections:
+        for table in section.tables:
+            years = years_shown(table, ctx)
+            rows.append(
+                _ContentsRow(
+                    f"{t('section')} {section.number}. {section.title[lang]}",
+                    f"{t('table')} {table.number}",
+                    table.sheet,
+                    table.title[lang].format(years=years_text(years)),
+                    years_text(years),
+                    sources_text(spec, ctx, table.source, years, lang),
+                )
+            )
+    for chart in charts:
+        rows.append(_ContentsRow(charts_heading(lang), chart.name, None, chart.title, chart.years, chart.source))
+    # a link does not wrap in LibreOffice (it prints as a field): its column holds the longest name on one line
+    names = max(LINK_WIDTH, *(_one_line(row.name, "yb_link") for row in rows))
+    widths = {"A": 24.0, "B": round(names, 1), "D": 12.0, "E": 45.0}
+    widths["C"] = round(CONTENTS_WIDTH - sum(widths.values()), 1)  # the titles take what is left
+    widths = {col: widths[col] for col in "ABCDE"}
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", 4, sum(widths.values()))
-    _merged_text(ws, 2, t("contents_intro"), "yb_meta", 4, sum(widths.values()))
-    r = 4
-    for column, key in enumerate(("col_table", "col_title", "col_years", "col_source"), start=1):
-        ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
-    head = r
-    for sheet, text in front:
-        r += 1
-        cell = ws.cell(row=r, column=1, value=text)
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=text)
-        cell.style = "yb_link"
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-    for section in spec.sections:
-        r += 1
-        _contents_heading(ws, r, f"{t('section')} {section.number}. {section.title[lang]}", sum(widths.values()))
-        for table in section.tables:
-            r += 1
-            years = years_shown(table, ctx)
-            link = ws.cell(row=r, column=1, value=f"{t('table')} {table.number}")
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(table.sheet)}!A1", display=table.number)
-            link.style = "yb_link"
-            title = table.title[lang].format(years=years_text(years))
-            ws.cell(row=r, column=2, value=title).style = "yb_text"
-            ws.cell(row=r, column=3, value=years_text(years)).style = "yb_text"
-            source = sources_text(spec, ctx, table.source, years, lang)
-            ws.cell(row=r, column=4, value=source).style = "yb_meta"
-            texts = ((title, "yb_text", "B"), (years_text(years), "yb_text", "C"), (source, "yb_meta", "D"))
-            _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in texts))
-    if charts:
-        r += 1
-        _contents_heading(ws, r, charts_heading(lang), sum(widths.values()))
-    for chart in charts:
-        r += 1
-        for column, text in enumerate((chart.name, chart.title, chart.years), start=1):  # a chart sheet cannot be linked to
-            ws.cell(row=r, column=column, value=text).style = "yb_text"
-        drawn = f"{t('table')} {chart.table.number}"
-        link = ws.cell(row=r, column=4, value=drawn)
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(chart.table.sheet)}!A1", display=drawn)
-        link.style = "yb_link"
-        _fit(ws, r, max(_height(chart.name, "yb_text", widths["A"]), _height(chart.title, "yb_text", widths["B"])))
+    _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", len(widths), sum(widths.values()))
+    _merged_text(ws, 2, t("contents_intro"), "yb_meta", len(widths), sum(widths.values()))
+    head = 4
+    for column, key in enumerate(("col_section", "col_table", "col_title", "col_years", "col_source"), start=1):
+        ws.cell(row=head, column=column, value=t(key)).style = "yb_header_left"
+    for r, row in enumerate(rows, start=head + 1):
+        texts = ((row.section, "yb_text", "A"), (row.title, "yb_text", "C"), (row.years, "yb_text", "D"), (row.source, "yb_meta", "E"))
+        for text, style, col in texts:
+            ws[f"{col}{r}"] = text or None
+            ws[f"{col}{r}"].style = style
+        name = ws.cell(row=r, column=2, value=row.name)
+        name.style = "yb_text"
+        if row.sheet is not None:
+            name.hyperlink = Hyperlink(ref=name.coordinate, location=f"{quote_sheetname(row.sheet)}!A1", display=row.name)
+            name.style = "yb_link"
+        _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in (*texts, (row.name, "yb_text", "B"))))
+    last = head + len(rows)
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
-    _page_setup(ws, f"{head}:{head}", f"A1:D{r}", "")
-
-
-def _contents_heading(ws: Worksheet, row: int, text: str, width: float) -> None:
-    cell = ws.cell(row=row, column=1, value=text)
-    cell.style = "yb_heading"
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    _fit(ws, row, _height(text, "yb_heading", width))
+    _page_setup(ws, f"{head}:{head}", f"A1:E{last}", "")
 
 
 def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: str) -> None:
