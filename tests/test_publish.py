@@ -411,8 +411,13 @@ def test_sections_contents_and_links(case: Case) -> None:
                 if ws.title == contents.title:
                     linked.add(sheet)
         assert linked == {t.sheet for t in case.spec.tables} | {names[key][lang] for key in ("key_figures", "methodology")}, lang
+        assert "yb_notes" in book.defined_names, lang
         for table in case.spec.tables:
             ws = book[table.sheet]
+            whole = range_boundaries(book.defined_names[f"{table.view}_table"].attr_text.split("!")[1].replace("$", ""))
+            figures = range_boundaries(book.defined_names[table.view].attr_text.split("!")[1].replace("$", ""))
+            assert whole[0] == 1 and whole[1] < figures[1] and whole[2:] == figures[2:], (lang, table.id, "headings and labels too")
+            assert ws.cell(row=whole[1], column=1).style == "yb_header_left", (lang, table.id, "from the header's first row")
             assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
             assert ws.freeze_panes is not None and ws.print_title_rows
             assert str(ws["A1"].value).startswith(f"{case.spec.text('table', lang)} {table.number}. ")

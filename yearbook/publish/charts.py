@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart
@@ -274,6 +274,10 @@ def _pyramid(spec: ChartSpec, placed: Placed, lang: str) -> Chart:
     return left
 
 
+LineStyle = tuple[Literal["solid", "dash", "sysDot", "dashDot"], Literal["circle", "square", "triangle", "diamond"]]
+LINE_STYLES: tuple[LineStyle, ...] = (("solid", "circle"), ("dash", "square"), ("sysDot", "triangle"), ("dashDot", "diamond"))
+
+
 def _line(spec: ChartSpec, placed: Placed, lang: str) -> Chart:
     """Lines with markers; a series with a withheld cell as markers only, none at that cell: Excel and LibreOffice
     draw a text cell at zero, and neither (LibreOffice) hides a line's segment to it."""
@@ -282,9 +286,10 @@ def _line(spec: ChartSpec, placed: Placed, lang: str) -> Chart:
         colour = COLOURS[k % len(COLOURS)]
         s = _series(ref, name, placed.categories, colour)
         withheld = placed.withheld(k)
-        line = LineProperties(noFill=True) if withheld else LineProperties(solidFill=colour, w=28575)
+        dash, symbol = LINE_STYLES[k % len(LINE_STYLES)]  # each line told apart by its dashes and markers, not colour alone
+        line = LineProperties(noFill=True) if withheld else LineProperties(solidFill=colour, w=28575, prstDash=dash)
         s.graphicalProperties = GraphicalProperties(ln=line)
-        s.marker = Marker(symbol="circle", size=7, spPr=GraphicalProperties(solidFill=colour))
+        s.marker = Marker(symbol=symbol, size=7, spPr=GraphicalProperties(solidFill=colour))
         hidden = GraphicalProperties(ln=LineProperties(noFill=True))
         s.dPt = [DataPoint(idx=i, marker=Marker(symbol="none"), spPr=hidden) for i in withheld]
         s.smooth = False

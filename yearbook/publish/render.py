@@ -441,8 +441,17 @@ def _style_of(kind: str, total: bool) -> str:
     return {"year": "yb_year", "text": "yb_cell_text"}[kind]
 
 
-def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text: str, notes_heading: str) -> str:
-    """Write one table; return the reference of its data range (for the defined name ``yb_<id>``)."""
+@dataclass(frozen=True)
+class TableRanges:
+    """A table sheet's ranges, each given a defined name: the figures alone (``yb_<id>``, which the charts read) and
+    the whole table with its headings and row labels (``yb_<id>_table``, as the Analysis Function's guidance asks)."""
+
+    figures: str
+    table: str
+
+
+def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text: str, notes_heading: str) -> TableRanges:
+    """Write one table; return its ranges."""
     widths = _column_widths(grid)
     text_span = _set_widths(ws, widths)
     head_top = _write_title(ws, grid, text_span, contents_sheet, back_text)
@@ -456,7 +465,8 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
     height = sum(ws.row_dimensions[i].height or row_height(1, 10) for i in range(1, end + 1))
     area = f"A1:{get_column_letter(text_span.columns)}{end}"
     _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= ONE_PAGE * PAGE_HEIGHT)
-    return f"{quote_sheetname(ws.title)}!${get_column_letter(ncorner + 1)}${first}:${get_column_letter(ncols)}${last}"
+    sheet, right = quote_sheetname(ws.title), get_column_letter(ncols)
+    return TableRanges(f"{sheet}!${get_column_letter(ncorner + 1)}${first}:${right}${last}", f"{sheet}!$A${head_top}:${right}${last}")
 
 
 @dataclass(frozen=True)
@@ -658,7 +668,8 @@ def write_contents(
     _page_setup(ws, f"{head}:{head}", f"A1:E{last}", "")
 
 
-def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: str) -> None:
+def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: str) -> str:
+    """The notes sheet, one table; return its range (the defined name ``yb_notes``)."""
     t = lambda key, **kw: spec.text(key, lang, **kw)  # noqa: E731
     widths = {"A": 16, "B": 110, "C": 24}
     for col, w in widths.items():
@@ -678,6 +689,7 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
         _fit(ws, r, max(_height(notes.texts[n], "yb_cell_text", widths["B"]), _height(applies, "yb_cell_text", widths["C"])))
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
     _page_setup(ws, f"{head}:{head}", f"A1:C{max(r, head)}", "")
+    return f"{quote_sheetname(ws.title)}!$A${head}:$C${max(r, head)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -705,12 +717,13 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
         else:
             grid = builder.sdg_summary(res.table, res.years, res.rows, res.columns)
         ws = wb.create_sheet(res.table.sheet)
-        ref = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
-        wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ref)
+        ranges = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
+        wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ranges.figures)
+        wb.defined_names[f"{res.table.view}_table"] = DefinedName(f"{res.table.view}_table", attr_text=ranges.table)
     front_matter.write_cover(wb[sheets["cover"]], spec, ctx, lang, sheets)
     charts = add_charts(wb, spec, ctx, results, lang)
     write_contents(contents, spec, ctx, lang, front_matter.contents_links(spec, lang, key_figures), charts)
-    write_notes(notes_ws, spec, notes, lang)
+    wb.defined_names["yb_notes"] = DefinedName("yb_notes", attr_text=write_notes(notes_ws, spec, notes, lang))
     front_matter.write_key_figures(wb, spec, ctx, lang, key_figures)
     front_matter.write_methodology(wb, spec, ctx, results, lang)
     wb.properties.title = spec.text("yearbook_title", lang)
