@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pdfplumber
 import pytest
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
@@ -75,6 +76,31 @@ def test_numbers_print_with_the_separators_of_their_language(edition: Path, lang
     else:
         assert not [f for f in figures if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d)?", f)], "a thousands comma in Kazakh or Russian"
         assert not [f for f in figures if re.fullmatch(r"\d+\.\d", f)], "a decimal point in Kazakh or Russian"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_sdg_table_prints_on_one_page_with_its_verdict_symbols(edition: Path, lang: str) -> None:
+    """Section 8 (issue #22): every table, its trend charts included, is one landscape page that passes the print check;
+    the overview prints the symbols of the verdicts it shows in the yearbook's font, not a fallback."""
+    spec = load_yearbook_spec()
+    section = next(s for s in spec.sections if s.id == "sdg")
+    word = spec.text("table", lang)
+    with duckdb.connect(str(edition / "yearbook.duckdb"), read_only=True) as con:
+        verdicts = {v for (v,) in con.execute("SELECT DISTINCT verdict FROM sdg_progress").fetchall()}
+    symbols = {spec.meta["sdg_verdicts"][v]["symbol"] for v in verdicts}
+    with pdfplumber.open(edition / f"yearbook_{lang}.pdf") as document:
+        pages = {n: page for n, page in enumerate(document.pages, start=1)}
+        for table in section.tables:
+            title = f"{word} {table.number}. "
+            printed = [n for n, page in pages.items() if (page.extract_text() or "").startswith(title)]
+            assert len(printed) == 1, (lang, table.number, printed)
+            page = pages[printed[0]]
+            assert page.width > page.height, (lang, table.number, "landscape")
+            problems = check.check_page(page, printed[0])
+            assert not problems, (lang, table.number, problems)
+            if table.kind == "sdg_progress":
+                fonts = {c["text"]: c["fontname"] for c in page.chars if c["text"] in symbols}
+                assert set(fonts) == symbols and all("LiberationSans" in f for f in fonts.values()), (lang, fonts)
 
 
 def _title_four_times_as_long(sheet: Worksheet) -> None:

@@ -344,51 +344,6 @@ def test_every_crosstab_figure_equals_its_observation(case: Case, con: duckdb.Du
         assert symbols_seen == SYMBOLS, "the samples exercise every symbol"
 
 
-def _natural(code: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
-
-
-def test_sdg_table(case: Case, con: duckdb.DuckDBPyConnection) -> None:
-    table = case.spec.table("sdg_summary")
-    mapped = con.execute(
-        "SELECT code, sdg_indicator, sdg_series, unit FROM indicators WHERE sdg_indicator IS NOT NULL "
-        "AND code IN (SELECT DISTINCT indicator FROM observations)"
-    ).fetchall()
-    assert {m[1] for m in mapped} >= {"3.2.1", "2.2.1", "2.2.2", "4.2.2", "16.2.1", "16.9.1", "1.2.1"}
-    totals = " AND ".join(f"{d} = '_T'" for d in DIMENSIONS)
-    expected = {}
-    for code, sdg, series, unit in mapped:
-        head = dict(
-            con.execute(
-                f"SELECT time_period, value FROM observations WHERE indicator = ? AND ref_area = 'KZ' AND {totals} AND value IS NOT NULL",
-                [code],
-            ).fetchall()
-        )
-        base, last = (min(head), max(head)) if head else (None, None)
-        change = head[last] - head[base] if head and last > base else None
-        checks = ", ".join(f"bool_or({d} <> '{'KZ' if d == 'ref_area' else '_T'}')" for d in ("ref_area", *DIMENSIONS))
-        broken = con.execute(f"SELECT {checks} FROM observations WHERE indicator = ?", [code]).fetchone()
-        dims = [d for d, b in zip(("ref_area", *DIMENSIONS), broken, strict=True) if b]
-        expected[code] = (sdg, series, unit, base, head.get(base), last, head.get(last), change, dims)
-    view = con.execute(f"SELECT * FROM {table.view} ORDER BY row_no").df()
-    assert list(view["indicator"]) == sorted(expected, key=lambda c: (_natural(expected[c][0]), expected[c][1], c))
-    for lang, book in case.books.items():
-        names = Names(con, case.spec, lang)
-        ws, c0, r0, c1, r1 = _data_range(book, table)
-        assert r1 - r0 + 1 == len(expected)
-        for r in range(r0, r1 + 1):
-            sdg, series, name = (_cell_value(ws, r, c) for c in (1, 2, 3))
-            code = next(c for c, e in expected.items() if e[:2] == (sdg, series) and names.indicators[c][0] == name)
-            _, _, unit, base, base_value, last, last_value, change, dims = expected[code]
-            shown = [_cell_value(ws, r, c) for c in range(c0, c1 + 1)]
-            assert shown[0] == names.unit(code)
-            listed = [case.spec.meta["dimensions"][d][lang] for d in dims]  # headings: in a list, lower case after the first
-            dis = ", ".join([*listed[:1], *(n[0].lower() + n[1:] for n in listed[1:])]) or case.spec.text("sdg_none", lang)
-            assert shown[6] == dis, (lang, code, shown)
-            for got, want in zip(shown[1:6], [base, base_value, last, last_value, change], strict=True):
-                assert _same(got, _expected((want, "A", "F")) if want is not None else "…"), (lang, code, shown)
-
-
 def test_sections_contents_and_links(case: Case) -> None:
     meta = case.spec.meta
     for lang, book in case.books.items():

@@ -90,7 +90,8 @@ def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str,
     r += 1
     for col, key in ((1, "col_symbol"), (2, "col_meaning")):
         ws.cell(row=r, column=col, value=t(key)).style = "yb_header_left"
-    for symbol, meaning in spec.meta["text"]["symbol_rows"]:
+    verdicts = [(v["symbol"], {lang: t("sdg_verdict_symbol", verdict=v[lang])}) for v in spec.meta["sdg_verdicts"].values()]
+    for symbol, meaning in [*spec.meta["text"]["symbol_rows"], *verdicts]:
         r += 1
         ws.cell(row=r, column=1, value=symbol).style = "yb_label_plain"
         ws.cell(row=r, column=2, value=meaning[lang]).style = "yb_label_plain"
@@ -194,7 +195,7 @@ def shown_indicators(results: list[TableResult]) -> dict[str, list[TableResult]]
     for res in results:
         if res.layout is not None:
             codes = list(res.table.indicators)
-        else:  # the SDG summary: one row per national series
+        else:  # section 8's SDG overview and equity table: one row per national series or gap
             codes = [row[res.columns.index("indicator")] for row in res.rows]
         for code in dict.fromkeys(codes):
             shown.setdefault(code, []).append(res)

@@ -15,7 +15,8 @@ the order of the printed table), with the cell's full observation key, ``value``
 submitted) and ``symbol``: ``x`` confidential, ``…`` not available, ``-`` a true zero, ``[z]`` not
 applicable (a region in a year it did not exist: ``value`` NULL), NULL when ``value`` is shown. Every
 cell of the printed table has its row, so the view, the CSV and the sheet agree cell for cell.
-The ``sdg_summary`` view is wide: one row per national series (see :func:`sdg_summary_sql`).
+The views of section 8's ``sdg_progress`` and ``sdg_equity`` tables are wide, one row per national series or per gap,
+read from the store's tables of the same names (:func:`sdg_progress_sql`, :func:`sdg_equity_sql`).
 """
 
 from __future__ import annotations
@@ -344,60 +345,61 @@ def crosstab_sql(table: TableSpec) -> str:
     )
 
 
-def sdg_summary_sql(table: TableSpec) -> str:
-    """One row per national series the ``indicators`` table maps to an SDG and ``observations`` holds.
+def _sdg_order(alias: str) -> str:
+    """The order of SDG indicator codes ``1.2.1 < 1.10.1 < 4.a.1``, then series and national indicator; an indicator
+    that serves no SDG last."""
+    code = f"{alias}.sdg_indicator"
+    return (
+        f"CAST(split_part({code}, '.', 1) AS INTEGER), "
+        f"CASE WHEN regexp_matches(split_part({code}, '.', 2), '^[0-9]+$') "
+        f"THEN lpad(split_part({code}, '.', 2), 3, '0') ELSE 'z' || split_part({code}, '.', 2) END, "
+        f"TRY_CAST(split_part({code}, '.', 3) AS INTEGER), {alias}.sdg_series, {alias}.indicator"
+    )
 
-    Headline figures: Kazakhstan, every dimension ``_T``. ``baseline_year`` / ``latest_year``: the
-    earliest / latest year with a value; ``change`` = latest − baseline (NULL with a single year);
-    ``disaggregations``: the dimensions (``ref_area`` for regions) that have codes other than the total.
-    """
-    totals = " AND ".join(f"o.{d} = '{TOTAL}'" for d in DIMENSIONS)
-    dis = ",\n        ".join(
-        f"CASE WHEN bool_or(o.{d} <> {_lit(NATIONAL if d == 'ref_area' else TOTAL)}) THEN {_lit(d)} END" for d in DISAGGREGATION_ORDER
+
+SDG_PROGRESS_COLUMNS = (
+    "sdg_indicator", "sdg_series", "indicator", "relation", "unit", "direction",
+    "baseline_year", "baseline_value", "latest_year", "latest_value", "latest_withheld", "points",
+    "anticipated_2030", "target_value", "verdict",
+    "target_source_kk", "target_source_ru", "target_source_en", "proxy_why_kk", "proxy_why_ru", "proxy_why_en",
+)  # fmt: skip
+
+
+def sdg_progress_sql(table: TableSpec) -> str:
+    """One row per national series of the SDG map: the store's ``sdg_progress`` (docs/sdg-progress.md), in SDG order."""
+    return (
+        f"-- yearbook table {table.number} ({table.id}), wide form: one row per national series of the SDG map (sdg_progress)\n"
+        f"SELECT CAST(row_number() OVER (ORDER BY {_sdg_order('p')}) AS INTEGER) AS row_no,\n"
+        f"    {', '.join(f'p.{c}' for c in SDG_PROGRESS_COLUMNS)}\n"
+        f"FROM sdg_progress AS p\n"
+        f"ORDER BY row_no"
     )
-    sort = (
-        "CAST(split_part(s.sdg_indicator, '.', 1) AS INTEGER), "
-        "CASE WHEN regexp_matches(split_part(s.sdg_indicator, '.', 2), '^[0-9]+$') "
-        "THEN lpad(split_part(s.sdg_indicator, '.', 2), 3, '0') ELSE 'z' || split_part(s.sdg_indicator, '.', 2) END, "
-        "TRY_CAST(split_part(s.sdg_indicator, '.', 3) AS INTEGER), s.sdg_series, s.indicator"
+
+
+def sdg_equity_sql(table: TableSpec) -> str:
+    """One row per gap of the store's ``sdg_equity`` in the latest year that has it (each indicator's gaps by one
+    dimension, or between regions), in SDG order, the gaps of an indicator in the order of the dimensions."""
+    kinds = ", ".join(_lit(d) for d in DISAGGREGATION_ORDER)
+    return (
+        f"-- yearbook table {table.number} ({table.id}), wide form: one row per gap of sdg_equity, its latest year\n"
+        f"WITH latest AS (\n"
+        f"    SELECT * FROM sdg_equity\n"
+        f"    QUALIFY time_period = max(time_period) OVER (PARTITION BY indicator, gap_kind)\n"
+        f")\n"
+        f"SELECT CAST(row_number() OVER (ORDER BY {_sdg_order('e')}, list_position([{kinds}], e.dimension)) AS INTEGER) AS row_no,\n"
+        f"    e.sdg_indicator, e.sdg_series, e.indicator, e.gap_kind, e.dimension, e.time_period,\n"
+        f"    e.group_a, e.value_a, e.group_b, e.value_b, e.ratio, e.difference, e.unit\n"
+        f"FROM latest AS e\n"
+        f"ORDER BY row_no"
     )
-    return f"""-- yearbook table {table.number} ({table.id}), wide form: one row per national series of an SDG indicator
-WITH s AS (
-    SELECT code AS indicator, CAST(sdg_indicator AS VARCHAR) AS sdg_indicator, CAST(sdg_series AS VARCHAR) AS sdg_series, unit
-    FROM indicators WHERE sdg_indicator IS NOT NULL
-),
-headline AS (
-    SELECT o.indicator, o.time_period, o.value
-    FROM observations AS o JOIN s USING (indicator)
-    WHERE o.ref_area = '{NATIONAL}' AND {totals} AND o.value IS NOT NULL
-),
-bounds AS (
-    SELECT indicator, min(time_period) AS baseline_year, max(time_period) AS latest_year FROM headline GROUP BY indicator
-),
-dis AS (
-    SELECT o.indicator, concat_ws(', ',
-        {dis}) AS disaggregations
-    FROM observations AS o JOIN s USING (indicator)
-    GROUP BY o.indicator
-)
-SELECT
-    CAST(row_number() OVER (ORDER BY {sort}) AS INTEGER) AS row_no,
-    s.sdg_indicator, s.sdg_series, s.indicator, s.unit,
-    b.baseline_year, hb.value AS baseline_value, b.latest_year, hl.value AS latest_value,
-    CASE WHEN b.latest_year > b.baseline_year THEN hl.value - hb.value END AS change,
-    d.disaggregations
-FROM s
-JOIN dis AS d USING (indicator)
-LEFT JOIN bounds AS b USING (indicator)
-LEFT JOIN headline AS hb ON hb.indicator = s.indicator AND hb.time_period = b.baseline_year
-LEFT JOIN headline AS hl ON hl.indicator = s.indicator AND hl.time_period = b.latest_year
-ORDER BY row_no"""
 
 
 def table_sql(table: TableSpec) -> str:
     """The query behind a table's view, CSV and sheet (a crosstab's reads its cells from ``yb_cells``)."""
-    if table.kind == "sdg_summary":
-        return sdg_summary_sql(table)
+    if table.kind == "sdg_progress":
+        return sdg_progress_sql(table)
+    if table.kind == "sdg_equity":
+        return sdg_equity_sql(table)
     return crosstab_sql(table)
 
 

@@ -12,6 +12,7 @@ function writes any grid, and all formatting comes from the named styles of :fun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -97,10 +98,13 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
         style("yb_int_total", font=bold, fill=total_fill, border=box, number_format=locale + "#,##0", alignment=right),
         style("yb_dec1", border=box, number_format=locale + "0.0", alignment=right),
         style("yb_dec1_total", font=bold, fill=total_fill, border=box, number_format=locale + "0.0", alignment=right),
+        style("yb_dec2", border=box, number_format=locale + "0.00", alignment=right),
         style("yb_year", border=box, number_format="0", alignment=Alignment(horizontal="center", vertical="center")),
         style("yb_symbol", border=box, alignment=right),
         style("yb_symbol_total", font=bold, fill=total_fill, border=box, alignment=right),
         style("yb_cell_text", border=box, alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
+        style("yb_cell_link", font=Font(name=FONT, size=10, color="0563C1", underline="single"), border=box,
+              alignment=Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)),
     ]  # fmt: skip
 
 
@@ -111,7 +115,8 @@ def named_styles(locale: str = "") -> list[NamedStyle]:
 @dataclass
 class Cell:
     value: str | float  # a number, a symbol or a text
-    kind: str  # int | dec1 | year | symbol | text
+    kind: str  # int | dec1 | dec2 | year | symbol | text | link
+    link: str | None = None  # kind link: the sheet it goes to
 
 
 @dataclass
@@ -131,6 +136,8 @@ class Grid:
     header: list[list[str | None]]  # level -> data column -> heading (None: spanned by the level above)
     rows: list[GridRow]
     notes: list[tuple[int, str, str]] = field(default_factory=list)  # (number, marker, text)
+    last_label_width: float = 48  # the widest the last row-label column grows before its labels wrap
+    text_width: float = 40  # the widest a data column of texts grows before its texts wrap
 
 
 class NoteRegister:
@@ -192,12 +199,6 @@ def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: S
                     where = ("time_period", year) if "time_period" in axes else ("title", None)
                     out.setdefault(where, []).append((("missing", form, year), text))
     return out
-
-
-def _in_list(names: list[str]) -> str:
-    """Headings joined into a list: each after the first without its capital (a heading's capital does not belong
-    mid-list), unless it is an acronym."""
-    return ", ".join(n if i == 0 or n[:2].isupper() else n[:1].lower() + n[1:] for i, n in enumerate(names))
 
 
 class GridBuilder:
@@ -308,51 +309,6 @@ class GridBuilder:
         lines = self.head_lines(table, layout.years, bool(layout.not_applicable), bool(used))
         return Grid(table, title, lines, corner, header, grid_rows, [(n, m, txt) for n, (m, txt) in sorted(used.items())])
 
-    def sdg_summary(self, table: TableSpec, years: list[int], rows: list[tuple], columns: list[str]) -> Grid:
-        t = self.t
-        corner = [t("sdg_code"), t("sdg_series"), t("sdg_national")]
-        header: list[list[str | None]] = [
-            [
-                t("sdg_unit"),
-                t("sdg_baseline"),
-                t("sdg_baseline"),
-                t("sdg_latest"),
-                t("sdg_latest"),
-                t("sdg_change"),
-                t("sdg_disaggregations"),
-            ],
-            [None, t("sdg_year"), t("sdg_value"), t("sdg_year"), t("sdg_value"), None, None],
-        ]
-        idx = {name: i for i, name in enumerate(columns)}
-        grid_rows = []
-        for row in rows:
-            ind, unit = row[idx["indicator"]], row[idx["unit"]]
-            kind = _number_kind(unit)
-
-            def num(value: float | None, kind: str = kind) -> Cell:
-                if value is None:
-                    return Cell("…", "symbol")
-                return Cell("-", "symbol") if value == 0 else Cell(_number(value), kind)
-
-            dims = [d.strip() for d in (row[idx["disaggregations"]] or "").split(",") if d.strip()]
-            dis = _in_list([self.spec.meta["dimensions"][d][self.lang] for d in dims]) or t("sdg_none")
-            name = str(self.ctx.indicators.loc[ind, f"name_{self.lang}"]) if ind in self.ctx.indicators.index else ind
-            cells = [
-                Cell(self.unit_name(unit, (ind,)), "text"),
-                num(row[idx["baseline_year"]], "year"),
-                num(row[idx["baseline_value"]]),
-                num(row[idx["latest_year"]], "year"),
-                num(row[idx["latest_value"]]),
-                num(row[idx["change"]]),
-                Cell(dis, "text"),
-            ]
-            grid_rows.append(GridRow([row[idx["sdg_indicator"]], row[idx["sdg_series"]], name], ["label_plain"] * 3, False, cells))
-        used: dict[int, tuple[str, str]] = {}
-        items = [(("text", n["en"]), n[self.lang]) for n in table.notes] + self.withheld(table, [c for r in grid_rows for c in r.cells])
-        title = self.title(table, years) + self._marks(table, items, used)
-        lines = self.head_lines(table, years, False, bool(used))
-        return Grid(table, title, lines, corner, header, grid_rows, [(n, m, txt) for n, (m, txt) in sorted(used.items())])
-
 
 # ---------------------------------------------------------------------------------------------
 # Writing: one function per sheet type, formatting only through the named styles. Every row is as high, and every
@@ -362,10 +318,8 @@ MIN_TEXT_WIDTH = 110  # titles, lines and notes span at least this width (empty 
 PAGE_HEIGHT = 500  # printable height of a landscape A4 page, points
 ONE_PAGE = 2.5  # a table up to this many pages long is shrunk onto one, its notes with it (the print check says when
 # that makes it too small to read); a longer one runs over pages under its repeated header
-LABEL_WIDTH = (12, 40)  # a row-label column's narrowest and widest (the last one: LAST_LABEL_WIDTH)
-LAST_LABEL_WIDTH = 48
+LABEL_WIDTH = (12, 40)  # a row-label column's narrowest and widest (the last one: Grid.last_label_width)
 DATA_WIDTH = (7, 16)  # a data column's narrowest and widest (a longer heading wraps; a word never breaks)
-TEXT_DATA_WIDTH = 40  # the widest a data column of texts grows before it wraps
 
 
 @lru_cache(maxsize=1)
@@ -411,34 +365,46 @@ def _merged_text(ws: Worksheet, row: int, text: str, style: str, ncols: int, wid
 
 def _value_text(c: Cell) -> str:
     """The text a number shows (the separators of every language are as wide as Arial's comma and point)."""
-    if isinstance(c.value, int | float) and c.kind in ("int", "dec1"):
-        return f"{c.value:,.0f}" if c.kind == "int" else f"{c.value:,.1f}"
+    if isinstance(c.value, int | float) and c.kind in ("int", "dec1", "dec2"):
+        return f"{c.value:,.{('int', 'dec1', 'dec2').index(c.kind)}f}"
     return str(c.value or "")
+
+
+def _tenths_up(units: float) -> float:
+    """A width in tenths of a unit, rounded up: rounded down, a text measured to fit one line would wrap."""
+    return math.ceil(round(units * 10, 6)) / 10
 
 
 def _column_widths(grid: Grid) -> list[float]:
     """Widths of the row-label columns, then the data columns: from their texts in the grid's language."""
     widths = []
     for i, head in enumerate(grid.corner):
-        cap = LAST_LABEL_WIDTH if i == len(grid.corner) - 1 else LABEL_WIDTH[1]
+        cap = grid.last_label_width if i == len(grid.corner) - 1 else LABEL_WIDTH[1]
         labels = [_one_line(r.labels[i], f"yb_{r.label_kinds[i]}") for r in grid.rows]
         words = [longest_word_units(r.labels[i], 10, True) + 2 for r in grid.rows]
         need = min(max([LABEL_WIDTH[0], *labels]), cap)
-        widths.append(round(max([need, longest_word_units(head, 9, True), *words]), 1))
+        widths.append(_tenths_up(max([need, longest_word_units(head, 9, True), *words])))
     for j in range(len(grid.header[0]) if grid.header else 0):
         heading = max(longest_word_units(level[j] or "", 9, True) for level in grid.header)
         cells = [(c.cells[j], c.total) for c in grid.rows]
-        text = any(c.kind == "text" for c, _ in cells)
-        values = [_one_line(_value_text(c), "yb_label_total" if total else "yb_label_plain") for c, total in cells]
-        cap = TEXT_DATA_WIDTH if text else DATA_WIDTH[1]
-        widths.append(round(max(min(max([DATA_WIDTH[0], *values]), cap), heading), 1))
+        text = any(c.kind in ("text", "link") for c, _ in cells)
+        values = [_one_line(_value_text(c), _width_style(c.kind, total)) for c, total in cells]
+        cap = grid.text_width if text else DATA_WIDTH[1]
+        widths.append(_tenths_up(max(min(max([DATA_WIDTH[0], *values]), cap), heading)))
     return widths
+
+
+def _width_style(kind: str, total: bool) -> str:
+    """The style a cell's text is measured in: a text's own (indented), a figure's as a label's (a font like it, no indent)."""
+    if kind in ("text", "link"):
+        return _style_of(kind, total)
+    return "yb_label_total" if total else "yb_label_plain"
 
 
 def _style_of(kind: str, total: bool) -> str:
     if kind in ("int", "dec1", "symbol"):
         return f"yb_{kind}_total" if total else f"yb_{kind}"
-    return {"year": "yb_year", "text": "yb_cell_text"}[kind]
+    return {"dec2": "yb_dec2", "year": "yb_year", "text": "yb_cell_text", "link": "yb_cell_link"}[kind]
 
 
 @dataclass(frozen=True)
@@ -563,7 +529,9 @@ def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> N
         for j, c in enumerate(row.cells, start=ncorner + 1):
             cell = ws.cell(row=rr, column=j, value=c.value)
             cell.style = _style_of(c.kind, row.total)
-            if c.kind == "text":
+            if c.link is not None:
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(c.link)}!A1", display=str(c.value))
+            if c.kind in ("text", "link"):
                 height = max(height, _height(str(c.value), cell.style, widths[j - 1]))
         ws.row_dimensions[rr].height = height
 
@@ -697,7 +665,7 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
 
 
 def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str, key_figures: KeyFigures) -> Workbook:
-    from yearbook.publish import front_matter  # drawn with this module's helpers: imported once both are loaded
+    from yearbook.publish import front_matter, sdg_pages  # drawn with this module's helpers: imported once both are loaded
 
     wb = Workbook()
     # The default font, Arial 10, is the unit of every column width (textfit); openpyxl has no public setter for it.
@@ -712,14 +680,12 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     notes = NoteRegister(spec, lang)
     builder = GridBuilder(spec, ctx, lang, notes)
     for res in results:
-        if res.layout is not None:
-            grid = builder.crosstab(res.layout, res.rows, res.columns)
-        else:
-            grid = builder.sdg_summary(res.table, res.years, res.rows, res.columns)
+        grid = builder.crosstab(res.layout, res.rows, res.columns) if res.layout is not None else sdg_pages.grid(builder, res)
         ws = wb.create_sheet(res.table.sheet)
         ranges = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
         wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ranges.figures)
         wb.defined_names[f"{res.table.view}_table"] = DefinedName(f"{res.table.view}_table", attr_text=ranges.table)
+    sdg_pages.add_trend_charts(wb, spec, ctx, results, lang)
     front_matter.write_cover(wb[sheets["cover"]], spec, ctx, lang, sheets)
     charts = add_charts(wb, spec, ctx, results, lang)
     write_contents(contents, spec, ctx, lang, front_matter.contents_links(spec, lang, key_figures), charts)

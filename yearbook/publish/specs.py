@@ -6,7 +6,10 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
     Lower-case identifier; the table's view is ``yb_<id>`` and its CSV ``yb_<id>.csv``.
 ``kind``
     ``crosstab`` (default): figures of ``observations`` laid out by ``rows`` and ``columns``;
-    ``sdg_summary``: one row per national series mapped to an SDG in the ``indicators`` table.
+    ``sdg_progress``: one row per national series of the SDG map, its progress towards 2030 (the store's
+    ``sdg_progress``); ``sdg_equity``: one row per equity gap of the latest year it has (the store's ``sdg_equity``).
+    Both lay themselves out (:mod:`yearbook.publish.sdg_pages`): only ``id``, ``title``, ``unit``, ``source``,
+    ``years`` and ``notes`` apply.
 ``title``
     kk/ru/en; ``{years}`` is replaced by the years shown (``2022`` or ``2016–2022``).
 ``unit``
@@ -34,6 +37,9 @@ A section file holds ``section`` (``id``, ``title``) and ``tables``, a list of s
     the indicators have; survey years).
 ``notes``
     Table notes (kk/ru/en), marked ``[note N]`` in the title.
+``trend_charts``
+    ``true``: a small line chart of each indicator under the table, drawing its row of the table (a crosstab of
+    ``rows: [indicator]`` and ``columns: [time_period]``; :func:`yearbook.publish.sdg_pages.add_trend_charts`).
 ``redesign``
     A coarser layout printed instead when disclosure control would hide too much of this one:
     ``when_hidden_over`` (the share of the table's cells hidden in the store above which the
@@ -58,7 +64,7 @@ from yearbook.model import DIMENSIONS, KEY, NATIONAL, TOTAL
 LANGUAGES = ("kk", "ru", "en")
 AXIS_DIMENSIONS = ("ref_area", "time_period", "indicator", *DIMENSIONS)
 UNITS = ("PS", "NUM", "PT", "PER_1000_LB")
-KINDS = ("crosstab", "sdg_summary")
+KINDS = ("crosstab", "sdg_progress", "sdg_equity")
 YEAR_SPANS = ("latest", "all_reference_years", "all_available")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -88,6 +94,7 @@ class TableSpec:
     notes: tuple[Text, ...]
     disaggregations: tuple[str, ...] = ()
     redesign: Redesign | None = None
+    trend_charts: bool = False
 
     @property
     def view(self) -> str:
@@ -202,7 +209,7 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
     where = f"{file}: table {raw.get('id', number)}"
     known = {
         "id", "kind", "title", "unit", "source", "indicators", "rows", "columns", "filters",
-        "members", "labels", "years", "notes", "disaggregations", "redesign",
+        "members", "labels", "years", "notes", "disaggregations", "redesign", "trend_charts",
     }  # fmt: skip
     if unknown := set(raw) - known:
         raise SpecError(f"{where}: unknown keys {sorted(unknown)}")
@@ -227,6 +234,7 @@ def _table(raw: dict, section: str, number: str, file: str) -> TableSpec:
         notes=tuple(_text(n, f"{where}: note") for n in raw.get("notes") or ()),
         disaggregations=tuple(raw.get("disaggregations", ())),
         redesign=_redesign(raw, section, number, file, where) if "redesign" in raw else None,
+        trend_charts=bool(raw.get("trend_charts", False)),
     )
 
 
@@ -266,6 +274,10 @@ def _check_meta(meta: dict) -> None:
         _text(meaning, "yearbook.yaml: text.symbol_rows")
     for form, periods in meta["sources"].items():
         _check_source_periods(form, periods)
+    for verdict, declared in meta["sdg_verdicts"].items():
+        if not str(declared.get("symbol") or "").strip():
+            raise SpecError(f"yearbook.yaml: sdg_verdicts.{verdict} needs its symbol")
+        _text({k: v for k, v in declared.items() if k != "symbol"}, f"yearbook.yaml: sdg_verdicts.{verdict}")
     if set(meta.get("count_units", {}).values()) - set(meta["units"]):
         raise SpecError("yearbook.yaml: count_units must name units of yearbook.yaml units")
     for i, note in enumerate(meta.get("geography_notes", [])):
@@ -328,8 +340,10 @@ def _check(spec: YearbookSpec) -> None:
             raise SpecError(f"{where}: unit must be one of {UNITS} or mixed")
         if not t.source or set(t.source) - sources:
             raise SpecError(f"{where}: every source form must be named in yearbook.yaml sources")
-        if t.kind == "sdg_summary":
+        if t.kind != "crosstab":
             continue
+        if t.trend_charts and (t.rows, t.columns) != (("indicator",), ("time_period",)):
+            raise SpecError(f"{where}: trend_charts need rows: [indicator] and columns: [time_period]")
         if not t.indicators:
             raise SpecError(f"{where}: no indicators")
         axes = t.rows + t.columns

@@ -2,9 +2,9 @@
 
 ``yb_<table id>`` is the query that fills the table's sheet (:func:`yearbook.publish.layout.table_sql`):
 long form for crosstab tables (one row per cell: ``row_no``, ``col_no``, the observation key,
-``value``, ``unit``, ``obs_status``, ``obs_conf``, ``symbol``), wide form for ``yb_sdg_summary``
-(one row per national series). The cells of the crosstabs are the table ``yb_cells``. ``yb_tables``
-lists every table: id, number, section, view, the English title and the years shown.
+``value``, ``unit``, ``obs_status``, ``obs_conf``, ``symbol``), wide form for ``yb_sdg_progress`` (one row per
+national series of the SDG map) and ``yb_sdg_equity`` (one row per equity gap). The cells of the crosstabs are the
+table ``yb_cells``. ``yb_tables`` lists every table: id, number, section, view, the English title and the years shown.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from yearbook.publish.specs import YearbookSpec, load_yearbook_spec
 from yearbook.store_comments import quoted
 
 CATALOG_VIEW = "yb_tables"
+SHAPES = {"crosstab": "one row per cell", "sdg_progress": "one row per national series", "sdg_equity": "one row per gap"}
 
 
 def _catalog_sql(spec: YearbookSpec, ctx: StoreContext) -> str:
@@ -62,7 +63,7 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
         con.execute(f'CREATE OR REPLACE VIEW "{table.view}" AS\n{table_sql(table)}')
         years = years_text(years_shown(table, ctx))
         title = " | ".join(table.title[lang].format(years=years) for lang in ("en", "ru", "kk"))
-        shape = "one row per cell" if table.kind == "crosstab" else "one row per national series"
+        shape = SHAPES[table.kind]
         con.execute(f'COMMENT ON VIEW "{table.view}" IS {quoted(f"Yearbook table {table.number}, {shape}: {title}")}')
         names.append(table.view)
     con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
