@@ -37,6 +37,15 @@ def samples_raw(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def schemas_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's schemas that the code reads instead (YEARBOOK_SCHEMAS) and a test may change."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    return schemas
+
+
+@pytest.fixture
 def instance(tmp_path: Path):
     """A Dagster instance of this test's own (its storage in the test's folder): runs, materializations, partitions."""
     home = tmp_path / "dagster_home"

@@ -4,7 +4,6 @@ one edit of data, and no other module spells the key, a dimension list or the na
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -55,14 +54,6 @@ def test_the_formulas_are_read_from_indicators_yaml() -> None:
     assert formulas["MORT_INFANT_RATE"].text == "DEATHS_INFANT / BIRTHS_LIVE * 1000"
     assert formulas["MIG_NET"].text == "MIG_ARRIVALS - MIG_DEPARTURES"
     assert formulas["MIG_NET"].inputs == ("MIG_ARRIVALS", "MIG_DEPARTURES")
-
-
-@pytest.fixture
-def schemas_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
-    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
-    return schemas
 
 
 def _declare(schemas: Path, entry: str) -> None:

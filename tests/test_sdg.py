@@ -6,7 +6,6 @@ series."""
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,14 +105,6 @@ def test_every_mapped_series_is_published_in_the_unit_of_its_sdg_series(store: d
         "SELECT DISTINCT s.indicator, o.unit FROM sdg_progress AS s JOIN observations AS o USING (indicator)"
     ).df()
     assert (units_published["unit"] == units_published["indicator"].map(lambda c: sdg[c].unit)).all()
-
-
-@pytest.fixture
-def schemas_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
-    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
-    return schemas
 
 
 def test_a_count_under_a_proportional_series_is_refused(schemas_copy: Path) -> None:
