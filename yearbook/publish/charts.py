@@ -216,7 +216,7 @@ def _rich(lines: Sequence[tuple[str, float, bool]]) -> RichText:
     )
 
 
-def _title(lines: Sequence[tuple[str, float, bool]]) -> Title:
+def chart_title(lines: Sequence[tuple[str, float, bool]]) -> Title:
     return Title(tx=Text(rich=_rich(lines)), overlay=False)
 
 
@@ -227,7 +227,7 @@ def _text_size(size: float) -> RichText:
 def _axes(chart: Chart, spec: ChartSpec, lang: str, number_format: str) -> None:
     """Titles, label sizes, number format and grid lines of both axes."""
     x, y = chart.x_axis, chart.y_axis
-    x.title, y.title = _title([(spec.category_axis[lang], 9, False)]), _title([(spec.value_axis[lang], 9, False)])
+    x.title, y.title = chart_title([(spec.category_axis[lang], 9, False)]), chart_title([(spec.value_axis[lang], 9, False)])
     x.txPr, y.txPr = _text_size(9), _text_size(9)
     x.delete = y.delete = False  # openpyxl 3.1 leaves them out otherwise
     y.number_format = number_format
@@ -361,7 +361,7 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         lines = [(f"{name}. {title}", 13, True), (word["data_line"][lang].format(source=source, table=table.number), 9, False)]
         if any(placed.withheld(k) for k in range(len(placed.values))):
             lines.append((word["gaps"][lang].format(table=table.number), 9, False))
-        drawing.title = _title(lines)
+        drawing.title = chart_title(lines)
         if drawing.legend is not None:
             drawing.legend = Legend(legendPos="b", overlay=False, txPr=_text_size(10))
         drawing.display_blanks = "gap"

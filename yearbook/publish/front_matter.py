@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yearbook.model import Formula, derived_formulas
 from yearbook.publish.key_figures import Figure, KeyFigures, change
 from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, sources_text, years_text
-from yearbook.publish.render import RATE_UNITS, _fit, _height, _merged_text, _page_setup
+from yearbook.publish.render import RATE_UNITS, fit_row, merged_text, page_setup, text_height
 from yearbook.publish.specs import YearbookSpec
 
 FRONT_SHEETS = ("cover", "contents", "notes", "key_figures", "methodology")  # keys of yearbook.yaml's sheet_names, in order
@@ -81,7 +81,7 @@ def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str,
     r = 0
     for text, style in rows:
         r += 1
-        _merged_text(ws, r, text, style, 2, width)
+        merged_text(ws, r, text, style, 2, width)
     for key in FRONT_SHEETS[1:]:
         r += 1
         _link(ws, r, 1, sheets[key], f"→ {sheets[key]}")
@@ -102,8 +102,8 @@ def write_cover(ws: Worksheet, spec: YearbookSpec, ctx: StoreContext, lang: str,
         if value:
             r += 1
             text = t(f"contact_{field}", value=value[lang] if isinstance(value, dict) else value)
-            _merged_text(ws, r, text, "yb_text", 2, width)
-    _page_setup(ws, None, f"A1:B{r}", "")
+            merged_text(ws, r, text, "yb_text", 2, width)
+    page_setup(ws, None, f"A1:B{r}", "")
     ws.page_setup.orientation = "portrait"
 
 
@@ -129,19 +129,19 @@ def _heading_row(ws: Worksheet, row: int, headings: list[str], widths: list[floa
     """The header: headings of text columns left, of number columns centred (as over the tables' figures)."""
     for column, text in enumerate(headings, start=1):
         ws.cell(row=row, column=column, value=text).style = "yb_header_left" if column <= text_columns else "yb_header"
-    _fit(ws, row, max(_height(h, "yb_header", w) for h, w in zip(headings, widths, strict=True)))
+    fit_row(ws, row, max(text_height(h, "yb_header", w) for h, w in zip(headings, widths, strict=True)))
 
 
 def _row_height(texts: list[str], widths: list[float]) -> float:
     """A row as high as its longest text wraps (as an indented 10-point text: never too low)."""
-    return max(_height(text, "yb_cell_text", width) for text, width in zip(texts, widths, strict=False))
+    return max(text_height(text, "yb_cell_text", width) for text, width in zip(texts, widths, strict=False))
 
 
 def _above_table(ws: Worksheet, title: str, lines: list[str], widths: list[float], contents: str, back: str) -> int:
     """Title, lines of text and the link back to the contents; return the header's row."""
-    _merged_text(ws, 1, title, "yb_title", len(widths), sum(widths))
+    merged_text(ws, 1, title, "yb_title", len(widths), sum(widths))
     for r, line in enumerate(lines, start=2):
-        _merged_text(ws, r, line, "yb_meta", len(widths), sum(widths))
+        merged_text(ws, r, line, "yb_meta", len(widths), sum(widths))
     _link(ws, len(lines) + 2, 1, contents, back)
     return len(lines) + 4
 
@@ -185,7 +185,7 @@ def write_key_figures(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, lang:
             _figure_cell(ws, r, column, value, style)
         ws.row_dimensions[r].height = _row_height([name, unit], widths)
     _table(wb, ws, "yb_key_figures", "KeyFigures", head, r, len(widths))
-    _page_setup(ws, f"{head}:{head}", f"A1:{get_column_letter(len(widths))}{r}", names["key_figures"][lang], one_page=True)
+    page_setup(ws, f"{head}:{head}", f"A1:{get_column_letter(len(widths))}{r}", names["key_figures"][lang], one_page=True)
     ws.page_setup.orientation = "portrait"
 
 
@@ -268,4 +268,4 @@ def write_methodology(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, resul
             ws.cell(row=r, column=column, value=text).style = "yb_cell_text" if column > 1 else "yb_label_plain"
         ws.row_dimensions[r].height = _row_height(texts, widths)
     _table(wb, ws, "yb_methodology", "Methodology", head, r, len(widths))
-    _page_setup(ws, f"{head}:{head}", f"A1:{get_column_letter(len(widths))}{r}", names["methodology"][lang])
+    page_setup(ws, f"{head}:{head}", f"A1:{get_column_letter(len(widths))}{r}", names["methodology"][lang])

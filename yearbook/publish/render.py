@@ -162,11 +162,11 @@ class NoteRegister:
         return n, "[" + self.spec.text("note_marker", self.lang, n=n) + "]"
 
 
-def _number_kind(unit: str) -> str:
+def number_kind(unit: str) -> str:
     return "dec1" if unit in RATE_UNITS else "int"
 
 
-def _number(value: float) -> int | float:
+def as_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
@@ -272,7 +272,7 @@ class GridBuilder:
             if row[idx["symbol"]] is not None:
                 return Cell(row[idx["symbol"]], "symbol")
             unit = row[idx["unit"]] or units.get(row[idx["indicator"]], "PS")
-            return Cell(_number(row[idx["value"]]), _number_kind(str(unit)))
+            return Cell(as_number(row[idx["value"]]), number_kind(str(unit)))
 
         ncols = len(layout.columns)
         cells = [[cell(by_cell[(r, c)]) for c in range(1, ncols + 1)] for r in range(1, len(layout.rows) + 1)]
@@ -338,7 +338,7 @@ def _lines(text: str, style: str, units: float) -> int:
     return wrapped_lines(text, units, size, bold, indent)
 
 
-def _height(text: str, style: str, units: float) -> float:
+def text_height(text: str, style: str, units: float) -> float:
     """Points a cell of ``style`` ``units`` wide needs for ``text``."""
     return row_height(_lines(text, style, units), _style_fonts()[style][0])
 
@@ -349,18 +349,18 @@ def _one_line(text: str, style: str) -> float:
     return units_for(text, size, bold, indent)
 
 
-def _fit(ws: Worksheet, row: int, height: float) -> None:
+def fit_row(ws: Worksheet, row: int, height: float) -> None:
     """Make the row at least ``height`` points high."""
     ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, height)
 
 
-def _merged_text(ws: Worksheet, row: int, text: str, style: str, ncols: int, width: float) -> None:
+def merged_text(ws: Worksheet, row: int, text: str, style: str, ncols: int, width: float) -> None:
     """A line of text (a title, a note) across the first ``ncols`` columns, ``width`` units in all, as high as it wraps."""
     cell = ws.cell(row=row, column=1, value=text)
     cell.style = style
     if ncols > 1:  # a text line has no border: register the merge without openpyxl's (slow) border formatting of merged cells
         ws.merged_cells.add(MergedCellRange(ws, f"A{row}:{get_column_letter(ncols)}{row}"))
-    _fit(ws, row, _height(text, style, width))
+    fit_row(ws, row, text_height(text, style, width))
 
 
 def _value_text(c: Cell) -> str:
@@ -430,7 +430,7 @@ def write_table_sheet(ws: Worksheet, grid: Grid, contents_sheet: str, back_text:
     end = _write_notes(ws, grid, last, text_span, notes_heading)
     height = sum(ws.row_dimensions[i].height or row_height(1, 10) for i in range(1, end + 1))
     area = f"A1:{get_column_letter(text_span.columns)}{end}"
-    _page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= ONE_PAGE * PAGE_HEIGHT)
+    page_setup(ws, f"{head_top}:{first - 1}", area, grid.table.number, one_page=height <= ONE_PAGE * PAGE_HEIGHT)
     sheet, right = quote_sheetname(ws.title), get_column_letter(ncols)
     return TableRanges(f"{sheet}!${get_column_letter(ncorner + 1)}${first}:${right}${last}", f"{sheet}!$A${head_top}:${right}${last}")
 
@@ -456,10 +456,10 @@ def _set_widths(ws: Worksheet, widths: list[float]) -> _TextSpan:
 def _write_title(ws: Worksheet, grid: Grid, text: _TextSpan, contents_sheet: str, back_text: str) -> int:
     """The title, the lines under it and the link back to the contents; return the header's first row."""
     r = 1
-    _merged_text(ws, r, grid.title, "yb_title", text.columns, text.width)
+    merged_text(ws, r, grid.title, "yb_title", text.columns, text.width)
     for line in grid.lines:
         r += 1
-        _merged_text(ws, r, line, "yb_meta", text.columns, text.width)
+        merged_text(ws, r, line, "yb_meta", text.columns, text.width)
     r += 1
     link = ws.cell(row=r, column=1, value=back_text)
     link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(contents_sheet)}!A1", display=back_text)
@@ -510,10 +510,10 @@ def _write_header(ws: Worksheet, grid: Grid, head_top: int, widths: list[float])
         if span > 1 or depth > 1:
             ws.merge_cells(start_row=head_top + level, start_column=col, end_row=head_top + level + depth - 1, end_column=col + span - 1)
     for level, col, depth, span, text, style in sorted(cells, key=lambda c: c[2]):
-        need = _height(text, style, sum(widths[col - 1 : col - 1 + span]))
+        need = text_height(text, style, sum(widths[col - 1 : col - 1 + span]))
         rows = range(head_top + level, head_top + level + depth)
         have = sum(ws.row_dimensions[r].height or 0 for r in rows[:-1])
-        _fit(ws, rows[-1], need - have)
+        fit_row(ws, rows[-1], need - have)
 
 
 def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> None:
@@ -525,14 +525,14 @@ def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> N
         for i, (label, kind) in enumerate(zip(row.labels, row.label_kinds, strict=True), start=1):
             cell = ws.cell(row=rr, column=i, value=label or None)
             cell.style = f"yb_{kind}"
-            height = max(height, _height(label, cell.style, widths[i - 1]))
+            height = max(height, text_height(label, cell.style, widths[i - 1]))
         for j, c in enumerate(row.cells, start=ncorner + 1):
             cell = ws.cell(row=rr, column=j, value=c.value)
             cell.style = _style_of(c.kind, row.total)
             if c.link is not None:
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(c.link)}!A1", display=str(c.value))
             if c.kind in ("text", "link"):
-                height = max(height, _height(str(c.value), cell.style, widths[j - 1]))
+                height = max(height, text_height(str(c.value), cell.style, widths[j - 1]))
         ws.row_dimensions[rr].height = height
 
 
@@ -541,14 +541,14 @@ def _write_notes(ws: Worksheet, grid: Grid, last: int, text: _TextSpan, notes_he
     end = last
     if grid.notes:
         end += 2
-        _merged_text(ws, end, notes_heading, "yb_heading", 1, text.width)
+        merged_text(ws, end, notes_heading, "yb_heading", 1, text.width)
         for _, marker, note in grid.notes:
             end += 1
-            _merged_text(ws, end, f"{marker} {note}", "yb_note", text.columns, text.width)
+            merged_text(ws, end, f"{marker} {note}", "yb_note", text.columns, text.width)
     return end
 
 
-def _page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, one_page: bool = False) -> None:
+def page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, one_page: bool = False) -> None:
     """Landscape A4, fit to the page width (and to one page tall when ``one_page``: a table a little too long)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -615,8 +615,8 @@ def write_contents(
     widths = {col: widths[col] for col in "ABCDE"}
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    _merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", len(widths), sum(widths.values()))
-    _merged_text(ws, 2, t("contents_intro"), "yb_meta", len(widths), sum(widths.values()))
+    merged_text(ws, 1, spec.meta["sheet_names"]["contents"][lang], "yb_title", len(widths), sum(widths.values()))
+    merged_text(ws, 2, t("contents_intro"), "yb_meta", len(widths), sum(widths.values()))
     head = 4
     for column, key in enumerate(("col_section", "col_table", "col_title", "col_years", "col_source"), start=1):
         ws.cell(row=head, column=column, value=t(key)).style = "yb_header_left"
@@ -630,10 +630,10 @@ def write_contents(
         if row.sheet is not None:
             name.hyperlink = Hyperlink(ref=name.coordinate, location=f"{quote_sheetname(row.sheet)}!A1", display=row.name)
             name.style = "yb_link"
-        _fit(ws, r, max(_height(text, style, widths[col]) for text, style, col in (*texts, (row.name, "yb_text", "B"))))
+        fit_row(ws, r, max(text_height(text, style, widths[col]) for text, style, col in (*texts, (row.name, "yb_text", "B"))))
     last = head + len(rows)
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
-    _page_setup(ws, f"{head}:{head}", f"A1:E{last}", "")
+    page_setup(ws, f"{head}:{head}", f"A1:E{last}", "")
 
 
 def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: str) -> str:
@@ -642,8 +642,8 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
     widths = {"A": 16, "B": 110, "C": 24}
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    _merged_text(ws, 1, spec.meta["sheet_names"]["notes"][lang], "yb_title", 3, sum(widths.values()))
-    _merged_text(ws, 2, t("notes_intro"), "yb_meta", 3, sum(widths.values()))
+    merged_text(ws, 1, spec.meta["sheet_names"]["notes"][lang], "yb_title", 3, sum(widths.values()))
+    merged_text(ws, 2, t("notes_intro"), "yb_meta", 3, sum(widths.values()))
     r = 4
     for column, key in enumerate(("col_note", "col_note_text", "col_applies"), start=1):
         ws.cell(row=r, column=column, value=t(key)).style = "yb_header_left"
@@ -654,9 +654,9 @@ def write_notes(ws: Worksheet, spec: YearbookSpec, notes: NoteRegister, lang: st
         ws.cell(row=r, column=2, value=notes.texts[n]).style = "yb_cell_text"
         ws.cell(row=r, column=3, value=", ".join(notes.tables[n])).style = "yb_cell_text"
         applies = ", ".join(notes.tables[n])
-        _fit(ws, r, max(_height(notes.texts[n], "yb_cell_text", widths["B"]), _height(applies, "yb_cell_text", widths["C"])))
+        fit_row(ws, r, max(text_height(notes.texts[n], "yb_cell_text", widths["B"]), text_height(applies, "yb_cell_text", widths["C"])))
     ws.freeze_panes = ws.cell(row=head + 1, column=1).coordinate
-    _page_setup(ws, f"{head}:{head}", f"A1:C{max(r, head)}", "")
+    page_setup(ws, f"{head}:{head}", f"A1:C{max(r, head)}", "")
     return f"{quote_sheetname(ws.title)}!$A${head}:$C${max(r, head)}"
 
 

@@ -21,9 +21,9 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.worksheet.worksheet import Worksheet
 
-from yearbook.publish.charts import DRAW, ChartSpec, _title, load_charts, place
+from yearbook.publish.charts import DRAW, ChartSpec, chart_title, load_charts, place
 from yearbook.publish.layout import StoreContext, TableResult
-from yearbook.publish.render import Cell, Grid, GridBuilder, GridRow, _number, _number_kind
+from yearbook.publish.render import Cell, Grid, GridBuilder, GridRow, as_number, number_kind
 from yearbook.publish.specs import TableSpec, YearbookSpec
 from yearbook.sdg import load_sdg_map
 
@@ -41,7 +41,7 @@ def _figure(value: float | None, kind: str) -> Cell:
     """A figure of a wide SDG table: … when there is none, - a true zero."""
     if value is None:
         return Cell("…", "symbol")
-    return Cell("-", "symbol") if value == 0 else Cell(_number(value), kind)
+    return Cell("-", "symbol") if value == 0 else Cell(as_number(value), kind)
 
 
 def detail_tables(spec: YearbookSpec) -> dict[str, TableSpec]:
@@ -77,7 +77,7 @@ def _progress(b: GridBuilder, res: TableResult) -> Grid:
     for row in res.rows:
         v = {name: row[i] for name, i in idx.items()}
         code, unit = v["indicator"], v["unit"]
-        kind = _number_kind(unit)
+        kind = number_kind(unit)
         name = str(b.ctx.indicators.loc[code, f"name_{lang}"])
         parts = []
         if v["relation"] == "proxy":
@@ -131,7 +131,7 @@ def _equity(b: GridBuilder, res: TableResult) -> Grid:
     previous = None
     for row in res.rows:
         v = {name: row[i] for name, i in idx.items()}
-        code, kind, dimension = v["indicator"], _number_kind(v["unit"]), v["dimension"]
+        code, kind, dimension = v["indicator"], number_kind(v["unit"]), v["dimension"]
         name = f"{ctx.indicators.loc[code, f'name_{lang}']}, {b.unit_name(v['unit'], (code,))}"
         labels = [v["sdg_indicator"] or t("sdg_not_linked"), name]
         repeat = "label_plain_repeat" if code == previous else "label_plain"  # an indicator's next gaps: its labels lighter
@@ -211,7 +211,7 @@ def _trend_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, res: Tabl
         lines = [(name if not isinstance(sdg, str) else f"{sdg} {name}", 9, True)]
         if placed.withheld(0):
             lines.append((gaps, 8, False))
-        drawing.title = _title(lines)
+        drawing.title = chart_title(lines)
         drawing.legend = None  # one series: the title names it
         drawing.display_blanks = "gap"
         first, last = span * k / len(codes) + CHART_GAP / 2, span * (k + 1) / len(codes) - CHART_GAP / 2
