@@ -65,6 +65,7 @@ NEW_RATIO = """
 INFANT_SHARE_OF_U5:
   form: derived
   unit: PT
+  decimals: 1
   formula: {divide: DEATHS_INFANT, by: DEATHS_U5, times: 100}
   name: {en: Infant deaths among under-five deaths, ru: Доля умерших до 1 года, kk: 1 жасқа дейін қайтыс болғандар үлесі}
   definition: {en: Deaths under one per 100 deaths under five, ru: На 100 умерших до 5 лет, kk: 5 жасқа дейін 100 қайтыс болғанға}
