@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from yearbook.edition import (
     BuildInProgress,
@@ -21,29 +22,35 @@ from yearbook.edition import (
     staging_dir,
 )
 from yearbook.publish import pdf
-from yearbook.publish.render import render_yearbook
+from yearbook.publish.datapackage import CODELISTS_DIR, SDG_SDMX_NAME, SDMX_NAME, TABLES_DIR, write_code_lists, write_datapackage
+from yearbook.publish.views import render_yearbook
 from yearbook.resources import YearbookPaths
 from yearbook.sdg_sdmx import write_sdg_sdmx_csv
 from yearbook.sdmx import write_sdmx_csv
 from yearbook.store import STORE_NAME
 
-SDMX_NAME = "yearbook_sdmx.csv"
-SDG_SDMX_NAME = "yearbook_sdg_sdmx.csv"
-TABLES_DIR = "tables"
-
 
 @dg.asset(
     group_name="out",
     ins={"core_public_store": dg.AssetIn("core_public_store")},
-    description=f"The yearbook workbooks (one per language) and every table as CSV in {TABLES_DIR}/, rendered from the public store.",
+    description=(
+        f"The yearbook workbooks (one per language), every table as CSV in {TABLES_DIR}/ (coded, and as printed in each "
+        f"language) and the code lists in {CODELISTS_DIR}/, rendered from the public store."
+    ),
 )
 def out_yearbook_workbooks(
     context: dg.AssetExecutionContext, paths: YearbookPaths, core_public_store: EditionFiles
 ) -> dg.Output[EditionFiles]:
     staged = make_staging_dir(paths.out, context.run.run_id)
-    workbooks, csvs = render_yearbook(core_public_store.path(paths.out, STORE_NAME), staged, staged / TABLES_DIR)
-    files = EditionFiles(context.run.run_id, public=(*(p.name for p in workbooks), TABLES_DIR), made_from=core_public_store.run_id)
-    return dg.Output(files, metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs)})
+    store = core_public_store.path(paths.out, STORE_NAME)
+    workbooks, csvs = render_yearbook(store, staged, staged / TABLES_DIR)
+    with duckdb.connect(str(store), read_only=True) as con:
+        lists = write_code_lists(con, staged / CODELISTS_DIR)
+    public = (*(p.name for p in workbooks), TABLES_DIR, CODELISTS_DIR)
+    files = EditionFiles(context.run.run_id, public=public, made_from=core_public_store.run_id)
+    return dg.Output(
+        files, metadata={"workbooks": dg.MetadataValue.json([p.name for p in workbooks]), "csv_tables": len(csvs), "code_lists": len(lists)}
+    )
 
 
 @dg.asset(
@@ -153,6 +160,8 @@ def out_yearbook(
             stage_parts(paths.internal, run_id, [(core_public_store, name) for name in core_public_store.staff])
             public_parts = (core_public_store, *parts.values(), out_yearbook_pdf)
             stage_parts(paths.out, run_id, [(part, name) for part in public_parts for name in part.public])  # one call: one record
+            staged = staging_dir(paths.out, run_id)
+            write_datapackage(staged, staged / STORE_NAME)  # describes the CSVs of every part, as published together
             staff = publish_edition(paths.internal, run_id, private=True)  # first: if it fails, nothing public changes
             public = publish_edition(paths.out, run_id)  # the commit point
     except BuildInProgress as exc:

@@ -88,8 +88,18 @@ def test_dem2_sample_published_with_derived_rates(built_samples: tuple[Path, Pat
     # The national row of the sample (Лист1, row 24): 393 085 births, 3 837 infant and 4 067 under-five deaths.
     assert got["BIRTHS_LIVE"] == 393085 and got["DEATHS_INFANT"] == 3837 and got["DEATHS_U5"] == 4067
     assert cells == {"BIRTHS_LIVE": "Лист1!B24", "DEATHS_INFANT": "Лист1!E24", "DEATHS_U5": "Лист1!H24"}
-    assert got["MORT_INFANT_RATE"] == pytest.approx(3837 / 393085 * 1000)
-    assert got["MORT_U5_RATE"] == pytest.approx(4067 / 393085 * 1000)
+    # published to the decimal the yearbook prints (indicators.yaml: decimals 1); the staff store keeps them unrounded
+    assert got["MORT_INFANT_RATE"] == round(3837 / 393085 * 1000, 1) == 9.8
+    assert got["MORT_U5_RATE"] == round(4067 / 393085 * 1000, 1) == 10.3
+    with duckdb.connect(str(out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME), read_only=True) as staff:
+        rates = dict(
+            staff.execute(
+                "SELECT indicator, value FROM observations WHERE ref_area = 'KZ' AND time_period = 2018 AND sex = '_T' "
+                "AND indicator IN ('MORT_INFANT_RATE', 'MORT_U5_RATE')"
+            ).fetchall()
+        )
+    assert rates["MORT_INFANT_RATE"] == pytest.approx(3837 / 393085 * 1000, rel=1e-12)
+    assert rates["MORT_U5_RATE"] == pytest.approx(4067 / 393085 * 1000, rel=1e-12)
 
 
 def test_refused_build_leaves_the_published_store_untouched(built_samples, samples_raw: Path, tmp_path: Path, capsys) -> None:

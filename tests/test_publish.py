@@ -8,6 +8,7 @@ row (symbols included), independently of the renderer's own layout code.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
 import re
@@ -439,11 +440,13 @@ def test_notes_are_driven_by_the_data(case: Case, con: duckdb.DuckDBPyConnection
 def test_views_and_csvs(case: Case, tmp_path: Path) -> None:
     with duckdb.connect(str(case.store), read_only=True) as con:
         views = {v for (v,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'").fetchall()}
-        assert {t.view for t in case.spec.tables} | {"yb_tables"} <= views
+        assert {t.view for t in case.spec.tables} | {f"{t.view}_{lang}" for t in case.spec.tables for lang in LANGUAGES} <= views
         catalog = con.execute("SELECT table_id, table_number, view_name FROM yb_tables ORDER BY position").fetchall()
         assert catalog == [(t.id, t.number, t.view) for t in case.spec.tables]
         paths = write_table_csvs(case.store, tmp_path)
-        assert {p.name for p in paths} == {f"{t.view}.csv" for t in case.spec.tables} | {"yb_tables.csv"}
+        coded = {f"{t.view}.csv" for t in case.spec.tables}
+        labelled = {f"{lang}/{name}" for lang in LANGUAGES for name in coded}
+        assert {p.relative_to(tmp_path).as_posix() for p in paths} == coded | labelled | {"yb_tables.csv"}
         for table in case.spec.tables:
             frame = con.execute(f"SELECT * FROM {table.view}").df()
             with open(tmp_path / f"{table.view}.csv", encoding="utf-8", newline="") as f:
@@ -605,3 +608,40 @@ def test_sources_must_name_a_body_for_every_year(tmp_path: Path) -> None:
     meta.write_text(text.replace("    - from: 2022\n", "    - from: 2023\n", 1), encoding="utf-8")
     with pytest.raises(SpecError, match="from must be the year after the previous name's to"):
         load_yearbook_spec(folder)
+
+
+def _printed_decimals(cell) -> int:
+    """The decimals a figure's number format prints (0.0 -> 1)."""
+    fmt = cell.number_format.split("]")[-1]
+    return len(fmt.split(".")[1]) if "." in fmt else 0
+
+
+def test_labelled_csvs_are_the_printed_tables_cell_for_cell(case: Case, tmp_path: Path) -> None:
+    """Each table's CSV in kk, ru and en holds its sheet's range yb_<id>_table cell for cell: the headings where the
+    sheet has them (blank where a heading spans), the row labels with their note markers, every figure with the
+    decimals the sheet prints and no more, every symbol; the labelled view holds the same rows."""
+    write_table_csvs(case.store, tmp_path)
+    with duckdb.connect(str(case.store), read_only=True) as con:
+        for lang, book in case.books.items():
+            for table in case.spec.tables:
+                path = tmp_path / lang / f"{table.view}.csv"
+                assert path.read_bytes().startswith(codecs.BOM_UTF8), path
+                with open(path, encoding="utf-8-sig", newline="") as f:
+                    rows = list(csv.reader(f))
+                ((sheet, ref),) = book.defined_names[f"{table.view}_table"].destinations
+                printed = [list(r) for r in book[sheet][ref.replace("$", "")]]
+                assert len(rows) == len(printed) and all(len(r) == len(p) for r, p in zip(rows, printed, strict=True)), (lang, table.id)
+                for got_row, cells in zip(rows, printed, strict=True):
+                    for got, cell in zip(got_row, cells, strict=True):
+                        where = (lang, table.id, cell.coordinate)
+                        if cell.value is None:
+                            assert got == "", where
+                        elif isinstance(cell.value, int | float):
+                            decimals = _printed_decimals(cell)
+                            assert got == f"{cell.value:.{decimals}f}", where
+                            assert float(got) == pytest.approx(cell.value, abs=0.5 * 10**-decimals), where
+                        else:
+                            assert got == str(cell.value), where
+                headings = _data_range(book, table)[2] - range_boundaries(ref)[1]  # the figures' first row - the table's
+                view = con.execute(f'SELECT * FROM "{table.view}_{lang}"').fetchall()
+                assert [[v or "" for v in row] for row in view] == rows[headings:], (lang, table.id)

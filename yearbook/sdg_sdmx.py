@@ -92,6 +92,19 @@ def sdg_schema(mapping: SdgMapping) -> Schema:
     return Schema(context="datastructure", agency=s["agency"], id=s["id"], version=s["version"], components=Components(components))
 
 
+def sdg_code_lists(mapping: SdgMapping) -> dict[str, set[str]]:
+    """Every code the SDG export may hold, by component (the year and the value are not coded): the fixed values, the
+    codes ours map to, the series and their units and ages, the ages of totals and NATURE."""
+    lists: dict[str, set[str]] = {component: {str(value)} for component, value in mapping.fixed.items()}
+    for coded in mapping.codes.values():
+        lists.setdefault(coded["concept"], set()).update(map(str, coded["codes"].values()))
+    lists[SERIES] = set(mapping.series)
+    lists["UNIT_MEASURE"] |= {s["unit"] for s in mapping.series.values()}
+    lists[AGE] |= set(mapping.age_of_total.values()) | {a for s in mapping.series.values() if s["ages"] != ALL_AGES for a in s["ages"]}
+    lists[NATURE] = set(mapping.nature.values())
+    return lists
+
+
 def sdg_plan(indicators: pd.DataFrame, mapping: SdgMapping) -> tuple[pd.DataFrame, dict[str, str]]:
     """Which indicators mapped to an SDG series (the store's ``indicators``: code, form, unit, sdg_series) are sent:
     those whose unit is the series' and whose total's age is one the series takes. Returns them (indicator, series,

@@ -57,20 +57,23 @@ def sdmx_frame_query() -> str:
     return f"SELECT {select} FROM observations ORDER BY ALL"
 
 
+def sdmx_csv_query() -> str:
+    """The rows of the SDMX-CSV file, every column as written (the value as text, ``NaN`` when not available)."""
+    structure, structure_id = sdmx_schema().short_urn.split("=", maxsplit=1)
+    columns = ", ".join(
+        f"coalesce(CAST({sdmx_id} AS VARCHAR), '{NOT_AVAILABLE}') AS {sdmx_id}" if role is Role.MEASURE else sdmx_id
+        for sdmx_id, role in COLUMNS.values()
+    )
+    head = f"'{structure.lower()}' AS STRUCTURE, '{structure_id}' AS STRUCTURE_ID, 'I' AS ACTION"
+    return f"SELECT {head}, {columns} FROM ({sdmx_frame_query()})"
+
+
 def write_sdmx_csv(store: Path, path: Path) -> Path:
     """Write every observation of ``store`` as SDMX-CSV 2.0 to ``path`` (a value not available is ``NaN``, with OBS_STATUS M).
 
     DuckDB writes a number as Python does (the shortest text that reads back as the same double: ``1712.0``), as
     pysdmx's writer does."""
-    schema = sdmx_schema()
-    structure, structure_id = schema.short_urn.split("=", maxsplit=1)
-    columns = ", ".join(
-        f"coalesce(CAST({sdmx_id} AS VARCHAR), '{NOT_AVAILABLE}') AS {sdmx_id}" if role is Role.MEASURE else sdmx_id
-        for sdmx_id, role in COLUMNS.values()
-    )
-    rows = (
-        f"SELECT '{structure.lower()}' AS STRUCTURE, '{structure_id}' AS STRUCTURE_ID, 'I' AS ACTION, {columns} FROM ({sdmx_frame_query()})"
-    )
+    rows = sdmx_csv_query()
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(store), read_only=True) as con:
         con.execute(f"COPY ({rows}) TO '{str(path).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER)")

@@ -30,11 +30,14 @@ STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
 HARMONIZE_SQL = "harmonize"  # from the figures as reported to `observations`: the staff store only
 OBSERVATIONS_SQL = "observations"  # tables made from `observations` alone: both stores, each from its own
+ROUND_FIGURES_SQL = "rounding/observations.sql"  # the public store's figures to the decimals printed, then ...
+ROUND_COMPUTED_SQL = "rounding/computed.sql"  # ... what it computes from them (the staff store keeps both unrounded)
 PUBLIC_SUMMARY_SQL = "disclosure/public_summary.sql"  # what was hidden, per indicator and table, after the views
 STAFF_SUMMARY_SQL = "disclosure/staff_summary.sql"  # the same with the reasons and hidden values
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 BUILD_LOG_TABLES = ("build_runs", "build_files")
+PRINTED_DECIMALS = (0, 1, 2)  # the number formats of the workbooks (yearbook.publish.render.number_kind)
 STAFF_CODES = {"ministry": "C", "primary": "C", "secondary": "D", "derived": "D"}  # why hidden -> the staff's obs_conf
 
 
@@ -51,7 +54,10 @@ def indicator_metadata() -> pd.DataFrame:
     rows = []
     for code, meta in raw.items():
         formula = derived_formulas().get(code)
-        row = {"code": code, "form": meta["form"], "unit": meta["unit"], "formula": formula.text if formula else None}
+        decimals = meta.get("decimals")
+        if type(decimals) is not int or decimals not in PRINTED_DECIMALS:
+            raise ValueError(f"indicators.yaml: {code}: decimals must be one of {', '.join(map(str, PRINTED_DECIMALS))}, not {decimals!r}")
+        row = {"code": code, "form": meta["form"], "unit": meta["unit"], "decimals": decimals, "formula": formula.text if formula else None}
         for field in ("name", "definition", "also_called"):
             texts = meta.get(field) or {lang: "" for lang in LANGUAGES}
             if set(texts) != set(LANGUAGES) or not all(isinstance(t, str) for t in texts.values()):
@@ -66,7 +72,7 @@ def indicator_metadata() -> pd.DataFrame:
         row["sdg_indicator"] = sdg[code].sdg_indicator if code in sdg else None
         row["sdg_series"] = sdg[code].sdg_series if code in sdg else None
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"decimals": "int32"})  # INTEGER, as DuckDB's round() takes it
 
 
 def derived_ratios() -> pd.DataFrame:
@@ -105,6 +111,7 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
         "region_labels": labels.astype({"valid_from": "Int64", "valid_to": "Int64"}),
         "dimension_codes": pd.DataFrame(dims),
         "comparable_regions": pd.read_csv(schemas_dir() / "codelists" / "comparable_regions.csv"),
+        "attribute_codes": pd.read_csv(schemas_dir() / "codelists" / "attributes.csv"),
     }
 
 
@@ -155,7 +162,9 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         con.execute("DETACH internal")
+        con.execute(_sql(ROUND_FIGURES_SQL))
         _run_sql_files(con, OBSERVATIONS_SQL)
+        con.execute(_sql(ROUND_COMPUTED_SQL))
         published = record.problems.assign(  # the values a rule compared are figures: none in public (typed, not NULL-typed)
             values=pd.Series(pd.NA, index=record.problems.index, dtype="string"), message=record.problems["message"].map(without_figures)
         )

@@ -20,7 +20,7 @@ import duckdb
 
 from yearbook.publish import pdf
 from yearbook.publish.layout import REASONS_TABLE
-from yearbook.publish.render import render_yearbook
+from yearbook.publish.views import render_yearbook
 
 
 def to_pdf(workbooks: list[Path], folder: Path, pages: int) -> list[Path]:

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yearbook.model import Formula, derived_formulas
 from yearbook.publish.key_figures import Figure, KeyFigures, change
 from yearbook.publish.layout import NOT_APPLICABLE, StoreContext, TableResult, sources_text, years_text
-from yearbook.publish.render import RATE_UNITS, fit_row, merged_text, page_setup, text_height
+from yearbook.publish.render import fit_row, merged_text, number_kind, page_setup, text_height
 from yearbook.publish.specs import YearbookSpec
 
 FRONT_SHEETS = ("cover", "contents", "notes", "key_figures", "methodology")  # keys of yearbook.yaml's sheet_names, in order
@@ -177,7 +177,7 @@ def write_key_figures(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, lang:
         unit = spec.meta["units"][spec.printed_unit(figure.unit, (figure.indicator,))][lang]
         ws.cell(row=r, column=1, value=name).style = "yb_label_plain"
         ws.cell(row=r, column=2, value=unit).style = "yb_cell_text"
-        kind = "dec1" if figure.unit in RATE_UNITS else "int"
+        kind = number_kind(ctx.decimals(figure.indicator))
         difference, percent = change(figure.previous, figure.latest)
         for column, (value, style) in enumerate(
             ((figure.previous, kind), (figure.latest, kind), (difference, kind), (percent, "dec1")), start=3

@@ -82,6 +82,10 @@ class StoreContext:
         start, end = self.region_validity(ref_area)
         return ref_area == NATIONAL or ((start is None or year >= start) and (end is None or year <= end))
 
+    def decimals(self, indicator: str) -> int:
+        """The decimals ``indicator`` prints with."""
+        return int(self.indicators.at[indicator, "decimals"])  # type: ignore[arg-type]  # the stubs: any scalar
+
     def dim_name(self, dim: str, code: str, lang: str) -> str:
         return self.dimension_names.get((dim, code), {}).get(lang, code)
 

@@ -44,10 +44,8 @@ from yearbook.publish.layout import (
     years_text,
 )
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
-from yearbook.publish.views import write_table_csvs
 from yearbook.textfit import longest_word_units, row_height, units_for, wrapped_lines
 
-RATE_UNITS = {"PT", "PER_1000_LB"}
 FONT = "Arial"
 
 
@@ -162,8 +160,9 @@ class NoteRegister:
         return n, "[" + self.spec.text("note_marker", self.lang, n=n) + "]"
 
 
-def number_kind(unit: str) -> str:
-    return "dec1" if unit in RATE_UNITS else "int"
+def number_kind(decimals: int) -> str:
+    """The cell kind (and style) of a figure printed with ``decimals`` (an indicator's, schemas/indicators.yaml)."""
+    return ("int", "dec1", "dec2")[decimals]
 
 
 def as_number(value: float) -> int | float:
@@ -266,13 +265,11 @@ class GridBuilder:
         used: dict[int, tuple[str, str]] = {}
         idx = {name: i for i, name in enumerate(columns)}
         by_cell = {(r[idx["row_no"]], r[idx["col_no"]]): r for r in rows}
-        units = {code: ctx.indicators.loc[code, "unit"] for code in table.indicators if code in ctx.indicators.index}
 
         def cell(row: tuple) -> Cell:
             if row[idx["symbol"]] is not None:
                 return Cell(row[idx["symbol"]], "symbol")
-            unit = row[idx["unit"]] or units.get(row[idx["indicator"]], "PS")
-            return Cell(as_number(row[idx["value"]]), number_kind(str(unit)))
+            return Cell(as_number(row[idx["value"]]), number_kind(ctx.decimals(row[idx["indicator"]])))
 
         ncols = len(layout.columns)
         cells = [[cell(by_cell[(r, c)]) for c in range(1, ncols + 1)] for r in range(1, len(layout.rows) + 1)]
@@ -308,6 +305,30 @@ class GridBuilder:
         corner = [self.spec.meta["dimensions"][d][self.lang] for d in table.rows]
         lines = self.head_lines(table, layout.years, bool(layout.not_applicable), bool(used))
         return Grid(table, title, lines, corner, header, grid_rows, [(n, m, txt) for n, (m, txt) in sorted(used.items())])
+
+
+def table_grids(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str) -> tuple[list[Grid], NoteRegister]:
+    """The grid of every table in ``lang``, in the yearbook's order, and the notes they number (the workbook's)."""
+    from yearbook.publish import sdg_pages  # lays out with this module's grids: imported once both are loaded
+
+    notes = NoteRegister(spec, lang)
+    builder = GridBuilder(spec, ctx, lang, notes)
+    grids = [
+        builder.crosstab(res.layout, res.rows, res.columns) if res.layout is not None else sdg_pages.grid(builder, res) for res in results
+    ]
+    return grids, notes
+
+
+def printed_cells(grid: Grid) -> list[list[Cell | None]]:
+    """The table as its sheet prints it from the header's first row to the last row of figures (the range
+    ``yb_<id>_table``), cell by cell: a heading in the first cell it spans (None in the others, as in a merged range),
+    then each row's labels (texts; None where blank) and cells."""
+    width = len(grid.corner) + (len(grid.header[0]) if grid.header else 0)
+    header: list[list[Cell | None]] = [[None] * width for _ in grid.header]
+    for level, col, _, _, text, _ in _header_cells(grid):
+        header[level][col - 1] = Cell(text, "text")
+    labels = [[Cell(label, "text") if label else None for label in row.labels] for row in grid.rows]
+    return header + [row_labels + list(row.cells) for row_labels, row in zip(labels, grid.rows, strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -677,10 +698,8 @@ def build_workbook(spec: YearbookSpec, ctx: StoreContext, results: list[TableRes
     for key in front_matter.FRONT_SHEETS[1:]:
         wb.create_sheet(sheets[key])
     contents, notes_ws = wb[sheets["contents"]], wb[sheets["notes"]]
-    notes = NoteRegister(spec, lang)
-    builder = GridBuilder(spec, ctx, lang, notes)
-    for res in results:
-        grid = builder.crosstab(res.layout, res.rows, res.columns) if res.layout is not None else sdg_pages.grid(builder, res)
+    grids, notes = table_grids(spec, ctx, results, lang)
+    for res, grid in zip(results, grids, strict=True):
         ws = wb.create_sheet(res.table.sheet)
         ranges = write_table_sheet(ws, grid, contents.title, spec.text("back", lang), spec.text("notes_heading", lang))
         wb.defined_names[res.table.view] = DefinedName(res.table.view, attr_text=ranges.figures)
@@ -714,13 +733,3 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
         build_workbook(spec, ctx, results, lang, key_figures).save(path)
         written.append(path)
     return written
-
-
-def render_yearbook(store: Path, folder: Path, tables_folder: Path, spec: YearbookSpec | None = None) -> tuple[list[Path], list[Path]]:
-    """The workbooks into ``folder`` and every table as CSV into ``tables_folder``, each table queried once."""
-    spec = spec or load_yearbook_spec()
-    with duckdb.connect(str(store), read_only=True) as con:
-        ctx = load_context(con, spec)
-        spec = printed_spec(con, spec, ctx)
-        results = query_tables(con, spec, ctx)
-    return render_workbooks(store, folder, spec, results), write_table_csvs(store, tables_folder, spec, results)

@@ -77,7 +77,7 @@ def _progress(b: GridBuilder, res: TableResult) -> Grid:
     for row in res.rows:
         v = {name: row[i] for name, i in idx.items()}
         code, unit = v["indicator"], v["unit"]
-        kind = number_kind(unit)
+        kind = number_kind(b.ctx.decimals(code))
         name = str(b.ctx.indicators.loc[code, f"name_{lang}"])
         parts = []
         if v["relation"] == "proxy":
@@ -131,7 +131,7 @@ def _equity(b: GridBuilder, res: TableResult) -> Grid:
     previous = None
     for row in res.rows:
         v = {name: row[i] for name, i in idx.items()}
-        code, kind, dimension = v["indicator"], number_kind(v["unit"]), v["dimension"]
+        code, kind, dimension = v["indicator"], number_kind(ctx.decimals(v["indicator"])), v["dimension"]
         name = f"{ctx.indicators.loc[code, f'name_{lang}']}, {b.unit_name(v['unit'], (code,))}"
         labels = [v["sdg_indicator"] or t("sdg_not_linked"), name]
         repeat = "label_plain_repeat" if code == previous else "label_plain"  # an indicator's next gaps: its labels lighter

@@ -1,10 +1,12 @@
-"""The yearbook tables for downstream tools: one view per table in the store, one CSV per table.
+"""The yearbook tables for downstream tools: views in the store and CSV files, coded and labelled.
 
 ``yb_<table id>`` is the query that fills the table's sheet (:func:`yearbook.publish.layout.table_sql`):
 long form for crosstab tables (one row per cell: ``row_no``, ``col_no``, the observation key,
 ``value``, ``unit``, ``obs_status``, ``obs_conf``, ``symbol``), wide form for ``yb_sdg_progress`` (one row per
 national series of the SDG map) and ``yb_sdg_equity`` (one row per equity gap). The cells of the crosstabs are the
-table ``yb_cells``. ``yb_tables`` lists every table: id, number, section, view, the English title and the years shown.
+table ``yb_cells``. Each table as printed, in each language, is the view ``yb_<id>_<lang>`` and the CSV
+``tables/<lang>/yb_<id>.csv`` (:mod:`yearbook.publish.printed`); ``yb_tables`` lists every table with its title, unit,
+source and notes in kk, ru and en.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 from yearbook.publish.layout import (
-    StoreContext,
     TableResult,
     crosstab_layout,
     load_context,
@@ -26,34 +27,19 @@ from yearbook.publish.layout import (
     years_shown,
     years_text,
 )
+from yearbook.publish.printed import CATALOG, PRINTED_CELLS, write_printed
+from yearbook.publish.render import render_workbooks
 from yearbook.publish.specs import YearbookSpec, load_yearbook_spec
 from yearbook.store_comments import quoted
 
-CATALOG_VIEW = "yb_tables"
 SHAPES = {"crosstab": "one row per cell", "sdg_progress": "one row per national series", "sdg_equity": "one row per gap"}
-
-
-def _catalog_sql(spec: YearbookSpec, ctx: StoreContext) -> str:
-    def lit(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    rows = []
-    for pos, t in enumerate(spec.tables, start=1):
-        years = years_shown(t, ctx)
-        title = t.title["en"].format(years=years_text(years))
-        rows.append(
-            f"({pos}, {lit(t.id)}, {lit(t.number)}, {lit(t.section)}, {lit(t.view)}, {lit(t.kind)}, {lit(title)}, {lit(years_text(years))})"
-        )
-    return (
-        "SELECT * FROM (VALUES\n    "
-        + ",\n    ".join(rows)
-        + "\n) AS t(position, table_id, table_number, section, view_name, kind, title_en, years)"
-    )
+BOM = "utf-8-sig"  # the labelled CSVs: Excel reads a file without it as ANSI and garbles Cyrillic
 
 
 def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None) -> list[str]:
-    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table, and the
-    catalogue ``yb_tables``; return the view names."""
+    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table, the tables
+    as printed with their labelled views ``yb_<id>_<lang>`` and the catalogue ``yb_tables``
+    (:mod:`yearbook.publish.printed`); return the view names."""
     spec = spec or load_yearbook_spec()
     ctx = load_context(con, spec)
     spec = printed_spec(con, spec, ctx)
@@ -66,19 +52,21 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
         shape = SHAPES[table.kind]
         con.execute(f'COMMENT ON VIEW "{table.view}" IS {quoted(f"Yearbook table {table.number}, {shape}: {title}")}')
         names.append(table.view)
-    con.execute(f'CREATE OR REPLACE VIEW "{CATALOG_VIEW}" AS\n{_catalog_sql(spec, ctx)}')
+    names += write_printed(con, spec, ctx, query_tables(con, spec, ctx))
     for (stale,) in con.execute(  # a table the views were made for before it was redesigned (the staff store's, made twice)
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
         "AND starts_with(view_name, 'yb_')"
     ).fetchall():
-        if stale not in (*names, CATALOG_VIEW):
+        if stale not in names:
             con.execute(f'DROP VIEW "{stale}"')
-    return [*names, CATALOG_VIEW]
+    return names
 
 
 def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None, results: list[TableResult] | None = None) -> list[Path]:
-    """Write ``yb_<id>.csv`` (UTF-8, comma-separated, header row) for every table of the store; return the paths.
-    ``results``: the tables already queried (:func:`~yearbook.publish.layout.query_tables`)."""
+    """Write, for every table of the store, ``yb_<id>.csv`` (the coded view; UTF-8, comma-separated, header row) and
+    ``<lang>/yb_<id>.csv`` in each language (the table as printed, UTF-8 with a byte-order mark), and the catalogue
+    ``yb_tables.csv``; return the paths. ``results``: the tables already queried
+    (:func:`~yearbook.publish.layout.query_tables`)."""
     spec = spec or load_yearbook_spec()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -86,20 +74,29 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
         ctx = load_context(con, spec)
         spec = printed_spec(con, spec, ctx)
         for result in results if results is not None else query_tables(con, spec, ctx):
-            path = folder / f"{result.table.view}.csv"
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                writer = csv.writer(f)
-                writer.writerow(result.columns)
-                writer.writerows([_csv_value(v) for v in row] for row in result.rows)
-            written.append(path)
-        catalog = con.execute(_catalog_sql(spec, ctx))
-        path = folder / f"{CATALOG_VIEW}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow([d[0] for d in catalog.description])
-            writer.writerows(catalog.fetchall())
-        written.append(path)
+            rows = [[_csv_value(v) for v in row] for row in result.rows]
+            written.append(_write_csv(folder / f"{result.table.view}.csv", result.columns, rows))
+        catalog = con.execute(f'SELECT * FROM "{CATALOG}" ORDER BY position')
+        written.append(_write_csv(folder / f"{CATALOG}.csv", [d[0] for d in catalog.description], catalog.fetchall()))
+        cells = con.execute(
+            f'SELECT view_name, language, row_no, list(text ORDER BY col_no) FROM "{PRINTED_CELLS}" GROUP BY ALL ORDER BY ALL'
+        )
+        printed: dict[tuple[str, str], list[list[str]]] = {}
+        for view, lang, _, texts in cells.fetchall():
+            printed.setdefault((view, lang), []).append(texts)
+    for (view, lang), texts in printed.items():
+        written.append(_write_csv(folder / lang / f"{view}.csv", None, texts, encoding=BOM))
     return written
+
+
+def _write_csv(path: Path, header: list[str] | None, rows: list, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f)
+        if header is not None:
+            writer.writerow(header)
+        writer.writerows(rows)
+    return path
 
 
 def _csv_value(value: object) -> object:
@@ -108,3 +105,13 @@ def _csv_value(value: object) -> object:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return value
+
+
+def render_yearbook(store: Path, folder: Path, tables_folder: Path, spec: YearbookSpec | None = None) -> tuple[list[Path], list[Path]]:
+    """The workbooks into ``folder`` and every table as CSV into ``tables_folder``, each table queried once."""
+    spec = spec or load_yearbook_spec()
+    with duckdb.connect(str(store), read_only=True) as con:
+        ctx = load_context(con, spec)
+        spec = printed_spec(con, spec, ctx)
+        results = query_tables(con, spec, ctx)
+    return render_workbooks(store, folder, spec, results), write_table_csvs(store, tables_folder, spec, results)

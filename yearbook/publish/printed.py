@@ -1,0 +1,170 @@
+"""The yearbook tables as printed, for people who read the store or its CSVs rather than the workbook.
+
+The grids of the workbook (:func:`yearbook.publish.render.table_grids`, the same code, the same store) are written
+into the store cell by cell as ``yb_printed_cells``: for each table and language the range ``yb_<id>_table`` of the
+sheet, headings and row labels as printed, each figure as the text it prints (a number with its table's decimals, a
+point for the decimal sign, no grouping; ``x``, ``…``, ``[z]`` as printed). From it come
+
+- a labelled view per table and language, ``yb_<id>_<lang>``: one row per printed row, one column per printed column,
+  each column named by its headings (the levels of a heading joined by " | ");
+- the catalogue ``yb_tables``: number, section, views, the years shown, and the title, unit, source and notes as each
+  workbook prints them, in kk, ru and en;
+- the labelled CSVs ``tables/<lang>/yb_<id>.csv`` (:func:`yearbook.publish.views.write_table_csvs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from yearbook.publish.layout import StoreContext, TableResult, years_text
+from yearbook.publish.render import Cell, Grid, printed_cells, table_grids
+from yearbook.publish.specs import LANGUAGES, YearbookSpec
+from yearbook.store_comments import quoted
+
+PRINTED_CELLS = "yb_printed_cells"
+CATALOG = "yb_tables"
+HEADING_JOIN = " | "
+DECIMALS = {"int": 0, "dec1": 1, "dec2": 2}
+
+
+@dataclass(frozen=True)
+class PrintedTable:
+    """One table in one language as its sheet prints it."""
+
+    view: str  # the coded view, yb_<id>
+    lang: str
+    grid: Grid
+
+    @property
+    def labelled_view(self) -> str:
+        return f"{self.view}_{self.lang}"
+
+    @property
+    def header_rows(self) -> int:
+        return len(self.grid.header)
+
+    def texts(self) -> list[list[str]]:
+        """Every cell of the printed range as text ('' where the sheet has none)."""
+        return [[cell_text(cell) for cell in row] for row in printed_cells(self.grid)]
+
+    def column_names(self) -> list[str]:
+        """A name per printed column: its headings, levels joined, made unique."""
+        names: list[str] = []
+        for j, corner in enumerate(self.grid.corner):
+            names.append(corner or f"column {j + 1}")
+        for j in range(len(self.grid.header[0]) if self.grid.header else 0):
+            levels = [text for level in self.grid.header if (text := level[j]) is not None]
+            names.append(HEADING_JOIN.join(dict.fromkeys(levels)) or f"column {len(names) + 1}")
+        unique: list[str] = []
+        for name in names:
+            n, candidate = 1, name
+            while candidate in unique:
+                n += 1
+                candidate = f"{name} ({n})"
+            unique.append(candidate)
+        return unique
+
+
+def cell_text(cell: Cell | None) -> str:
+    """A printed cell as text: a figure with the decimals of its kind, anything else as it reads."""
+    if cell is None:
+        return ""
+    if cell.kind in DECIMALS and isinstance(cell.value, int | float):
+        return f"{cell.value:.{DECIMALS[cell.kind]}f}"
+    return str(cell.value)
+
+
+def printed_tables(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult]) -> list[PrintedTable]:
+    """Every table in every language, as the workbooks print it."""
+    return [
+        PrintedTable(res.table.view, lang, grid)
+        for lang in LANGUAGES
+        for res, grid in zip(results, table_grids(spec, ctx, results, lang)[0], strict=True)
+    ]
+
+
+def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: StoreContext, results: list[TableResult]) -> list[str]:
+    """``yb_printed_cells``, the labelled views and ``yb_tables`` into the store; return the names of the views."""
+    tables = printed_tables(spec, ctx, results)
+    cells = pd.DataFrame(
+        [
+            (t.view, t.lang, r, c, r <= t.header_rows, text)
+            for t in tables
+            for r, row in enumerate(t.texts(), start=1)
+            for c, text in enumerate(row, start=1)
+        ],
+        columns=["view_name", "language", "row_no", "col_no", "heading", "text"],
+    ).astype({"row_no": "int32", "col_no": "int32"})
+    _write(con, PRINTED_CELLS, cells)
+    numbers = {table.view: table.number for table in spec.tables}
+    for t in tables:
+        names = t.column_names()
+        columns = ",\n    ".join(f"max(text) FILTER (WHERE col_no = {j}) AS {_ident(name)}" for j, name in enumerate(names, start=1))
+        con.execute(
+            f'CREATE OR REPLACE VIEW "{t.labelled_view}" AS\nSELECT\n    {columns}\nFROM {PRINTED_CELLS}\n'
+            f"WHERE view_name = {quoted(t.view)} AND language = {quoted(t.lang)} AND NOT heading\nGROUP BY row_no\nORDER BY row_no"
+        )
+        title = f"Yearbook table {numbers[t.view]} as printed in {t.lang}: {t.grid.title}"
+        con.execute(f'COMMENT ON VIEW "{t.labelled_view}" IS {quoted(title)}')
+        for name in names:
+            con.execute(
+                f'COMMENT ON COLUMN "{t.labelled_view}".{_ident(name)} IS '
+                f"{quoted(f'The column headed {name!r} in the printed table, as text (figures with the decimals printed).')}"
+            )
+    _write(con, CATALOG, _catalog(spec, ctx, results, tables))
+    for name, frame in meanings(spec).items():
+        _write(con, name, frame)
+    return [t.labelled_view for t in tables]
+
+
+def meanings(spec: YearbookSpec) -> dict[str, pd.DataFrame]:
+    """What the printed codes and symbols mean (yearbook.yaml), as tables: ``units`` (a unit code and its printed
+    name), ``symbols`` (x, …, -, [z]) and ``sdg_verdicts`` (a verdict of sdg_progress, its symbol and name)."""
+    names = [f"name_{lang}" for lang in LANGUAGES]
+    units = [(code, *(text[lang] for lang in LANGUAGES)) for code, text in spec.meta["units"].items()]
+    symbols = [(symbol, *(text[lang] for lang in LANGUAGES)) for symbol, text in spec.meta["text"]["symbol_rows"]]
+    verdicts = [(code, v["symbol"], *(v[lang] for lang in LANGUAGES)) for code, v in spec.meta["sdg_verdicts"].items()]
+    return {
+        "units": pd.DataFrame(units, columns=["code", *names]),
+        "symbols": pd.DataFrame(symbols, columns=["symbol", *names]),
+        "sdg_verdicts": pd.DataFrame(verdicts, columns=["verdict", "verdict_symbol", *names]),
+    }
+
+
+def _catalog(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], tables: list[PrintedTable]) -> pd.DataFrame:
+    printed = {(t.view, t.lang): t.grid for t in tables}
+    rows = []
+    for pos, res in enumerate(results, start=1):
+        t = res.table
+        row: dict[str, object] = {
+            "position": pos,
+            "table_id": t.id,
+            "table_number": t.number,
+            "section": t.section,
+            "view_name": t.view,
+            "kind": t.kind,
+            "years": years_text(res.years),
+        }
+        for lang in LANGUAGES:
+            grid = printed[(t.view, lang)]
+            row |= {
+                f"title_{lang}": grid.title,
+                f"unit_{lang}": grid.lines[0],
+                f"source_{lang}": grid.lines[1],
+                f"notes_{lang}": "\n".join(f"{marker} {text}" for _, marker, text in grid.notes) or None,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows).astype({"position": "int32", **{f"notes_{lang}": "string" for lang in LANGUAGES}})
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", frame)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    con.unregister("_frame")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
