@@ -1,5 +1,5 @@
-"""Shared fixtures: the contract's sample submissions (copied from ../shared/forms/samples), a Dagster instance of
-the test's own, the disclosure policy."""
+"""Shared fixtures: the contract's sample submissions (copied from ../shared/forms/samples), the demo edition built by
+the command line, a Dagster instance of the test's own, the disclosure policy."""
 
 from __future__ import annotations
 
@@ -43,6 +43,23 @@ def schemas_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(ROOT / "schemas", schemas)
     monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
     return schemas
+
+
+@pytest.fixture(scope="session")
+def demo_edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(public folder, staff folder) of the demo edition built by ``yearbook build``, once per test session: read it,
+    never change it."""
+    from yearbook.cli import main
+
+    root = tmp_path_factory.mktemp("demo_edition")
+    raw = ROOT / "raw"
+    if not any(raw.glob("20*/")):  # a clone without the demo edition: write it
+        from yearbook_demo import write_demo_edition
+
+        raw = root / "raw"
+        write_demo_edition(raw)
+    assert main(["build", "--raw", str(raw), "--out", str(root / "out"), "--internal", str(root / "internal")]) == 0
+    return root / "out", root / "internal"
 
 
 @pytest.fixture

@@ -20,9 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
 from tests.disclosure_attack import attack, published_observations
-from yearbook.cli import main as yearbook
 from yearbook.disclosure import DisclosurePolicy
 from yearbook.model import KEY
 from yearbook.publish.__main__ import main as render_main
@@ -32,25 +30,9 @@ from yearbook.publish.specs import SpecError, load_yearbook_spec, tables_dir
 
 pytestmark = pytest.mark.slow
 
-PROJECT_RAW = ROOT / "raw"
 
-
-@pytest.fixture(scope="module")
-def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(public folder, staff folder) of the demo edition built by ``yearbook build``."""
-    root = tmp_path_factory.mktemp("attack")
-    raw = PROJECT_RAW
-    if not any(raw.glob("20*/")):
-        from yearbook_demo import write_demo_edition
-
-        raw = root / "raw"
-        write_demo_edition(raw)
-    assert yearbook(["build", "--raw", str(raw), "--out", str(root / "out"), "--internal", str(root / "internal")]) == 0
-    return root / "out", root / "internal"
-
-
-def test_the_attack_recovers_nothing_from_the_public_store(edition: tuple[Path, Path], policy: DisclosurePolicy) -> None:
-    public = published_observations(edition[0] / "yearbook.duckdb")
+def test_the_attack_recovers_nothing_from_the_public_store(demo_edition: tuple[Path, Path], policy: DisclosurePolicy) -> None:
+    public = published_observations(demo_edition[0] / "yearbook.duckdb")
     result = attack(public, policy)
     assert len(result.intervals) > 1000  # the sensitive tables of the demo do hide figures
     assert result.recovered.empty, result.recovered.to_string()
@@ -60,12 +42,12 @@ def test_the_attack_recovers_nothing_from_the_public_store(edition: tuple[Path, 
 
 
 def test_the_same_attack_breaks_a_store_that_tells_small_counts_from_complements(
-    edition: tuple[Path, Path], policy: DisclosurePolicy
+    demo_edition: tuple[Path, Path], policy: DisclosurePolicy
 ) -> None:
     """The store as published before: the staff store's codes (STORE.md: C for a small count or a ministry's own x,
     D for a complement). The D flag alone pins child victims of violent crimes of 2016 in one region, both sexes."""
-    public = published_observations(edition[0] / "yearbook.duckdb")
-    with duckdb.connect(str(edition[1] / "yearbook_internal.duckdb"), read_only=True) as con:
+    public = published_observations(demo_edition[0] / "yearbook.duckdb")
+    with duckdb.connect(str(demo_edition[1] / "yearbook_internal.duckdb"), read_only=True) as con:
         codes = con.execute(f"SELECT {', '.join(KEY)}, obs_conf AS staff_conf FROM disclosure_cells").df()
     coded = public.merge(codes, on=KEY, how="left")
     coded["obs_conf"] = coded["staff_conf"].fillna(coded["obs_conf"])
@@ -75,8 +57,8 @@ def test_the_same_attack_breaks_a_store_that_tells_small_counts_from_complements
     assert len(victims) >= 2
 
 
-def test_no_public_file_tells_why_a_figure_is_hidden(edition: tuple[Path, Path]) -> None:
-    out, staff = edition
+def test_no_public_file_tells_why_a_figure_is_hidden(demo_edition: tuple[Path, Path]) -> None:
+    out, staff = demo_edition
     with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
         assert {c for (c,) in con.execute("SELECT DISTINCT obs_conf FROM observations").fetchall()} == {"F", "C"}
         assert {c for (c,) in con.execute("SELECT DISTINCT obs_conf FROM observations_comparable").fetchall()} <= {"F", "C"}
@@ -124,11 +106,11 @@ def test_no_public_file_tells_why_a_figure_is_hidden(edition: tuple[Path, Path])
 PRINTED_TARGETS = {"JUV_OFFENDERS": 0.266, "CHILD_VICTIMS": 0.137, "SUICIDE_ADOL": 0.319}  # half the store's shares before
 
 
-def test_the_tables_as_printed_hide_at_most_half_of_what_the_store_hid_before(edition: tuple[Path, Path]) -> None:
+def test_the_tables_as_printed_hide_at_most_half_of_what_the_store_hid_before(demo_edition: tuple[Path, Path]) -> None:
     """Before optimal suppression and redesign the public store hid 53.2 %, 27.4 % and 63.8 % of these indicators'
     figures, and the yearbook's tables (all fine) 40.4 %, 33.8 % and 55.1 %. The tables printed now hide at most half
     the first: the three fine tables are replaced by coarser ones, which the yearbook says in a note."""
-    with duckdb.connect(str(edition[0] / "yearbook.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(demo_edition[0] / "yearbook.duckdb"), read_only=True) as con:
         shares = dict(
             con.execute(
                 "SELECT c.indicator, avg(CASE WHEN o.obs_conf = 'C' THEN 1.0 ELSE 0.0 END) FROM yb_cells AS c "
@@ -142,8 +124,8 @@ def test_the_tables_as_printed_hide_at_most_half_of_what_the_store_hid_before(ed
     assert not {"suicide_region_sex", "offenders_region_age_sex", "victims_region_crime_sex"} & printed
 
 
-def test_workbooks_csvs_and_views_print_the_same_tables_and_count_their_x(edition: tuple[Path, Path]) -> None:
-    out, staff = edition
+def test_workbooks_csvs_and_views_print_the_same_tables_and_count_their_x(demo_edition: tuple[Path, Path]) -> None:
+    out, staff = demo_edition
     with duckdb.connect(str(out / "yearbook.duckdb"), read_only=True) as con:
         catalog = con.execute("SELECT table_number, view_name FROM yb_tables ORDER BY position").fetchall()
         withheld = {
@@ -166,9 +148,9 @@ def test_workbooks_csvs_and_views_print_the_same_tables_and_count_their_x(editio
         wb.close()
 
 
-def test_a_redesign_is_printed_only_above_its_declared_share(edition: tuple[Path, Path]) -> None:
+def test_a_redesign_is_printed_only_above_its_declared_share(demo_edition: tuple[Path, Path]) -> None:
     spec = load_yearbook_spec()
-    with duckdb.connect(str(edition[0] / "yearbook.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(demo_edition[0] / "yearbook.duckdb"), read_only=True) as con:
         ctx = load_context(con, spec)
         assert "offenders_region_age_sex" not in {t.id for t in printed_spec(con, spec, ctx).tables}
         fine = spec.table("offenders_region_age_sex")
@@ -193,8 +175,8 @@ def test_a_redesign_without_its_note_is_refused(tmp_path: Path) -> None:
         load_yearbook_spec(folder)
 
 
-def test_rendering_the_staff_store_needs_to_be_asked_for_and_stays_private(edition: tuple[Path, Path], tmp_path: Path) -> None:
-    staff = edition[1] / "yearbook_internal.duckdb"
+def test_rendering_the_staff_store_needs_to_be_asked_for_and_stays_private(demo_edition: tuple[Path, Path], tmp_path: Path) -> None:
+    staff = demo_edition[1] / "yearbook_internal.duckdb"
     with pytest.raises(SystemExit):
         render_main([str(staff), str(tmp_path / "refused")])
     assert not (tmp_path / "refused").exists()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
 
 from tests.conftest import ROOT as PROJECT_ROOT
 from yearbook.codelists import load_codelists
-from yearbook.model import KEY
+from yearbook.model import DIMENSIONS, KEY
 from yearbook.problems import problems_frame
 from yearbook.store import BuildRecord, build_store
 from yearbook.submissions import discover, figures_frame, read_submission
@@ -111,3 +114,74 @@ def test_documented_query_gives_a_full_comparable_series(store: duckdb.DuckDBPyC
     per_region = series.groupby("ref_area")["time_period"].nunique()
     assert (per_region == 7).all() and len(per_region) == 16  # the 14 regions and 2 cities of 2016
     assert series["value"].between(2, 25).all() and not series.duplicated(["ref_area", "time_period"]).any()
+
+
+PLACE = ["indicator", "ref_area", "time_period"]  # a figure's indicator, place and year: not breakdowns
+COUNTS = {"PS", "NUM"}  # the units that add up
+
+
+def test_observations_totals_add_up_without_double_counting(store: duckdb.DuckDBPyConnection) -> None:
+    """The guard rail of observations_totals: one grand total per indicator, place and year, each member of a breakdown
+    once, and the grand total standing at the total of every breakdown of it; the members of each breakdown of a count
+    add up to the grand total wherever all of them and the total are there and free (obs_conf F), the "of which" ones
+    (adds_up false: the crime types) each at most the total. Rates (PER_1000_LB) and percentages (PT) are skipped, by
+    their unit in `indicators`: the infant mortality of boys and that of girls do not add up to that of all children,
+    nor do the shares of stunted children in each quintile."""
+    units = dict(store.execute("SELECT code, unit FROM indicators").fetchall())
+    assert set(units.values()) - COUNTS == {"PER_1000_LB", "PT"}  # a new unit: say here whether it adds up
+    totals = store.execute("SELECT * FROM observations_totals").df()
+    assert not totals.duplicated([*PLACE, "breakdown", "member"]).any()
+    grand = totals[totals["breakdown"] == "_T"]
+    assert len(grand) == len(totals[PLACE].drop_duplicates())
+    breakdowns = store.execute("SELECT * FROM breakdowns").df()
+    members = totals[totals["breakdown"] != "_T"].merge(breakdowns, on=["breakdown", "member"], suffixes=("", "_declared"))
+    assert len(members) == (totals["breakdown"] != "_T").sum() and (members["adds_up"] == members["adds_up_declared"]).all()
+    members = members.merge(grand, on=PLACE, suffixes=("", "_grand"))
+    assert (members.apply(lambda m: m[f"{m['dimension']}_grand"], axis=1) == members["total"]).all()
+
+    counts = members[members["unit"].isin(COUNTS)].assign(free=lambda m: (m["obs_conf"] == "F") & m["value"].notna())
+    groups = counts.groupby([*PLACE, "breakdown", "total"], as_index=False).agg(
+        members=("member", "size"),
+        free=("free", "all"),
+        adds_up=("adds_up", "first"),
+        summed=("value", "sum"),
+        largest=("value", "max"),
+        grand_value=("value_grand", "first"),
+        grand_conf=("obs_conf_grand", "first"),
+    )
+    declared = breakdowns.groupby(["breakdown", "total"]).size().rename("declared").reset_index()
+    groups = groups.merge(declared, on=["breakdown", "total"])
+    whole = groups[(groups["members"] == groups["declared"]) & groups["free"] & (groups["grand_conf"] == "F")]
+    adding = whole[whole["adds_up"]]
+    assert (adding["summed"] == adding["grand_value"]).all(), adding[adding["summed"] != adding["grand_value"]].head()
+    of_which = whole[~whole["adds_up"]]
+    assert (of_which["largest"] <= of_which["grand_value"]).all()
+    assert (of_which["summed"] != of_which["grand_value"]).any()  # they do not add up: summing them would be wrong
+    assert set(adding["breakdown"]) == {"sex", "area", "age", "age_group", "flow"} and set(of_which["breakdown"]) == {"crime_type"}
+    assert len(whole) > 0.95 * len(groups) > 2000  # nearly every breakdown checked: the ministries withheld few figures
+
+
+def test_every_code_is_a_total_or_a_member_of_one_breakdown() -> None:
+    """No code falls out of observations_totals for want of a breakdown, and each names a code of the code lists."""
+    lists = load_codelists()
+    members = lists.breakdown_members()
+    for dimension in DIMENSIONS:
+        totals = {"_T"} | {m.total for m in members if m.dimension == dimension}
+        parts = [m.member for m in members if m.dimension == dimension]
+        assert sorted([*totals, *parts]) == sorted(lists.dimension_labels[dimension]), dimension
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ("age,age_group,Y0T17,Y14T17,true", "age Y14T17: both a total and a member"),  # 14-17 is the total of 14-15 and 16-17
+        ("age,age_group,Y0T17,Y5,true", "age Y5 is a member of more than one breakdown"),  # counted with the single ages and the groups
+    ],
+)
+def test_a_code_counted_twice_in_breakdowns_is_refused(tmp_path: Path, line: str, refusal: str) -> None:
+    folder = tmp_path / "codelists"
+    shutil.copytree(PROJECT_ROOT / "schemas" / "codelists", folder)
+    with (folder / "breakdowns.csv").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    with pytest.raises(ValueError, match=refusal):
+        load_codelists(folder)

@@ -1,10 +1,13 @@
 """Code lists as data: regions with validity years, and the other dimensions' labels.
 
 Files in ``schemas/codelists/``: ``regions.csv`` (the contract's list, unchanged),
-``region_order.csv`` (official row order) and ``dimensions.csv`` (sex, age, area, flow,
+``region_order.csv`` (official row order), ``dimensions.csv`` (sex, age, area, flow,
 crime type, wealth quintile and the generic words for "total", each label keyed by code
 and language; ``role`` is ``name`` for the published label, ``alias`` for a variant
-that is only read).
+that is only read) and ``breakdowns.csv`` (how the codes of a dimension make up its total,
+where not simply every code a part of ``_T``: the ages, whose totals are Y0T17 and Y14T17,
+split into single years or into groups that overlap them, and the crime types, "of which"
+parts of all crimes).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from yearbook.config import schemas_dir
 from yearbook.labels import label_variants, normalize_label
-from yearbook.model import NATIONAL
+from yearbook.model import DIMENSIONS, NATIONAL, TOTAL
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -33,6 +36,19 @@ class RegionLabel:
         return (self.valid_from is None or year >= self.valid_from) and (self.valid_to is None or year <= self.valid_to)
 
 
+@dataclass(frozen=True)
+class BreakdownMember:
+    """A code that is a part of a total: ``member`` of ``total`` in ``dimension``, in the breakdown named ``breakdown``
+    (the parts of one total that are read together: the single ages, or the age groups). ``adds_up``: the members of
+    the breakdown add up to its total; False for "of which" parts (victims of violent and of sexual crimes, among all)."""
+
+    dimension: str
+    breakdown: str
+    total: str
+    member: str
+    adds_up: bool
+
+
 @dataclass
 class CodeLists:
     """Every code list, with label look-ups in normalised form."""
@@ -41,6 +57,7 @@ class CodeLists:
     region_order: dict[str, int]
     dimension_labels: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
     # dimension -> code -> language -> labels (published name first)
+    breakdowns: list[BreakdownMember] = field(default_factory=list)  # as declared in breakdowns.csv
 
     def __post_init__(self) -> None:
         self._by_label: dict[str, list[RegionLabel]] = {}
@@ -91,6 +108,18 @@ class CodeLists:
                     mapping[normalize_label(label)] = code
         return mapping
 
+    def breakdown_members(self) -> list[BreakdownMember]:
+        """Every part of a total: those declared in breakdowns.csv and, in a dimension that declares none, every code
+        but ``_T`` as a part of ``_T`` in a breakdown named after the dimension (boys and girls add up to both sexes)."""
+        declared = {m.dimension for m in self.breakdowns}
+        return self.breakdowns + [
+            BreakdownMember(dimension, dimension, TOTAL, code, True)
+            for dimension in DIMENSIONS
+            if dimension not in declared
+            for code in self.dimension_labels.get(dimension, {})
+            if code != TOTAL
+        ]
+
     def name(self, dimension: str, code: str, language: str) -> str:
         """The published label of a code in a language (the code itself if none)."""
         if dimension == "ref_area":
@@ -126,4 +155,26 @@ def _load(folder: str) -> CodeLists:
                 labels.insert(0, row["label"])
             else:
                 labels.append(row["label"])
-    return CodeLists(regions, order, dims)
+    with open(base / "breakdowns.csv", encoding="utf-8") as f:
+        breakdowns = [_breakdown_member(row) for row in csv.DictReader(f)]
+    _check_breakdowns(breakdowns)
+    return CodeLists(regions, order, dims, breakdowns)
+
+
+def _breakdown_member(row: dict[str, str]) -> BreakdownMember:
+    if row["adds_up"] not in ("true", "false"):
+        raise ValueError(f"breakdowns.csv: {row['dimension']} {row['member']}: adds_up is {row['adds_up']!r}, not true or false")
+    return BreakdownMember(row["dimension"], row["breakdown"], row["total"], row["member"], row["adds_up"] == "true")
+
+
+def _check_breakdowns(members: list[BreakdownMember]) -> None:
+    """A code is a member of one breakdown of its dimension at most, and a total is no member: each figure of
+    ``observations_totals`` then has one breakdown, and no total is counted again as a part of another."""
+    seen: set[tuple[str, str]] = set()
+    for m in members:
+        if (m.dimension, m.member) in seen:
+            raise ValueError(f"breakdowns.csv: {m.dimension} {m.member} is a member of more than one breakdown")
+        seen.add((m.dimension, m.member))
+    both = sorted(seen & {(m.dimension, m.total) for m in members})
+    if both:
+        raise ValueError(f"breakdowns.csv: {', '.join(f'{d} {c}' for d, c in both)}: both a total and a member")

@@ -88,7 +88,8 @@ def derived_ratios() -> pd.DataFrame:
 
 
 def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
-    """Code lists as tables: ``regions`` (with validity and order), ``region_labels``, ``dimension_codes``."""
+    """Code lists as tables: ``regions`` (with validity and order), ``region_labels``, ``dimension_codes``,
+    ``breakdowns`` (every part of a total, by breakdown), ``comparable_regions``."""
     region_rows = []
     for code in lists.region_codes():
         start, end = lists.region_validity(code)
@@ -110,6 +111,7 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
         "regions": pd.DataFrame(region_rows).astype({"valid_from": "Int64", "valid_to": "Int64"}),
         "region_labels": labels.astype({"valid_from": "Int64", "valid_to": "Int64"}),
         "dimension_codes": pd.DataFrame(dims),
+        "breakdowns": pd.DataFrame(lists.breakdown_members()),
         "comparable_regions": pd.read_csv(schemas_dir() / "codelists" / "comparable_regions.csv"),
         "attribute_codes": pd.read_csv(schemas_dir() / "codelists" / "attributes.csv"),
     }
