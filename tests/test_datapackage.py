@@ -12,20 +12,16 @@ from pathlib import Path
 import pytest
 from frictionless import validate
 
-from yearbook.cli import main
 from yearbook.publish.datapackage import DESCRIPTOR
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
 DECIMALS = re.compile(r"^-?\d+(?:\.(\d+))?$")
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo edition (raw/, every year), built by the command line; its published folder."""
-    out = tmp_path_factory.mktemp("edition") / "out"
-    assert main(["build", "--raw", str(ROOT / "raw"), "--out", str(out)]) == 0
-    return out / "current"
+def edition(demo_edition: tuple[Path, Path]) -> Path:
+    """The published folder of the demo edition (conftest.py: built once by the command line)."""
+    return demo_edition[0] / "current"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -48,7 +44,7 @@ def test_the_data_package_is_valid_and_describes_every_csv(edition: Path) -> Non
     assert {"tables/yb_pop_region_ts.csv", "tables/ru/yb_pop_region_ts.csv", "codelists/regions.csv", "yearbook_sdmx.csv"} <= described
 
 
-def test_every_coded_column_resolves_through_a_foreign_key(edition: Path) -> None:
+def test_every_coded_column_resolves_through_a_foreign_key(edition: Path, tmp_path: Path) -> None:
     """Each column that holds codes has a foreign key to a code list; and the validation really checks them: a region
     code no list has, written into a copy, makes the package invalid at that row."""
     package = json.loads((edition / DESCRIPTOR).read_text(encoding="utf-8"))
@@ -60,7 +56,7 @@ def test_every_coded_column_resolves_through_a_foreign_key(edition: Path) -> Non
         keyed = {k["fields"] if isinstance(k["fields"], str) else k["fields"][-1] for k in resource["schema"].get("foreignKeys", [])}
         names = {f["name"] for f in resource["schema"]["fields"]}
         assert names & coded <= keyed, (resource["path"], names & coded - keyed)
-    spoilt = edition.parent / "spoilt"
+    spoilt = tmp_path / "spoilt"
     shutil.copytree(edition, spoilt, symlinks=False, ignore=shutil.ignore_patterns("*.duckdb", "*.xlsx", "*.pdf"))
     table = spoilt / "tables" / "yb_pop_region_ts.csv"
     table.write_text(table.read_text(encoding="utf-8").replace(",KZ-11,", ",KZ-99,", 1), encoding="utf-8")
