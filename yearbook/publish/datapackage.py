@@ -102,7 +102,7 @@ def _resource(con: duckdb.DuckDBPyConnection, relative: str) -> dict:
     resource: dict = {"name": name, "path": relative, "profile": "tabular-data-resource", "format": "csv", "encoding": "utf-8"}
     if parts[0] == TABLES_DIR and len(parts) == 3 and parts[1] in LANGUAGES:  # tables/<lang>/yb_<id>.csv: as printed
         view, lang = parts[2], parts[1]
-        width = con.execute(f"SELECT max(col_no) FROM {PRINTED_CELLS} WHERE view_name = ? AND language = ?", [view, lang]).fetchone()
+        width = con.execute(f"SELECT max(printed_col) FROM {PRINTED_CELLS} WHERE view_name = ? AND language = ?", [view, lang]).fetchone()
         resource |= {
             "encoding": "utf-8-sig",
             "dialect": {"header": False},
@@ -123,6 +123,8 @@ def _resource(con: duckdb.DuckDBPyConnection, relative: str) -> dict:
     else:
         raise ValueError(f"{relative}: a CSV the data package does not know how to describe")
     fields = [{"name": n, "type": TYPES.get(str(t), "string")} for n, t in zip(*_describe(con, query), strict=True)]
+    if relative == SDMX_NAME:  # written as text so that a missing value reads NaN (SDMX-CSV 2.0): a number
+        fields = [f | {"type": "number"} if f["name"] == SDMX_COLUMNS["value"][0] else f for f in fields]
     schema: dict = {"fields": fields, "missingValues": ["", NOT_AVAILABLE] if relative == SDMX_NAME else [""]}
     if key:
         schema["primaryKey"] = key

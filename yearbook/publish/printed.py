@@ -96,16 +96,17 @@ def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: Store
             for r, row in enumerate(t.texts(), start=1)
             for c, text in enumerate(row, start=1)
         ],
-        columns=["view_name", "language", "row_no", "col_no", "heading", "text"],
-    ).astype({"row_no": "int32", "col_no": "int32"})
+        columns=["view_name", "language", "printed_row", "printed_col", "heading", "text"],
+    ).astype({"printed_row": "int32", "printed_col": "int32"})
     _write(con, PRINTED_CELLS, cells)
     numbers = {table.view: table.number for table in spec.tables}
     for t in tables:
         names = t.column_names()
-        columns = ",\n    ".join(f"max(text) FILTER (WHERE col_no = {j}) AS {_ident(name)}" for j, name in enumerate(names, start=1))
+        columns = ",\n    ".join(f"max(text) FILTER (WHERE printed_col = {j}) AS {_ident(name)}" for j, name in enumerate(names, start=1))
         con.execute(
             f'CREATE OR REPLACE VIEW "{t.labelled_view}" AS\nSELECT\n    {columns}\nFROM {PRINTED_CELLS}\n'
-            f"WHERE view_name = {quoted(t.view)} AND language = {quoted(t.lang)} AND NOT heading\nGROUP BY row_no\nORDER BY row_no"
+            f"WHERE view_name = {quoted(t.view)} AND language = {quoted(t.lang)} AND NOT heading\n"
+            "GROUP BY printed_row\nORDER BY printed_row"
         )
         title = f"Yearbook table {numbers[t.view]} as printed in {t.lang}: {t.grid.title}"
         con.execute(f'COMMENT ON VIEW "{t.labelled_view}" IS {quoted(title)}')

@@ -79,7 +79,7 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
         catalog = con.execute(f'SELECT * FROM "{CATALOG}" ORDER BY position')
         written.append(_write_csv(folder / f"{CATALOG}.csv", [d[0] for d in catalog.description], catalog.fetchall()))
         cells = con.execute(
-            f'SELECT view_name, language, row_no, list(text ORDER BY col_no) FROM "{PRINTED_CELLS}" GROUP BY ALL ORDER BY ALL'
+            f'SELECT view_name, language, printed_row, list(text ORDER BY printed_col) FROM "{PRINTED_CELLS}" GROUP BY ALL ORDER BY ALL'
         )
         printed: dict[tuple[str, str], list[list[str]]] = {}
         for view, lang, _, texts in cells.fetchall():
