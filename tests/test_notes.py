@@ -1,9 +1,10 @@
 """The notes the data carry (``notes``, ``observation_notes``, ``observations_with_notes``; yearbook/publish/notes.py,
 yearbook/sql/notes.sql) on both stores built from the demo edition: series breaks, a former name, footnote marks, a
-form not submitted; and that the public store's notes tell nothing of a hidden figure."""
+form not submitted; the SDMX-CSV's COMMENT_OBS; and that the public store's notes tell nothing of a hidden figure."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ from yearbook.model import KEY
 from yearbook.problems import problems_frame
 from yearbook.publish import load_yearbook_spec, render_workbooks
 from yearbook.publish.specs import LANGUAGES
+from yearbook.sdmx import write_sdmx_csv
 from yearbook.specs import load_forms
 from yearbook.store import BuildRecord, build_public_store, build_store
 from yearbook.submissions import check_across_files, discover, figures_frame, read_submission
@@ -173,3 +175,29 @@ def test_a_form_not_submitted_is_a_note_attached_to_nothing(submissions: list, p
             _query(store, "SELECT kind, text_kk, text_ru, text_en FROM notes WHERE note_id = 'form_not_submitted:F-GP-1:2022'") == expected
         )
         assert _query(store, "SELECT count(*) FROM observation_notes WHERE note_id LIKE 'form_not_submitted:%'") == [(0,)]
+
+
+def test_the_sdmx_csv_carries_the_notes_in_english_as_pysdmx_writes_them(stores, tmp_path: Path) -> None:
+    """COMMENT_OBS: the English texts of an observation's notes in the order of their ids, blank without one; the file
+    is byte for byte what pysdmx's writer makes of the same store (texts with commas and quotes included)."""
+    from pysdmx.io.csv.sdmx20.writer import write
+    from pysdmx.io.pd import PandasDataset
+
+    from yearbook.sdmx import COLUMNS, sdmx_frame_query, sdmx_schema
+
+    public = stores["public"]
+    path = write_sdmx_csv(public, tmp_path / "yearbook_sdmx.csv")
+    with open(path, encoding="utf-8", newline="") as f:
+        comments = {tuple(r[COLUMNS[k][0]] for k in KEY): r["COMMENT_OBS"] for r in csv.DictReader(f)}
+    english = dict(_query(public, "SELECT note_id, text_en FROM notes"))
+    expected = {
+        (*key[:2], str(key[2]), *key[3:]): " ".join(english[n] for n in notes or ())
+        for *key, notes in _query(public, f"SELECT {KEYS}, notes FROM observations_with_notes")
+    }
+    assert comments == expected
+    almaty = ("BIRTHS_LIVE", "KZ-19", "2022", "_T", "_T", "_T", "_T", "_T", "_T")
+    assert comments[almaty] == english["boundary_change:2022"] and comments[(*almaty[:2], "2021", *almaty[3:])] == ""
+    with duckdb.connect(str(public), read_only=True) as con:
+        frame = con.execute(sdmx_frame_query()).df()
+    write([PandasDataset(structure=sdmx_schema(), data=frame)], output_path=tmp_path / "pysdmx.csv")
+    assert path.read_bytes() == (tmp_path / "pysdmx.csv").read_bytes()
