@@ -3,6 +3,9 @@
 Dimensions and attributes take SDMX concept names: SEX, AGE, URBANISATION, WEALTH_QUINTILE,
 UNIT_MEASURE, OBS_STATUS and CONF_STATUS (the store's ``obs_conf``); the yearbook's own
 dimensions keep descriptive ids (MIGRATION_FLOW, CRIME_TYPE). Totals are ``_T``, never blank.
+COMMENT_OBS (the SDMX cross-domain concept of an observation's comment) carries the observation's notes
+(``observation_notes``) in English, as the workbook words them: a file sent on its own has no notes table to look ids
+up in. Several notes are joined by a space, in the order of their ids (each note is whole sentences); none: blank.
 
 The file is written by DuckDB: pysdmx's writer (the BIS-maintained SDMX library) formats every
 value in Python, 18 s for the million observations of a district-level edition. pysdmx stays the
@@ -18,20 +21,25 @@ import duckdb
 from pysdmx.model import Concept, DataType
 from pysdmx.model.dataflow import Component, Components, Role, Schema
 
-from yearbook.model import SDMX_CONCEPTS
+from yearbook.model import SDMX_CONCEPTS, render_sql
 
 AGENCY = "KZ_BNS"
 DATAFLOW = "DF_CHILDREN_YEARBOOK"
 VERSION = "1.0"
 NOT_AVAILABLE = "NaN"  # SDMX-CSV 2.0: a missing numeric value
 
-# store column -> (SDMX id, role): the key's from the data model
+# column of the observations (and their notes) -> (SDMX id, role): the key's from the data model
 COLUMNS = {column: (concept, Role.DIMENSION) for column, concept in SDMX_CONCEPTS.items()} | {
     "value": ("OBS_VALUE", Role.MEASURE),
     "unit": ("UNIT_MEASURE", Role.ATTRIBUTE),
     "obs_status": ("OBS_STATUS", Role.ATTRIBUTE),
     "obs_conf": ("CONF_STATUS", Role.ATTRIBUTE),
+    "comment_obs": ("COMMENT_OBS", Role.ATTRIBUTE),
 }
+NOTE_COMMENTS = (  # the English texts of each observation's notes, in one comment
+    "SELECT {key}, string_agg(n.text_en, ' ' ORDER BY n.note_id) AS comment_obs "
+    "FROM observation_notes JOIN notes AS n USING (note_id) GROUP BY ALL"
+)
 
 
 def sdmx_schema() -> Schema:
@@ -50,11 +58,11 @@ def sdmx_schema() -> Schema:
 
 
 def sdmx_frame_query() -> str:
-    """The store's observations with SDMX column names, in the file's row order."""
+    """The store's observations and their notes with SDMX column names, in the file's row order."""
     select = ", ".join(
         f"CAST({col} AS VARCHAR) AS {sdmx_id}" if col == "time_period" else f"{col} AS {sdmx_id}" for col, (sdmx_id, _) in COLUMNS.items()
     )
-    return f"SELECT {select} FROM observations ORDER BY ALL"
+    return render_sql(f"SELECT {select} FROM observations LEFT JOIN ({NOTE_COMMENTS}) USING ({{key}}) ORDER BY ALL", "sdmx_frame_query")
 
 
 def sdmx_csv_query() -> str:

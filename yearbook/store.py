@@ -22,6 +22,7 @@ from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy, protect
 from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
+from yearbook.publish.notes import declare_notes, keep_footnote_marks
 from yearbook.publish.views import create_table_views
 from yearbook.sdg import load_sdg_map, register_sdg_tables
 from yearbook.store_comments import comment_store
@@ -32,6 +33,7 @@ HARMONIZE_SQL = "harmonize"  # from the figures as reported to `observations`: t
 OBSERVATIONS_SQL = "observations"  # tables made from `observations` alone: both stores, each from its own
 ROUND_FIGURES_SQL = "rounding/observations.sql"  # the public store's figures to the decimals printed, then ...
 ROUND_COMPUTED_SQL = "rounding/computed.sql"  # ... what it computes from them (the staff store keeps both unrounded)
+NOTES_SQL = "notes.sql"  # the notes of the data attached to observations (yearbook.publish.notes declares them): both stores
 PUBLIC_SUMMARY_SQL = "disclosure/public_summary.sql"  # what was hidden, per indicator and table, after the views
 STAFF_SUMMARY_SQL = "disclosure/staff_summary.sql"  # the same with the reasons and hidden values
 STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
@@ -135,6 +137,7 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         con.register("raw_figures_view", figures)
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
+        keep_footnote_marks(con, "main")
         _write_code_lists(con)
         _run_sql_files(con, HARMONIZE_SQL, OBSERVATIONS_SQL)
         _write_table(con, "validation_results", record.problems)
@@ -149,8 +152,10 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure) coded C and set
     to NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
     would leave its old blocks in it). The working tables of the figures (:data:`UNSUPPRESSED_TABLES`) are not in it;
-    what reads ``observations`` (the SQL files of :data:`OBSERVATIONS_SQL`, the yb_ views) runs on the suppressed
-    table. Warnings may quote figures: the public store keeps their messages without them.
+    what reads ``observations`` (the SQL files of :data:`OBSERVATIONS_SQL`, the notes, the yb_ views) runs on the
+    suppressed table: the footnote marks of the staff store's figures as reported are kept for this connection only,
+    and attached where the figure is shown. Warnings may quote figures: the public store keeps their messages without
+    them.
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
 
     Why each figure is hidden stays with staff: the staff store ``internal`` (staged, not yet published) receives
@@ -163,6 +168,7 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         _write_suppressed_observations(con, hidden)
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
+        keep_footnote_marks(con, "internal")  # for this connection: notes.sql attaches them to the figures shown only
         con.execute("DETACH internal")
         con.execute(_sql(ROUND_FIGURES_SQL))
         _run_sql_files(con, OBSERVATIONS_SQL)
@@ -239,8 +245,11 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> dict[str, int]:
-    """The yb_ views (then the SQL file ``after_views``, which reads them), the comments, a checkpoint; the row count of
-    each table."""
+    """The notes of the data (:data:`NOTES_SQL`: from the observations, the code lists, the build's problems and the
+    footnote marks kept), the yb_ views (then the SQL file ``after_views``, which reads them), the comments, a
+    checkpoint; the row count of each table."""
+    declare_notes(con)
+    con.execute(_sql(NOTES_SQL))
     create_table_views(con)  # after the build log: the views take the edition's years from build_files
     if after_views is not None:
         con.execute(_sql(after_views))

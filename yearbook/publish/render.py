@@ -13,6 +13,7 @@ function writes any grid, and all formatting comes from the named styles of :fun
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,7 @@ from yearbook.publish.layout import (
     years_shown,
     years_text,
 )
+from yearbook.publish.notes import boundary_notes, missing_form_note, renamings
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
 from yearbook.textfit import longest_word_units, row_height, units_for, wrapped_lines
 
@@ -144,11 +146,11 @@ class NoteRegister:
     def __init__(self, spec: YearbookSpec, lang: str) -> None:
         self.spec = spec
         self.lang = lang
-        self.numbers: dict[tuple, int] = {}
+        self.numbers: dict[Hashable, int] = {}
         self.texts: dict[int, str] = {}
         self.tables: dict[int, list[str]] = {}
 
-    def marker(self, key: tuple, text: str, table: TableSpec) -> tuple[int, str]:
+    def marker(self, key: Hashable, text: str, table: TableSpec) -> tuple[int, str]:
         if key not in self.numbers:
             n = len(self.numbers) + 1
             self.numbers[key] = n
@@ -170,33 +172,23 @@ def as_number(value: float) -> int | float:
 
 
 def _member_notes(table: TableSpec, years: list[int], regions: list[str], ctx: StoreContext, spec: YearbookSpec, lang: str) -> dict:
-    """Notes the data attach to members: (dim, code) -> [(key, text)]; ("title", None) for the title."""
-    out: dict[tuple[str, object], list[tuple[tuple, str]]] = {}
+    """Notes the data attach to members (yearbook.publish.notes): (dim, code) -> [(note id, text)]; ("title", None) for
+    the title."""
+    out: dict[tuple[str, object], list[tuple[Hashable, str]]] = {}
     lo, hi = (min(years), max(years)) if years else (0, 0)
     for region in regions:
-        for geo in spec.meta.get("geography_notes", []):
-            if region in geo["regions"] and lo <= geo["year"] <= hi:
-                out.setdefault(("ref_area", region), []).append((("geo", geo["year"]), geo["text"][lang]))
-        if len(ctx.region_labels):
-            start, end = ctx.region_validity(region)
-            seen = set()
-            for label, vf, vt in ctx.region_label_periods(region, lang):
-                narrower = (vf is not None and (start is None or vf > start)) or (vt is not None and (end is None or vt < end))
-                if narrower and (vf is None or vf <= hi) and (vt is None or vt >= lo) and (vf, vt) not in seen:
-                    seen.add((vf, vt))
-                    span = years_text(list(range(vf if vf is not None else lo, (vt if vt is not None else hi) + 1)))
-                    name = ctx.regions.loc[region, f"name_{lang}"]
-                    text = spec.meta["rename_note"][lang].format(region=name, label=label, years=span)
-                    out.setdefault(("ref_area", region), []).append((("rename", region, vf, vt), text))
+        noted = [note for note, year, areas in boundary_notes(spec) if region in areas and lo <= year <= hi]
+        noted += [note for note, _ in renamings(spec, ctx, region, lo, hi) if lang in note.texts]
+        for note in noted:
+            out.setdefault(("ref_area", region), []).append((note.note_id, note.texts[lang]))
     if table.years != "all_available":
         axes = table.rows + table.columns
         for year in years:
             for form in table.source:
                 if (form, year) in ctx.missing_forms:
-                    source = spec.source_names(form, [year])[0][0][lang]
-                    text = spec.meta["missing_form_note"][lang].format(form=form, source=source, year=year)
+                    note = missing_form_note(spec, form, year)
                     where = ("time_period", year) if "time_period" in axes else ("title", None)
-                    out.setdefault(where, []).append((("missing", form, year), text))
+                    out.setdefault(where, []).append((note.note_id, note.texts[lang]))
     return out
 
 
@@ -252,7 +244,7 @@ class GridBuilder:
         n = sum(c.kind == "symbol" and c.value == "x" for c in cells)
         return [(("withheld", n), self.t("withheld_note", n=n))] if n else []
 
-    def _marks(self, table: TableSpec, items: list[tuple[tuple, str]], used: dict[int, tuple[str, str]]) -> str:
+    def _marks(self, table: TableSpec, items: Sequence[tuple[Hashable, str]], used: dict[int, tuple[str, str]]) -> str:
         marks = {}
         for key, text in items:
             n, mark = self.notes.marker(key, text, table)

@@ -282,7 +282,10 @@ def _check_meta(meta: dict) -> None:
         raise SpecError("yearbook.yaml: count_units must name units of yearbook.yaml units")
     for i, note in enumerate(meta.get("geography_notes", [])):
         _text(note["text"], f"yearbook.yaml: geography_notes[{i}]")
-    for key in ("rename_note", "missing_form_note"):
+    years = [note["year"] for note in meta.get("geography_notes", [])]
+    if len(set(years)) < len(years):  # a note's id in the stores is its year (yearbook/publish/notes.py)
+        raise SpecError("yearbook.yaml: geography_notes: one note per year (merge the regions and texts of a year)")
+    for key in ("rename_note", "missing_form_note", "footnote_mark_note"):
         _text(meta[key], f"yearbook.yaml: {key}")
     locales = meta.get("number_locale") or {}
     if set(locales) != set(LANGUAGES) or not all(re.fullmatch(r"(\[\$-[0-9A-F]{3,4}\])?", str(v)) for v in locales.values()):
