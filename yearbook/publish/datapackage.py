@@ -40,6 +40,7 @@ CODE_LISTS: dict[str, tuple[str, list[str]]] = {
     "units": ("SELECT * FROM units ORDER BY code", ["code"]),
     "symbols": ("SELECT * FROM symbols", ["symbol"]),
     "sdg_verdicts": ("SELECT * FROM sdg_verdicts", ["verdict"]),
+    "notes": ("SELECT * FROM notes ORDER BY note_id", ["note_id"]),
     "codes": (  # any dimension's code with its dimension: the groups an equity gap compares
         f"SELECT 'ref_area' AS dimension, ref_area AS code{_by_name} FROM regions "
         f"UNION ALL SELECT dimension, code{_by_name} FROM dimension_codes ORDER BY ALL",
