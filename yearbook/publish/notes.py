@@ -71,6 +71,7 @@ def missing_form_note(spec: YearbookSpec, form: str, year: int) -> Note:
 
 
 def footnote_mark_note(spec: YearbookSpec, mark: str) -> Note:
+    """The note of a figure its ministry's workbook marks with ``mark``: that it is marked, not what the mark means."""
     return Note(
         f"footnote_mark:{mark}", "footnote_mark", {lang: spec.meta["footnote_mark_note"][lang].format(mark=mark) for lang in LANGUAGES}
     )
@@ -90,8 +91,9 @@ def _end(year: int | None) -> str:
 
 def keep_footnote_marks(con: duckdb.DuckDBPyConnection, store: str) -> None:
     """``footnote_marks`` for this connection (a temporary table: never in the file): the key, cell and mark of every
-    published figure read with a footnote mark, from ``raw_figures`` of ``store`` (``main``, the staff store's own;
-    ``internal``, the staff store attached to the public one, which has no figures as reported)."""
+    figure read with a footnote mark (``notes.sql`` keeps the cells ``observations`` shows), from ``raw_figures`` of
+    ``store`` (``main``, the staff store's own; ``internal``, the staff store attached to the public one, which has no
+    figures as reported)."""
     con.execute(
         render_sql(
             "CREATE OR REPLACE TEMP TABLE footnote_marks AS SELECT {key}, source_file, source_sheet, source_cell, footnote AS mark "
