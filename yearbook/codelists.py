@@ -132,6 +132,21 @@ def _year(text: str) -> int | None:
     return int(text) if text.strip() else None
 
 
+@lru_cache(maxsize=4)
+def _terms(path: str) -> dict[str, dict[str, dict[str, str]]]:
+    terms: dict[str, dict[str, dict[str, str]]] = {}
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            terms.setdefault(row["term"], {})[row["code"]] = {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+    return terms
+
+
+def load_terms() -> dict[str, dict[str, dict[str, str]]]:
+    """``terms.csv``: the small vocabularies of the store's columns (an SDG series' relation and direction, the kinds of
+    equity gaps, tables and notes, the form of a derived indicator), term -> code -> language -> name."""
+    return _terms(str(schemas_dir() / "codelists" / "terms.csv"))
+
+
 def load_codelists(folder: Path | None = None) -> CodeLists:
     folder = folder or schemas_dir() / "codelists"
     return _load(str(folder))

@@ -15,11 +15,11 @@ from functools import cache
 import duckdb
 import pandas as pd
 
-from yearbook.codelists import LANGUAGES
+from yearbook.codelists import LANGUAGES, load_terms
 from yearbook.config import load_yaml, schemas_dir
 
-RELATIONS = ("measure", "proxy")
-DIRECTIONS = ("up", "down")
+RELATIONS = tuple(load_terms()["relation"])  # measure, proxy (schemas/codelists/terms.csv)
+DIRECTIONS = tuple(load_terms()["direction"])  # up, down
 COUNT_UNITS = ("PS", "NUM")  # persons, number: never published under an SDG series, all of which are rates or shares
 
 
@@ -140,6 +140,22 @@ def sdg_frame() -> pd.DataFrame:
         for s in sdg.series.values()
     ]
     return pd.DataFrame(rows).astype({"target_value": "float64", "target_factor": "float64"})
+
+
+def sdg_code_tables() -> dict[str, pd.DataFrame]:
+    """The SDG codes the store uses as tables: ``sdg_series`` (each UN series with its SDG indicator) and
+    ``sdg_indicators``."""
+    pairs = sorted({(s.sdg_series, s.sdg_indicator) for s in load_sdg_map().series.values()})
+    indicators = sorted({indicator for _, indicator in pairs}, key=_numbering)
+    return {
+        "sdg_series": pd.DataFrame(pairs, columns=["sdg_series", "sdg_indicator"]),
+        "sdg_indicators": pd.DataFrame({"sdg_indicator": indicators}),
+    }
+
+
+def _numbering(indicator: str) -> list[tuple[int, int, str]]:
+    """The order of SDG indicators: 4.2.2 before 4.a.1 before 16.2.1."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in indicator.split(".")]
 
 
 def register_sdg_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -17,14 +17,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from yearbook.codelists import LANGUAGES, CodeLists, load_codelists
+from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy, protect
 from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
 from yearbook.publish.notes import declare_notes, keep_footnote_marks
 from yearbook.publish.views import create_table_views
-from yearbook.sdg import load_sdg_map, register_sdg_tables
+from yearbook.sdg import load_sdg_map, register_sdg_tables, sdg_code_tables
+from yearbook.specs import load_forms
 from yearbook.store_comments import comment_store
 
 STORE_NAME = "yearbook.duckdb"
@@ -116,6 +117,16 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
         "breakdowns": pd.DataFrame(lists.breakdown_members()),
         "comparable_regions": pd.read_csv(schemas_dir() / "codelists" / "comparable_regions.csv"),
         "attribute_codes": pd.read_csv(schemas_dir() / "codelists" / "attributes.csv"),
+        "terms": pd.DataFrame(
+            [(term, code, *(names[lang] for lang in LANGUAGES)) for term, codes in load_terms().items() for code, names in codes.items()],
+            columns=["term", "code", *(f"name_{lang}" for lang in LANGUAGES)],
+        ),
+        "forms": pd.DataFrame(
+            [(f.code, f.name, f.ministry) for f in load_forms().values()]
+            + [(code, names["en"], None) for code, names in load_terms()["form"].items()],
+            columns=["form", "name_en", "ministry"],
+        ),
+        **sdg_code_tables(),
     }
 
 

@@ -3,7 +3,7 @@ of the edition (its fields and their types, missing-value markers, primary key, 
 column to the code list that decodes it), so that a tool reading the CSVs alone can check and decode them.
 
 The code lists come from the public store (``codelists/<name>.csv``); the SDG export's codes are those of the global
-SDG data structure, listed from ``schemas/sdg_sdmx.yaml`` (``codelists/sdg/<CONCEPT>.csv``). Every field's type is
+SDG data structure, listed from ``schemas/sdg_sdmx.yaml`` (``codelists/sdg_dsd/<CONCEPT>.csv``). Every field's type is
 the type of the store column (or query) the CSV was written from: nothing is guessed from the data.
 """
 
@@ -25,12 +25,13 @@ from yearbook.sdmx import NOT_AVAILABLE, sdmx_csv_query
 
 DESCRIPTOR = "datapackage.json"
 CODELISTS_DIR = "codelists"
-SDG_CODELISTS_DIR = "sdg"
+SDG_CODELISTS_DIR = "sdg_dsd"  # the codes of the global SDG data structure (not our sdg_series list)
 SDMX_NAME = "yearbook_sdmx.csv"
 SDG_SDMX_NAME = "yearbook_sdg_sdmx.csv"
 TABLES_DIR = "tables"
 
 _by_name = ", name_kk, name_ru, name_en"
+TERMS = ("relation", "direction", "gap_kind", "table_kind", "note_kind")  # of terms.csv, each a list (its `form` is in forms)
 # name -> (query of the public store, primary key)
 CODE_LISTS: dict[str, tuple[str, list[str]]] = {
     "indicators": ("SELECT * FROM indicators ORDER BY code", ["code"]),
@@ -41,6 +42,11 @@ CODE_LISTS: dict[str, tuple[str, list[str]]] = {
     "symbols": ("SELECT * FROM symbols", ["symbol"]),
     "sdg_verdicts": ("SELECT * FROM sdg_verdicts", ["verdict"]),
     "notes": ("SELECT * FROM notes ORDER BY note_id", ["note_id"]),
+    **{term: (f"SELECT code{_by_name} FROM terms WHERE term = '{term}'", ["code"]) for term in TERMS},
+    "forms": ("SELECT * FROM forms ORDER BY form", ["form"]),
+    "sections": ("SELECT * FROM sections ORDER BY number", ["section"]),
+    "sdg_series": ("SELECT * FROM sdg_series", ["sdg_series"]),
+    "sdg_indicators": ("SELECT * FROM sdg_indicators", ["sdg_indicator"]),
     "codes": (  # any dimension's code with its dimension: the groups an equity gap compares
         f"SELECT 'ref_area' AS dimension, ref_area AS code{_by_name} FROM regions "
         f"UNION ALL SELECT dimension, code{_by_name} FROM dimension_codes ORDER BY ALL",
@@ -50,6 +56,9 @@ CODE_LISTS: dict[str, tuple[str, list[str]]] = {
 # a column of any CSV -> the code list whose key decodes it (the SDMX file's columns by their SDMX names as well)
 REFERS = {"indicator": "indicators", "ref_area": "regions", **{d: d for d in DIMENSIONS}}
 REFERS |= {"unit": "units", "obs_status": "obs_status", "obs_conf": "obs_conf", "symbol": "symbols", "verdict": "sdg_verdicts"}
+REFERS |= {"relation": "relation", "direction": "direction", "gap_kind": "gap_kind", "form": "forms", "section": "sections"}
+REFERS |= {"sdg_series": "sdg_series", "sdg_indicator": "sdg_indicators", "note_id": "notes"}
+REFERS_IN = {"tables/yb_tables": {"kind": "table_kind"}, "codelists/notes": {"kind": "note_kind"}}  # a name meaning one thing there
 REFERS |= {SDMX_COLUMNS[column][0]: target for column, target in REFERS.items() if column in SDMX_COLUMNS}
 GROUPS = ("group_a", "group_b")  # codes of the dimension named in the row's `dimension` column
 
@@ -59,7 +68,7 @@ TYPES |= {"FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP WI
 
 def write_code_lists(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
     """Every code list of :data:`CODE_LISTS` as ``<name>.csv`` in ``folder`` and the SDG export's codes as
-    ``sdg/<CONCEPT>.csv``; return the paths."""
+    ``sdg_dsd/<CONCEPT>.csv``; return the paths."""
     written = []
     for name, (query, _) in CODE_LISTS.items():
         result = con.execute(query)
@@ -113,7 +122,7 @@ def _resource(con: duckdb.DuckDBPyConnection, relative: str) -> dict:
         return resource
     if parts[0] == TABLES_DIR:
         query, key = f'SELECT * FROM "{parts[1]}"', (["table_id"] if parts[1] == CATALOG else _view_key(con, parts[1]))
-    elif parts[0] == CODELISTS_DIR and len(parts) == 3:  # codelists/sdg/<CONCEPT>.csv
+    elif parts[0] == CODELISTS_DIR and len(parts) == 3:  # codelists/sdg_dsd/<CONCEPT>.csv
         query, key = "SELECT ''::VARCHAR AS code", ["code"]
     elif parts[0] == CODELISTS_DIR:
         query, key = CODE_LISTS[parts[1]]
@@ -131,10 +140,11 @@ def _resource(con: duckdb.DuckDBPyConnection, relative: str) -> dict:
         schema["primaryKey"] = key
     names = [f["name"] for f in fields]
     own = parts[1] if parts[0] == CODELISTS_DIR else None  # a code list's key refers to nothing
+    refers = REFERS | REFERS_IN.get("/".join(parts), {})
     schema["foreignKeys"] = [
-        {"fields": column, "reference": {"resource": _list_resource(REFERS[column]), "fields": CODE_LISTS[REFERS[column]][1][0]}}
+        {"fields": column, "reference": {"resource": _list_resource(refers[column]), "fields": CODE_LISTS[refers[column]][1][0]}}
         for column in names
-        if column in REFERS and REFERS[column] != own
+        if column in refers and refers[column] != own
     ]
     if {"dimension", *GROUPS} <= set(names):
         schema["foreignKeys"] += [
@@ -161,7 +171,7 @@ def _describe(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], li
 
 
 def _sdg_schema() -> dict:
-    """The SDG export: every column a code of the SDG data structure (codelists/sdg/), but the value and the year."""
+    """The SDG export: every column a code of the SDG data structure (codelists/sdg_dsd/), but the value and the year."""
     mapping = load_sdg_mapping()
     coded = sdg_code_lists(mapping)
     columns = ["STRUCTURE", "STRUCTURE_ID", "ACTION", *mapping.dimensions, SDG_OBS_VALUE, *mapping.attributes]

@@ -122,13 +122,16 @@ def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: Store
 
 
 def meanings(spec: YearbookSpec) -> dict[str, pd.DataFrame]:
-    """What the printed codes and symbols mean (yearbook.yaml), as tables: ``units`` (a unit code and its printed
-    name), ``symbols`` (x, …, -, [z]) and ``sdg_verdicts`` (a verdict of sdg_progress, its symbol and name)."""
+    """What the printed codes and symbols mean (the table specs), as tables: ``sections`` (their titles), ``units`` (a
+    unit code and its printed name), ``symbols`` (x, …, -, [z]) and ``sdg_verdicts`` (a verdict of sdg_progress, its
+    symbol and name)."""
     names = [f"name_{lang}" for lang in LANGUAGES]
     units = [(code, *(text[lang] for lang in LANGUAGES)) for code, text in spec.meta["units"].items()]
     symbols = [(symbol, *(text[lang] for lang in LANGUAGES)) for symbol, text in spec.meta["text"]["symbol_rows"]]
     verdicts = [(code, v["symbol"], *(v[lang] for lang in LANGUAGES)) for code, v in spec.meta["sdg_verdicts"].items()]
+    sections = [(s.id, s.number, *(s.title[lang] for lang in LANGUAGES)) for s in spec.sections]
     return {
+        "sections": pd.DataFrame(sections, columns=["section", "number", *names]),
         "units": pd.DataFrame(units, columns=["code", *names]),
         "symbols": pd.DataFrame(symbols, columns=["symbol", *names]),
         "sdg_verdicts": pd.DataFrame(verdicts, columns=["verdict", "verdict_symbol", *names]),
