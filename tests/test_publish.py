@@ -626,8 +626,9 @@ def test_labelled_csvs_are_the_printed_tables_cell_for_cell(case: Case, tmp_path
             for table in case.spec.tables:
                 path = tmp_path / lang / f"{table.view}.csv"
                 assert path.read_bytes().startswith(codecs.BOM_UTF8), path
+                separators = case.spec.meta["csv_format"][lang]
                 with open(path, encoding="utf-8-sig", newline="") as f:
-                    rows = list(csv.reader(f))
+                    rows = list(csv.reader(f, delimiter=separators["delimiter"]))
                 ((sheet, ref),) = book.defined_names[f"{table.view}_table"].destinations
                 printed = [list(r) for r in book[sheet][ref.replace("$", "")]]
                 assert len(rows) == len(printed) and all(len(r) == len(p) for r, p in zip(rows, printed, strict=True)), (lang, table.id)
@@ -638,8 +639,8 @@ def test_labelled_csvs_are_the_printed_tables_cell_for_cell(case: Case, tmp_path
                             assert got == "", where
                         elif isinstance(cell.value, int | float):
                             decimals = _printed_decimals(cell)
-                            assert got == f"{cell.value:.{decimals}f}", where
-                            assert float(got) == pytest.approx(cell.value, abs=0.5 * 10**-decimals), where
+                            assert got == f"{cell.value:.{decimals}f}".replace(".", separators["decimal"]), where
+                            assert float(got.replace(",", ".")) == pytest.approx(cell.value, abs=0.5 * 10**-decimals), where
                         else:
                             assert got == str(cell.value), where
                 headings = _data_range(book, table)[2] - range_boundaries(ref)[1]  # the figures' first row - the table's

@@ -17,7 +17,7 @@ import duckdb
 
 from yearbook.model import DIMENSIONS
 from yearbook.publish.printed import CATALOG, PRINTED_CELLS
-from yearbook.publish.specs import LANGUAGES
+from yearbook.publish.specs import LANGUAGES, load_yearbook_spec
 from yearbook.sdg_sdmx import OBS_VALUE as SDG_OBS_VALUE
 from yearbook.sdg_sdmx import load_sdg_mapping, sdg_code_lists
 from yearbook.sdmx import COLUMNS as SDMX_COLUMNS
@@ -115,7 +115,7 @@ def _resource(con: duckdb.DuckDBPyConnection, relative: str) -> dict:
         width = con.execute(f"SELECT max(printed_col) FROM {PRINTED_CELLS} WHERE view_name = ? AND language = ?", [view, lang]).fetchone()
         resource |= {
             "encoding": "utf-8-sig",
-            "dialect": {"header": False},
+            "dialect": {"header": False, "delimiter": load_yearbook_spec().meta["csv_format"][lang]["delimiter"]},
             "title": f"{view} as printed in {lang} (headings, labels, figures as text)",
         }
         resource["schema"] = {"fields": [{"name": f"column_{j}", "type": "string"} for j in range(1, (width[0] if width else 0) + 1)]}

@@ -2,8 +2,9 @@
 
 The grids of the workbook (:func:`yearbook.publish.render.table_grids`, the same code, the same store) are written
 into the store cell by cell as ``yb_printed_cells``: for each table and language the range ``yb_<id>_table`` of the
-sheet, headings and row labels as printed, each figure as the text it prints (a number with its table's decimals, a
-point for the decimal sign, no grouping; ``x``, ``…``, ``[z]`` as printed). From it come
+sheet, headings and row labels as printed, each figure as the text it prints (a number with its table's decimals and
+the decimal sign of the language's CSVs, yearbook.yaml ``csv_format``: a comma in kk and ru; no grouping; ``x``,
+``…``, ``[z]`` as printed). From it come
 
 - a labelled view per table and language, ``yb_<id>_<lang>``: one row per printed row, one column per printed column,
   each column named by its headings (the levels of a heading joined by " | ");
@@ -37,6 +38,7 @@ class PrintedTable:
     view: str  # the coded view, yb_<id>
     lang: str
     grid: Grid
+    decimal: str  # the decimal sign of its language's CSVs (yearbook.yaml csv_format)
 
     @property
     def labelled_view(self) -> str:
@@ -48,7 +50,7 @@ class PrintedTable:
 
     def texts(self) -> list[list[str]]:
         """Every cell of the printed range as text ('' where the sheet has none)."""
-        return [[cell_text(cell) for cell in row] for row in printed_cells(self.grid)]
+        return [[cell_text(cell, self.decimal) for cell in row] for row in printed_cells(self.grid)]
 
     def column_names(self) -> list[str]:
         """A name per printed column: its headings, levels joined, made unique."""
@@ -68,19 +70,20 @@ class PrintedTable:
         return unique
 
 
-def cell_text(cell: Cell | None) -> str:
-    """A printed cell as text: a figure with the decimals of its kind, anything else as it reads."""
+def cell_text(cell: Cell | None, decimal: str) -> str:
+    """A printed cell as text: a figure with the decimals of its kind and the ``decimal`` sign (no digit grouping),
+    anything else as it reads."""
     if cell is None:
         return ""
     if cell.kind in DECIMALS and isinstance(cell.value, int | float):
-        return f"{cell.value:.{DECIMALS[cell.kind]}f}"
+        return f"{cell.value:.{DECIMALS[cell.kind]}f}".replace(".", decimal)
     return str(cell.value)
 
 
 def printed_tables(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult]) -> list[PrintedTable]:
     """Every table in every language, as the workbooks print it."""
     return [
-        PrintedTable(res.table.view, lang, grid)
+        PrintedTable(res.table.view, lang, grid, spec.meta["csv_format"][lang]["decimal"])
         for lang in LANGUAGES
         for res, grid in zip(results, table_grids(spec, ctx, results, lang)[0], strict=True)
     ]

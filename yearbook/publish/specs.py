@@ -287,6 +287,10 @@ def _check_meta(meta: dict) -> None:
         raise SpecError("yearbook.yaml: geography_notes: one note per year (merge the regions and texts of a year)")
     for key in ("rename_note", "missing_form_note", "footnote_mark_note"):
         _text(meta[key], f"yearbook.yaml: {key}")
+    formats = meta.get("csv_format") or {}
+    malformed = [f for f in formats.values() if set(f) != {"delimiter", "decimal"} or f["delimiter"] == f["decimal"]]
+    if set(formats) != set(LANGUAGES) or malformed:
+        raise SpecError(f"yearbook.yaml: csv_format must give each of {', '.join(LANGUAGES)} a delimiter and a different decimal sign")
     locales = meta.get("number_locale") or {}
     if set(locales) != set(LANGUAGES) or not all(re.fullmatch(r"(\[\$-[0-9A-F]{3,4}\])?", str(v)) for v in locales.values()):
         raise SpecError(f"yearbook.yaml: number_locale must give each of {', '.join(LANGUAGES)} a locale like [$-419], or ''")

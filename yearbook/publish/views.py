@@ -85,14 +85,15 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
         for view, lang, _, texts in cells.fetchall():
             printed.setdefault((view, lang), []).append(texts)
     for (view, lang), texts in printed.items():
-        written.append(_write_csv(folder / lang / f"{view}.csv", None, texts, encoding=BOM))
+        delimiter = spec.meta["csv_format"][lang]["delimiter"]
+        written.append(_write_csv(folder / lang / f"{view}.csv", None, texts, encoding=BOM, delimiter=delimiter))
     return written
 
 
-def _write_csv(path: Path, header: list[str] | None, rows: list, encoding: str = "utf-8") -> Path:
+def _write_csv(path: Path, header: list[str] | None, rows: list, encoding: str = "utf-8", delimiter: str = ",") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding=encoding, newline="") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, delimiter=delimiter)
         if header is not None:
             writer.writerow(header)
         writer.writerows(rows)
