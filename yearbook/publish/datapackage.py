@@ -36,6 +36,7 @@ TERMS = ("relation", "direction", "gap_kind", "table_kind", "note_kind")  # of t
 CODE_LISTS: dict[str, tuple[str, list[str]]] = {
     "indicators": ("SELECT * FROM indicators ORDER BY code", ["code"]),
     "regions": ("SELECT * FROM regions ORDER BY display_order, ref_area", ["ref_area"]),
+    "comparable_regions": ("SELECT * FROM comparable_regions ORDER BY ALL", ["comparable_area", "ref_area"]),
     **{dim: (f"SELECT code{_by_name} FROM dimension_codes WHERE dimension = '{dim}'", ["code"]) for dim in DIMENSIONS},
     **{a: (f"SELECT code{_by_name} FROM attribute_codes WHERE attribute = '{a}'", ["code"]) for a in ("obs_status", "obs_conf")},
     "units": ("SELECT * FROM units ORDER BY code", ["code"]),
