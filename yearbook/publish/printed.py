@@ -103,21 +103,25 @@ def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: Store
     ).astype({"printed_row": "int32", "printed_col": "int32"})
     _write(con, PRINTED_CELLS, cells)
     numbers = {table.view: table.number for table in spec.tables}
+    statements = []
     for t in tables:
         names = t.column_names()
         columns = ",\n    ".join(f"max(text) FILTER (WHERE printed_col = {j}) AS {_ident(name)}" for j, name in enumerate(names, start=1))
-        con.execute(
+        statements.append(
             f'CREATE OR REPLACE VIEW "{t.labelled_view}" AS\nSELECT\n    {columns}\nFROM {PRINTED_CELLS}\n'
             f"WHERE view_name = {quoted(t.view)} AND language = {quoted(t.lang)} AND NOT heading\n"
             "GROUP BY printed_row\nORDER BY printed_row"
         )
         title = f"Yearbook table {numbers[t.view]} as printed in {t.lang}: {t.grid.title}"
-        con.execute(f'COMMENT ON VIEW "{t.labelled_view}" IS {quoted(title)}')
-        for name in names:
-            con.execute(
-                f'COMMENT ON COLUMN "{t.labelled_view}".{_ident(name)} IS '
-                f"{quoted(f'The column headed {name!r} in the printed table, as text (figures with the decimals printed).')}"
-            )
+        statements.append(f'COMMENT ON VIEW "{t.labelled_view}" IS {quoted(title)}')
+        statements += [
+            f'COMMENT ON COLUMN "{t.labelled_view}".{_ident(name)} IS '
+            f"{quoted(f'The column headed {name!r} in the printed table, as text (figures with the decimals printed).')}"
+            for name in names
+        ]
+    con.begin()  # one transaction: each statement on its own would commit the catalogue again (seconds in all)
+    con.execute(";\n".join(statements))
+    con.commit()
     _write(con, CATALOG, _catalog(spec, ctx, results, tables))
     for name, frame in meanings(spec).items():
         _write(con, name, frame)
