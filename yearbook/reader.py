@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -53,6 +54,8 @@ Figure = NamedTuple(
     ],
 )
 ALL_TOTALS = (TOTAL,) * len(DIMENSIONS)
+_new_tuple = tuple.__new__
+_EXACT_INT = 2**53  # an integer cell within this reads as float(cell) exactly as parse_cell reads it (never too large)
 
 
 @dataclass
@@ -475,6 +478,15 @@ class _RowReader:
         self.columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
         self.seen: dict[tuple, str] = {}  # (area, indicator, dims) of every row read -> its row number
         self.merges_reported: set[str] = set()
+        grid = ctx.grid
+        # what stays the same down a column, worked out once: the other columns a stray value may stand in (every row
+        # of a grid is as wide as its columns), and the rows with a cell not to read or under a merged range
+        self.others = (
+            [j for j in range(len(grid.cols)) if j != label_col and j not in header.columns and j not in header.refused]
+            if header is not None
+            else []
+        )
+        self.marked_rows = {i for i, _ in grid.unread} | {i for i, _ in grid.merged}
 
     def read(self, i: int) -> None:
         """Read row ``i`` of the grid: its figures into ``out.figures``, its defects into ``out.problems``."""
@@ -502,11 +514,7 @@ class _RowReader:
         header-less table has one column: the first value right of the label."""
         label_col, header = self.label_col, self.header
         if header is not None:
-            data = {j: row[j] for j in header.columns}
-            stray = [
-                j for j in range(len(row)) if j != label_col and j not in header.columns and j not in header.refused and row[j] is not None
-            ]
-            return data, stray
+            return {j: row[j] for j in header.columns}, [j for j in self.others if row[j] is not None]
         values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
         return ({values[0][0]: values[0][1]} if values else {}), [j for j, _ in values[1:]]
 
@@ -543,40 +551,55 @@ class _RowReader:
         return True
 
     def _figures(self, i: int, data: dict[int, object], codes: _RowCodes) -> None:
-        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance."""
+        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance. A number or a
+        blank cell, most cells, is read here as :func:`parse_cell` reads it, without the call."""
         grid, ctx, out, year = self.ctx.grid, self.ctx, self.out, self.year
         row_number = grid.row_ref(i)
+        marked = i in self.marked_rows
+        area, area_label, row_indicator, row_dims = codes
+        append, letters, columns = out.figures.append, grid.letters, self.columns
         for j, raw in data.items():
-            if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+            if marked:
+                if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+                    continue
+                if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
+                    self._merged(grid.merged[(i, j)])
+                    continue
+            if type(raw) is int and -_EXACT_INT < raw < _EXACT_INT:
+                value, obs_status, obs_conf, footnote = float(raw), "A", "F", None
+            elif type(raw) is float and math.isfinite(raw):
+                value, obs_status, obs_conf, footnote = raw + 0.0, "A", "F", None
+            elif raw is None:
+                value, obs_status, obs_conf, footnote = None, "M", "F", None
+            else:
+                parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
+                if parsed.error:
+                    out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
+                    continue
+                value, obs_status, obs_conf, footnote, _ = parsed
+            indicator, dims, check_only = columns.get(j, (None, ALL_TOTALS, False))
+            indicator = row_indicator or indicator
+            if indicator is None or area is None:
                 continue
-            if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
-                self._merged(grid.merged[(i, j)])
-                continue
-            parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
-            if parsed.error:
-                out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
-                continue
-            indicator, dims, check_only = self.columns.get(j, (None, ALL_TOTALS, False))
-            indicator = codes.indicator or indicator
-            if indicator is None or codes.area is None:
-                continue
-            if codes.dims:
-                dims = _with_row_codes(dims, codes.dims)
-            value, obs_status, obs_conf, footnote, _ = parsed
-            out.figures.append(
-                Figure(  # type: ignore[call-arg]
-                    indicator,
-                    codes.area,
-                    year,
-                    *dims,
-                    value,
-                    obs_status,
-                    obs_conf,
-                    check_only,
-                    grid.letters[j] + row_number,
-                    None if raw is None else str(raw),
-                    footnote,
-                    codes.area_label,
+            if row_dims:
+                dims = _with_row_codes(dims, row_dims)
+            append(
+                _new_tuple(  # a Figure, made without the keyword handling of its constructor
+                    Figure,
+                    (
+                        indicator,
+                        area,
+                        year,
+                        *dims,
+                        value,
+                        obs_status,
+                        obs_conf,
+                        check_only,
+                        letters[j] + row_number,
+                        None if raw is None else str(raw),
+                        footnote,
+                        area_label,
+                    ),
                 )
             )
 
