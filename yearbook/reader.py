@@ -134,7 +134,42 @@ def _header_variants(value: object, of_which: OfWhich) -> tuple[str, ...]:
     return found + tuple(core for v in found if (core := of_which.core(v)))
 
 
+class _Memo(NamedTuple):
+    """What the header search found for one sheet spec's columns and "of which" words: header paths and cells seen in
+    earlier sheets and workbooks (the same few labels recur in all of them), by their text."""
+
+    leaves: tuple[Leaf, ...]
+    of_which: OfWhich
+    paths: dict[tuple[str, ...], tuple[Leaf, ...]]
+    cells: dict[str, bool]
+
+
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(spec: SheetSpec, of_which: OfWhich) -> _Memo:
+    """The memo of ``spec``'s columns under ``of_which``: kept by identity (the memo holds both, so an id is never
+    another object's while it is kept); the answers depend on nothing else."""
+    memo = _MEMOS.get(id(spec.leaves))
+    if memo is None or memo.leaves is not spec.leaves or memo.of_which is not of_which:
+        if len(_MEMOS) >= 256:  # form specs loaded anew (tests, a long-lived process): start over
+            _MEMOS.clear()
+        memo = _MEMOS[id(spec.leaves)] = _Memo(spec.leaves, of_which, {}, {})
+    return memo
+
+
 def _cell_has_label(value: object, spec: SheetSpec, labels: set[str], of_which: OfWhich) -> bool:
+    """:func:`_cell_has_label_uncached`, remembered per text (``labels`` are those of ``spec``'s columns)."""
+    if not isinstance(value, str):
+        return False
+    cells = _memo(spec, of_which).cells
+    found = cells.get(value)
+    if found is None:
+        found = cells[value] = _cell_has_label_uncached(value, spec, labels, of_which)
+    return found
+
+
+def _cell_has_label_uncached(value: object, spec: SheetSpec, labels: set[str], of_which: OfWhich) -> bool:
     """Whether a cell may be a header cell of ``spec``: one of its labels, or "group<separator>sub" naming one of its
     columns by both labels (a one-row header of a two-level form). Both, not a label and any text after a separator:
     a title may begin with a column label ('Мектептер, 2018 жыл (Нысан F-MOES-1)'). A cell carrying a form code or a
@@ -164,6 +199,15 @@ def _match_variants(spec: SheetSpec, parts: list[str], of_which: OfWhich) -> tup
 
 
 def _match_path(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
+    """:func:`_match_path_uncached`, remembered per path."""
+    paths, key = _memo(spec, of_which).paths, tuple(path)
+    found = paths.get(key)
+    if found is None:
+        found = paths[key] = _match_path_uncached(spec, path, of_which)
+    return found
+
+
+def _match_path_uncached(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
     """The columns a header path names: as written; under a group label that is only an "of which" word, by the
     label below it; or, for one cell, read as "group<separator>sub" (a one-row header of a two-level form)."""
     found = _match_variants(spec, path, of_which)
