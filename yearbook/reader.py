@@ -504,6 +504,9 @@ class _RowCodes(NamedTuple):
     dims: tuple[tuple[str, str], ...]  # (dimension, code) of the row, sorted; none for a region or an indicator row
 
 
+_Plan = list[tuple[int, str, "str | None", tuple[str, ...], bool]]  # data columns: index, letters, indicator, dims, check-only
+
+
 class _RowReader:
     """Reads the data rows of one table: each row's label to its codes, each of its cells to a figure."""
 
@@ -531,6 +534,8 @@ class _RowReader:
             else []
         )
         self.marked_rows = {i for i, _ in grid.unread} | {i for i, _ in grid.merged}
+        # each data column's reference letters and codes, in the header's column order
+        self.plan: _Plan = [(j, grid.letters[j], *codes) for j, codes in self.columns.items()]
 
     def read(self, i: int) -> None:
         """Read row ``i`` of the grid: its figures into ``out.figures``, its defects into ``out.problems``."""
@@ -551,7 +556,8 @@ class _RowReader:
             self.out.problems.append(
                 self.ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j])
             )
-        self._figures(i, data, codes)
+        plan: _Plan = self.plan if self.header is not None else [(j, grid.letters[j], None, ALL_TOTALS, False) for j in data]
+        self._figures(i, row, plan, codes)
 
     def _cells(self, row: list[object]) -> tuple[dict[int, object], list[int]]:
         """The row's cells under the table's columns ({column: value}), and the columns of values outside them. A
@@ -594,15 +600,17 @@ class _RowReader:
             self.out.problems.append(self.ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
         return True
 
-    def _figures(self, i: int, data: dict[int, object], codes: _RowCodes) -> None:
-        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance. A number or a
-        blank cell, most cells, is read here as :func:`parse_cell` reads it, without the call."""
+    def _figures(self, i: int, row: list[object], plan: _Plan, codes: _RowCodes) -> None:
+        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance (``plan``: each
+        data column, its letters and its codes). A number or a blank cell, most cells, is read here as
+        :func:`parse_cell` reads it, without the call."""
         grid, ctx, out, year = self.ctx.grid, self.ctx, self.out, self.year
         row_number = grid.row_ref(i)
         marked = i in self.marked_rows
         area, area_label, row_indicator, row_dims = codes
-        append, letters, columns = out.figures.append, grid.letters, self.columns
-        for j, raw in data.items():
+        append = out.figures.append
+        for j, letter, indicator, dims, check_only in plan:
+            raw = row[j]
             if marked:
                 if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
                     continue
@@ -621,7 +629,6 @@ class _RowReader:
                     out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
                     continue
                 value, obs_status, obs_conf, footnote, _ = parsed
-            indicator, dims, check_only = columns.get(j, (None, ALL_TOTALS, False))
             indicator = row_indicator or indicator
             if indicator is None or area is None:
                 continue
@@ -639,7 +646,7 @@ class _RowReader:
                         obs_status,
                         obs_conf,
                         check_only,
-                        letters[j] + row_number,
+                        letter + row_number,
                         None if raw is None else str(raw),
                         footnote,
                         area_label,
