@@ -63,6 +63,8 @@ def check(path: Path) -> tuple[str, ...]:
 def facts(path: Path) -> dict[str, SheetFacts]:
     """Error cells, formulas without a saved result and percent-formatted numbers, per sheet name."""
     scan = _scan(path)
+    if not any(marked for _, _, marked in scan.sheets):  # most workbooks: no sheet to parse, the archive left closed
+        return {}
     with zipfile.ZipFile(path) as archive:
         return {name: _facts_of(archive, member, scan.percent_styles) for name, member, marked in scan.sheets if marked}
 
