@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -53,6 +54,8 @@ Figure = NamedTuple(
     ],
 )
 ALL_TOTALS = (TOTAL,) * len(DIMENSIONS)
+_new_tuple = tuple.__new__
+_EXACT_INT = 2**53  # an integer cell within this reads as float(cell) exactly as parse_cell reads it (never too large)
 
 
 @dataclass
@@ -131,7 +134,42 @@ def _header_variants(value: object, of_which: OfWhich) -> tuple[str, ...]:
     return found + tuple(core for v in found if (core := of_which.core(v)))
 
 
+class _Memo(NamedTuple):
+    """What the header search found for one sheet spec's columns and "of which" words: header paths and cells seen in
+    earlier sheets and workbooks (the same few labels recur in all of them), by their text."""
+
+    leaves: tuple[Leaf, ...]
+    of_which: OfWhich
+    paths: dict[tuple[str, ...], tuple[Leaf, ...]]
+    cells: dict[str, bool]
+
+
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(spec: SheetSpec, of_which: OfWhich) -> _Memo:
+    """The memo of ``spec``'s columns under ``of_which``: kept by identity (the memo holds both, so an id is never
+    another object's while it is kept); the answers depend on nothing else."""
+    memo = _MEMOS.get(id(spec.leaves))
+    if memo is None or memo.leaves is not spec.leaves or memo.of_which is not of_which:
+        if len(_MEMOS) >= 256:  # form specs loaded anew (tests, a long-lived process): start over
+            _MEMOS.clear()
+        memo = _MEMOS[id(spec.leaves)] = _Memo(spec.leaves, of_which, {}, {})
+    return memo
+
+
 def _cell_has_label(value: object, spec: SheetSpec, labels: set[str], of_which: OfWhich) -> bool:
+    """:func:`_cell_has_label_uncached`, remembered per text (``labels`` are those of ``spec``'s columns)."""
+    if not isinstance(value, str):
+        return False
+    cells = _memo(spec, of_which).cells
+    found = cells.get(value)
+    if found is None:
+        found = cells[value] = _cell_has_label_uncached(value, spec, labels, of_which)
+    return found
+
+
+def _cell_has_label_uncached(value: object, spec: SheetSpec, labels: set[str], of_which: OfWhich) -> bool:
     """Whether a cell may be a header cell of ``spec``: one of its labels, or "group<separator>sub" naming one of its
     columns by both labels (a one-row header of a two-level form). Both, not a label and any text after a separator:
     a title may begin with a column label ('Мектептер, 2018 жыл (Нысан F-MOES-1)'). A cell carrying a form code or a
@@ -161,6 +199,15 @@ def _match_variants(spec: SheetSpec, parts: list[str], of_which: OfWhich) -> tup
 
 
 def _match_path(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
+    """:func:`_match_path_uncached`, remembered per path."""
+    paths, key = _memo(spec, of_which).paths, tuple(path)
+    found = paths.get(key)
+    if found is None:
+        found = paths[key] = _match_path_uncached(spec, path, of_which)
+    return found
+
+
+def _match_path_uncached(spec: SheetSpec, path: list[str], of_which: OfWhich) -> tuple[Leaf, ...]:
     """The columns a header path names: as written; under a group label that is only an "of which" word, by the
     label below it; or, for one cell, read as "group<separator>sub" (a one-row header of a two-level form)."""
     found = _match_variants(spec, path, of_which)
@@ -457,6 +504,9 @@ class _RowCodes(NamedTuple):
     dims: tuple[tuple[str, str], ...]  # (dimension, code) of the row, sorted; none for a region or an indicator row
 
 
+_Plan = list[tuple[int, str, "str | None", tuple[str, ...], bool]]  # data columns: index, letters, indicator, dims, check-only
+
+
 class _RowReader:
     """Reads the data rows of one table: each row's label to its codes, each of its cells to a figure."""
 
@@ -475,6 +525,17 @@ class _RowReader:
         self.columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
         self.seen: dict[tuple, str] = {}  # (area, indicator, dims) of every row read -> its row number
         self.merges_reported: set[str] = set()
+        grid = ctx.grid
+        # what stays the same down a column, worked out once: the other columns a stray value may stand in (every row
+        # of a grid is as wide as its columns), and the rows with a cell not to read or under a merged range
+        self.others = (
+            [j for j in range(len(grid.cols)) if j != label_col and j not in header.columns and j not in header.refused]
+            if header is not None
+            else []
+        )
+        self.marked_rows = {i for i, _ in grid.unread} | {i for i, _ in grid.merged}
+        # each data column's reference letters and codes, in the header's column order
+        self.plan: _Plan = [(j, grid.letters[j], *codes) for j, codes in self.columns.items()]
 
     def read(self, i: int) -> None:
         """Read row ``i`` of the grid: its figures into ``out.figures``, its defects into ``out.problems``."""
@@ -495,18 +556,15 @@ class _RowReader:
             self.out.problems.append(
                 self.ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j])
             )
-        self._figures(i, data, codes)
+        plan: _Plan = self.plan if self.header is not None else [(j, grid.letters[j], None, ALL_TOTALS, False) for j in data]
+        self._figures(i, row, plan, codes)
 
     def _cells(self, row: list[object]) -> tuple[dict[int, object], list[int]]:
         """The row's cells under the table's columns ({column: value}), and the columns of values outside them. A
         header-less table has one column: the first value right of the label."""
         label_col, header = self.label_col, self.header
         if header is not None:
-            data = {j: row[j] for j in header.columns}
-            stray = [
-                j for j in range(len(row)) if j != label_col and j not in header.columns and j not in header.refused and row[j] is not None
-            ]
-            return data, stray
+            return {j: row[j] for j in header.columns}, [j for j in self.others if row[j] is not None]
         values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
         return ({values[0][0]: values[0][1]} if values else {}), [j for j, _ in values[1:]]
 
@@ -542,41 +600,57 @@ class _RowReader:
             self.out.problems.append(self.ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
         return True
 
-    def _figures(self, i: int, data: dict[int, object], codes: _RowCodes) -> None:
-        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance."""
+    def _figures(self, i: int, row: list[object], plan: _Plan, codes: _RowCodes) -> None:
+        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance (``plan``: each
+        data column, its letters and its codes). A number or a blank cell, most cells, is read here as
+        :func:`parse_cell` reads it, without the call."""
         grid, ctx, out, year = self.ctx.grid, self.ctx, self.out, self.year
         row_number = grid.row_ref(i)
-        for j, raw in data.items():
-            if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+        marked = i in self.marked_rows
+        area, area_label, row_indicator, row_dims = codes
+        append = out.figures.append
+        for j, letter, indicator, dims, check_only in plan:
+            raw = row[j]
+            if marked:
+                if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+                    continue
+                if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
+                    self._merged(grid.merged[(i, j)])
+                    continue
+            if type(raw) is int and -_EXACT_INT < raw < _EXACT_INT:
+                value, obs_status, obs_conf, footnote = float(raw), "A", "F", None
+            elif type(raw) is float and math.isfinite(raw):
+                value, obs_status, obs_conf, footnote = raw + 0.0, "A", "F", None
+            elif raw is None:
+                value, obs_status, obs_conf, footnote = None, "M", "F", None
+            else:
+                parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
+                if parsed.error:
+                    out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
+                    continue
+                value, obs_status, obs_conf, footnote, _ = parsed
+            indicator = row_indicator or indicator
+            if indicator is None or area is None:
                 continue
-            if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
-                self._merged(grid.merged[(i, j)])
-                continue
-            parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
-            if parsed.error:
-                out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
-                continue
-            indicator, dims, check_only = self.columns.get(j, (None, ALL_TOTALS, False))
-            indicator = codes.indicator or indicator
-            if indicator is None or codes.area is None:
-                continue
-            if codes.dims:
-                dims = _with_row_codes(dims, codes.dims)
-            value, obs_status, obs_conf, footnote, _ = parsed
-            out.figures.append(
-                Figure(  # type: ignore[call-arg]
-                    indicator,
-                    codes.area,
-                    year,
-                    *dims,
-                    value,
-                    obs_status,
-                    obs_conf,
-                    check_only,
-                    grid.letters[j] + row_number,
-                    None if raw is None else str(raw),
-                    footnote,
-                    codes.area_label,
+            if row_dims:
+                dims = _with_row_codes(dims, row_dims)
+            append(
+                _new_tuple(  # a Figure, made without the keyword handling of its constructor
+                    Figure,
+                    (
+                        indicator,
+                        area,
+                        year,
+                        *dims,
+                        value,
+                        obs_status,
+                        obs_conf,
+                        check_only,
+                        letter + row_number,
+                        None if raw is None else str(raw),
+                        footnote,
+                        area_label,
+                    ),
                 )
             )
 

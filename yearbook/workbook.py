@@ -76,6 +76,25 @@ def _cell(value: object) -> object:
     return value
 
 
+def _row_cells(values: list[object], columns: list[int]) -> list[object]:
+    """The kept columns of one row as :func:`_cell` gives them (a cell beyond the row's end is blank); the common
+    types dispatched here, without a call per cell."""
+    width = len(values)
+    out: list[object] = []
+    for c in columns:
+        if c >= width:
+            out.append(None)
+            continue
+        v = values[c]
+        if type(v) is float:
+            out.append(int(v) if v.is_integer() and abs(v) < 2**53 else v)
+        elif type(v) is str:
+            out.append(v if v.strip() else None)
+        else:
+            out.append(_cell(v))
+    return out
+
+
 def _percent(value: object) -> object:
     """A fraction formatted as a percentage, as it shows: 0.734 -> 73.4 (decimal shift, no binary rounding noise)."""
     if isinstance(value, float):
@@ -116,17 +135,24 @@ def _grid(name: str, rows: list[list[object]], merged_ranges: list[MergedRange] 
     kept: list[tuple[int, list[object]]] = []
     used: set[int] = set()
     for i, values in enumerate(rows):
+        filled = []
         for c, v in enumerate(values):
-            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                message = f"the cell holds {len(v):,} characters (at most {MAX_CELL_CHARS:,} are read), beginning {quote(v)}"
-                defects.append(CellDefect(i + 1, c + 1, "cell_too_long", message))
-                values[c] = None  # reported instead of read: the sheet is refused, never read without it
-        filled = [c for c, v in enumerate(values) if v is not None and (not isinstance(v, str) or v.strip())]
+            if isinstance(v, str):
+                if not v:  # calamine's blank cell
+                    continue
+                if len(v) > MAX_CELL_CHARS:
+                    message = f"the cell holds {len(v):,} characters (at most {MAX_CELL_CHARS:,} are read), beginning {quote(v)}"
+                    defects.append(CellDefect(i + 1, c + 1, "cell_too_long", message))
+                    values[c] = None  # reported instead of read: the sheet is refused, never read without it
+                elif v.strip():
+                    filled.append(c)
+            elif v is not None:
+                filled.append(c)
         if filled:
             kept.append((i + 1, values))
             used.update(filled)
     columns = sorted(used)
-    cells = [[_cell(values[c]) if c < len(values) else None for c in columns] for _, values in kept]
+    cells = [_row_cells(values, columns) for _, values in kept]
     grid = Grid(name, cells, [r for r, _ in kept], [c + 1 for c in columns], defects)
     grid.merged, grid.merge_anchors = _hidden_by_merges(name, grid, merged_ranges)
     row_index, col_index = {r: i for i, r in enumerate(grid.rows)}, {c: j for j, c in enumerate(grid.cols)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
-# a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote
-_FAR_REF = re.compile(rb"""\br\s*=\s*["'](?=[A-Z]{2}|[A-Z]?[0-9]{4})([A-Z]{0,3})([0-9]{1,9})["']""")
+# a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote. The word boundary before
+# the r (r"\br...") is checked on each match by _at_word_start, not in the pattern: a pattern beginning with a literal
+# is searched for by that literal, several times faster than trying a boundary at every byte of a sheet's XML
+_FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Z]{2}|[A-Z]?[0-9]{4})([A-Z]{0,3})([0-9]{1,9})["']""")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w of a bytes pattern
 _SCAN_CHUNK = 1 << 20
 
 
@@ -60,6 +63,8 @@ def check(path: Path) -> tuple[str, ...]:
 def facts(path: Path) -> dict[str, SheetFacts]:
     """Error cells, formulas without a saved result and percent-formatted numbers, per sheet name."""
     scan = _scan(path)
+    if not any(marked for _, _, marked in scan.sheets):  # most workbooks: no sheet to parse, the archive left closed
+        return {}
     with zipfile.ZipFile(path) as archive:
         return {name: _facts_of(archive, member, scan.percent_styles) for name, member, marked in scan.sheets if marked}
 
@@ -84,7 +89,14 @@ def _scan_file(path: str) -> _Scan:
 _scan = once_per_file(_scan_file)
 
 
-def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: re.Pattern[bytes]) -> bool:
+def _at_word_start(text: bytes, start: int) -> bool:
+    """Whether a match of a pattern beginning with a word character stands where r"\b" would let it begin: at the
+    start of the text or after a byte that is no word character. A match of _FAR_REF or of a marker's attribute
+    pattern holds no other byte its pattern begins with, so no match passed over for this hides another."""
+    return start == 0 or text[start - 1] not in _WORD_BYTES
+
+
+def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[[bytes], bool]) -> bool:
     """Whether a sheet holds a marker of cell facts; and refuse it if it reaches beyond MAX_CELLS_PER_SHEET cells from
     A1 before calamine reads it (calamine builds the whole rectangle up to its last cell: one cell at XFD1048576 in a
     tiny file would take hundreds of gigabytes). Only far references are looked at: without any, the sheet stays
@@ -94,8 +106,11 @@ def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: re.Patter
         tail = b""
         while block := stream.read(_SCAN_CHUNK):
             text = tail + block
-            marked = marked or marker.search(text) is not None
-            for letters, row in _FAR_REF.findall(text):
+            marked = marked or marker(text)
+            for found in _FAR_REF.finditer(text):
+                if not _at_word_start(text, found.start()):
+                    continue
+                letters, row = found.groups()
                 last_row, last_col = max(last_row, int(row), 999), max(last_col, column_index_from_string(letters.decode() or "A"), 26)
             tail = block[-32:]  # a marker or a reference split across two blocks
     if last_row * last_col > MAX_CELLS_PER_SHEET:
@@ -133,17 +148,30 @@ def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
     return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_formats)
 
 
-def _marker(percent_styles: frozenset[int]) -> re.Pattern[bytes]:
+def _marker(percent_styles: frozenset[int]) -> Callable[[bytes], bool]:
     """What makes a sheet worth parsing: a formula, an error cell or a cell in a percent style (either quote, spaces,
     leading zeros: the byte scan must never miss what the XML parser would see). A percent default style (0) makes
-    every number cell a candidate."""
+    every number cell a candidate.
+
+    Each alternative is searched on its own, an attribute (t="e", s="9") by a pattern beginning with its name and the
+    word boundary before it checked on the match (:func:`_at_word_start`): one pattern of all alternatives, with a
+    boundary, is tried at every byte, which made this scan the largest part of reading a workbook."""
     if 0 in percent_styles:
-        return re.compile(rb"<(?:\w+:)?c[\s>/]")
-    alternatives = [rb"<(?:\w+:)?f[\s>/]", rb"""\bt\s*=\s*["']e["']"""]
+        cells = re.compile(rb"<(?:\w+:)?c[\s>/]")
+        return lambda text: cells.search(text) is not None
+    elements = re.compile(rb"<(?:\w+:)?f[\s>/]")
+    attributes = [re.compile(rb"""t\s*=\s*["']e["']""")]
     if percent_styles:
         ids = b"|".join(str(i).encode() for i in sorted(percent_styles))
-        alternatives.append(rb"""\bs\s*=\s*["']0*(?:""" + ids + rb""")["']""")
-    return re.compile(b"|".join(alternatives))
+        attributes.append(re.compile(rb"""s\s*=\s*["']0*(?:""" + ids + rb""")["']"""))
+
+    def marked(text: bytes) -> bool:
+        # an element <f> or <x:f> holds "<f" or ":f": looked for as bytes first, many times faster than the pattern
+        if (b"<f" in text or b":f" in text) and elements.search(text) is not None:
+            return True
+        return any(_at_word_start(text, m.start()) for pattern in attributes for m in pattern.finditer(text))
+
+    return marked
 
 
 def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[int]) -> SheetFacts:
