@@ -54,7 +54,7 @@ def test_the_workbooks_re_materialized_alone_are_published_with_the_rest_of_the_
     assert workbooks.success, _failure(workbooks)
     assert current_run(paths.out) == first, "rendering alone publishes nothing"
     staged = paths.out / EDITIONS / f".staging-{workbooks.run_id}"
-    assert sorted(p.name for p in staged.iterdir()) == ["tables", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx"]
+    assert sorted(p.name for p in staged.iterdir()) == ["codelists", "tables", "yearbook_en.xlsx", "yearbook_kk.xlsx", "yearbook_ru.xlsx"]
 
     published = _materialize_alone(instance, paths, "out_yearbook")
     assert published.success, _failure(published)

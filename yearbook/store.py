@@ -124,7 +124,7 @@ def codelist_tables(lists: CodeLists) -> dict[str, pd.DataFrame]:
         "forms": pd.DataFrame(
             [(f.code, f.name, f.ministry) for f in load_forms().values()]
             + [(code, names["en"], None) for code, names in load_terms()["form"].items()],
-            columns=["form", "name_en", "ministry"],
+            columns=["form", "name_en", "submitted_by"],
         ),
         **sdg_code_tables(),
     }
