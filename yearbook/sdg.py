@@ -17,6 +17,7 @@ import pandas as pd
 
 from yearbook.codelists import LANGUAGES, load_terms
 from yearbook.config import load_yaml, schemas_dir
+from yearbook.duck import write_table
 
 RELATIONS = tuple(load_terms()["relation"])  # measure, proxy (schemas/codelists/terms.csv)
 DIRECTIONS = tuple(load_terms()["direction"])  # up, down
@@ -170,6 +171,4 @@ def register_sdg_tables(con: duckdb.DuckDBPyConnection) -> None:
         ),
     }
     for name, frame in frames.items():
-        con.register("_sdg_frame", frame)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _sdg_frame")
-        con.unregister("_sdg_frame")
+        write_table(con, name, frame, temporary=True)

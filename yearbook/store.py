@@ -20,6 +20,7 @@ import pandas as pd
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy, protect
+from yearbook.duck import write_table
 from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
 from yearbook.publish.notes import declare_notes, keep_footnote_marks
@@ -151,9 +152,9 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         keep_footnote_marks(con, "main")
         _write_code_lists(con)
         _run_sql_files(con, HARMONIZE_SQL, OBSERVATIONS_SQL)
-        _write_table(con, "validation_results", record.problems)
+        write_table(con, "validation_results", record.problems)
         _write_build_log(con, record, previous)
-        return _finish(con)
+        return _finish(con, printed=False)  # the tables as printed come with disclosure control (_record_disclosure)
 
 
 def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy) -> dict[str, int]:
@@ -187,7 +188,7 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         published = record.problems.assign(  # the values a rule compared are figures: none in public (typed, not NULL-typed)
             values=pd.Series(pd.NA, index=record.problems.index, dtype="string"), message=record.problems["message"].map(without_figures)
         )
-        _write_table(con, "validation_results", published)
+        write_table(con, "validation_results", published)
         counts = _finish(con, PUBLIC_SUMMARY_SQL)
     _record_disclosure(internal, hidden)
     return counts
@@ -199,7 +200,7 @@ def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
     redesigned for the public store is redesigned for staff too), its summaries, and their comments."""
     con = duckdb.connect(str(internal))
     try:
-        _write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
+        write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
         create_table_views(con)
         con.execute(_sql(STAFF_SUMMARY_SQL))
         comment_store(con)
@@ -246,22 +247,19 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
     for this connection only) and, for readers of the store, the ratios among them (``derived_ratios``); the SDG map
     for the SQL that assesses progress (yearbook.sdg.register_sdg_tables, for this connection only)."""
     for name, frame in {"indicators": indicator_metadata(), **codelist_tables(load_codelists())}.items():
-        _write_table(con, name, frame)
-    formulas = formulas_frame()
-    con.register("_formulas", formulas)
-    con.execute("CREATE TEMP TABLE derived_formulas AS SELECT * FROM _formulas")
-    con.unregister("_formulas")
-    _write_table(con, "derived_ratios", derived_ratios())
+        write_table(con, name, frame)
+    write_table(con, "derived_formulas", formulas_frame(), temporary=True)
+    write_table(con, "derived_ratios", derived_ratios())
     register_sdg_tables(con)
 
 
-def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None) -> dict[str, int]:
+def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None, *, printed: bool = True) -> dict[str, int]:
     """The notes of the data (:data:`NOTES_SQL`: from the observations, the code lists, the build's problems and the
-    footnote marks kept), the yb_ views (then the SQL file ``after_views``, which reads them), the comments, a
-    checkpoint; the row count of each table."""
+    footnote marks kept), the yb_ views (``printed``: with the tables as printed; then the SQL file ``after_views``,
+    which reads them), the comments, a checkpoint; the row count of each table."""
     declare_notes(con)
     con.execute(_sql(NOTES_SQL))
-    create_table_views(con)  # after the build log: the views take the edition's years from build_files
+    create_table_views(con, printed=printed)  # after the build log: the views take the edition's years from build_files
     if after_views is not None:
         con.execute(_sql(after_views))
     comment_store(con)
@@ -319,12 +317,6 @@ def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) ->
     """The keys of ``internal.observations`` that disclosure control hides, each with its reason (for staff only)."""
     reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations").df()  # what protect() reads
     return protect(reported, policy).hidden
-
-
-def _write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register("_frame", frame)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
-    con.unregister("_frame")
 
 
 def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Sequence[Path]) -> None:

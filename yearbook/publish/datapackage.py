@@ -9,7 +9,6 @@ the type of the store column (or query) the CSV was written from: nothing is gue
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import duckdb
 from yearbook.model import DIMENSIONS
 from yearbook.publish.printed import CATALOG, PRINTED_CELLS
 from yearbook.publish.specs import LANGUAGES, load_yearbook_spec
+from yearbook.publish.views import write_csv
 from yearbook.sdg_sdmx import OBS_VALUE as SDG_OBS_VALUE
 from yearbook.sdg_sdmx import load_sdg_mapping, sdg_code_lists
 from yearbook.sdmx import COLUMNS as SDMX_COLUMNS
@@ -73,19 +73,10 @@ def write_code_lists(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]
     written = []
     for name, (query, _) in CODE_LISTS.items():
         result = con.execute(query)
-        written.append(_write(folder / f"{name}.csv", [d[0] for d in result.description], result.fetchall()))
+        written.append(write_csv(folder / f"{name}.csv", [d[0] for d in result.description], result.fetchall()))
     for concept, codes in sdg_code_lists(load_sdg_mapping()).items():
-        written.append(_write(folder / SDG_CODELISTS_DIR / f"{concept}.csv", ["code"], [[c] for c in sorted(codes)]))
+        written.append(write_csv(folder / SDG_CODELISTS_DIR / f"{concept}.csv", ["code"], [[c] for c in sorted(codes)]))
     return written
-
-
-def _write(path: Path, header: list[str], rows: list) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return path
 
 
 def write_datapackage(edition: Path, store: Path) -> Path:

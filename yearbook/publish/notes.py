@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from yearbook.duck import write_table
 from yearbook.model import render_sql
 from yearbook.publish.layout import StoreContext, load_context, years_text
 from yearbook.publish.specs import LANGUAGES, YearbookSpec, load_yearbook_spec
@@ -137,6 +138,4 @@ def declare_notes(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = No
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """``frame`` as a temporary table, its text columns VARCHAR even when it has no row."""
-    con.register("_declared", frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}))
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _declared')
-    con.unregister("_declared")
+    write_table(con, name, frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}), temporary=True)

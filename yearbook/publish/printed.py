@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from yearbook.duck import write_table
 from yearbook.publish.layout import StoreContext, TableResult, years_text
 from yearbook.publish.render import Cell, Grid, printed_cells, table_grids
 from yearbook.publish.specs import LANGUAGES, YearbookSpec
@@ -101,7 +102,7 @@ def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: Store
         ],
         columns=["view_name", "language", "printed_row", "printed_col", "heading", "text"],
     ).astype({"printed_row": "int32", "printed_col": "int32"})
-    _write(con, PRINTED_CELLS, cells)
+    write_table(con, PRINTED_CELLS, cells)
     numbers = {table.view: table.number for table in spec.tables}
     statements = []
     for t in tables:
@@ -122,9 +123,9 @@ def write_printed(con: duckdb.DuckDBPyConnection, spec: YearbookSpec, ctx: Store
     con.begin()  # one transaction: each statement on its own would commit the catalogue again (seconds in all)
     con.execute(";\n".join(statements))
     con.commit()
-    _write(con, CATALOG, _catalog(spec, ctx, results, tables))
+    write_table(con, CATALOG, _catalog(spec, ctx, results, tables))
     for name, frame in meanings(spec).items():
-        _write(con, name, frame)
+        write_table(con, name, frame)
     return [t.labelled_view for t in tables]
 
 
@@ -169,12 +170,6 @@ def _catalog(spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], 
             }
         rows.append(row)
     return pd.DataFrame(rows).astype({"position": "int32", **{f"notes_{lang}": "string" for lang in LANGUAGES}})
-
-
-def _write(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    con.register("_frame", frame)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
-    con.unregister("_frame")
 
 
 def _ident(name: str) -> str:

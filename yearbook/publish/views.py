@@ -36,10 +36,10 @@ SHAPES = {"crosstab": "one row per cell", "sdg_progress": "one row per national 
 BOM = "utf-8-sig"  # the labelled CSVs: Excel reads a file without it as ANSI and garbles Cyrillic
 
 
-def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None) -> list[str]:
-    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table, the tables
-    as printed with their labelled views ``yb_<id>_<lang>`` and the catalogue ``yb_tables``
-    (:mod:`yearbook.publish.printed`); return the view names."""
+def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None, *, printed: bool = True) -> list[str]:
+    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table and, unless
+    ``printed`` is false, the tables as printed with their labelled views ``yb_<id>_<lang>`` and the catalogue
+    ``yb_tables`` (:mod:`yearbook.publish.printed`); return the view names."""
     spec = spec or load_yearbook_spec()
     ctx = load_context(con, spec)
     spec = printed_spec(con, spec, ctx)
@@ -52,7 +52,8 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
         shape = SHAPES[table.kind]
         con.execute(f'COMMENT ON VIEW "{table.view}" IS {quoted(f"Yearbook table {table.number}, {shape}: {title}")}')
         names.append(table.view)
-    names += write_printed(con, spec, ctx, query_tables(con, spec, ctx))
+    if printed:
+        names += write_printed(con, spec, ctx, query_tables(con, spec, ctx))
     for (stale,) in con.execute(  # a table the views were made for before it was redesigned (the staff store's, made twice)
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
         "AND starts_with(view_name, 'yb_')"
@@ -75,9 +76,9 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
         spec = printed_spec(con, spec, ctx)
         for result in results if results is not None else query_tables(con, spec, ctx):
             rows = [[_csv_value(v) for v in row] for row in result.rows]
-            written.append(_write_csv(folder / f"{result.table.view}.csv", result.columns, rows))
+            written.append(write_csv(folder / f"{result.table.view}.csv", result.columns, rows))
         catalog = con.execute(f'SELECT * FROM "{CATALOG}" ORDER BY position')
-        written.append(_write_csv(folder / f"{CATALOG}.csv", [d[0] for d in catalog.description], catalog.fetchall()))
+        written.append(write_csv(folder / f"{CATALOG}.csv", [d[0] for d in catalog.description], catalog.fetchall()))
         cells = con.execute(
             f'SELECT view_name, language, printed_row, list(text ORDER BY printed_col) FROM "{PRINTED_CELLS}" GROUP BY ALL ORDER BY ALL'
         )
@@ -86,11 +87,12 @@ def write_table_csvs(store: Path, folder: Path, spec: YearbookSpec | None = None
             printed.setdefault((view, lang), []).append(texts)
     for (view, lang), texts in printed.items():
         delimiter = spec.meta["csv_format"][lang]["delimiter"]
-        written.append(_write_csv(folder / lang / f"{view}.csv", None, texts, encoding=BOM, delimiter=delimiter))
+        written.append(write_csv(folder / lang / f"{view}.csv", None, texts, encoding=BOM, delimiter=delimiter))
     return written
 
 
-def _write_csv(path: Path, header: list[str] | None, rows: list, encoding: str = "utf-8", delimiter: str = ",") -> Path:
+def write_csv(path: Path, header: list[str] | None, rows: list, encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    """``rows`` (a None is written empty) under ``header`` (None: no header row) into ``path``, its folder made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding=encoding, newline="") as f:
         writer = csv.writer(f, delimiter=delimiter)
