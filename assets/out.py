@@ -122,10 +122,10 @@ def _remove_staging_of_failed_runs(context: dg.AssetExecutionContext, in_use: di
         "out_sdmx_export": dg.AssetIn("out_sdmx_export"),
     },
     description=(
-        "The published edition: the latest staff store becomes `<internal>/current`, then the public store, workbooks, CSVs "
-        "and SDMX files (every observation; the SDG series for the UN global SDG database) made from it become "
-        "`<out>/current` by one rename (the well-known names `<out>/yearbook.duckdb` ... link through it). Parts made in "
-        "earlier runs are taken from where they are."
+        "The published edition: the latest staff store becomes `<internal>/current`, then the public store, workbooks, PDF "
+        "edition, CSVs, code lists and SDMX files (every observation; the SDG series for the UN global SDG database) made "
+        "from it, with `datapackage.json` describing every CSV, become `<out>/current` by one rename (the well-known names "
+        "`<out>/yearbook.duckdb` ... link through it). Parts made in earlier runs are taken from where they are."
     ),
     pool="duckdb_writer",
 )
