@@ -129,6 +129,7 @@ def test_a_crash_at_any_file_operation_of_publishing_leaves_one_whole_edition(
         publish_edition(out, "next")
         assert _shown(out) == new and current_run(out) == "next"
         assert not list(out.glob(".*.link")) and not list(out.glob(f".{CURRENT}-*"))
+        shutil.rmtree(out)  # a copy of two editions per file operation: hundreds, gigabytes if kept
 
 
 def test_old_editions_are_pruned_and_the_current_one_kept(two_editions: tuple[Path, Path], tmp_path: Path) -> None:
