@@ -1,6 +1,6 @@
 """Profile a build (or the ingest alone) with pyinstrument and list where the time goes.
 
-    python benchmarks/profile.py build --raw raw                       # the shipped edition
+    python benchmarks/profile.py build --raw raw [--no-pdf]            # the shipped edition
     python benchmarks/profile.py build --raw R --schemas S             # e.g. the scale edition of benchmarks/run.py
     python benchmarks/profile.py ingest --raw raw                      # discover + read_submission only
 
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="rows per table (default 25)")
     parser.add_argument("--save", type=Path, help="write <save>.txt (pyinstrument's tree) and <save>.pyisession")
     parser.add_argument("--limit", type=float, help="stop after this many seconds and print what the step sampler saw")
+    parser.add_argument("--no-pdf", action="store_true", help="build without the PDF edition (LibreOffice's time)")
     args = parser.parse_args(argv)
     if args.schemas:
         os.environ["YEARBOOK_SCHEMAS"] = str(args.schemas.resolve())
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "build":
             from yearbook.cli import main as cli
 
-            status = cli(["build", "--raw", str(args.raw), "--out", str(out)])
+            status = cli(["build", "--raw", str(args.raw), "--out", str(out), *(["--no-pdf"] if args.no_pdf else [])])
         else:
             from yearbook.submissions import discover, read_submission
 

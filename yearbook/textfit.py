@@ -23,18 +23,20 @@ LINE = 1.2  # a wrapped line's height, in font sizes
 ROW_PADDING = 3.0  # points a row needs above and below its lines
 
 
-@lru_cache(maxsize=1)
-def _metrics() -> dict[str, object]:
-    return json.loads(files("yearbook").joinpath("font_metrics.json").read_text(encoding="utf-8"))
+@lru_cache(maxsize=2)
+def _advances(bold: bool) -> tuple[dict[str, int], int, int]:
+    """The font's advance widths, its widest advance and its units per em."""
+    metrics = json.loads(files("yearbook").joinpath("font_metrics.json").read_text(encoding="utf-8"))
+    advance: dict[str, int] = metrics["bold" if bold else "regular"]
+    return advance, max(advance.values()), int(metrics["units_per_em"])
 
 
+@lru_cache(maxsize=65536)  # the same labels are measured again for every table, column and language
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Points the text takes on one line (a character the font lacks counts as the widest one, to be safe)."""
-    metrics = _metrics()
-    advance: dict[str, int] = metrics["bold" if bold else "regular"]  # type: ignore[assignment]
-    widest = max(advance.values())
+    advance, widest, units_per_em = _advances(bold)
     units = sum(advance.get(ch, widest) for ch in text)
-    return units / int(metrics["units_per_em"]) * size * HINTING  # type: ignore[call-overload]
+    return units / units_per_em * size * HINTING
 
 
 def room(units: float, indent: int = 0) -> float:

@@ -58,6 +58,7 @@ class StoreContext:
     run: dict[str, object] = field(default_factory=dict)
     _validity: dict[str, tuple[int | None, int | None]] = field(default_factory=dict, init=False, repr=False)
     _label_periods: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = field(default_factory=dict, init=False, repr=False)
+    _decimals: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     def region_label_periods(self, ref_area: str, lang: str) -> list[tuple[str, int | None, int | None]]:
         """The labels of a region in a language with their validity (None: open), in stored order."""
@@ -83,8 +84,10 @@ class StoreContext:
         return ref_area == NATIONAL or ((start is None or year >= start) and (end is None or year <= end))
 
     def decimals(self, indicator: str) -> int:
-        """The decimals ``indicator`` prints with."""
-        return int(self.indicators.at[indicator, "decimals"])  # type: ignore[arg-type]  # the stubs: any scalar
+        """The decimals ``indicator`` prints with (asked once per printed figure: a dict, not the frame)."""
+        if not self._decimals:
+            self._decimals.update((str(code), int(d)) for code, d in self.indicators["decimals"].items())
+        return self._decimals[indicator]
 
     def dim_name(self, dim: str, code: str, lang: str) -> str:
         return self.dimension_names.get((dim, code), {}).get(lang, code)
