@@ -182,6 +182,14 @@ def core_observations(
     return dg.Output(files, metadata=_store_metadata(staged, counts, public=False))
 
 
+class DisclosureCarryOver(dg.Config):
+    """How core_public_store protects a reference year whose figures, schemas and code are those of the published
+    edition: ``carry_over`` takes its hidden figures from that edition's staff store; false protects every year again
+    (a full rebuild, which gives the same store: yearbook/disclosure/carry_over.py)."""
+
+    carry_over: bool = True
+
+
 @dg.asset(
     group_name="core",
     ins={**_RECORD_INS, "core_observations": dg.AssetIn()},
@@ -194,6 +202,7 @@ def core_observations(
 )
 def core_public_store(
     context: dg.AssetExecutionContext,
+    config: DisclosureCarryOver,
     paths: YearbookPaths,
     raw_inventory: dict[str, Inventory],
     core_validation: Validation,
@@ -205,9 +214,13 @@ def core_public_store(
     run_id = context.run.run_id
     staff = _staff_store_of_this_run(paths, run_id, core_observations)
     staged = make_staging_dir(paths.out, run_id) / STORE_NAME
-    counts = build_public_store(staged, staff, _build_record(context, raw_inventory, core_validation), load_policy())
+    previous = paths.internal / INTERNAL_STORE_NAME if config.carry_over else None  # the published edition's
+    counts, carried = build_public_store(staged, staff, _build_record(context, raw_inventory, core_validation), load_policy(), previous)
+    if carried:
+        context.log.info(f"disclosure control carried over from the published edition for {', '.join(map(str, carried))}")
     files = EditionFiles(run_id, public=(STORE_NAME,), staff=(INTERNAL_STORE_NAME,), made_from=core_observations.run_id)
-    return dg.Output(files, metadata=_store_metadata(staged, counts, public=True))
+    metadata = _store_metadata(staged, counts, public=True) | {"protection_carried_over": ", ".join(map(str, carried)) or "none"}
+    return dg.Output(files, metadata=metadata)
 
 
 def _staff_store_of_this_run(paths: YearbookPaths, run_id: str, core_observations: EditionFiles) -> Path:

@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--raw", type=Path, default=DEFAULT_RAW_DIR, help="folder of <year>/ submissions (default: raw/)")
     build.add_argument("--no-wait", action="store_true", help="when another build is publishing into --out, exit 1 at once")
     build.add_argument("--no-pdf", action="store_true", help="publish no PDF edition (made by default when LibreOffice is installed)")
+    build.add_argument(
+        "--full",
+        action="store_true",
+        help="protect every year again (a year unchanged since the published edition keeps its protection by default)",
+    )
     validate = commands.add_parser(
         "validate", help="read and validate only (every year under --raw, or the FILEs given); publishes nothing"
     )
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if getattr(args, "no_pdf", False):
         os.environ[PDF_SWITCH] = "0"  # read by the PDF step of this in-process run
-    return _run(paths, build=args.command == "build", wait=not getattr(args, "no_wait", False))
+    return _run(paths, build=args.command == "build", wait=not getattr(args, "no_wait", False), full=getattr(args, "full", False))
 
 
 def _print_problems(problems: list[Problem]) -> tuple[int, int]:
@@ -100,7 +105,7 @@ def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: in
     return 0
 
 
-def _run(paths: YearbookPaths, build: bool, wait: bool) -> int:
+def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> int:
     """The job build_yearbook (published) or validate_submissions, in-process, and what the command prints of it."""
     from yearbook.command_runs import failed_steps, problems_of, remove_what_killed_builds_left, run_job
     from yearbook.definitions import build_yearbook_job, validate_only_job
@@ -111,7 +116,7 @@ def _run(paths: YearbookPaths, build: bool, wait: bool) -> int:
         try:
             with build_lock(paths.out, "yearbook build", wait=wait):  # one build per folder, however started
                 remove_what_killed_builds_left(paths)
-                result = run_job(build_yearbook_job.name, paths)
+                result = run_job(build_yearbook_job.name, paths, {"ops": {"core_public_store": {"config": {"carry_over": not full}}}})
         except (BuildInProgress, OSError) as exc:  # another build publishes there; or --out is no folder one can write
             print(f"not built: {exc}; nothing was published", file=sys.stderr)
             return 1
@@ -132,6 +137,10 @@ def _run(paths: YearbookPaths, build: bool, wait: bool) -> int:
         return 0
     for notice in result.output_for_node("out_yearbook"):
         print(f"notice: {notice}", file=sys.stderr)
+    (protection,) = result.asset_materializations_for_node("core_public_store")
+    carried = protection.metadata["protection_carried_over"].value
+    if carried != "none":
+        print(f"disclosure control of {carried} carried over from the edition before (unchanged; --full protects again)", file=sys.stderr)
     print(
         f"published {paths.out / STORE_NAME} and the yearbook workbooks (public, disclosure-controlled), "
         f"{paths.internal / INTERNAL_STORE_NAME} for staff ({warnings} warning(s))",

@@ -25,10 +25,10 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 CLI_STEPS = ".steps-cli-"  # <internal>/.steps-cli-<job>-<pid>/: a command-line run's step outputs, and its run id
 
 
-def run_job(job_name: str, paths: YearbookPaths) -> dg.ExecuteInProcessResult:
+def run_job(job_name: str, paths: YearbookPaths, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
     """Run the job ``build_yearbook`` or ``validate_submissions`` in-process for these folders, every reference year in one
-    run; its step outputs (in the staff area, a folder of its own) and what it staged but did not publish (a refusal,
-    a failed step) are removed at the end."""
+    run, with ``run_config`` (the console's log level added); its step outputs (in the staff area, a folder of its
+    own) and what it staged but did not publish (a refusal, a failed step) are removed at the end."""
     run_id = str(uuid.uuid4())
     steps = paths.internal / f"{CLI_STEPS}{job_name}-{os.getpid()}"  # this run's step outputs only: none kept for later
     paths.internal.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -37,7 +37,7 @@ def run_job(job_name: str, paths: YearbookPaths) -> dg.ExecuteInProcessResult:
     paths = YearbookPaths(raw_dir=paths.raw_dir, out_dir=str(paths.out), internal_dir=str(paths.internal), steps_dir=str(steps))
     try:
         with dg.DagsterInstance.ephemeral() as instance:
-            return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS, run_id=run_id)
+            return run_every_year(defs.resolve_job_def(job_name), paths, instance, QUIET_LOGS | (run_config or {}), run_id=run_id)
     finally:
         _remove_run_files(steps, run_id, paths.out, paths.internal)
 

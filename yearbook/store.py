@@ -6,6 +6,7 @@ its stores into its edition's staging folder, and yearbook.edition publishes the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ import pandas as pd
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
-from yearbook.disclosure import DisclosurePolicy, protect
+from yearbook.disclosure import DisclosurePolicy
+from yearbook.disclosure.carry_over import YEAR, YEARS_TABLE, Protected, carried_over, protect_years, year_digests
 from yearbook.duck import write_table
 from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
@@ -28,6 +30,8 @@ from yearbook.publish.views import create_table_views
 from yearbook.sdg import load_sdg_map, register_sdg_tables, sdg_code_tables
 from yearbook.specs import load_forms
 from yearbook.store_comments import comment_store
+
+LOG = logging.getLogger(__name__)
 
 STORE_NAME = "yearbook.duckdb"
 INTERNAL_STORE_NAME = "yearbook_internal.duckdb"
@@ -157,9 +161,13 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         return _finish(con, printed=False)  # the tables as printed come with disclosure control (_record_disclosure)
 
 
-def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy) -> dict[str, int]:
+def build_public_store(
+    path: Path, internal: Path, record: BuildRecord, policy: DisclosurePolicy, previous: Path | None = None
+) -> tuple[dict[str, int], list[int]]:
     """Build the public store at ``path`` from the staff store ``internal`` (of the same build) and return
-    the row count of each table.
+    the row count of each table, and the reference years whose protection was carried over from ``previous`` (the staff
+    store of the edition before; None: every year protected again, a full rebuild): see
+    :mod:`yearbook.disclosure.carry_over`.
 
     Its ``observations`` are the staff store's with what disclosure control hides (yearbook.disclosure) coded C and set
     to NULL *as they are written*: an unsuppressed figure never enters the file (a value overwritten or a table dropped
@@ -176,8 +184,8 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
     with _new_store(path) as con:
         _write_code_lists(con)
         con.execute(f"ATTACH '{_sql_string(internal)}' AS internal (READ_ONLY)")
-        hidden = _hidden_figures(con, policy)
-        _write_suppressed_observations(con, hidden)
+        protected = _hidden_figures(con, policy, previous)
+        _write_suppressed_observations(con, protected.hidden)
         for name in BUILD_LOG_TABLES:  # the staff store's history, this build included: the published store is never read
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         keep_footnote_marks(con, "internal")  # for this connection: notes.sql attaches them to the figures shown only
@@ -190,17 +198,21 @@ def build_public_store(path: Path, internal: Path, record: BuildRecord, policy: 
         )
         write_table(con, "validation_results", published)
         counts = _finish(con, PUBLIC_SUMMARY_SQL)
-    _record_disclosure(internal, hidden)
-    return counts
+    _record_disclosure(internal, protected)
+    return counts, protected.carried
 
 
-def _record_disclosure(internal: Path, hidden: pd.DataFrame) -> None:
+def _record_disclosure(internal: Path, protected: Protected) -> None:
     """The staff store's ``disclosure_cells`` (the key of every hidden figure, why, and the confidentiality code of
-    that reason: STORE.md's C for a ministry's or a small count, D for a complement), its yb_ views again (a table
-    redesigned for the public store is redesigned for staff too), its summaries, and their comments."""
+    that reason: STORE.md's C for a ministry's or a small count, D for a complement), ``disclosure_years`` (the digest
+    each year was protected with), its yb_ views again (a table redesigned for the public store is redesigned for staff
+    too), its summaries, and their comments."""
+    hidden = protected.hidden
     con = duckdb.connect(str(internal))
     try:
         write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
+        years = pd.DataFrame({YEAR: list(protected.digests), "digest": list(protected.digests.values())}).astype({YEAR: "int32"})
+        write_table(con, YEARS_TABLE, years)
         create_table_views(con)
         con.execute(_sql(STAFF_SUMMARY_SQL))
         comment_store(con)
@@ -313,10 +325,22 @@ def _write_suppressed_observations(con: duckdb.DuckDBPyConnection, hidden: pd.Da
     con.unregister("_hidden")
 
 
-def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy) -> pd.DataFrame:
-    """The keys of ``internal.observations`` that disclosure control hides, each with its reason (for staff only)."""
+def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy, previous: Path | None) -> Protected:
+    """The keys of ``internal.observations`` that disclosure control hides, each with its reason (for staff only); the
+    years ``previous`` (an earlier staff store) protected from the same figures, with the same schemas and code, are
+    taken from it."""
+    digests = year_digests(con)
+    carried: tuple[list[int], pd.DataFrame | None] = ([], None)
+    if previous is not None and previous.exists():
+        try:
+            con.execute(f"ATTACH '{_sql_string(previous)}' AS previous (READ_ONLY)")
+        except duckdb.Error as exc:  # held open for writing by a session, or not a store: every year protected again
+            LOG.info("disclosure control: nothing carried over from %s (%s)", previous, exc)
+        else:
+            carried = carried_over(con, "previous", digests)
+            con.execute("DETACH previous")
     reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations").df()  # what protect() reads
-    return protect(reported, policy).hidden
+    return protect_years(reported, policy, digests, carried)
 
 
 def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Sequence[Path]) -> None:

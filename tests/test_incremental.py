@@ -1,0 +1,90 @@
+"""A rebuild after one corrected workbook protects again only the year that changed, and gives the edition a full
+rebuild of the same workbooks gives: every store table (staff and public), CSV, SDMX file and workbook cell
+(yearbook/disclosure/carry_over.py)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from yearbook_demo.corrections import bump_school_count, published_value
+
+from tests.conftest import ROOT
+from tests.edition_diff import differences
+from yearbook.config import default_internal
+from yearbook.disclosure.carry_over import YEARS_TABLE, fingerprint, year_digests
+from yearbook.model import KEY
+from yearbook.store import STORE_NAME
+
+CARRIED = re.compile(r"disclosure control of (.+) carried over")
+
+
+def _build(raw: Path, out: Path, *flags: str) -> list[str]:
+    """``yearbook build`` of ``raw`` into ``out``; the years whose protection it carried over."""
+    run = subprocess.run(
+        [sys.executable, "-m", "yearbook.cli", "build", "--raw", str(raw), "--out", str(out), "--no-pdf", *flags],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    found = CARRIED.search(run.stderr)
+    return found.group(1).split(", ") if found else []
+
+
+@pytest.mark.slow
+def test_a_rebuild_after_one_corrected_workbook_is_the_full_rebuild(tmp_path: Path) -> None:
+    raw = shutil.copytree(ROOT / "raw", tmp_path / "raw")
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    assert _build(raw, incremental) == []  # nothing published before: every year protected
+    for folder in (incremental, default_internal(incremental)):  # the same first edition on both sides
+        shutil.copytree(folder, full if folder == incremental else default_internal(full), symlinks=True)
+
+    change = bump_school_count(raw, 2019)
+    carried = _build(raw, incremental)
+    assert "2019" not in carried and {"2016", "2018", "2020", "2022"} <= set(carried)
+    assert _build(raw, full, "--full") == []
+
+    assert list(differences(incremental, full)) == []
+    assert list(differences(default_internal(incremental), default_internal(full))) == []
+    assert published_value(incremental, change) == change.value
+    with duckdb.connect(str(incremental / STORE_NAME), read_only=True) as con:  # a digest of unsuppressed figures: staff only
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [YEARS_TABLE]).fetchone() == (0,)
+
+
+def _digests(frame: pd.DataFrame) -> dict[int, str]:
+    with duckdb.connect() as con:
+        con.execute("ATTACH ':memory:' AS internal")
+        con.register("frame", frame)
+        con.execute("CREATE TABLE internal.observations AS SELECT * FROM frame")
+        return year_digests(con)
+
+
+def test_a_year_digest_changes_with_any_figure_it_covers_and_only_that_year() -> None:
+    """What protection reads of a year -- a figure's key, value, code, a figure more -- changes its digest, and no
+    other year's; the schemas' and the code's fingerprint are in every digest."""
+    key = dict.fromkeys(KEY, "_T") | {"indicator": "JUV_OFFENDERS", "ref_area": "KZ-11"}
+    frame = pd.DataFrame(
+        [key | {"time_period": year, "value": value, "obs_conf": "F"} for year in (2018, 2019) for value in (3.0,)]
+        + [key | {"time_period": 2019, "ref_area": "KZ-15", "value": None, "obs_conf": "C"}]
+    )
+    before = _digests(frame)
+    assert set(before) == {2018, 2019}
+    changes = {
+        "a value": frame.assign(value=[3.0, 4.0, None]),
+        "a code": frame.assign(obs_conf=["F", "F", "M"]),
+        "a key": frame.assign(sex=["_T", "F", "_T"]),
+        "a figure more": pd.concat([frame, frame.iloc[[1]].assign(ref_area="KZ-19")], ignore_index=True),
+        "a missing value given": frame.assign(value=[3.0, 3.0, 0.0]),
+    }
+    for what, changed in changes.items():
+        after = _digests(changed)
+        assert after[2018] == before[2018], what
+        assert after[2019] != before[2019], what
+    assert len(fingerprint()) == 64

@@ -1,0 +1,104 @@
+"""Disclosure control carried over, year by year, from the edition before.
+
+No relation of the policy joins two reference years (each replaces one coordinate of a figure's key, never the year),
+so the linked tables of a year are protected apart from every other year's: :func:`~yearbook.disclosure.protect` of
+some years gives, for those years, what it gives when it protects every year. A build therefore protects again only
+the years whose figures changed: a year keeps the hidden figures of the edition before when its *digest* is the one
+that edition recorded. The digest (``sql/disclosure/year_digests.sql``) covers everything ``protect`` reads of the
+year (every figure's key, value and code, as reported) and everything that decides what it does with them (the
+schemas folder: policy, rules, code lists, indicators; and the package's code), so a changed threshold, rule, code list
+or program protects every year again. A full rebuild (``yearbook build --full``, or ``carry_over: false`` in the
+launchpad) carries nothing over and gives the same store.
+
+The digests stay with staff (``disclosure_years`` in the staff store): a digest of unsuppressed figures would let
+anyone confirm a guess at them.
+
+One difference is possible and accepted: a linked table whose optimal suppression ran out of time in one build (the
+heuristic's answer) may have been answered in the build whose year is carried over; both answers protect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from yearbook.config import schemas_dir, sql_dir
+from yearbook.disclosure.policy import DisclosurePolicy
+from yearbook.disclosure.suppress import protect
+from yearbook.model import KEY, render_sql
+
+LOG = logging.getLogger(__name__)
+YEARS_TABLE = "disclosure_years"  # staff store: time_period, digest
+YEAR = "time_period"
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What disclosure control hid (the key of every hidden figure and why, in key order) and how."""
+
+    hidden: pd.DataFrame
+    digests: dict[int, str]  # per reference year: the digest of what protected it
+    carried: list[int]  # the years whose hidden figures were carried over from the edition before
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of what decides how figures are protected besides the figures: every file of the schemas folder and
+    every module and SQL file of the package."""
+    digest = hashlib.sha256()
+    package = Path(str(files("yearbook")))
+    sources = [(f"schemas/{p.relative_to(schemas_dir())}", p) for p in schemas_dir().rglob("*") if p.is_file()]
+    sources += [(f"yearbook/{p.relative_to(package)}", p) for p in package.rglob("*") if p.suffix in {".py", ".sql"}]
+    for name, path in sorted(sources):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def year_digests(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """The digest of each reference year of the staff store attached as ``internal`` (its ``observations``, every figure
+    as reported), with :func:`fingerprint`."""
+    name = "disclosure/year_digests.sql"
+    query = render_sql((sql_dir() / name).read_text(encoding="utf-8"), name)
+    return {int(year): digest for year, digest in con.execute(query, [fingerprint()]).fetchall()}
+
+
+def carried_over(con: duckdb.DuckDBPyConnection, store: str, digests: dict[int, str]) -> tuple[list[int], pd.DataFrame | None]:
+    """The years whose digest the staff store attached as ``store`` (an edition before) recorded, and its hidden figures
+    of those years (None: no year)."""
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [store]).fetchall()}
+    if not {YEARS_TABLE, "disclosure_cells"} <= tables:
+        return [], None
+    recorded = dict(con.execute(f"SELECT {YEAR}, digest FROM {store}.{YEARS_TABLE}").fetchall())
+    years = sorted(y for y, d in digests.items() if recorded.get(y) == d)
+    if not years:
+        return [], None
+    hidden = con.execute(f"SELECT {', '.join(KEY)}, reason FROM {store}.disclosure_cells WHERE list_contains(?, {YEAR})", [years]).df()
+    return years, hidden
+
+
+def protect_years(
+    reported: pd.DataFrame, policy: DisclosurePolicy, digests: dict[int, str], carried: tuple[list[int], pd.DataFrame | None]
+) -> Protected:
+    """The hidden figures of ``reported`` (KEY, value, obs_conf: what :func:`~yearbook.disclosure.protect` reads): the
+    ``carried`` years' as the edition before hid them, every other year's protected now, in key order. Raises
+    ``DisclosureError`` as ``protect`` does."""
+    years, earlier = carried
+    if any(spec.case.axis == YEAR for spec in policy.relations):  # a relation across years: no year stands alone
+        LOG.info("disclosure control: a relation across reference years is declared; every year is protected again")
+        years, earlier = [], None
+    todo = reported[~reported[YEAR].isin(years)].reset_index(drop=True)
+    parts = [protect(todo, policy).hidden] if len(todo) else []
+    if earlier is not None:
+        parts.append(earlier)
+    if not parts:
+        return Protected(pd.DataFrame(columns=[*KEY, "reason"]), digests, years)
+    hidden = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    hidden = hidden.astype({c: reported[c].dtype for c in KEY} | {"reason": "str"})
+    return Protected(hidden.sort_values(KEY, ignore_index=True), digests, years)
