@@ -158,7 +158,7 @@ def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous
         _run_sql_files(con, HARMONIZE_SQL, OBSERVATIONS_SQL)
         write_table(con, "validation_results", record.problems)
         _write_build_log(con, record, previous)
-        return _finish(con, printed=False)  # the tables as printed come with disclosure control (_record_disclosure)
+        return _finish(con, views=False)  # the yb_ views come with disclosure control, which may redesign a table (_record_disclosure)
 
 
 def build_public_store(
@@ -265,13 +265,14 @@ def _write_code_lists(con: duckdb.DuckDBPyConnection) -> None:
     register_sdg_tables(con)
 
 
-def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None, *, printed: bool = True) -> dict[str, int]:
+def _finish(con: duckdb.DuckDBPyConnection, after_views: str | None = None, *, views: bool = True) -> dict[str, int]:
     """The notes of the data (:data:`NOTES_SQL`: from the observations, the code lists, the build's problems and the
-    footnote marks kept), the yb_ views (``printed``: with the tables as printed; then the SQL file ``after_views``,
-    which reads them), the comments, a checkpoint; the row count of each table."""
+    footnote marks kept), the yb_ views unless ``views`` is false (then the SQL file ``after_views``, which reads them),
+    the comments, a checkpoint; the row count of each table."""
     declare_notes(con)
     con.execute(_sql(NOTES_SQL))
-    create_table_views(con, printed=printed)  # after the build log: the views take the edition's years from build_files
+    if views:
+        create_table_views(con)  # after the build log: the views take the edition's years from build_files
     if after_views is not None:
         con.execute(_sql(after_views))
     comment_store(con)

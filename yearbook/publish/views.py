@@ -36,10 +36,10 @@ SHAPES = {"crosstab": "one row per cell", "sdg_progress": "one row per national 
 BOM = "utf-8-sig"  # the labelled CSVs: Excel reads a file without it as ANSI and garbles Cyrillic
 
 
-def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None, *, printed: bool = True) -> list[str]:
-    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table and, unless
-    ``printed`` is false, the tables as printed with their labelled views ``yb_<id>_<lang>`` and the catalogue
-    ``yb_tables`` (:mod:`yearbook.publish.printed`); return the view names."""
+def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None = None) -> list[str]:
+    """Create (or replace) the cells of the crosstabs (``yb_cells``), ``yb_<id>`` for every yearbook table, the tables as
+    printed with their labelled views ``yb_<id>_<lang>`` and the catalogue ``yb_tables``
+    (:mod:`yearbook.publish.printed`); return the view names."""
     spec = spec or load_yearbook_spec()
     ctx = load_context(con, spec)
     spec = printed_spec(con, spec, ctx)
@@ -52,8 +52,7 @@ def create_table_views(con: duckdb.DuckDBPyConnection, spec: YearbookSpec | None
         shape = SHAPES[table.kind]
         con.execute(f'COMMENT ON VIEW "{table.view}" IS {quoted(f"Yearbook table {table.number}, {shape}: {title}")}')
         names.append(table.view)
-    if printed:
-        names += write_printed(con, spec, ctx, query_tables(con, spec, ctx))
+    names += write_printed(con, spec, ctx, query_tables(con, spec, ctx))
     for (stale,) in con.execute(  # a table the views were made for before it was redesigned (the staff store's, made twice)
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
         "AND starts_with(view_name, 'yb_')"
