@@ -1,7 +1,7 @@
 """What differs between two published editions, the run id set aside.
 
 Compares every file two builds published (public folder and staff folder): each table and view
-of a DuckDB store row by row, each cell of a workbook, each CSV line. The run id (and the time a
+of a DuckDB store row by row, each cell of a workbook, each CSV line, the text of each PDF page. The run id (and the time a
 build started, which travels with it) is replaced by a placeholder first, so two builds of the
 same inputs by the same code compare equal. Used by tests and, from the command line, to record
 that a change of code changes no output:
@@ -54,11 +54,21 @@ def _workbook_cells(path: Path) -> dict[str, list[tuple]]:
         book.close()
 
 
+def _pdf_pages(path: Path) -> dict[str, list]:
+    """The text of every page (a PDF's bytes hold the time it was made)."""
+    import pdfplumber  # a dev dependency, as this script is
+
+    with pdfplumber.open(path) as pdf:
+        return {f"page {n}": [_plain(line) for line in (page.extract_text() or "").splitlines()] for n, page in enumerate(pdf.pages, 1)}
+
+
 def _contents(path: Path) -> dict[str, list]:
     if path.suffix == ".duckdb":
         return _store_rows(path)
     if path.suffix == ".xlsx":
         return _workbook_cells(path)
+    if path.suffix == ".pdf":
+        return _pdf_pages(path)
     return {"": [_plain(line) for line in path.read_text(encoding="utf-8-sig").splitlines()]}
 
 

@@ -17,7 +17,7 @@ from yearbook_demo.corrections import bump_school_count, published_value
 
 from tests.conftest import ROOT
 from tests.edition_diff import differences
-from yearbook.config import default_internal
+from yearbook.config import default_internal, schemas_dir
 from yearbook.disclosure.carry_over import YEARS_TABLE, fingerprint, year_digests
 from yearbook.model import KEY
 from yearbook.store import STORE_NAME
@@ -88,3 +88,21 @@ def test_a_year_digest_changes_with_any_figure_it_covers_and_only_that_year() ->
         assert after[2018] == before[2018], what
         assert after[2019] != before[2019], what
     assert len(fingerprint()) == 64
+
+
+def test_the_fingerprint_follows_the_schemas_a_process_reads_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds of one process with a threshold changed between them: the second must protect every year again; a
+    code list behind a linked folder counts too."""
+    schemas = shutil.copytree(schemas_dir(), tmp_path / "schemas")
+    monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
+    first = fingerprint()
+    policy = schemas / "disclosure.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("threshold: 10", "threshold: 12", 1), encoding="utf-8")
+    second = fingerprint()
+    assert second != first
+    lists = shutil.move(schemas / "codelists", tmp_path / "codelists")
+    (schemas / "codelists").symlink_to(lists, target_is_directory=True)
+    assert fingerprint() == second
+    regions = Path(lists) / "regions.csv"
+    regions.write_text(regions.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert fingerprint() != second

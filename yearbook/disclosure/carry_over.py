@@ -6,7 +6,8 @@ some years gives, for those years, what it gives when it protects every year. A 
 the years whose figures changed: a year keeps the hidden figures of the edition before when its *digest* is the one
 that edition recorded. The digest (``sql/disclosure/year_digests.sql``) covers everything ``protect`` reads of the
 year (every figure's key, value and code, as reported) and everything that decides what it does with them (the
-schemas folder: policy, rules, code lists, indicators; and the package's code), so a changed threshold, rule, code list
+schemas folder: policy, rules, code lists, indicators; the package's code; the solver's and the data libraries'
+versions), so a changed threshold, rule, code list
 or program protects every year again. A full rebuild (``yearbook build --full``, or ``carry_over: false`` in the
 launchpad) carries nothing over and gives the same store.
 
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
-from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from yearbook.model import KEY, render_sql
 LOG = logging.getLogger(__name__)
 YEARS_TABLE = "disclosure_years"  # staff store: time_period, digest
 YEAR = "time_period"
+SOLVING_LIBRARIES = ("highspy", "numpy", "pandas", "duckdb")  # a new release may break a tie another way
 
 
 @dataclass(frozen=True)
@@ -48,17 +51,24 @@ class Protected:
     carried: list[int]  # the years whose hidden figures were carried over from the edition before
 
 
-@cache
 def fingerprint() -> str:
-    """A digest of what decides how figures are protected besides the figures: every file of the schemas folder and
-    every module and SQL file of the package."""
+    """A digest of what decides how figures are protected besides the figures: every file of the schemas folder (read
+    again at every call: staff may change it between two builds of one process), every module and SQL file of the
+    package, and the versions of the libraries that compute the protection."""
     digest = hashlib.sha256()
-    package = Path(str(files("yearbook")))
-    sources = [(f"schemas/{p.relative_to(schemas_dir())}", p) for p in schemas_dir().rglob("*") if p.is_file()]
-    sources += [(f"yearbook/{p.relative_to(package)}", p) for p in package.rglob("*") if p.suffix in {".py", ".sql"}]
+    package, schemas = Path(str(files("yearbook"))), schemas_dir()
+    sources = [(f"schemas/{p.relative_to(schemas)}", p) for p in _files_under(schemas)]
+    sources += [(f"yearbook/{p.relative_to(package)}", p) for p in _files_under(package) if p.suffix in {".py", ".sql"}]
     for name, path in sorted(sources):
         digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for library in SOLVING_LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode() + b"\0")
     return digest.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under ``folder``, through linked folders too (``Path.rglob`` does not follow them)."""
+    return [Path(root) / name for root, _, names in os.walk(folder, followlinks=True) for name in names]
 
 
 def year_digests(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
