@@ -18,7 +18,8 @@ from yearbook_demo.corrections import bump_school_count, published_value
 from tests.conftest import ROOT
 from tests.edition_diff import differences
 from yearbook.config import default_internal, schemas_dir
-from yearbook.disclosure.carry_over import YEARS_TABLE, fingerprint, year_digests
+from yearbook.disclosure import load_policy
+from yearbook.disclosure.carry_over import YEARS_TABLE, fingerprint, protect_years, year_digests
 from yearbook.model import KEY
 from yearbook.store import STORE_NAME
 
@@ -106,3 +107,15 @@ def test_the_fingerprint_follows_the_schemas_a_process_reads_now(tmp_path: Path,
     regions = Path(lists) / "regions.csv"
     regions.write_text(regions.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert fingerprint() != second
+
+
+def test_a_carried_year_that_shows_a_small_count_is_protected_again() -> None:
+    """The staff store of the edition before changed by hand (a small count's row deleted from disclosure_cells): the
+    year is not carried over but protected again, and the count is hidden."""
+    key = dict.fromkeys(KEY, "_T") | {"indicator": "JUV_OFFENDERS", "ref_area": "KZ-11", "time_period": 2018}
+    reported = pd.DataFrame([key | {"value": 3.0, "obs_conf": "F"}, key | {"ref_area": "KZ-15", "value": 40.0, "obs_conf": "F"}])
+    reported = reported.astype({"time_period": "int32"})
+    nothing_hidden = pd.DataFrame(columns=[*KEY, "reason"])
+    protected = protect_years(reported, load_policy(), {2018: "d"}, ([2018], nothing_hidden))
+    assert protected.carried == []
+    assert protected.hidden[["ref_area", "reason"]].values.tolist() == [["KZ-11", "primary"]]

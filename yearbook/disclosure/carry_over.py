@@ -103,6 +103,9 @@ def protect_years(
     if any(spec.case.axis == YEAR for spec in policy.relations):  # a relation across years: no year stands alone
         LOG.info("disclosure control: a relation across reference years is declared; every year is protected again")
         years, earlier = [], None
+    if earlier is not None and (unhidden := _confidential_shown(reported[reported[YEAR].isin(years)], earlier, policy)):
+        LOG.warning("disclosure control: the edition before shows %d confidential figure(s) of %s; protected again", len(unhidden), years)
+        years, earlier = [], None
     todo = reported[~reported[YEAR].isin(years)].reset_index(drop=True)
     parts = [protect(todo, policy).hidden] if len(todo) else []
     if earlier is not None:
@@ -112,3 +115,13 @@ def protect_years(
     hidden = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     hidden = hidden.astype({c: reported[c].dtype for c in KEY} | {"reason": "str"})
     return Protected(hidden.sort_values(KEY, ignore_index=True), digests, years)
+
+
+def _confidential_shown(reported: pd.DataFrame, hidden: pd.DataFrame, policy: DisclosurePolicy) -> list[tuple]:
+    """The keys of figures the policy hides for themselves (a small count, or withheld by the ministry) that ``hidden``
+    (carried over) does not hide: none unless the staff store of the edition before was changed by hand."""
+    own = reported["obs_conf"].eq("C").to_numpy() | policy.small_counts(
+        reported["indicator"].to_numpy(dtype=object), reported["value"].to_numpy(dtype=float)
+    )
+    keys = set(hidden[KEY].itertuples(index=False, name=None))
+    return [key for key in reported.loc[own, KEY].itertuples(index=False, name=None) if key not in keys]
