@@ -355,11 +355,13 @@ def bench_partition_rebuild(raw: Path, work: Path, runs: int) -> tuple[list[Run]
     import dagster as dg
     from yearbook_demo.corrections import bump_school_count, published_value
 
+    from yearbook.config import PDF_SWITCH
     from yearbook.definitions import build_yearbook_job, defs
     from yearbook.resources import YearbookPaths
     from yearbook.runs import run_every_year
 
     copy, home = work / "partition-raw", work / "partition-home"
+    os.environ[PDF_SWITCH] = "0"  # as the CLI cases: LibreOffice's time (child processes) is not the pipeline's
     shutil.copytree(raw, copy)
     home.mkdir()
     paths = YearbookPaths(raw_dir=str(copy), out_dir=str(work / "partition-out"))
