@@ -39,6 +39,8 @@ from yearbook.model import KEY, render_sql
 LOG = logging.getLogger(__name__)
 YEARS_TABLE = "disclosure_years"  # staff store: time_period, digest
 YEAR = "time_period"
+DECLARATIONS = {".yaml", ".csv"}  # what staff change in the schemas folder
+NOT_CODE = {"assets", "schemas"}  # in a wheel, beside the modules: the Dagster assets (no part in protection), the schemas
 SOLVING_LIBRARIES = ("highspy", "numpy", "pandas", "duckdb")  # a new release may break a tie another way
 
 
@@ -52,13 +54,19 @@ class Protected:
 
 
 def fingerprint() -> str:
-    """A digest of what decides how figures are protected besides the figures: every file of the schemas folder (read
-    again at every call: staff may change it between two builds of one process), every module and SQL file of the
-    package, and the versions of the libraries that compute the protection."""
+    """A digest of what decides how figures are protected besides the figures: the declarations of the schemas folder
+    (its YAML and CSV files, read again at every call: staff may change them between two builds of one process), the
+    package's modules and SQL files, and the versions of the libraries that compute the protection. The same for a
+    checkout and an installed wheel of the same commit: the Dagster assets and the schemas, which a wheel installs
+    inside the package, are not counted as its code."""
     digest = hashlib.sha256()
     package, schemas = Path(str(files("yearbook"))), schemas_dir()
-    sources = [(f"schemas/{p.relative_to(schemas)}", p) for p in _files_under(schemas)]
-    sources += [(f"yearbook/{p.relative_to(package)}", p) for p in _files_under(package) if p.suffix in {".py", ".sql"}]
+    sources = [(p.relative_to(schemas).as_posix(), p) for p in _files_under(schemas) if p.suffix in DECLARATIONS]
+    sources += [
+        (f"yearbook/{p.relative_to(package).as_posix()}", p)
+        for p in _files_under(package)
+        if p.suffix in {".py", ".sql"} and p.relative_to(package).parts[0] not in NOT_CODE
+    ]
     for name, path in sorted(sources):
         digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     for library in SOLVING_LIBRARIES:
