@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,7 +180,8 @@ def build_public_store(
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
 
     Why each figure is hidden stays with staff: the staff store ``internal`` (staged, not yet published) receives
-    ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`) once the public store is whole.
+    ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`), in a thread of its own while the public
+    store's tables are made from its observations; a failure of either fails the step, and nothing is published.
     """
     with _new_store(path) as con:
         _write_code_lists(con)
@@ -190,15 +192,18 @@ def build_public_store(
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         keep_footnote_marks(con, "internal")  # for this connection: notes.sql attaches them to the figures shown only
         con.execute("DETACH internal")
-        con.execute(_sql(ROUND_FIGURES_SQL))
-        _run_sql_files(con, OBSERVATIONS_SQL)
-        con.execute(_sql(ROUND_COMPUTED_SQL))
-        published = record.problems.assign(  # the values a rule compared are figures: none in public (typed, not NULL-typed)
-            values=pd.Series(pd.NA, index=record.problems.index, dtype="string"), message=record.problems["message"].map(without_figures)
-        )
-        write_table(con, "validation_results", published)
-        counts = _finish(con, PUBLIC_SUMMARY_SQL)
-    _record_disclosure(internal, protected)
+        with ThreadPoolExecutor(1) as staff:  # the staff store's record meanwhile: another file; DuckDB works without the GIL
+            recorded = staff.submit(_record_disclosure, internal, protected)
+            con.execute(_sql(ROUND_FIGURES_SQL))
+            _run_sql_files(con, OBSERVATIONS_SQL)
+            con.execute(_sql(ROUND_COMPUTED_SQL))
+            published = record.problems.assign(  # the values a rule compared are figures: none in public (typed, not NULL-typed)
+                values=pd.Series(pd.NA, index=record.problems.index, dtype="string"),
+                message=record.problems["message"].map(without_figures),
+            )
+            write_table(con, "validation_results", published)
+            counts = _finish(con, PUBLIC_SUMMARY_SQL)
+            recorded.result()
     return counts, protected.carried
 
 
