@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+from pydantic import Field
 
 from yearbook.config import reading_digest, staff_language
 from yearbook.disclosure import load_policy
@@ -187,7 +188,13 @@ class DisclosureCarryOver(dg.Config):
     edition: ``carry_over`` takes its hidden figures from that edition's staff store; false protects every year again
     (a full rebuild, which gives the same store: yearbook/disclosure/carry_over.py)."""
 
-    carry_over: bool = True
+    carry_over: bool = Field(
+        default=True,
+        description=(
+            "true: a reference year whose figures, schemas and code are those of the published edition keeps its hidden "
+            "figures; false: every year is protected again (a full rebuild, the same store)."
+        ),
+    )
 
 
 @dg.asset(
@@ -196,7 +203,8 @@ class DisclosureCarryOver(dg.Config):
     description=(
         "The public store: the staff store's observations with disclosure control applied (confidential figures and those "
         f"that would reveal them hidden), without the working tables of the figures; staged for `<out>/{STORE_NAME}`. "
-        "The staff store, staged again with what was hidden and why, is published from here."
+        "The staff store, staged again with what was hidden and why, is published from here. A year unchanged since the "
+        "published edition keeps its protection (config carry_over; metadata protection_carried_over)."
     ),
     pool="duckdb_writer",
 )
@@ -219,7 +227,8 @@ def core_public_store(
     if carried:
         context.log.info(f"disclosure control carried over from the published edition for {', '.join(map(str, carried))}")
     files = EditionFiles(run_id, public=(STORE_NAME,), staff=(INTERNAL_STORE_NAME,), made_from=core_observations.run_id)
-    metadata = _store_metadata(staged, counts, public=True) | {"protection_carried_over": ", ".join(map(str, carried)) or "none"}
+    carried_over = {"protection_carried_over": ", ".join(map(str, carried)) or "none"}  # first: the tables' counts are long
+    metadata = carried_over | _store_metadata(staged, counts, public=True)
     return dg.Output(files, metadata=metadata)
 
 
