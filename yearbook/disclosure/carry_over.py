@@ -7,9 +7,8 @@ the years whose figures changed: a year keeps the hidden figures of the edition 
 that edition recorded. The digest (``sql/disclosure/year_digests.sql``) covers everything ``protect`` reads of the
 year (every figure's key, value and code, as reported) and everything that decides what it does with them (the
 schemas folder: policy, rules, code lists, indicators; the package's code; the solver's and the data libraries'
-versions), so a changed threshold, rule, code list
-or program protects every year again. A full rebuild (``yearbook build --full``, or ``carry_over: false`` in the
-launchpad) carries nothing over and gives the same store.
+versions), so a changed threshold, rule, code list or program protects every year again. A full rebuild
+(``yearbook build --full``, or ``carry_over: false`` in the launchpad) carries nothing over and gives the same store.
 
 The digests stay with staff (``disclosure_years`` in the staff store): a digest of unsuppressed figures would let
 anyone confirm a guess at them.
@@ -33,7 +32,7 @@ import pandas as pd
 
 from yearbook.config import schemas_dir, sql_dir
 from yearbook.disclosure.policy import DisclosurePolicy
-from yearbook.disclosure.suppress import protect
+from yearbook.disclosure.suppress import primary_codes, protect
 from yearbook.model import KEY, render_sql
 
 LOG = logging.getLogger(__name__)
@@ -126,10 +125,9 @@ def protect_years(
 
 
 def _confidential_shown(reported: pd.DataFrame, hidden: pd.DataFrame, policy: DisclosurePolicy) -> list[tuple]:
-    """The keys of figures the policy hides for themselves (a small count, or withheld by the ministry) that ``hidden``
-    (carried over) does not hide: none unless the staff store of the edition before was changed by hand."""
-    own = reported["obs_conf"].eq("C").to_numpy() | policy.small_counts(
-        reported["indicator"].to_numpy(dtype=object), reported["value"].to_numpy(dtype=float)
-    )
+    """The keys of figures the policy hides for themselves (step 1 of protection: a small count, or withheld by the
+    ministry) that ``hidden`` (carried over) does not hide: none unless the staff store of the edition before was
+    changed by hand."""
+    conf, _, _ = primary_codes(reported, policy)
     keys = set(hidden[KEY].itertuples(index=False, name=None))
-    return [key for key in reported.loc[own, KEY].itertuples(index=False, name=None) if key not in keys]
+    return [key for key in reported.loc[conf == "C", KEY].itertuples(index=False, name=None) if key not in keys]

@@ -93,7 +93,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     policy = policy or load_policy()
     perm = np.lexsort([pd.factorize(observations[c], sort=True)[0] for c in reversed(KEY)])  # in key order, without a copy as text
     work = observations.iloc[perm].reset_index(drop=True).copy()
-    conf, ministry, primary = _primary(work, policy)
+    conf, ministry, primary = primary_codes(work, policy)
     secondary = _Secondary(work, conf, policy)
     rounds = secondary.run()
     final = secondary.final_intervals()
@@ -111,7 +111,7 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     return DisclosureResult(public, hidden, _summary(work, hidden), intervals, rounds, secondary.solver.lp_solved)
 
 
-def _primary(work: pd.DataFrame, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def primary_codes(work: pd.DataFrame, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Step 1: the codes with every small count of a sensitive indicator made C; which figures the ministry withheld
     itself, and which are primary."""
     conf = work["obs_conf"].to_numpy(dtype=object).copy()
