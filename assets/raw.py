@@ -18,15 +18,16 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.publish.specs import Section, load_yearbook_spec
+from yearbook.read_cache import KeptReads, read_workbooks
 from yearbook.resources import YearbookPaths
 from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
-from yearbook.submissions import SubmissionFile, check_across_files, discover_year, identify_form, read_figures
-from yearbook.validation import validate_figures
+from yearbook.submissions import SubmissionFile, check_across_files, discover_year, figures_frame, identify_form
 
 from .metadata import check_result, preview
 
@@ -59,16 +60,23 @@ class FormRead:
     figures: pd.DataFrame
     problems: list[Problem]
     read_with: str  # yearbook.config.reading_digest() when it was read
+    carried_over: int = 0  # workbooks not read again: unchanged since they were read (yearbook.read_cache)
     read_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this read: the gate names the reads it validated
 
     def summary(self) -> "FormRead":
         """The same without its figures: what the validation gate loads (yearbook.io_manager.SUMMARY)."""
-        return FormRead(self.form, self.figures.iloc[:0], self.problems, self.read_with, self.read_id)
+        return FormRead(self.form, self.figures.iloc[:0], self.problems, self.read_with, self.carried_over, self.read_id)
 
 
 def raw_asset_name(form: str) -> str:
     """``F-DEM-2`` -> ``raw_f_dem_2``."""
     return "raw_" + form.lower().replace("-", "_")
+
+
+def submission_files(files: pd.DataFrame) -> list[SubmissionFile]:
+    """The workbooks of (some rows of) an inventory's table."""
+    columns = (files["path"], files["file"], files["year"], files["sha256"])  # column by column, as itertuples reads them
+    return [SubmissionFile(Path(path), file, int(y), sha256) for path, file, y, sha256 in zip(*columns, strict=True)]
 
 
 def take_inventory(raw_dir: Path, year: int, read_with: str) -> Inventory:
@@ -105,30 +113,31 @@ def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg
     return dg.Output(by_year)
 
 
-def read_forms(forms: list[str], inventories: dict[str, Inventory]) -> dict[str, dict[str, FormRead]]:
-    """Read the workbooks of ``forms`` listed in each year's inventory, and validate all their figures
-    at once (validation has a fixed cost per call: once per run, not once per form and year);
-    ``{form: {year: FormRead}}``, each problem with the form and year of its workbook."""
+def read_forms(
+    forms: list[str], inventories: dict[str, Inventory], kept: KeptReads | None = None, carry_over: bool = True
+) -> dict[str, dict[str, FormRead]]:
+    """Read and validate the workbooks of ``forms`` listed in each year's inventory (each once: those unchanged since
+    a read ``kept`` are not read again unless ``carry_over`` is false, yearbook.read_cache); ``{form: {year:
+    FormRead}}``, each problem with the form and year of its workbook."""
     if not forms:
         return {}
 
     def workbooks(form: str, year: str) -> list[SubmissionFile]:
         files = inventories[year].files
-        chosen = files[files["form"] == form]
-        columns = (chosen["path"], chosen["file"], chosen["year"], chosen["sha256"])  # column by column, as itertuples reads them
-        return [SubmissionFile(Path(path), file, int(y), sha256) for path, file, y, sha256 in zip(*columns, strict=True)]
+        return submission_files(files[files["form"] == form])
 
-    keys = [(form, year) for year in inventories for form in forms]
-    reads = read_figures([workbooks(form, year) for form, year in keys])
-    figures = {key: frame for key, (frame, _) in zip(keys, reads, strict=True)}
-    by_key = {key: problems for key, (_, problems) in zip(keys, reads, strict=True)}
-    found = validate_figures(pd.concat(figures.values(), ignore_index=True)).problems
-    first_year = min(inventories)
-    for problem in found:  # a problem of the figures table itself (no form, no year) goes with the first form and year
-        key = (problem.form or forms[0], str(problem.year) if problem.year is not None else first_year)
-        by_key.setdefault(key, []).append(problem)
+    batches = {(form, year): workbooks(form, year) for year in inventories for form in forms}
+    reads = iter(read_workbooks([sub for batch in batches.values() for sub in batch], kept, carry_over))
     digest = reading_digest()
-    return {form: {year: FormRead(form, figures[(form, year)], by_key[(form, year)], digest) for year in inventories} for form in forms}
+    out: dict[str, dict[str, FormRead]] = {form: {} for form in forms}
+    for (form, year), batch in batches.items():
+        got = [next(reads) for _ in batch]
+        figures = pd.concat([read.figures for read in got], ignore_index=True) if got else figures_frame([])
+        out[form][year] = FormRead(form, figures, [p for read in got for p in read.problems], digest, sum(r.carried_over for r in got))
+    if kept is not None:
+        for year, inventory in inventories.items():
+            kept.keep_only(int(year), submission_files(inventory.files))
+    return out
 
 
 def _form_read_metadata(read: FormRead, inventory: Inventory, year: str) -> dict[str, object]:
@@ -139,6 +148,8 @@ def _form_read_metadata(read: FormRead, inventory: Inventory, year: str) -> dict
         "rows": len(figures),
         "regions": int(figures["ref_area"].nunique()),
         "problems": len(read.problems),
+        "workbooks": len(files),
+        "workbooks_carried_over": read.carried_over,  # unchanged since read: not read again (config carry_over)
         "source_files": preview(files[["file", "sha256"]], 50),
         # where figures were read, never their values: Dagster's run storage is not the staff area
         "preview": preview(figures[["indicator", "ref_area", "time_period", "sex", "source_sheet", "source_cell"]]),
@@ -167,6 +178,19 @@ FORMS = sorted(load_forms())
 RAW_FORM_NAMES = [raw_asset_name(form) for form in FORMS]
 
 
+class ReadCarryOver(dg.Config):
+    """How raw_forms reads a workbook it has read before, unchanged: ``carry_over`` takes what reading and validating it
+    gave then (yearbook/read_cache.py); false reads every workbook again (a full rebuild, the same figures)."""
+
+    carry_over: bool = Field(
+        default=True,
+        description=(
+            "true: a workbook whose content, place, form specs, rules and reading code are those of its last read is not "
+            "read again; false: every workbook is read again (a full rebuild, the same figures)."
+        ),
+    )
+
+
 @dg.multi_asset(
     name="raw_forms",
     outs={name: _form_out(form) for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True)},
@@ -179,10 +203,11 @@ RAW_FORM_NAMES = [raw_asset_name(form) for form in FORMS]
     backfill_policy=_READ_EVERY_YEAR_IN_ONE_RUN,
     can_subset=True,
 )
-def raw_forms(context: dg.AssetExecutionContext, raw_inventory: dict[str, Inventory]):
+def raw_forms(context: dg.AssetExecutionContext, config: ReadCarryOver, paths: YearbookPaths, raw_inventory: dict[str, Inventory]):
     """One asset per form (``raw_<form>``), read in one step: the forms selected, for the run's years."""
     chosen = [form for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True) if dg.AssetKey(name) in context.selected_asset_keys]
-    reads = read_forms(chosen, {year: raw_inventory[year] for year in context.partition_keys})
+    years = {year: raw_inventory[year] for year in context.partition_keys}
+    reads = read_forms(chosen, years, KeptReads(paths.reads), config.carry_over)
     for form, by_year in reads.items():
         name = raw_asset_name(form)
         for year, read in by_year.items():

@@ -300,18 +300,18 @@ def test_a_withheld_sdg_figure_is_not_sent(built_samples: tuple[Path, Path], sam
 
 
 def test_workbooks_read_in_worker_processes_give_what_one_process_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large edition is read in one process per CPU; the figures, their provenance and the problems must not change."""
-    from yearbook import submissions
+    """A large edition is read and validated in one process per CPU; the figures, their provenance and the problems
+    must not change."""
+    from yearbook import read_cache, submissions
 
     files, _ = submissions.discover(Path(__file__).resolve().parents[1] / "raw")
-    batches = [files[i::6] for i in range(6)]
-    serial = submissions.read_figures(batches)  # the demo edition is under the threshold: one process
-    monkeypatch.setattr(submissions, "PARALLEL_READ_BYTES", 0)
-    monkeypatch.setattr(submissions.os, "sched_getaffinity", lambda _: {0, 1})  # two workers even on one CPU
-    parallel = submissions.read_figures(batches)
-    assert len(parallel) == len(serial) == 6 and sum(len(frame) for frame, _ in serial) > 30_000
-    for (frame, problems), (expected_frame, expected_problems) in zip(parallel, serial, strict=True):
-        assert frame.equals(expected_frame) and problems == expected_problems
+    serial = read_cache.read_workbooks(files)  # the demo edition is under the threshold: one process
+    monkeypatch.setattr(read_cache, "PARALLEL_READ_BYTES", 0)
+    monkeypatch.setattr(read_cache.os, "sched_getaffinity", lambda _: {0, 1})  # two workers even on one CPU
+    parallel = read_cache.read_workbooks(files)
+    assert len(parallel) == len(serial) == len(files) and sum(len(read.figures) for read in serial) > 30_000
+    for read, expected in zip(parallel, serial, strict=True):
+        assert read.figures.equals(expected.figures) and read.problems == expected.problems
 
 
 def test_every_table_view_and_column_of_both_stores_carries_a_comment(built_samples: tuple[Path, Path]) -> None:

@@ -24,10 +24,12 @@ from yearbook.model import KEY
 from yearbook.store import STORE_NAME
 
 CARRIED = re.compile(r"disclosure control of (.+) carried over")
+READ = re.compile(r"workbook\(s\) unchanged since they were read, not read again; (\d+) read")
 
 
-def _build(raw: Path, out: Path, *flags: str) -> list[str]:
-    """``yearbook build`` of ``raw`` into ``out``; the years whose protection it carried over."""
+def _build(raw: Path, out: Path, *flags: str) -> tuple[list[str], int | None]:
+    """``yearbook build`` of ``raw`` into ``out``; the years whose protection it carried over, and how many workbooks
+    it read when it took the others as they were read before (None: it read every one)."""
     run = subprocess.run(
         [sys.executable, "-m", "yearbook.cli", "build", "--raw", str(raw), "--out", str(out), "--no-pdf", *flags],
         capture_output=True,
@@ -35,22 +37,22 @@ def _build(raw: Path, out: Path, *flags: str) -> list[str]:
         timeout=600,
     )
     assert run.returncode == 0, run.stderr
-    found = CARRIED.search(run.stderr)
-    return found.group(1).split(", ") if found else []
+    found, read = CARRIED.search(run.stderr), READ.search(run.stderr)
+    return (found.group(1).split(", ") if found else []), (int(read.group(1)) if read else None)
 
 
 @pytest.mark.slow
 def test_a_rebuild_after_one_corrected_workbook_is_the_full_rebuild(tmp_path: Path) -> None:
     raw = shutil.copytree(ROOT / "raw", tmp_path / "raw")
     incremental, full = tmp_path / "incremental", tmp_path / "full"
-    assert _build(raw, incremental) == []  # nothing published before: every year protected
+    assert _build(raw, incremental) == ([], None)  # nothing published or read before: every year read and protected
     for folder in (incremental, default_internal(incremental)):  # the same first edition on both sides
         shutil.copytree(folder, full if folder == incremental else default_internal(full), symlinks=True)
 
     change = bump_school_count(raw, 2019)
-    carried = _build(raw, incremental)
-    assert "2019" not in carried and {"2016", "2018", "2020", "2022"} <= set(carried)
-    assert _build(raw, full, "--full") == []
+    carried, read = _build(raw, incremental)
+    assert "2019" not in carried and {"2016", "2018", "2020", "2022"} <= set(carried) and read == 1  # the corrected workbook
+    assert _build(raw, full, "--full") == ([], None)
 
     assert list(differences(incremental, full)) == []
     assert list(differences(default_internal(incremental), default_internal(full))) == []
@@ -119,3 +121,18 @@ def test_a_carried_year_that_shows_a_small_count_is_protected_again() -> None:
     protected = protect_years(reported, load_policy(), {2018: "d"}, ([2018], nothing_hidden))
     assert protected.carried == []
     assert protected.hidden[["ref_area", "reason"]].values.tolist() == [["KZ-11", "primary"]]
+
+
+def test_the_readmes_full_rebuild_config_is_the_jobs() -> None:
+    """The YAML the README gives for a full rebuild from the UI names the options the job has, and both."""
+    import dagster as dg
+    import yaml
+
+    from yearbook.definitions import build_yearbook_job, defs
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"\*\*Add config\*\*, and write\s+```yaml\n(.*?)```", readme, re.S)
+    assert block, "the README gives the full rebuild's config"
+    config = yaml.safe_load(block.group(1))
+    assert {op: c["config"] for op, c in config["ops"].items()} == {"raw_forms": {"carry_over": False}, "core_public_store": {"carry_over": False}}
+    assert dg.validate_run_config(defs.resolve_job_def(build_yearbook_job.name), config)

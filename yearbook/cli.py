@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--full",
         action="store_true",
-        help="protect every year again (a year unchanged since the published edition keeps its protection by default)",
+        help="read every workbook and protect every year again (by default a workbook unchanged since it was last read is "
+        "not read again, and a year unchanged since the published edition keeps its protection)",
     )
     validate = commands.add_parser(
         "validate", help="read and validate only (every year under --raw, or the FILEs given); publishes nothing"
@@ -116,7 +117,8 @@ def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> i
         try:
             with build_lock(paths.out, "yearbook build", wait=wait):  # one build per folder, however started
                 remove_what_killed_builds_left(paths)
-                result = run_job(build_yearbook_job.name, paths, {"ops": {"core_public_store": {"config": {"carry_over": not full}}}})
+                carry_over = {"config": {"carry_over": not full}}  # what did not change since: read and protected again
+                result = run_job(build_yearbook_job.name, paths, {"ops": {"raw_forms": carry_over, "core_public_store": carry_over}})
         except (BuildInProgress, OSError) as exc:  # another build publishes there; or --out is no folder one can write
             print(f"not built: {exc}; nothing was published", file=sys.stderr)
             return 1
@@ -137,6 +139,11 @@ def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> i
         return 0
     for notice in result.output_for_node("out_yearbook"):
         print(f"notice: {notice}", file=sys.stderr)
+    reads = [m.metadata for m in result.asset_materializations_for_node("raw_forms")]
+    carried = sum(int(m["workbooks_carried_over"].value) for m in reads)
+    if carried:
+        read_now = sum(int(m["workbooks"].value) for m in reads) - carried
+        print(f"{carried} workbook(s) unchanged since they were read, not read again; {read_now} read (--full: all)", file=sys.stderr)
     (protection,) = result.asset_materializations_for_node("core_public_store")
     carried = protection.metadata["protection_carried_over"].value
     if carried != "none":

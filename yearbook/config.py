@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -62,23 +63,32 @@ def separation_problem(out: Path, internal: Path) -> str | None:
 # Publication, disclosure control and the stores are not in it: changing them leaves every year read.
 READING_MODULES = (
     "__init__.py", "cells.py", "codelists.py", "config.py", "labels.py", "model.py", "problems.py", "reader.py",
-    "specs.py", "submissions.py", "workbook.py", "formats", "validation/__init__.py", "validation/rules.py",
+    "read_cache.py", "specs.py", "submissions.py", "workbook.py", "formats", "validation/__init__.py", "validation/rules.py",
     "validation/schemas.py",
 )  # fmt: skip
 READING_SCHEMAS = ("forms", "codelists", "rules.yaml", "indicators.yaml")
+# the libraries that read a workbook and check its figures: a new release may read a cell otherwise
+READING_LIBRARIES = ("python-calamine", "openpyxl", "defusedxml", "olefile", "pandas", "pandera", "numpy")
 
 
 def reading_digest(package: Path | None = None) -> str:
     """A digest of everything but the workbook that reading and validating it depends on: the form specs, code lists,
-    rules and indicators of the schemas folder, and the reading and validation modules (:data:`READING_MODULES` of
-    ``package``, default this library). Years are read in separate runs; a year read under another digest must be read
-    again before it is published beside years read now."""
+    rules and indicators of the schemas folder, the reading and validation modules (:data:`READING_MODULES` of
+    ``package``, default this library) and the versions of :data:`READING_LIBRARIES`. Years are read in separate runs,
+    and workbooks are read once (yearbook.read_cache); a year or workbook read under another digest is read again."""
     digest = hashlib.sha256()
     for root, entries in ((schemas_dir(), READING_SCHEMAS), (package or Path(__file__).parent, READING_MODULES)):
         for entry in entries:
             path = root / entry
-            files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
-            for file in files:  # a declared file that is missing raises: a digest must not skip what it declares
+            found = sorted(p for p in files_under(path) if "__pycache__" not in p.parts) if path.is_dir() else [path]
+            for file in found:  # a declared file that is missing raises: a digest must not skip what it declares
                 digest.update(file.relative_to(root).as_posix().encode())
                 digest.update(file.read_bytes())
+    for library in READING_LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode())
     return digest.hexdigest()[:16]
+
+
+def files_under(folder: Path) -> list[Path]:
+    """Every file under ``folder``, through linked folders too (``Path.rglob`` does not follow them)."""
+    return [Path(root) / name for root, _, names in os.walk(folder, followlinks=True) for name in names]

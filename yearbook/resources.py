@@ -38,6 +38,11 @@ class YearbookPaths(dg.ConfigurableResource):
         """``steps_dir``; by default ``<internal>/.steps``: step outputs hold unsuppressed figures, so they stay in the staff area."""
         return Path(self.steps_dir).resolve() if self.steps_dir else self.internal / ".steps"
 
+    @property
+    def reads(self) -> Path:
+        """``<internal>/.reads``: every workbook's figures and problems as last read (yearbook.read_cache), staff only."""
+        return self.internal / ".reads"
+
     def check_separate(self) -> None:
         """Refuse a staff folder that is the public folder, inside it or around it: the unsuppressed store would be
         published, or the published files would lie in the staff area."""

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import SupportsInt, cast
@@ -24,9 +21,6 @@ from yearbook.specs import FormSpec, load_forms
 from yearbook.workbook import Grid, read_workbook
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
-# workbooks (bytes) below which reading them in worker processes costs more than it saves: a worker starts in about
-# a second (imports, form specs, code lists), the demo edition's 0.9 MB are read in 0.3 s, a 12 MB district edition in 16 s
-PARALLEL_READ_BYTES = 4 * 1024 * 1024
 
 FIGURE_COLUMNS = [
     "form",
@@ -289,28 +283,3 @@ def figures_frame(subs: list[Submission]) -> pd.DataFrame:
     rows = [row for s in subs for row in s.figures]
     frame = pd.DataFrame(rows, columns=FIGURE_ROW)[FIGURE_COLUMNS]
     return frame.astype({column: FIGURE_TYPES.get(column, "str") for column in FIGURE_COLUMNS})
-
-
-def read_figures(batches: list[list[SubmissionFile]]) -> list[tuple[pd.DataFrame, list[Problem]]]:
-    """Every batch of workbooks read: its figures as one frame (:func:`figures_frame`) and its problems, in order.
-
-    Above :data:`PARALLEL_READ_BYTES` of workbooks the batches are read in one worker process per CPU (the reader is
-    Python, one CPU per process); a batch's figures are Python objects only until its frame is built."""
-    size = sum(_size(f.path) for batch in batches for f in batch)
-    workers = min(len(os.sched_getaffinity(0)), len(batches))
-    if size < PARALLEL_READ_BYTES or workers < 2:
-        return [_read_batch(batch) for batch in batches]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_read_batch, batches))
-
-
-def _read_batch(files: list[SubmissionFile]) -> tuple[pd.DataFrame, list[Problem]]:
-    read = [read_submission(f) for f in files]
-    return figures_frame(read), [p for s in read for p in s.problems]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:  # gone since it was listed: read_submission reports it
-        return 0

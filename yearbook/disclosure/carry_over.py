@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from importlib.metadata import version
 from importlib.resources import files
@@ -30,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from yearbook.config import schemas_dir, sql_dir
+from yearbook.config import files_under, schemas_dir, sql_dir
 from yearbook.disclosure.policy import DisclosurePolicy
 from yearbook.disclosure.suppress import primary_codes, protect
 from yearbook.model import KEY, render_sql
@@ -60,10 +59,10 @@ def fingerprint() -> str:
     inside the package, are not counted as its code."""
     digest = hashlib.sha256()
     package, schemas = Path(str(files("yearbook"))), schemas_dir()
-    sources = [(p.relative_to(schemas).as_posix(), p) for p in _files_under(schemas) if p.suffix in DECLARATIONS]
+    sources = [(p.relative_to(schemas).as_posix(), p) for p in files_under(schemas) if p.suffix in DECLARATIONS]
     sources += [
         (f"yearbook/{p.relative_to(package).as_posix()}", p)
-        for p in _files_under(package)
+        for p in files_under(package)
         if p.suffix in {".py", ".sql"} and p.relative_to(package).parts[0] not in NOT_CODE
     ]
     for name, path in sorted(sources):
@@ -71,11 +70,6 @@ def fingerprint() -> str:
     for library in SOLVING_LIBRARIES:
         digest.update(f"{library}=={version(library)}".encode() + b"\0")
     return digest.hexdigest()
-
-
-def _files_under(folder: Path) -> list[Path]:
-    """Every file under ``folder``, through linked folders too (``Path.rglob`` does not follow them)."""
-    return [Path(root) / name for root, _, names in os.walk(folder, followlinks=True) for name in names]
 
 
 def year_digests(con: duckdb.DuckDBPyConnection) -> dict[int, str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from yearbook.config import staff_language
 from yearbook.problems import Problem, errors_first
-from yearbook.submissions import YEAR_FOLDER, SubmissionFile, figures_frame, file_sha256, read_submission
-from yearbook.validation import validate_figures
+from yearbook.read_cache import read_workbooks
+from yearbook.submissions import YEAR_FOLDER, SubmissionFile, file_sha256
 from yearbook.validation.feedback import feedback_paths, write_feedback
 
 
@@ -46,10 +46,7 @@ def validate_files(paths: list[Path], year: int | None = None) -> list[Problem]:
         if sub.relpath in seen:
             raise NotValidated(f"{seen[sub.relpath]} and {sub.path} would both be {sub.relpath}: validate them one at a time")
         seen[sub.relpath] = sub.path
-    submissions = [read_submission(sub) for sub in named]
-    problems = [p for sub in submissions for p in sub.problems]
-    problems += validate_figures(figures_frame(submissions)).problems
-    return errors_first(problems)
+    return errors_first([p for read in read_workbooks(named) for p in read.problems])
 
 
 def write_files_feedback(problems: list[Problem], paths: list[Path], year: int | None, folder: Path) -> list[Path]:

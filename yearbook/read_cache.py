@@ -1,0 +1,147 @@
+"""Every workbook read and validated once: what it gave is kept in the staff area, found again by its content.
+
+What reading and validating a workbook gives (its figures with their source cells, and its problems) depends only
+on its bytes, where it lies (its path, its name under the raw folder, its year folder) and what
+:func:`yearbook.config.reading_digest` covers: form specs, code lists, rules, the reading and validation code and the
+libraries they use. Every consistency rule compares figures of one file (schemas/rules.yaml) and the schema checks
+one figure at a time, so a workbook validated together with others has the problems it has alone. A build therefore
+reads again only the workbooks whose key changed, and takes the others' figures and problems as they were kept: the
+rebuild after one corrected workbook reads that workbook. ``carry_over=False`` (``yearbook build --full``) reads every
+workbook again, and keeps what it read.
+
+Kept reads lie in ``<internal>/.reads/<year>/`` (the staff area: they hold figures as reported), one file per
+workbook name, written whole by a rename, replaced when the workbook changes and removed when it leaves its folder.
+A kept read that cannot be loaded, or whose key is not the workbook's now, is not used: the workbook is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from yearbook.config import reading_digest
+from yearbook.problems import Problem
+from yearbook.submissions import SubmissionFile, figures_frame, file_sha256, read_submission
+from yearbook.validation import validate_figures
+
+# workbooks (bytes) below which reading them in worker processes costs more than it saves: a worker starts in about
+# a second (imports, form specs, code lists), the demo edition's 0.9 MB are read in 0.3 s, a 12 MB district edition in 16 s
+PARALLEL_READ_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WorkbookRead:
+    """One workbook read and validated: its figures (yearbook.submissions.FIGURE_COLUMNS) and its problems, the
+    reading's first, then the validation's."""
+
+    figures: pd.DataFrame
+    problems: list[Problem]
+    carried_over: bool = False  # taken from a kept read: not read again
+
+
+class KeptReads:
+    """The reads kept in ``folder`` (yearbook.resources.YearbookPaths.reads), each file under the key of what it was
+    read from: ``<folder>/<year>/<digest of the workbook's name>.pickle``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.digest = reading_digest()
+
+    def key(self, sub: SubmissionFile) -> str:
+        """What a workbook's read depends on besides the reading digest: its place and its content."""
+        return "\0".join((self.digest, str(sub.path.resolve()), sub.relpath, str(sub.year), sub.sha256))
+
+    def _path(self, sub: SubmissionFile) -> Path:
+        return self.folder / str(sub.year) / f"{hashlib.sha256(sub.relpath.encode()).hexdigest()[:32]}.pickle"
+
+    def find(self, sub: SubmissionFile) -> WorkbookRead | None:
+        """The kept read of this workbook as it is now, or None."""
+        try:
+            with open(self._path(sub), "rb") as f:
+                key, read = pickle.load(f)
+        except Exception:  # none kept, or a file that is not a kept read: the workbook is read again
+            return None
+        return replace(read, carried_over=True) if key == self.key(sub) and isinstance(read, WorkbookRead) else None
+
+    def keep(self, sub: SubmissionFile, read: WorkbookRead) -> None:
+        """Keep a read, unless the workbook changed while it was read (its content is then not the key's)."""
+        if file_sha256(sub.path) != sub.sha256:
+            return
+        path = self._path(sub)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder.chmod(0o700)  # also when it was made before with other modes
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            pickle.dump((self.key(sub), read), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+
+    def keep_only(self, year: int, files: list[SubmissionFile]) -> None:
+        """Remove the reads kept for ``year`` of workbooks no longer in its folder (``files``: all of them)."""
+        wanted = {self._path(sub).name for sub in files}
+        folder = self.folder / str(year)
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.name not in wanted and not path.name.endswith(".partial"):
+                    path.unlink(missing_ok=True)
+
+
+def read_workbooks(files: list[SubmissionFile], kept: KeptReads | None = None, carry_over: bool = True) -> list[WorkbookRead]:
+    """The read of each workbook, in order: the kept one when ``carry_over`` and there is one for the workbook as it is
+    now; the others read and validated together (in one worker process per CPU above :data:`PARALLEL_READ_BYTES`),
+    and kept."""
+    found: dict[str, WorkbookRead] = {}
+    if kept is not None and carry_over:
+        found = {sub.relpath: read for sub in files if (read := kept.find(sub)) is not None}
+    missing = [sub for sub in files if sub.relpath not in found]
+    for sub, read in zip(missing, _read_and_validate(missing), strict=True):
+        found[sub.relpath] = read
+        if kept is not None and not any(p.file != sub.relpath for p in read.problems):  # a problem of no workbook: not kept
+            kept.keep(sub, read)
+    return [found[sub.relpath] for sub in files]
+
+
+def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
+    """Read these workbooks and validate their figures, in worker processes above :data:`PARALLEL_READ_BYTES` (the
+    reader and validation are Python, one CPU per process), each worker its share of the workbooks at once:
+    validation has a fixed cost per call."""
+    size = sum(_size(sub.path) for sub in files)
+    workers = min(len(os.sched_getaffinity(0)), len(files))
+    if size < PARALLEL_READ_BYTES or workers < 2:
+        return _read_share(files)
+    shares: list[list[SubmissionFile]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for sub in sorted(files, key=lambda s: _size(s.path), reverse=True):  # the largest first, to the least loaded worker
+        least = loads.index(min(loads))
+        shares[least].append(sub)
+        loads[least] += _size(sub.path)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        by_share = list(pool.map(_read_share, shares))
+    reads = {sub.relpath: read for share, got in zip(shares, by_share, strict=True) for sub, read in zip(share, got, strict=True)}
+    return [reads[sub.relpath] for sub in files]
+
+
+def _read_share(files: list[SubmissionFile]) -> list[WorkbookRead]:
+    """Read these workbooks, validate all their figures in one call, and give each workbook its figures and problems
+    (a problem of the figures table itself, of no workbook, goes with the first)."""
+    submissions = [read_submission(sub) for sub in files]
+    frames = [figures_frame([s]) for s in submissions]
+    validation = validate_figures(pd.concat(frames, ignore_index=True)).problems if files else []
+    by_file: dict[str, list[Problem]] = {sub.relpath: [] for sub in files}
+    for problem in validation:
+        by_file.get(problem.file, by_file[files[0].relpath]).append(problem)
+    return [WorkbookRead(frame, s.problems + by_file[sub.relpath]) for sub, s, frame in zip(files, submissions, frames, strict=True)]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was listed: read_submission reports it
+        return 0
