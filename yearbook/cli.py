@@ -140,10 +140,10 @@ def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> i
     for notice in result.output_for_node("out_yearbook"):
         print(f"notice: {notice}", file=sys.stderr)
     reads = [m.metadata for m in result.asset_materializations_for_node("raw_forms")]
-    carried = sum(int(m["workbooks_carried_over"].value) for m in reads)
-    if carried:
-        read_now = sum(int(m["workbooks"].value) for m in reads) - carried
-        print(f"{carried} workbook(s) unchanged since they were read, not read again; {read_now} read (--full: all)", file=sys.stderr)
+    unchanged = sum(int(str(m["workbooks_carried_over"].value)) for m in reads)
+    if unchanged:
+        read_now = sum(int(str(m["workbooks"].value)) for m in reads) - unchanged
+        print(f"{unchanged} workbook(s) unchanged since they were read, not read again; {read_now} read (--full: all)", file=sys.stderr)
     (protection,) = result.asset_materializations_for_node("core_public_store")
     carried = protection.metadata["protection_carried_over"].value
     if carried != "none":
