@@ -118,7 +118,7 @@ def test_a_carried_year_that_shows_a_small_count_is_protected_again() -> None:
     reported = pd.DataFrame([key | {"value": 3.0, "obs_conf": "F"}, key | {"ref_area": "KZ-15", "value": 40.0, "obs_conf": "F"}])
     reported = reported.astype({"time_period": "int32"})
     nothing_hidden = pd.DataFrame(columns=[*KEY, "reason"])
-    protected = protect_years(reported, load_policy(), {2018: "d"}, ([2018], nothing_hidden))
+    protected = protect_years(lambda year: reported[reported["time_period"] == year], load_policy(), {2018: "d"}, ([2018], nothing_hidden))
     assert protected.carried == []
     assert protected.hidden[["ref_area", "reason"]].values.tolist() == [["KZ-11", "primary"]]
 

@@ -345,8 +345,12 @@ def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy, pr
         else:
             carried = carried_over(con, "previous", digests)
             con.execute("DETACH previous")
-    reported = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations").df()  # what protect() reads
-    return protect_years(reported, policy, digests, carried)
+    query = f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations WHERE {YEAR} = ?"  # what protect() reads
+
+    def figures_of(year: int) -> pd.DataFrame:
+        return con.execute(query, [year]).df()
+
+    return protect_years(figures_of, policy, digests, carried)
 
 
 def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Sequence[Path]) -> None:

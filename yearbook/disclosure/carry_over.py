@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
@@ -32,7 +34,7 @@ import pandas as pd
 from yearbook.config import files_under, schemas_dir, sql_dir
 from yearbook.disclosure.policy import DisclosurePolicy
 from yearbook.disclosure.suppress import primary_codes, protect
-from yearbook.model import KEY, render_sql
+from yearbook.model import KEY, KEY_TYPES, render_sql
 
 LOG = logging.getLogger(__name__)
 YEARS_TABLE = "disclosure_years"  # staff store: time_period, digest
@@ -40,6 +42,8 @@ YEAR = "time_period"
 DECLARATIONS = {".yaml", ".csv"}  # what staff change in the schemas folder
 NOT_CODE = {"assets", "schemas"}  # in a wheel, beside the modules: the Dagster assets (no part in protection), the schemas
 SOLVING_LIBRARIES = ("highspy", "numpy", "pandas", "duckdb")  # a new release may break a tie another way
+# the hidden figures' columns as DuckDB gives them to pandas (a year protected now and one carried over alike)
+HIDDEN_TYPES = {column: "int32" if sql_type == "INTEGER" else "str" for column, sql_type in KEY_TYPES.items()} | {"reason": "str"}
 
 
 @dataclass(frozen=True)
@@ -95,33 +99,44 @@ def carried_over(con: duckdb.DuckDBPyConnection, store: str, digests: dict[int, 
 
 
 def protect_years(
-    reported: pd.DataFrame, policy: DisclosurePolicy, digests: dict[int, str], carried: tuple[list[int], pd.DataFrame | None]
+    figures_of: Callable[[int], pd.DataFrame],
+    policy: DisclosurePolicy,
+    digests: dict[int, str],
+    carried: tuple[list[int], pd.DataFrame | None],
 ) -> Protected:
-    """The hidden figures of ``reported`` (KEY, value, obs_conf: what :func:`~yearbook.disclosure.protect` reads): the
-    ``carried`` years' as the edition before hid them, every other year's protected now, in key order. Raises
-    ``DisclosureError`` as ``protect`` does."""
+    """The hidden figures of every year of ``digests`` (``figures_of(year)``: its KEY, value and obs_conf, what
+    :func:`~yearbook.disclosure.protect` reads): the ``carried`` years' as the edition before hid them, every other
+    year's protected now, in key order. Raises ``DisclosureError`` as ``protect`` does.
+
+    One year at a time: no linked table spans two years, so protecting them apart gives what protecting them together
+    gives, and the step holds one year's figures and linked tables at a time (a third of the district edition's peak
+    memory). The optimal model's time budget is the build's, shared by the years in turn."""
     years, earlier = carried
     if any(spec.case.axis == YEAR for spec in policy.relations):  # a relation across years: no year stands alone
         LOG.info("disclosure control: a relation across reference years is declared; every year is protected again")
         years, earlier = [], None
-    if earlier is not None and (unhidden := _confidential_shown(reported[reported[YEAR].isin(years)], earlier, policy)):
+    if earlier is not None and (unhidden := _confidential_shown(figures_of, years, earlier, policy)):
         LOG.warning("disclosure control: the edition before shows %d confidential figure(s) of %s; protected again", len(unhidden), years)
         years, earlier = [], None
-    todo = reported[~reported[YEAR].isin(years)].reset_index(drop=True)
-    parts = [protect(todo, policy).hidden] if len(todo) else []
-    if earlier is not None:
-        parts.append(earlier)
-    if not parts:
-        return Protected(pd.DataFrame(columns=[*KEY, "reason"]), digests, years)
-    hidden = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    hidden = hidden.astype({c: reported[c].dtype for c in KEY} | {"reason": "str"})
-    return Protected(hidden.sort_values(KEY, ignore_index=True), digests, years)
+    parts = [] if earlier is None else [earlier]
+    started = time.monotonic()
+    for year in sorted(set(digests) - set(years)):
+        left = replace(policy, time_budget=policy.time_budget - (time.monotonic() - started))
+        parts.append(protect(figures_of(year), left).hidden)
+    hidden = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEY, "reason"])
+    return Protected(hidden.astype(HIDDEN_TYPES).sort_values(KEY, ignore_index=True), digests, years)
 
 
-def _confidential_shown(reported: pd.DataFrame, hidden: pd.DataFrame, policy: DisclosurePolicy) -> list[tuple]:
-    """The keys of figures the policy hides for themselves (step 1 of protection: a small count, or withheld by the
-    ministry) that ``hidden`` (carried over) does not hide: none unless the staff store of the edition before was
-    changed by hand."""
-    conf, _, _ = primary_codes(reported, policy)
+def _confidential_shown(
+    figures_of: Callable[[int], pd.DataFrame], years: list[int], hidden: pd.DataFrame, policy: DisclosurePolicy
+) -> list[tuple]:
+    """The keys of figures of ``years`` the policy hides for themselves (step 1 of protection: a small count, or
+    withheld by the ministry) that ``hidden`` (carried over) does not hide: none unless the staff store of the edition
+    before was changed by hand."""
     keys = set(hidden[KEY].itertuples(index=False, name=None))
-    return [key for key in reported.loc[conf == "C", KEY].itertuples(index=False, name=None) if key not in keys]
+    shown = []
+    for year in years:
+        reported = figures_of(year)
+        conf, _, _ = primary_codes(reported, policy)
+        shown += [key for key in reported.loc[conf == "C", KEY].itertuples(index=False, name=None) if key not in keys]
+    return shown
