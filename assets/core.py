@@ -171,7 +171,7 @@ def core_observations(
     **forms: dict[str, FormRead],
 ) -> dg.Output[EditionFiles]:
     _require_validated(core_validation, _reads(raw_inventory, forms))
-    figures = pd.concat([read.figures for by_year in forms.values() for read in by_year.values()], ignore_index=True)
+    figures = [read.figures for by_year in forms.values() for read in by_year.values()]
     staged = make_staging_dir(paths.internal, context.run.run_id, private=True) / INTERNAL_STORE_NAME
     counts = build_store(
         staged,

@@ -53,7 +53,7 @@ def _build(raw: Path, out: Path) -> Path:
     subs = [read_submission(f) for f in files]
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     store = out / "yearbook.duckdb"
-    build_store(store, figures_frame(subs), BuildRecord(inventory, problems_frame([]), "test-disclosure"))
+    build_store(store, [figures_frame(subs)], BuildRecord(inventory, problems_frame([]), "test-disclosure"))
     return store
 
 

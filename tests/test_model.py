@@ -77,7 +77,8 @@ def test_a_new_derived_indicator_is_one_entry_of_indicators_yaml(schemas_copy: P
     files, _ = discover(SAMPLES)
     subs = [read_submission(f) for f in files]
     store = tmp_path / "store.duckdb"
-    build_store(store, figures_frame(subs), BuildRecord(pd.DataFrame(columns=["file", "year", "form", "sha256"]), problems_frame([]), "t"))
+    inventory = pd.DataFrame(columns=["file", "year", "form", "sha256"])
+    build_store(store, [figures_frame(subs)], BuildRecord(inventory, problems_frame([]), "t"))
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
             "SELECT s.value, i.value / u.value * 100, i.ref_area FROM observations AS s "

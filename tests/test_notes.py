@@ -35,7 +35,7 @@ def _build(folder: Path, subs: list, policy: DisclosurePolicy) -> tuple[Path, Pa
     years = sorted({s.file.year for s in subs})
     record = BuildRecord(inventory, problems_frame(check_across_files(inventory, load_forms(), years)), "test-notes")
     staff, public = folder / "yearbook_internal.duckdb", folder / "yearbook.duckdb"
-    build_store(staff, figures_frame(subs), record)
+    build_store(staff, [figures_frame(subs)], record)
     build_public_store(public, staff, record, policy)
     return staff, public
 

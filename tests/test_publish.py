@@ -65,7 +65,7 @@ def _build_case(name: str, raw: Path, out: Path, drop_form: str | None = None) -
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     problems = list(problems) + [p for s in subs for p in s.problems] + check_across_files(inventory, load_forms())
     store = out / "yearbook.duckdb"
-    build_store(store, figures_frame(subs), BuildRecord(inventory, problems_frame(problems), f"test-{name}"))
+    build_store(store, [figures_frame(subs)], BuildRecord(inventory, problems_frame(problems), f"test-{name}"))
     with duckdb.connect(str(store)) as con:  # as the build does at its end
         create_table_views(con)
         con.execute("CHECKPOINT")

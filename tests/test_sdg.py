@@ -35,7 +35,7 @@ def demo_figures() -> pd.DataFrame:
 
 def _build(path: Path, figures: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     inventory = pd.DataFrame(columns=["file", "year", "form", "sha256"])
-    build_store(path, figures, BuildRecord(inventory, problems_frame([]), "test-run"))
+    build_store(path, [figures], BuildRecord(inventory, problems_frame([]), "test-run"))
     return duckdb.connect(str(path), read_only=True)
 
 

@@ -25,7 +25,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     subs = [read_submission(f) for f in files]
     inventory = pd.DataFrame([{"file": s.file.relpath, "year": s.file.year, "form": s.form, "sha256": s.file.sha256} for s in subs])
     path = tmp_path_factory.mktemp("store") / "yearbook.duckdb"
-    build_store(path, figures_frame(subs), BuildRecord(inventory, problems_frame([]), "test-run"))
+    build_store(path, [figures_frame(subs)], BuildRecord(inventory, problems_frame([]), "test-run"))
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()

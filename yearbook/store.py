@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
@@ -145,13 +146,16 @@ class BuildRecord:
     run_id: str
 
 
-def build_store(path: Path, figures: pd.DataFrame, record: BuildRecord, previous: Sequence[Path] = ()) -> dict[str, int]:
-    """Build the staff store at ``path`` (removed first) from ``figures`` (yearbook.submissions.FIGURE_COLUMNS), every
-    figure as reported, and return the row count of each table (views not counted): the figures, the code lists, then
-    the harmonization SQL (``yearbook/sql``) in order. The build history is carried on from the first of the ``previous``
-    stores that can be opened (one held open for writing by a session cannot)."""
+def build_store(path: Path, figures: Sequence[pd.DataFrame], record: BuildRecord, previous: Sequence[Path] = ()) -> dict[str, int]:
+    """Build the staff store at ``path`` (removed first) from ``figures`` (frames of yearbook.submissions.FIGURE_COLUMNS,
+    at least one: each form's of each year, written in turn rather than copied into one), every figure as reported, and
+    return the row count of each table (views not counted): the figures, the code lists, then the harmonization SQL
+    (``yearbook/sql``) in order. The build history is carried on from the first of the ``previous`` stores that can be
+    opened (one held open for writing by a session cannot)."""
     with _new_store(path) as con:
-        con.register("raw_figures_view", figures)
+        # one Arrow table of the parts' columns as they are (text columns are Arrow already): a pandas concat would copy
+        # the figures, and a DuckDB insert per part takes seven times as long
+        con.register("raw_figures_view", pa.concat_tables([pa.Table.from_pandas(part, preserve_index=False) for part in figures]))
         con.execute("CREATE TABLE raw_figures AS SELECT * FROM raw_figures_view")
         con.unregister("raw_figures_view")
         keep_footnote_marks(con, "main")
