@@ -137,3 +137,21 @@ def test_the_readmes_full_rebuild_config_is_the_jobs() -> None:
     full = {"carry_over": False}
     assert {op: c["config"] for op, c in config["ops"].items()} == {"raw_forms": full, "core_public_store": full}
     assert dg.validate_run_config(defs.resolve_job_def(build_yearbook_job.name), config)
+
+
+def test_the_years_share_the_builds_time_budget_for_the_optimal_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each year protected gets what the years before it left of the budget: only time in the optimal model counts."""
+    from yearbook.disclosure import carry_over
+    from yearbook.disclosure.suppress import DisclosureResult
+
+    budgets: list[float] = []
+
+    def protect(figures: pd.DataFrame, policy) -> DisclosureResult:
+        budgets.append(policy.time_budget)
+        nothing = pd.DataFrame(columns=[*KEY, "reason"])
+        return DisclosureResult(figures, nothing, nothing, nothing, 0, 0, optimal_seconds=25.0)
+
+    monkeypatch.setattr(carry_over, "protect", protect)
+    policy = load_policy()
+    carry_over.protect_years(lambda year: pd.DataFrame(), policy, {2016: "a", 2017: "b", 2018: "c", 2019: "d"}, ([], None))
+    assert budgets == [policy.time_budget, policy.time_budget - 25, policy.time_budget - 50, max(0.0, policy.time_budget - 75)]

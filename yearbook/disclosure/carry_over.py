@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib.metadata import version
@@ -110,7 +109,7 @@ def protect_years(
 
     One year at a time: no linked table spans two years, so protecting them apart gives what protecting them together
     gives, and the step holds one year's figures and linked tables at a time (a third of the district edition's peak
-    memory). The optimal model's time budget is the build's, shared by the years in turn."""
+    memory). The optimal model's time budget is the build's: each year gets what the years before left of it."""
     years, earlier = carried
     if any(spec.case.axis == YEAR for spec in policy.relations):  # a relation across years: no year stands alone
         LOG.info("disclosure control: a relation across reference years is declared; every year is protected again")
@@ -119,10 +118,11 @@ def protect_years(
         LOG.warning("disclosure control: the edition before shows %d confidential figure(s) of %s; protected again", len(unhidden), years)
         years, earlier = [], None
     parts = [] if earlier is None else [earlier]
-    started = time.monotonic()
+    spent = 0.0
     for year in sorted(set(digests) - set(years)):
-        left = replace(policy, time_budget=policy.time_budget - (time.monotonic() - started))
-        parts.append(protect(figures_of(year), left).hidden)
+        result = protect(figures_of(year), replace(policy, time_budget=max(0.0, policy.time_budget - spent)))
+        spent += result.optimal_seconds
+        parts.append(result.hidden)
     hidden = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEY, "reason"])
     return Protected(hidden.astype(HIDDEN_TYPES).sort_values(KEY, ignore_index=True), digests, years)
 

@@ -83,6 +83,7 @@ class DisclosureResult:
     intervals: pd.DataFrame
     rounds: int
     lp_solved: int
+    optimal_seconds: float = 0.0  # spent in the optimal model: what the build's time budget counts
 
 
 def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, strict: bool = True) -> DisclosureResult:
@@ -108,7 +109,8 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
         raise DisclosureError(check.report(bounds=False))  # the staff's own audit gives the intervals
     public = work.iloc[np.argsort(perm)].set_axis(observations.index)
     hidden = work.loc[hidden_rows, KEY].assign(reason=why[hidden_rows]).reset_index(drop=True)  # in key order
-    return DisclosureResult(public, hidden, _summary(work, hidden), intervals, rounds, secondary.solver.lp_solved)
+    summary = _summary(work, hidden)
+    return DisclosureResult(public, hidden, summary, intervals, rounds, secondary.solver.lp_solved, secondary.optimal_seconds)
 
 
 def primary_codes(work: pd.DataFrame, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -140,13 +142,16 @@ class _Secondary:
         self.confidential = set(np.flatnonzero(reported & (conf == "C")).tolist())
         self.reported_cells = set(np.flatnonzero(reported).tolist())  # the intervals asked for are of the hidden ones among them
         self.seeds = set(np.flatnonzero(reported & (self.status[: len(work)] == SUPPRESSED)).tolist())
+        self.optimal_seconds = 0.0  # spent in the optimal model (run)
 
     def run(self) -> int:
         """Choose the complements (the optimal model's, else the heuristic's), widen until every hidden figure is
         protected, publish again the widening guesses that turn out unneeded; return the rounds of widening."""
         optimal: set[int] = set()
         if self.policy.method == "optimal":
+            started = time.monotonic()
             optimal = _optimal_complements(self.system, self.values, self.status, self.confidential, self.policy)
+            self.optimal_seconds = time.monotonic() - started
         self.chooser.close(self.seeds - optimal)
         rounds, widened = self._widen()
         if widened and not self.failing():
