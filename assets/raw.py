@@ -27,7 +27,7 @@ from yearbook.read_cache import KeptReads, read_workbooks
 from yearbook.resources import YearbookPaths
 from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
-from yearbook.submissions import SubmissionFile, check_across_files, discover_year, figures_frame, identify_form
+from yearbook.submissions import SubmissionFile, check_across_files, discover_year, figures_frame, identify_form, year_folders
 
 from .metadata import check_result, preview
 
@@ -127,16 +127,13 @@ def read_forms(
         return submission_files(files[files["form"] == form])
 
     batches = {(form, year): workbooks(form, year) for year in inventories for form in forms}
+    digest = kept.digest if kept is not None else reading_digest()  # before reading: a spec changed since is caught
     reads = iter(read_workbooks([sub for batch in batches.values() for sub in batch], kept, carry_over))
-    digest = reading_digest()
     out: dict[str, dict[str, FormRead]] = {form: {} for form in forms}
     for (form, year), batch in batches.items():
         got = [next(reads) for _ in batch]
         figures = pd.concat([read.figures for read in got], ignore_index=True) if got else figures_frame([])
         out[form][year] = FormRead(form, figures, [p for read in got for p in read.problems], digest, sum(r.carried_over for r in got))
-    if kept is not None:
-        for year, inventory in inventories.items():
-            kept.keep_only(int(year), submission_files(inventory.files))
     return out
 
 
@@ -207,7 +204,9 @@ def raw_forms(context: dg.AssetExecutionContext, config: ReadCarryOver, paths: Y
     """One asset per form (``raw_<form>``), read in one step: the forms selected, for the run's years."""
     chosen = [form for form, name in zip(FORMS, RAW_FORM_NAMES, strict=True) if dg.AssetKey(name) in context.selected_asset_keys]
     years = {year: raw_inventory[year] for year in context.partition_keys}
-    reads = read_forms(chosen, years, KeptReads(paths.reads), config.carry_over)
+    kept = KeptReads(paths.reads)
+    reads = read_forms(chosen, years, kept, config.carry_over)
+    kept.keep_only(year_folders(paths.raw)[0], {int(year): submission_files(inventory.files) for year, inventory in years.items()})
     for form, by_year in reads.items():
         name = raw_asset_name(form)
         for year, read in by_year.items():

@@ -109,7 +109,7 @@ def test_a_workbook_moved_gone_or_a_damaged_kept_read_is_not_taken(raw: Path, tm
     read_workbooks(_files(moved), kept)
     assert len(read) == 1 + len(files)  # its messages may name where a workbook lies
     (raw / MOH).unlink()
-    kept.keep_only(2018, _files(raw))
+    kept.keep_only([2018], {2018: _files(raw)})
     assert len(list((tmp_path / "reads" / "2018").iterdir())) == len(files) - 1
 
 
@@ -122,3 +122,75 @@ def test_a_workbooks_problems_do_not_depend_on_the_workbooks_validated_with_it(r
     together = read_workbooks(files)
     assert sum(bool(read.problems) for read in together) >= 2
     _same(together, [read_workbooks([sub])[0] for sub in files])
+
+
+def test_a_spec_changed_after_this_process_loaded_it_is_read_with_as_it_is_now(raw: Path, tmp_path: Path, schemas_copy: Path) -> None:
+    """A process that loaded the code lists before (Dagster's, or a build that waited for the lock) reads with them as
+    they are when it reads, which is what the key of its kept reads says."""
+    files = _files(raw)
+    assert not any(read.problems for read in read_workbooks(files, KeptReads(tmp_path / "reads")))  # loads the lists
+    regions = schemas_copy / "codelists" / "regions.csv"
+    lines = regions.read_text(encoding="utf-8").splitlines(keepends=True)
+    regions.write_text("".join(line for line in lines if not line.startswith("KZ-19,")), encoding="utf-8")
+    again = read_workbooks(files, KeptReads(tmp_path / "reads"))
+    assert not any(read.carried_over for read in again) and any(read.problems for read in again)
+
+
+def test_nothing_read_while_a_spec_changed_is_kept(raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = KeptReads(tmp_path / "reads")
+    monkeypatch.setattr(read_cache, "reading_digest", lambda: "saved while reading")
+    read_workbooks(_files(raw), kept)
+    assert not list((tmp_path / "reads").rglob("*.pickle"))
+
+
+def test_a_workbook_that_could_not_be_opened_is_tried_again(raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cause may have been the machine's (memory, a file system error): its refusal is not kept."""
+    kept, files = KeptReads(tmp_path / "reads"), _files(raw)
+    real = read_cache.read_submission
+
+    class OutOfMemory:
+        @staticmethod
+        def from_filelike(*args: object) -> None:
+            raise MemoryError
+
+    def reading(sub: SubmissionFile, *args, **kwargs):
+        if sub.relpath != MOH:
+            return real(sub, *args, **kwargs)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("yearbook.workbook.CalamineWorkbook", OutOfMemory)
+            return real(sub, *args, **kwargs)
+
+    monkeypatch.setattr(read_cache, "read_submission", reading)
+    at = [f.relpath for f in files].index(MOH)
+    assert any(p.rule == "unreadable_file" for p in read_workbooks(files, kept)[at].problems)
+    monkeypatch.setattr(read_cache, "read_submission", real)
+    again = read_workbooks(files, kept)[at]
+    assert not again.carried_over and not again.problems
+
+
+def test_a_damaged_store_of_kept_reads_is_repaired_not_fatal(raw: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "reads"
+    folder.mkdir()
+    (folder / "2018").write_text("a file where a folder belongs")
+    (folder / "2003").mkdir()  # a year without a folder
+    files = _files(raw)
+    assert len(read_workbooks(files, KeptReads(folder))) == len(files)  # read, not kept, not failed
+    KeptReads(folder).keep_only([2018], {2018: files})
+    assert [p.name for p in folder.iterdir()] == []
+    read_workbooks(files, KeptReads(folder))
+    assert len(list((folder / "2018").glob("*.pickle"))) == len(files)
+
+
+def test_the_reading_digest_follows_linked_folders_and_a_loop_ends(schemas_copy: Path, tmp_path: Path) -> None:
+    from yearbook.config import reading_digest
+
+    before = reading_digest()
+    (schemas_copy / "codelists" / "loop").symlink_to(schemas_copy)  # a link to a folder above: walked once
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "extra.csv").write_text("code\nA\n", encoding="utf-8")
+    (schemas_copy / "forms" / "linked").symlink_to(linked)
+    assert reading_digest() != before
+    with_link = reading_digest()
+    (linked / "extra.csv").write_text("code\nB\n", encoding="utf-8")
+    assert reading_digest() != with_link

@@ -149,11 +149,12 @@ def load_terms() -> dict[str, dict[str, dict[str, str]]]:
 
 def load_codelists(folder: Path | None = None) -> CodeLists:
     folder = folder or schemas_dir() / "codelists"
-    return _load(str(folder))
+    return codelists_in(str(folder))
 
 
 @lru_cache(maxsize=4)
-def _load(folder: str) -> CodeLists:
+def codelists_in(folder: str) -> CodeLists:
+    """The code lists of a folder (kept per process: yearbook.read_cache.load_specs_again forgets them)."""
     base = Path(folder)
     with open(base / "regions.csv", encoding="utf-8") as f:
         regions = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
@@ -68,7 +69,7 @@ READING_MODULES = (
 )  # fmt: skip
 READING_SCHEMAS = ("forms", "codelists", "rules.yaml", "indicators.yaml")
 # the libraries that read a workbook and check its figures: a new release may read a cell otherwise
-READING_LIBRARIES = ("python-calamine", "openpyxl", "defusedxml", "olefile", "pandas", "pandera", "numpy")
+READING_LIBRARIES = ("python-calamine", "openpyxl", "defusedxml", "olefile", "pandas", "pandera", "numpy", "PyYAML")
 
 
 def reading_digest(package: Path | None = None) -> str:
@@ -86,9 +87,16 @@ def reading_digest(package: Path | None = None) -> str:
                 digest.update(file.read_bytes())
     for library in READING_LIBRARIES:
         digest.update(f"{library}=={version(library)}".encode())
+    digest.update(f"python=={platform.python_version()}".encode())
     return digest.hexdigest()[:16]
 
 
 def files_under(folder: Path) -> list[Path]:
-    """Every file under ``folder``, through linked folders too (``Path.rglob`` does not follow them)."""
-    return [Path(root) / name for root, _, names in os.walk(folder, followlinks=True) for name in names]
+    """Every file under ``folder``, through linked folders too (``Path.rglob`` does not follow them), each folder once
+    (a link to a folder above it would loop)."""
+    found, seen = [], set()
+    for root, folders, names in os.walk(folder, followlinks=True):
+        seen.add(os.path.realpath(root))
+        folders[:] = [name for name in folders if os.path.realpath(os.path.join(root, name)) not in seen]
+        found += [Path(root) / name for name in names]
+    return found

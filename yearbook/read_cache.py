@@ -17,19 +17,28 @@ A kept read that cannot be loaded, or whose key is not the workbook's now, is no
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import pickle
+import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from yearbook import codelists, specs
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.submissions import SubmissionFile, figures_frame, file_sha256, read_submission
-from yearbook.validation import validate_figures
+from yearbook.validation import rules, validate_figures
+
+LOG = logging.getLogger(__name__)
+UNREADABLE = "unreadable_file"  # yearbook.submissions: the workbook could not be opened (never kept)
+PARTIAL = ".partial"
+PARTIAL_AGE = 3600  # seconds after which a partial file is a killed build's, not one being written
 
 # workbooks (bytes) below which reading them in worker processes costs more than it saves: a worker starts in about
 # a second (imports, form specs, code lists), the demo edition's 0.9 MB are read in 0.3 s, a 12 MB district edition in 16 s
@@ -52,7 +61,7 @@ class KeptReads:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.digest = reading_digest()
+        self.digest = reading_digest()  # before anything is read: see read_workbooks
 
     def key(self, sub: SubmissionFile) -> str:
         """What a workbook's read depends on besides the reading digest: its place and its content."""
@@ -71,26 +80,49 @@ class KeptReads:
         return replace(read, carried_over=True) if key == self.key(sub) and isinstance(read, WorkbookRead) else None
 
     def keep(self, sub: SubmissionFile, read: WorkbookRead) -> None:
-        """Keep a read, unless the workbook changed while it was read (its content is then not the key's)."""
-        if file_sha256(sub.path) != sub.sha256:
+        """Keep a read, unless the workbook changed or went while it was read (its content is then not the key's), or
+        could not be opened at all (the cause may have been the machine's: it is tried again at the next build). A read
+        that cannot be kept (the folder damaged, the disk full) is only logged: keeping saves time, reading is right."""
+        if any(p.rule == UNREADABLE for p in read.problems):
             return
         path = self._path(sub)
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.folder.chmod(0o700)  # also when it was made before with other modes
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            pickle.dump((self.key(sub), read), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
+        partial = path.with_name(f"{path.name}.{os.getpid()}{PARTIAL}")
+        try:
+            if file_sha256(sub.path) != sub.sha256:
+                return
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.chmod(0o700)  # also when it was made before with other modes
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+                pickle.dump((self.key(sub), read), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, path)
+        except OSError as exc:
+            LOG.warning("the read of %s is not kept for the next build: %s", sub.relpath, exc)
+            if partial.is_file():
+                partial.unlink()
 
-    def keep_only(self, year: int, files: list[SubmissionFile]) -> None:
-        """Remove the reads kept for ``year`` of workbooks no longer in its folder (``files``: all of them)."""
-        wanted = {self._path(sub).name for sub in files}
-        folder = self.folder / str(year)
-        if folder.is_dir():
-            for path in folder.iterdir():
-                if path.name not in wanted and not path.name.endswith(".partial"):
-                    path.unlink(missing_ok=True)
+    def keep_only(self, years: list[int], files: dict[int, list[SubmissionFile]]) -> None:
+        """Remove the reads kept of years without a folder (``years``: those with one), of workbooks no longer in the
+        folders of ``files`` (each year's workbooks, all of them), and what killed builds left while keeping one."""
+        if not self.folder.is_dir():
+            return
+        for entry in self.folder.iterdir():
+            if not (entry.name.isdigit() and int(entry.name) in years and entry.is_dir() and not entry.is_symlink()):
+                _remove(entry)
+        for year, subs in files.items():
+            wanted, folder = {self._path(sub).name for sub in subs}, self.folder / str(year)
+            for entry in folder.iterdir() if folder.is_dir() else ():
+                partial_left = entry.name.endswith(PARTIAL) and time.time() - entry.stat().st_mtime > PARTIAL_AGE
+                if (entry.name not in wanted and not entry.name.endswith(PARTIAL)) or partial_left:
+                    _remove(entry)
+
+
+def _remove(entry: Path) -> None:
+    """A file or a folder of the kept reads, whatever it is now (a damaged folder is repaired by removing)."""
+    try:
+        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink(missing_ok=True)
+    except OSError as exc:
+        LOG.warning("%s not removed: %s", entry, exc)
 
 
 def read_workbooks(files: list[SubmissionFile], kept: KeptReads | None = None, carry_over: bool = True) -> list[WorkbookRead]:
@@ -101,11 +133,22 @@ def read_workbooks(files: list[SubmissionFile], kept: KeptReads | None = None, c
     if kept is not None and carry_over:
         found = {sub.relpath: read for sub in files if (read := kept.find(sub)) is not None}
     missing = [sub for sub in files if sub.relpath not in found]
-    for sub, read in zip(missing, _read_and_validate(missing), strict=True):
+    if kept is not None:
+        load_specs_again()  # read with the specs as they are now, not as this process loaded them before kept.digest
+    reads = _read_and_validate(missing)
+    keep = kept is not None and reading_digest() == kept.digest  # a spec saved while reading: nothing is kept
+    for sub, read in zip(missing, reads, strict=True):
         found[sub.relpath] = read
-        if kept is not None and not any(p.file != sub.relpath for p in read.problems):  # a problem of no workbook: not kept
+        if keep and kept is not None and not any(p.file != sub.relpath for p in read.problems):  # a problem of no workbook
             kept.keep(sub, read)
     return [found[sub.relpath] for sub in files]
+
+
+def load_specs_again() -> None:
+    """Forget the form specs, code lists and rules this process loaded (their loaders keep them): a process that lives
+    longer than a build (Dagster's, a test's) would read with specs older than the reading digest that keys its reads."""
+    for loader in (specs.forms_in, specs.of_which_in, codelists.codelists_in, rules.rules_in):
+        loader.cache_clear()
 
 
 def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:

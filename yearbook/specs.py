@@ -224,11 +224,12 @@ def _sheet(lists: CodeLists, raw: dict, language: str, of_which: OfWhich) -> She
 
 def load_of_which() -> OfWhich:
     """The "of which" words of ``schemas/codelists/of_which.csv`` (any language: a header may mix them)."""
-    return _of_which(str(schemas_dir() / "codelists"))
+    return of_which_in(str(schemas_dir() / "codelists"))
 
 
 @lru_cache(maxsize=4)
-def _of_which(folder: str) -> OfWhich:
+def of_which_in(folder: str) -> OfWhich:
+    """The "of which" words of a code list folder (kept per process: yearbook.read_cache.load_specs_again forgets them)."""
     with open(Path(folder) / "of_which.csv", encoding="utf-8") as f:
         return OfWhich(frozenset(normalize_label(row["label"]) for row in csv.DictReader(f)))
 
@@ -253,7 +254,8 @@ def load_form(path: Path, lists: CodeLists | None = None) -> FormSpec:
 
 
 @lru_cache(maxsize=4)
-def _load_all(folder: str) -> dict[str, FormSpec]:
+def forms_in(folder: str) -> dict[str, FormSpec]:
+    """The form specs of a folder (kept per process: yearbook.read_cache.load_specs_again forgets them)."""
     lists = load_codelists()
     specs = [load_form(p, lists) for p in sorted(Path(folder).glob("*.yaml"))]
     return {s.code: s for s in specs}
@@ -261,4 +263,4 @@ def _load_all(folder: str) -> dict[str, FormSpec]:
 
 def load_forms(folder: Path | None = None) -> dict[str, FormSpec]:
     """Every form spec, keyed by form code."""
-    return _load_all(str(folder or schemas_dir() / "forms"))
+    return forms_in(str(folder or schemas_dir() / "forms"))

@@ -138,11 +138,12 @@ def _rule(raw: dict) -> Rule:
 
 def load_rules(path: Path | None = None) -> RuleSet:
     """The rules of ``schemas/rules.yaml`` and the indicator units of ``schemas/indicators.yaml``."""
-    return _load_rules(str(path or schemas_dir() / "rules.yaml"), str(schemas_dir() / "indicators.yaml"))
+    return rules_in(str(path or schemas_dir() / "rules.yaml"), str(schemas_dir() / "indicators.yaml"))
 
 
 @lru_cache(maxsize=4)
-def _load_rules(path: str, indicators_path: str) -> RuleSet:
+def rules_in(path: str, indicators_path: str) -> RuleSet:
+    """The rules of a file, with the indicators' units (kept per process: yearbook.read_cache.load_specs_again forgets them)."""
     raw = load_yaml(path)
     indicators = load_yaml(indicators_path)
     units = {code: meta["unit"] for code, meta in indicators.items()}
