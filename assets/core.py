@@ -185,7 +185,7 @@ def core_observations(
 
 class DisclosureCarryOver(dg.Config):
     """How core_public_store protects a reference year whose figures, schemas and code are those of the published
-    edition: ``carry_over`` takes its hidden figures from that edition's staff store; false protects every year again
+    edition: `carry_over` takes its hidden figures from that edition's staff store; false protects every year again
     (a full rebuild, which gives the same store: yearbook/disclosure/carry_over.py)."""
 
     carry_over: bool = Field(

@@ -176,7 +176,7 @@ RAW_FORM_NAMES = [raw_asset_name(form) for form in FORMS]
 
 
 class ReadCarryOver(dg.Config):
-    """How raw_forms reads a workbook it has read before, unchanged: ``carry_over`` takes what reading and validating it
+    """How raw_forms reads a workbook it has read before, unchanged: `carry_over` takes what reading and validating it
     gave then (yearbook/read_cache.py); false reads every workbook again (a full rebuild, the same figures)."""
 
     carry_over: bool = Field(
