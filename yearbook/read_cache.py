@@ -81,8 +81,9 @@ class KeptReads:
 
     def keep(self, sub: SubmissionFile, read: WorkbookRead) -> None:
         """Keep a read, unless the workbook changed or went while it was read (its content is then not the key's), or
-        could not be opened at all (the cause may have been the machine's: it is tried again at the next build). A read
-        that cannot be kept (the folder damaged, the disk full) is only logged: keeping saves time, reading is right."""
+        could not be opened at all (the cause may have been the machine's: it is tried again at the next build). Its
+        folder is made first (:meth:`make_folders`); a read that cannot be kept (the folder damaged, the disk full) is
+        only logged: keeping saves time, reading is right."""
         if any(p.rule == UNREADABLE for p in read.problems):
             return
         path = self._path(sub)
@@ -90,9 +91,6 @@ class KeptReads:
         try:
             if file_sha256(sub.path) != sub.sha256:
                 return
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.folder.chmod(0o700)  # also when it was made before with other modes
-            path.parent.mkdir(mode=0o700, exist_ok=True)
             with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
                 pickle.dump((self.key(sub), read), f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(partial, path)
@@ -100,6 +98,19 @@ class KeptReads:
             LOG.warning("the read of %s is not kept for the next build: %s", sub.relpath, exc)
             if partial.is_file():
                 partial.unlink()
+
+    def make_folders(self, years: set[int]) -> bool:
+        """The folder and the year folders that reads of ``years`` are kept in (mode 700: they hold figures as
+        reported), made once before keeping them; False when they cannot be (logged: nothing is kept)."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.chmod(0o700)  # also when it was made before with other modes
+            for year in years:
+                (self.folder / str(year)).mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            LOG.warning("no read is kept for the next build: %s", exc)
+            return False
+        return True
 
     def keep_only(self, years: list[int], files: dict[int, list[SubmissionFile]]) -> None:
         """Remove the reads kept of years without a folder (``years``: those with one), of workbooks no longer in the
@@ -136,7 +147,11 @@ def read_workbooks(files: list[SubmissionFile], kept: KeptReads | None = None, c
     if kept is not None:
         load_specs_again()  # read with the specs as they are now, not as this process loaded them before kept.digest
     reads = _read_and_validate(missing)
-    keep = kept is not None and reading_digest() == kept.digest  # a spec saved while reading: nothing is kept
+    keep = (
+        kept is not None
+        and reading_digest() == kept.digest  # a spec saved while reading: nothing is kept
+        and kept.make_folders({sub.year for sub in missing})
+    )
     for sub, read in zip(missing, reads, strict=True):
         found[sub.relpath] = read
         if keep and kept is not None and not any(p.file != sub.relpath for p in read.problems):  # a problem of no workbook
