@@ -152,6 +152,7 @@ def test_the_years_share_the_builds_time_budget_for_the_optimal_model(monkeypatc
         return DisclosureResult(figures, nothing, nothing, nothing, 0, 0, optimal_seconds=25.0)
 
     monkeypatch.setattr(carry_over, "protect", protect)
+    monkeypatch.setenv("YEARBOOK_WORKERS", "1")  # in this process, where protect is replaced (workers side by side: test_workers)
     policy = load_policy()
     carry_over.protect_years(lambda year: pd.DataFrame(), policy, {2016: "a", 2017: "b", 2018: "c", 2019: "d"}, ([], None))
     assert budgets == [policy.time_budget, policy.time_budget - 25, policy.time_budget - 50, max(0.0, policy.time_budget - 75)]

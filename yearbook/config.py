@@ -65,7 +65,7 @@ def separation_problem(out: Path, internal: Path) -> str | None:
 READING_MODULES = (
     "__init__.py", "cells.py", "codelists.py", "config.py", "labels.py", "model.py", "problems.py", "reader.py",
     "read_cache.py", "specs.py", "submissions.py", "workbook.py", "formats", "validation/__init__.py", "validation/rules.py",
-    "validation/schemas.py",
+    "validation/schemas.py", "workers.py",
 )  # fmt: skip
 READING_SCHEMAS = ("forms", "codelists", "rules.yaml", "indicators.yaml")
 # the libraries that read a workbook and check its figures: a new release may read a cell otherwise

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
 import os
 import pickle
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from yearbook import codelists, specs
+from yearbook import codelists, specs, workers
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.submissions import SubmissionFile, figures_frame, file_sha256, read_submission
@@ -40,9 +38,11 @@ UNREADABLE = "unreadable_file"  # yearbook.submissions: the workbook could not b
 PARTIAL = ".partial"
 PARTIAL_AGE = 3600  # seconds after which a partial file is a killed build's, not one being written
 
-# workbooks (bytes) below which reading them in worker processes costs more than it saves: a worker starts in about
-# a second (imports, form specs, code lists), the demo edition's 0.9 MB are read in 0.3 s, a 12 MB district edition in 16 s
+# workbooks (bytes) below which reading them in worker processes saves nothing: a worker is forked ready
+# (yearbook.workers) but loads the form specs and code lists, validation has a fixed cost per call (0.1 s), and the
+# figures travel back; the demo edition's 0.9 MB take about 1 s either way, a 12 MB district edition 16 s in one process
 PARALLEL_READ_BYTES = 4 * 1024 * 1024
+READ_TASK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -168,22 +168,23 @@ def load_specs_again() -> None:
 
 def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
     """Read these workbooks and validate their figures, in worker processes above :data:`PARALLEL_READ_BYTES` (the
-    reader and validation are Python, one CPU per process), each worker its share of the workbooks at once:
-    validation has a fixed cost per call."""
-    size = sum(_size(sub.path) for sub in files)
-    workers = min(len(os.sched_getaffinity(0)), len(files))
-    if size < PARALLEL_READ_BYTES or workers < 2:
+    reader and validation are Python, one CPU per process). The workbooks go to the workers in runs of at most
+    :data:`READ_TASK_BYTES`, validated a run at a time: validation has a fixed cost per call, and what a worker holds
+    while it reads and validates grows with its run (about 170 MB per MB of workbooks)."""
+    sizes = [_size(sub.path) for sub in files]
+    total = sum(sizes)
+    count = workers.worker_count(len(files)) if total >= PARALLEL_READ_BYTES else 1
+    if count < 2:
         return _read_share(files)
-    shares: list[list[SubmissionFile]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for sub in sorted(files, key=lambda s: _size(s.path), reverse=True):  # the largest first, to the least loaded worker
-        least = loads.index(min(loads))
-        shares[least].append(sub)
-        loads[least] += _size(sub.path)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        by_share = list(pool.map(_read_share, shares))
-    reads = {sub.relpath: read for share, got in zip(shares, by_share, strict=True) for sub, read in zip(share, got, strict=True)}
-    return [reads[sub.relpath] for sub in files]
+    runs: list[list[SubmissionFile]] = [[]]
+    run_bytes, limit = 0, min(READ_TASK_BYTES, total // (2 * count) + 1)  # two runs per worker at least: they share the work
+    for sub, size in zip(files, sizes, strict=True):  # in order: a run is mostly one year's workbooks
+        if runs[-1] and run_bytes + size > limit:
+            runs.append([])
+            run_bytes = 0
+        runs[-1].append(sub)
+        run_bytes += size
+    return [read for run in workers.run_all(_read_share, [(run,) for run in runs]) for read in run]
 
 
 def _read_share(files: list[SubmissionFile]) -> list[WorkbookRead]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from importlib.resources import files
@@ -30,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from yearbook import workers
 from yearbook.config import files_under, schemas_dir, sql_dir
 from yearbook.disclosure.policy import DisclosurePolicy
 from yearbook.disclosure.suppress import primary_codes, protect
@@ -107,9 +109,10 @@ def protect_years(
     :func:`~yearbook.disclosure.protect` reads): the ``carried`` years' as the edition before hid them, every other
     year's protected now, in key order. Raises ``DisclosureError`` as ``protect`` does.
 
-    One year at a time: no linked table spans two years, so protecting them apart gives what protecting them together
-    gives, and the step holds one year's figures and linked tables at a time (a third of the district edition's peak
-    memory). The optimal model's time budget is the build's: each year gets what the years before left of it."""
+    Year by year: no linked table spans two years, so protecting them apart gives what protecting them together gives,
+    and a process holds one year's figures and linked tables at a time (a third of the district edition's peak
+    memory); the years are protected side by side, one per CPU (:func:`_protect_each`), the newest first. The optimal
+    model's time budget is the build's: each year gets what the years finished before left of it."""
     years, earlier = carried
     if any(spec.case.axis == YEAR for spec in policy.relations):  # a relation across years: no year stands alone
         LOG.info("disclosure control: a relation across reference years is declared; every year is protected again")
@@ -118,13 +121,48 @@ def protect_years(
         LOG.warning("disclosure control: the edition before shows %d confidential figure(s) of %s; protected again", len(unhidden), years)
         years, earlier = [], None
     parts = [] if earlier is None else [earlier]
-    spent = 0.0
-    for year in sorted(set(digests) - set(years)):
-        result = protect(figures_of(year), replace(policy, time_budget=max(0.0, policy.time_budget - spent)))
-        spent += result.optimal_seconds
-        parts.append(result.hidden)
+    parts += _protect_each(figures_of, sorted(set(digests) - set(years), reverse=True), policy)  # the newest, largest first
     hidden = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEY, "reason"])
     return Protected(hidden.astype(HIDDEN_TYPES).sort_values(KEY, ignore_index=True), digests, years)
+
+
+def _protect_each(figures_of: Callable[[int], pd.DataFrame], years: list[int], policy: DisclosurePolicy) -> list[pd.DataFrame]:
+    """The hidden figures of each of ``years``, protected in worker processes side by side when there are several
+    (:mod:`yearbook.workers`), started in the order given. The optimal model's time budget is shared: a year starts
+    with what the years finished before left of it (two years side by side may together spend up to twice what was
+    left, in the same time); once it is spent, the years still to protect get the heuristic's answer."""
+    hidden: dict[int, pd.DataFrame] = {}
+    spent, slots = 0.0, workers.worker_count(len(years))
+    with workers.worker_pool(slots) as pool:
+        if pool is None:
+            for year in years:
+                hidden[year], seconds = _protect_year(figures_of(year), replace(policy, time_budget=max(0.0, policy.time_budget - spent)))
+                spent += seconds
+            return [hidden[year] for year in years]
+        running: dict[Future, int] = {}
+        for year in years:
+            if len(running) == slots:
+                spent += _collect(running, hidden)
+            budget = replace(policy, time_budget=max(0.0, policy.time_budget - spent))
+            running[workers.submit(pool, _protect_year, figures_of(year), budget)] = year
+        while running:
+            spent += _collect(running, hidden)
+    return [hidden[year] for year in years]
+
+
+def _collect(running: dict[Future, int], hidden: dict[int, pd.DataFrame]) -> float:
+    """The hidden figures of the first of the ``running`` years to finish (into ``hidden``); the seconds it spent in the
+    optimal model."""
+    done, _ = wait(running, return_when=FIRST_COMPLETED)
+    future = done.pop()
+    hidden[running.pop(future)], seconds = workers.result(future)
+    return seconds
+
+
+def _protect_year(figures: pd.DataFrame, policy: DisclosurePolicy) -> tuple[pd.DataFrame, float]:
+    """One year's hidden figures and the seconds protecting it spent in the optimal model (all a worker sends back)."""
+    result = protect(figures, policy)
+    return result.hidden, result.optimal_seconds
 
 
 def _confidential_shown(

@@ -29,6 +29,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yearbook import workers
 from yearbook.model import TOTAL
 from yearbook.publish.charts import ListedChart, add_charts, charts_heading
 from yearbook.publish.key_figures import KeyFigures, read_key_figures
@@ -719,9 +720,13 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
         spec = printed_spec(con, spec, ctx)
         results = results if results is not None else query_tables(con, spec, ctx)
         key_figures = read_key_figures(con, spec, ctx)
-    written = []
-    for lang in LANGUAGES:
-        path = folder / f"yearbook_{lang}.xlsx"
-        build_workbook(spec, ctx, results, lang, key_figures).save(path)
-        written.append(path)
+    written = [folder / f"yearbook_{lang}.xlsx" for lang in LANGUAGES]
+    workers.run_all(_write_workbook, [(spec, ctx, results, lang, key_figures, path) for lang, path in zip(LANGUAGES, written, strict=True)])
     return written
+
+
+def _write_workbook(
+    spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str, key_figures: KeyFigures, path: Path
+) -> None:
+    """One language's workbook, written to ``path`` (the languages are written side by side: yearbook.workers)."""
+    build_workbook(spec, ctx, results, lang, key_figures).save(path)

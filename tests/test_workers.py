@@ -1,0 +1,87 @@
+"""The worker processes (yearbook.workers): what a worker takes from the process that hands it work, what it gives
+back, and that the parts run side by side give what they give in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from yearbook import workers
+from yearbook.disclosure.carry_over import protect_years
+from yearbook.disclosure.policy import load_policy
+from yearbook.model import KEY
+from yearbook.store import INTERNAL_STORE_NAME
+
+LOG = logging.getLogger(__name__)
+
+
+def _where_am_i(name: str) -> tuple[str | None, str, int]:
+    return os.environ.get(name), os.getcwd(), os.getpid()
+
+
+def _log_and_fail(fail: bool) -> int:
+    LOG.warning("a warning from pid %d", os.getpid())
+    LOG.debug("below what the asking process logs")
+    if fail:
+        raise ValueError("the task's own error")
+    return 1
+
+
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YEARBOOK_WORKERS", "2")
+    workers.warm_up()  # the server starts now, with the environment of now: the tests change it after
+
+
+def test_a_worker_takes_the_environment_and_folder_of_the_process_that_hands_it_work(
+    two_workers: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("YEARBOOK_TEST_SETTING", "set after the server started")
+    monkeypatch.chdir(tmp_path)
+    answers = workers.run_all(_where_am_i, [("YEARBOOK_TEST_SETTING",), ("YEARBOOK_TEST_SETTING",)])
+    assert [(setting, folder) for setting, folder, _ in answers] == [("set after the server started", str(tmp_path))] * 2
+    assert os.getpid() not in {pid for _, _, pid in answers}, "the tasks ran in workers"
+
+
+def test_one_worker_means_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YEARBOOK_WORKERS", "1")
+    assert {pid for _, _, pid in workers.run_all(_where_am_i, [("HOME",), ("HOME",)])} == {os.getpid()}
+    with workers.beside(_where_am_i, "HOME") as waited:
+        assert waited()[2] == os.getpid()
+
+
+def test_what_a_task_logs_is_logged_by_the_process_that_handed_it_out(two_workers: None, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=__name__)
+    assert workers.run_all(_log_and_fail, [(False,), (False,)]) == [1, 1]
+    warnings = [r for r in caplog.records if r.name == __name__]
+    assert len(warnings) == 2 and all(r.getMessage().startswith("a warning from pid") for r in warnings)
+    assert {int(r.getMessage().rsplit(" ", 1)[1]) for r in warnings}.isdisjoint({os.getpid()})
+
+
+def test_a_tasks_error_is_raised_where_it_was_handed_out(two_workers: None) -> None:
+    with pytest.raises(ValueError, match="the task's own error"):
+        workers.run_all(_log_and_fail, [(False,), (True,)])
+    with pytest.raises(ValueError, match="the task's own error"), workers.beside(_log_and_fail, True) as waited:
+        waited()
+
+
+def test_years_protected_side_by_side_hide_what_one_process_hides(demo_edition: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every year of the demo edition protected again, in two workers and in this process: the same hidden figures, for
+    the same reasons (the order the years are protected in changes nothing while the time budget lasts)."""
+    _, internal = demo_edition
+    policy = load_policy()
+    with duckdb.connect(str(internal / INTERNAL_STORE_NAME), read_only=True) as con:
+        digests = {year: "unused" for (year,) in con.execute("SELECT DISTINCT time_period FROM observations").fetchall()}
+        query = f"SELECT {', '.join(KEY)}, value, obs_conf FROM observations WHERE time_period = ?"
+        frames = {year: con.execute(query, [year]).df() for year in digests}
+    hidden = {}
+    for count in ("1", "2"):
+        monkeypatch.setenv("YEARBOOK_WORKERS", count)
+        hidden[count] = protect_years(frames.__getitem__, policy, digests, ([], None)).hidden
+    assert len(digests) > 2 and len(hidden["1"]) > 100
+    pd.testing.assert_frame_equal(hidden["1"], hidden["2"])

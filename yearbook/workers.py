@@ -1,0 +1,149 @@
+"""Worker processes for the parts of a build that can run side by side on the machine's CPUs: workbooks read and
+validated, reference years protected, the languages' workbooks written.
+
+The workers are forked from one server process (multiprocessing's ``forkserver``) that imported the reading,
+protection and publishing code once, so a worker is ready in milliseconds where a new interpreter needs most of a
+second for its imports. ``yearbook build`` starts that server before it imports Dagster (:func:`warm_up`): the
+server's imports then run on the other CPU meanwhile.
+
+The server may have been started long before a task (a test process, a Dagster process): a worker takes the
+environment of the process that hands it work, never the server's (multiprocessing gives it that process's working
+folder and import path), and it starts from the server's state, which is the modules imported and nothing loaded (no
+form spec, code list or rule: those are read when the task needs them, as they are then). Tasks and results travel
+through pipes, never through files (no figure in a temporary file), and what a task logs is logged again by the
+process that handed it out (the tasks' records of the levels that process logs).
+
+The staff store's record of disclosure control is written by a worker too, while the public store is finished
+(:func:`beside`): both are DuckDB and Python, and two threads of one process share one interpreter.
+
+``YEARBOOK_WORKERS`` sets how many workers a step may use (default: the CPUs this process may run on); 1 runs every
+task in the asking process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.forkserver
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# what a worker needs, imported once by the server (a module that fails to import is imported by the task instead)
+PRELOAD = [
+    "yearbook.read_cache",
+    "yearbook.disclosure.suppress",
+    "yearbook.publish.views",
+    "pandera.backends.pandas.builtin_checks",  # pandera imports these when it first validates
+    "pandera.backends.pandas.register",
+]
+_CONTEXT = multiprocessing.get_context("forkserver")
+
+
+def worker_count(tasks: int) -> int:
+    """How many workers ``tasks`` tasks get: one per CPU this process may use (or ``YEARBOOK_WORKERS``), at most one per
+    task; 1 means the asking process does them."""
+    configured = os.environ.get("YEARBOOK_WORKERS", "").strip()
+    cpus = int(configured) if configured.isdecimal() and int(configured) > 0 else len(os.sched_getaffinity(0))
+    return max(1, min(cpus, tasks))
+
+
+def warm_up() -> None:
+    """Start the server the workers are forked from, its imports on another CPU while this process goes on; nothing
+    when there is one CPU (or ``YEARBOOK_WORKERS=1``)."""
+    if worker_count(2) > 1:
+        _CONTEXT.set_forkserver_preload(PRELOAD)
+        multiprocessing.forkserver.ensure_running()
+
+
+@contextmanager
+def worker_pool(tasks: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of workers for ``tasks`` tasks (submit them with :func:`submit`), or None when they are better done in
+    this process (one worker)."""
+    workers = worker_count(tasks)
+    if workers < 2:
+        yield None
+        return
+    warm_up()
+    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_adopt, initargs=(dict(os.environ),)) as pool:
+        yield pool
+
+
+def submit(pool: ProcessPoolExecutor, task: Callable[..., T], *args: Any) -> Future[tuple[T, list[logging.LogRecord]]]:
+    """Run ``task(*args)`` in a worker of ``pool``; :func:`result` gives its value."""
+    return pool.submit(_logged, task, args, _lowest_level())
+
+
+def result(future: Future[tuple[T, list[logging.LogRecord]]]) -> T:
+    """The value of a task, once what it logged is logged here (an exception of the task is raised here)."""
+    value, records = future.result()
+    for record in records:
+        logger = logging.getLogger(record.name)
+        if logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+    return value
+
+
+def run_all(task: Callable[..., T], arguments: Iterable[tuple[Any, ...]]) -> list[T]:
+    """``task(*args)`` for each of ``arguments``, in workers when more than one is worth it, the values in order."""
+    todo = list(arguments)
+    with worker_pool(len(todo)) as pool:
+        if pool is None:
+            return [task(*args) for args in todo]
+        futures = [submit(pool, task, *args) for args in todo]
+        return [result(f) for f in futures]
+
+
+@contextmanager
+def beside(task: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
+    """``task(*args)`` in a worker while this process goes on; the function yielded waits for its value (and raises
+    its exception). With one CPU the task runs in this process when it is waited for."""
+    with worker_pool(2) as pool:
+        if pool is None:
+            yield lambda: task(*args)
+            return
+        future = submit(pool, task, *args)
+        yield lambda: result(future)
+
+
+def _adopt(environ: dict[str, str]) -> None:
+    """A new worker takes the asking process's environment (the server's may be older: YEARBOOK_SCHEMAS changed since)."""
+    os.environ.clear()
+    os.environ.update(environ)
+
+
+def _lowest_level() -> int:
+    """The lowest level this process logs anything at: a worker keeps the records at or above it."""
+    return min(
+        [logging.getLogger().getEffectiveLevel()]
+        + [logger.getEffectiveLevel() for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    )
+
+
+class _Keep(logging.Handler):
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args = record.getMessage(), None  # its arguments may not travel back
+        if record.exc_info:  # nor may its traceback: it travels as text
+            record.exc_text, record.exc_info = logging.Formatter().formatException(record.exc_info), None
+        self.records.append(record)
+
+
+def _logged(task: Callable[..., T], args: tuple[Any, ...], level: int) -> tuple[T, list[logging.LogRecord]]:
+    """In a worker: ``task(*args)`` and the records it logged at ``level`` or above."""
+    root = logging.getLogger()
+    keep, before = _Keep(level), root.level
+    root.addHandler(keep)
+    root.setLevel(level)
+    try:
+        return task(*args), keep.records
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(before)
