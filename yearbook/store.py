@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from yearbook import workers
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy
@@ -44,7 +44,10 @@ ROUND_COMPUTED_SQL = "rounding/computed.sql"  # ... what it computes from them (
 NOTES_SQL = "notes.sql"  # the notes of the data attached to observations (yearbook.publish.notes declares them): both stores
 PUBLIC_SUMMARY_SQL = "disclosure/public_summary.sql"  # what was hidden, per indicator and table, after the views
 STAFF_SUMMARY_SQL = "disclosure/staff_summary.sql"  # the same with the reasons and hidden values
-STORE_MEMORY_LIMIT = "1GB"  # DuckDB's memory while it builds a store (a district-level edition's tables exceed it)
+SPILL_FOLDER = ".duckdb-spill"  # in the staff area's staging folder of the run: see _new_store
+# DuckDB's memory while it builds a store, beyond which it spills (a district-level edition's tables exceed it): the
+# build process holds the forms' figures besides, and its workers their tasks; 1 GB took the district build past 1.5 GiB
+STORE_MEMORY_LIMIT = "512MB"
 UNSUPPRESSED_TABLES = ("raw_figures", "core_figures", "core_derived")  # never in the public store
 BUILD_LOG_TABLES = ("build_runs", "build_files")
 PRINTED_DECIMALS = (0, 1, 2)  # the number formats of the workbooks (yearbook.publish.render.number_kind)
@@ -152,7 +155,7 @@ def build_store(path: Path, figures: Sequence[pd.DataFrame], record: BuildRecord
     return the row count of each table (views not counted): the figures, the code lists, then the harmonization SQL
     (``yearbook/sql``) in order. The build history is carried on from the first of the ``previous`` stores that can be
     opened (one held open for writing by a session cannot)."""
-    with _new_store(path) as con:
+    with _new_store(path, spill=path.parent) as con:
         # one Arrow table of the parts' columns as they are (text columns are Arrow already): a pandas concat would copy
         # the figures, and a DuckDB insert per part takes seven times as long
         con.register("raw_figures_view", pa.concat_tables([pa.Table.from_pandas(part, preserve_index=False) for part in figures]))
@@ -187,7 +190,7 @@ def build_public_store(
     ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`), in a thread of its own while the public
     store's tables are made from its observations; a failure of either fails the step, and nothing is published.
     """
-    with _new_store(path) as con:
+    with _new_store(path, spill=internal.parent) as con:
         _write_code_lists(con)
         con.execute(f"ATTACH '{_sql_string(internal)}' AS internal (READ_ONLY)")
         protected = _hidden_figures(con, policy, previous)
@@ -196,8 +199,7 @@ def build_public_store(
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM internal."{name}"')
         keep_footnote_marks(con, "internal")  # for this connection: notes.sql attaches them to the figures shown only
         con.execute("DETACH internal")
-        with ThreadPoolExecutor(1) as staff:  # the staff store's record meanwhile: another file; DuckDB works without the GIL
-            recorded = staff.submit(_record_disclosure, internal, protected)
+        with workers.beside(_record_disclosure, internal, protected) as recorded:  # the staff store's record meanwhile
             con.execute(_sql(ROUND_FIGURES_SQL))
             _run_sql_files(con, OBSERVATIONS_SQL)
             con.execute(_sql(ROUND_COMPUTED_SQL))
@@ -207,7 +209,7 @@ def build_public_store(
             )
             write_table(con, "validation_results", published)
             counts = _finish(con, PUBLIC_SUMMARY_SQL)
-            recorded.result()
+            recorded()
     return counts, protected.carried
 
 
@@ -231,10 +233,11 @@ def _record_disclosure(internal: Path, protected: Protected) -> None:
 
 
 @contextmanager
-def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _new_store(path: Path, spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a new store file at ``path`` (an old one removed), closed at the end; on an error the unfinished
     file is removed (a staged store is published by a later step: it must be whole or absent). DuckDB may use
-    :data:`STORE_MEMORY_LIMIT` and spills to the file beyond it."""
+    :data:`STORE_MEMORY_LIMIT`; beyond it, it writes what it works on to a folder in ``spill`` (a folder of the staff
+    area: the public store is made from the figures as reported, and DuckDB's default folder is beside the store)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     files = (path, path.with_name(path.name + ".wal"))
     for file in files:
@@ -242,6 +245,7 @@ def _new_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path))
     try:
         con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{_sql_string(spill / SPILL_FOLDER)}'")
         yield con
     except BaseException:
         con.close()
