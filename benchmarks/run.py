@@ -26,10 +26,13 @@ The cases (docs/performance.md explains them):
 6. ``yearbook validate FILE`` on the smallest workbook of the edition: the command's start-up (its
    help) and the validation of one workbook beyond it (targets 2 s and 1 s).
 
-Peak memory is the maximum resident set size of the build process, from ``/usr/bin/time -v``
-when present (Debian package ``time``), else from ``os.wait4`` of the child. The script
-always exits 0: a failed build shows as FAILED in the table, with its last lines below it; a
-build stopped at its timeout shows its figures as lower bounds (``≥``).
+Peak memory is the largest sum of the proportional set sizes (PSS: a page shared by n processes
+counts 1/n in each) of the build and every process it started (its worker processes), sampled
+every 0.1 s from ``/proc`` -- or the build process's own peak (``/usr/bin/time -v``, else
+``os.wait4``) if that is larger; CPU time likewise, the larger of the processes' user and system
+time at their last samples together and what ``/usr/bin/time`` reports. The script always exits
+0: a failed build shows as FAILED in the table, with its last lines below it; a build stopped
+at its timeout shows its figures as lower bounds (``≥``).
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ CONTENDED = 1.25  # a build whose wall time exceeds its CPU time by this factor 
 
 @dataclass
 class Run:
-    """One process run: wall and CPU seconds, peak resident memory (MiB), exit status."""
+    """One process run: wall and CPU seconds (its processes together), peak memory (MiB, the PSS of its processes
+    together), exit status."""
 
     wall: float
     cpu: float
@@ -99,10 +103,12 @@ def run_process(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: 
             proc = subprocess.Popen(full, stdout=out, stderr=err, env=env, cwd=PROJECT, start_new_session=True)
             timer = threading.Timer(timeout, _stop, (proc.pid,))
             timer.start()
+            sampler = _TreeSampler(proc.pid)
             try:
                 _, status, usage = os.wait4(proc.pid, 0)  # the child's (and its children's) resource usage
             finally:
                 timer.cancel()
+                sampler.stop()
             wall = time.perf_counter() - start
             proc.returncode = returncode = os.waitstatus_to_exitcode(status)
         cpu, rss_kib = usage.ru_utime + usage.ru_stime, float(usage.ru_maxrss)  # kilobytes on Linux
@@ -110,11 +116,67 @@ def run_process(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: 
         if "Maximum resident set size" in report:
             cpu = _gnu_time(report, "User time (seconds)") + _gnu_time(report, "System time (seconds)")
             rss_kib = _gnu_time(report, "Maximum resident set size (kbytes)")
+        # the workers are the forkserver's children, and the build may not wait for the forkserver: wait4 may miss them
+        cpu, rss_kib = max(cpu, sampler.cpu), max(rss_kib, sampler.peak_kib)
         output = _tail(out_path.read_text(errors="replace") + "\n" + err_path.read_text(errors="replace"))
     stopped = wall >= timeout
     if stopped:
         output = f"stopped after {timeout:.0f} s\n{output}"
     return Run(wall, cpu, rss_kib / 1024, returncode, output, stopped)
+
+
+class _TreeSampler:
+    """Samples, every 0.1 s in a thread of its own, the processes of the session ``leader`` starts (a build, its
+    forkserver and its workers; ``/usr/bin/time``, the leader when present, is small): the peak of their PSS together,
+    and the CPU seconds of all but ``/usr/bin/time``, each process's at its last sample."""
+
+    def __init__(self, leader: int):
+        self.leader, self.peak_kib = leader, 0.0
+        self._cpu: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def cpu(self) -> float:
+        return sum(seconds for pid, seconds in self._cpu.items() if pid != self.leader or not GNU_TIME.exists())
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        while not self._done.wait(0.1):
+            total = 0
+            for pid, fields in _session_processes(self.leader):
+                self._cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+                total += _pss_kib(pid)
+            self.peak_kib = max(self.peak_kib, float(total))
+
+
+def _session_processes(session: int) -> list[tuple[int, list[str]]]:
+    """(pid, /proc/<pid>/stat fields after the name) of every process of ``session``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended meanwhile
+            if int(fields[3]) == session:  # state, ppid, pgrp, session
+                found.append((int(entry), fields))
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # ended meanwhile
+    return 0
 
 
 def _stop(pid: int) -> None:
@@ -192,7 +254,8 @@ class Results:
         self.rows.append(Row(f"{name}: wall", [r.wall for r in shown], "s", wall_target, fail_note or note, lower))
         self.rows.append(Row(f"{name}: CPU user+sys", [r.cpu for r in shown], "s", None, fail_note, lower))
         if memory:
-            self.rows.append(Row(f"{name}: peak RSS", [r.rss_mib for r in shown], "MiB", rss_target, fail_note or rss_note, lower))
+            memory = [r.rss_mib for r in shown]
+            self.rows.append(Row(f"{name}: peak memory (PSS, all processes)", memory, "MiB", rss_target, fail_note or rss_note, lower))
         for r in failed[:1]:
             self.failures.append(f"{name} exited {r.returncode}; its last lines:\n{r.output}")
         for r in stopped[:1]:
