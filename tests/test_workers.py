@@ -24,6 +24,11 @@ def _where_am_i(name: str) -> tuple[str | None, str, int]:
     return os.environ.get(name), os.getcwd(), os.getpid()
 
 
+def _write(path: Path) -> int:
+    path.write_text("staff only")
+    return path.stat().st_mode & 0o777
+
+
 def _log_and_fail(fail: bool) -> int:
     LOG.warning("a warning from pid %d", os.getpid())
     LOG.debug("below what the asking process logs")
@@ -46,6 +51,16 @@ def test_a_worker_takes_the_environment_and_folder_of_the_process_that_hands_it_
     answers = workers.run_all(_where_am_i, [("YEARBOOK_TEST_SETTING",), ("YEARBOOK_TEST_SETTING",)])
     assert [(setting, folder) for setting, folder, _ in answers] == [("set after the server started", str(tmp_path))] * 2
     assert os.getpid() not in {pid for _, _, pid in answers}, "the tasks ran in workers"
+
+
+def test_a_worker_takes_the_file_mode_mask_of_the_process_that_hands_it_work(two_workers: None, tmp_path: Path) -> None:
+    """A staff rendering makes its files private by the mask (yearbook.publish): so must the workbooks its workers write."""
+    mask = os.umask(0o077)
+    try:
+        modes = workers.run_all(_write, [(tmp_path / "a",), (tmp_path / "b",)])
+    finally:
+        os.umask(mask)
+    assert modes == [0o600, 0o600]
 
 
 def test_one_worker_means_this_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,8 @@ second for its imports. ``yearbook build`` starts that server before it imports 
 server's imports then run on the other CPU meanwhile.
 
 The server may have been started long before a task (a test process, a Dagster process): a worker takes the
-environment of the process that hands it work, never the server's (multiprocessing gives it that process's working
-folder and import path), and it starts from the server's state, which is the modules imported and nothing loaded (no
+environment and the file mode mask of the process that hands it work, never the server's (multiprocessing gives it
+that process's working folder and import path), and it starts from the server's state, which is the modules imported and nothing loaded (no
 form spec, code list or rule: those are read when the task needs them, as they are then). Tasks and results travel
 through pipes, never through files (no figure in a temporary file), and what a task logs is logged again by the
 process that handed it out (the tasks' records of the levels that process logs).
@@ -69,7 +69,9 @@ def worker_pool(tasks: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     warm_up()
-    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_adopt, initargs=(dict(os.environ),)) as pool:
+    mask = os.umask(0o077)  # read by setting it: the staff's files are private meanwhile
+    os.umask(mask)
+    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_adopt, initargs=(dict(os.environ), mask)) as pool:
         yield pool
 
 
@@ -110,10 +112,12 @@ def beside(task: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
         yield lambda: result(future)
 
 
-def _adopt(environ: dict[str, str]) -> None:
-    """A new worker takes the asking process's environment (the server's may be older: YEARBOOK_SCHEMAS changed since)."""
+def _adopt(environ: dict[str, str], mask: int) -> None:
+    """A new worker takes the asking process's environment and file mode mask (the server's may be older: a
+    YEARBOOK_SCHEMAS changed since, the private mask of a staff rendering)."""
     os.environ.clear()
     os.environ.update(environ)
+    os.umask(mask)
 
 
 def _lowest_level() -> int:
