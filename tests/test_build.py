@@ -11,7 +11,7 @@ import pytest
 
 from yearbook.cells import parse_cell
 from yearbook.cli import main
-from yearbook.disclosure.carry_over import YEARS_TABLE
+from yearbook.disclosure.carry_over import ANSWERS_TABLE, YEARS_TABLE
 from yearbook.specs import load_forms
 from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME, UNSUPPRESSED_TABLES
 
@@ -145,8 +145,8 @@ def test_the_public_store_holds_no_working_table_of_the_figures(built_samples: t
 
     staff = tables(out.with_name(out.name + "-internal") / INTERNAL_STORE_NAME)
     assert set(UNSUPPRESSED_TABLES) <= staff
-    # why a figure is hidden, and the digest of each year's figures as reported: staff only
-    assert tables(out / STORE_NAME) == staff - set(UNSUPPRESSED_TABLES) - {"disclosure_cells", YEARS_TABLE}
+    # why a figure is hidden, the digest of each year's figures as reported and of each linked table's: staff only
+    assert tables(out / STORE_NAME) == staff - set(UNSUPPRESSED_TABLES) - {"disclosure_cells", YEARS_TABLE, ANSWERS_TABLE}
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:

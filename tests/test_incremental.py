@@ -21,7 +21,7 @@ from yearbook.config import default_internal, schemas_dir
 from yearbook.disclosure import load_policy
 from yearbook.disclosure.carry_over import YEARS_TABLE, fingerprint, protect_years, year_digests
 from yearbook.model import KEY
-from yearbook.store import STORE_NAME
+from yearbook.store import INTERNAL_STORE_NAME, STORE_NAME
 
 CARRIED = re.compile(r"disclosure control of (.+) carried over")
 READ = re.compile(r"workbook\(s\) unchanged since they were read, not read again; (\d+) read")
@@ -146,7 +146,7 @@ def test_the_years_share_the_builds_time_budget_for_the_optimal_model(monkeypatc
 
     budgets: list[float] = []
 
-    def protect(figures: pd.DataFrame, policy) -> DisclosureResult:
+    def protect(figures: pd.DataFrame, policy, answers=None) -> DisclosureResult:
         budgets.append(policy.time_budget)
         nothing = pd.DataFrame(columns=[*KEY, "reason"])
         return DisclosureResult(figures, nothing, nothing, nothing, 0, 0, optimal_seconds=25.0)
@@ -156,3 +156,47 @@ def test_the_years_share_the_builds_time_budget_for_the_optimal_model(monkeypatc
     policy = load_policy()
     carry_over.protect_years(lambda year: pd.DataFrame(), policy, {2016: "a", 2017: "b", 2018: "c", 2019: "d"}, ([], None))
     assert budgets == [policy.time_budget, policy.time_budget - 25, policy.time_budget - 50, max(0.0, policy.time_budget - 75)]
+
+
+def test_a_linked_table_met_again_unchanged_takes_its_answer_and_a_changed_one_is_solved(
+    demo_edition: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The optimal model's answers kept by table (optimal.table_digest): protecting the demo's 2022 again with the
+    answers of a first protection solves no table and hides the same figures; with one figure of a table withheld,
+    exactly that table is solved again, and the outcome is a protection from scratch's; under other code, none is
+    taken."""
+    from yearbook.disclosure import suppress
+    from yearbook.disclosure.optimal import Answers
+
+    _, internal = demo_edition
+    with duckdb.connect(str(internal / INTERNAL_STORE_NAME), read_only=True) as con:
+        figures = con.execute(f"SELECT {', '.join(KEY)}, value, obs_conf FROM observations WHERE time_period = 2022").df()
+    policy, salt = load_policy(), fingerprint()
+    first = suppress.protect(figures, policy, answers=Answers(salt))
+    assert len(first.answers) >= 2, "the demo's 2022 has several linked tables the optimal model answers"
+
+    solved: list[int] = []
+    solve = suppress.choose_complements
+
+    def counted(system, table, *args):
+        solved.append(len(table.cells))
+        return solve(system, table, *args)
+
+    monkeypatch.setattr(suppress, "choose_complements", counted)
+    again = suppress.protect(figures, policy, answers=Answers(salt, first.answers))
+    assert solved == [] and again.answers == first.answers
+    pd.testing.assert_frame_equal(again.hidden, first.hidden)
+
+    offenders = figures.index[(figures["indicator"] == "JUV_OFFENDERS") & (figures["value"] > 100)][0]
+    changed = figures.copy()
+    changed.loc[offenders, "obs_conf"] = "C"  # the ministry withholds one more figure of that table (the sums still hold)
+    kept = suppress.protect(changed, policy, answers=Answers(salt, first.answers))
+    assert len(solved) == 1 and len(set(kept.answers) - set(first.answers)) == 1
+    solved.clear()
+    scratch = suppress.protect(changed, policy, answers=Answers(salt))
+    assert len(solved) == len(first.answers)
+    pd.testing.assert_frame_equal(kept.hidden, scratch.hidden)
+    assert kept.answers == scratch.answers
+    solved.clear()
+    suppress.protect(figures, policy, answers=Answers("the fingerprint of other code", first.answers))
+    assert len(solved) == len(first.answers), "answers kept under other code are never taken"

@@ -23,7 +23,16 @@ from yearbook import workers
 from yearbook.codelists import LANGUAGES, CodeLists, load_codelists, load_terms
 from yearbook.config import load_yaml, schemas_dir, sql_dir
 from yearbook.disclosure import DisclosurePolicy
-from yearbook.disclosure.carry_over import YEAR, YEARS_TABLE, Protected, carried_over, protect_years, year_digests
+from yearbook.disclosure.carry_over import (
+    ANSWERS_TABLE,
+    YEAR,
+    YEARS_TABLE,
+    Protected,
+    carried_over,
+    kept_answers,
+    protect_years,
+    year_digests,
+)
 from yearbook.duck import write_table
 from yearbook.model import KEY, coordinates_text, derived_formulas, formulas_frame, render_sql
 from yearbook.problems import without_figures
@@ -187,7 +196,7 @@ def build_public_store(
     Raises ``yearbook.disclosure.DisclosureError`` if a confidential figure cannot be protected (no file is left).
 
     Why each figure is hidden stays with staff: the staff store ``internal`` (staged, not yet published) receives
-    ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`), in a thread of its own while the public
+    ``disclosure_cells`` and its own summaries (:func:`_record_disclosure`), in a worker process while the public
     store's tables are made from its observations; a failure of either fails the step, and nothing is published.
     """
     with _new_store(path, spill=internal.parent) as con:
@@ -216,14 +225,17 @@ def build_public_store(
 def _record_disclosure(internal: Path, protected: Protected) -> None:
     """The staff store's ``disclosure_cells`` (the key of every hidden figure, why, and the confidentiality code of
     that reason: STORE.md's C for a ministry's or a small count, D for a complement), ``disclosure_years`` (the digest
-    each year was protected with), its yb_ views again (a table redesigned for the public store is redesigned for staff
-    too), its summaries, and their comments."""
+    each year was protected with), ``disclosure_answers`` (the optimal model's, for the next build), its yb_ views
+    again (a table redesigned for the public store is redesigned for staff too), its summaries, and their comments."""
     hidden = protected.hidden
     con = duckdb.connect(str(internal))
     try:
         write_table(con, "disclosure_cells", hidden.assign(obs_conf=hidden["reason"].map(STAFF_CODES)))
         years = pd.DataFrame({YEAR: list(protected.digests), "digest": list(protected.digests.values())}).astype({YEAR: "int32"})
         write_table(con, YEARS_TABLE, years)
+        con.register("_answers", protected.answers)
+        con.execute(f"CREATE TABLE {ANSWERS_TABLE} AS SELECT {YEAR}, digest, CAST(cells AS INTEGER[]) AS cells FROM _answers")
+        con.unregister("_answers")
         create_table_views(con)
         con.execute(_sql(STAFF_SUMMARY_SQL))
         comment_store(con)
@@ -345,20 +357,21 @@ def _hidden_figures(con: duckdb.DuckDBPyConnection, policy: DisclosurePolicy, pr
     taken from it."""
     digests = year_digests(con)
     carried: tuple[list[int], pd.DataFrame | None] = ([], None)
+    answers = None
     if previous is not None and previous.exists():
         try:
             con.execute(f"ATTACH '{_sql_string(previous)}' AS previous (READ_ONLY)")
         except duckdb.Error as exc:  # held open for writing by a session, or not a store: every year protected again
             LOG.info("disclosure control: nothing carried over from %s (%s)", previous, exc)
         else:
-            carried = carried_over(con, "previous", digests)
+            carried, answers = carried_over(con, "previous", digests), kept_answers(con, "previous")
             con.execute("DETACH previous")
     query = f"SELECT {', '.join(KEY)}, value, obs_conf FROM internal.observations WHERE {YEAR} = ?"  # what protect() reads
 
     def figures_of(year: int) -> pd.DataFrame:
         return con.execute(query, [year]).df()
 
-    return protect_years(figures_of, policy, digests, carried)
+    return protect_years(figures_of, policy, digests, carried, answers)
 
 
 def _write_build_log(con: duckdb.DuckDBPyConnection, record: BuildRecord, previous: Sequence[Path]) -> None:

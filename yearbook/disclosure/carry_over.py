@@ -10,8 +10,13 @@ schemas folder: policy, rules, code lists, indicators; the package's code; the s
 versions), so a changed threshold, rule, code list or program protects every year again. A full rebuild
 (``yearbook build --full``, or ``carry_over: false`` in the launchpad) carries nothing over and gives the same store.
 
-The digests stay with staff (``disclosure_years`` in the staff store): a digest of unsuppressed figures would let
-anyone confirm a guess at them.
+Within a year protected again, a linked table met again unchanged is not solved again either: the optimal model's
+answer depends on the table alone (yearbook.disclosure.optimal.table_digest), and the answers of the edition before
+are kept by that digest (``disclosure_answers``) with the year that gave them. A correction to one workbook therefore
+solves again only the linked tables whose figures it changed.
+
+The digests stay with staff (``disclosure_years`` and ``disclosure_answers`` in the staff store): a digest of
+unsuppressed figures would let anyone confirm a guess at them.
 
 One difference is possible and accepted: a linked table whose optimal suppression ran out of time in one build (the
 heuristic's answer) may have been answered in the build whose year is carried over; both answers protect.
@@ -33,12 +38,15 @@ import pandas as pd
 
 from yearbook import workers
 from yearbook.config import files_under, schemas_dir, sql_dir
+from yearbook.disclosure.optimal import Answers
 from yearbook.disclosure.policy import DisclosurePolicy
 from yearbook.disclosure.suppress import primary_codes, protect
 from yearbook.model import KEY, KEY_TYPES, render_sql
 
 LOG = logging.getLogger(__name__)
 YEARS_TABLE = "disclosure_years"  # staff store: time_period, digest
+ANSWERS_TABLE = "disclosure_answers"  # staff store: time_period, digest, cells (optimal.Answers)
+ANSWER_TYPES = {"time_period": "int32", "digest": "str", "cells": "object"}
 YEAR = "time_period"
 DECLARATIONS = {".yaml", ".csv"}  # what staff change in the schemas folder
 NOT_CODE = {"assets", "schemas"}  # in a wheel, beside the modules: the Dagster assets (no part in protection), the schemas
@@ -54,6 +62,7 @@ class Protected:
     hidden: pd.DataFrame
     digests: dict[int, str]  # per reference year: the digest of what protected it
     carried: list[int]  # the years whose hidden figures were carried over from the edition before
+    answers: pd.DataFrame  # the optimal model's answers of the linked tables of every year (ANSWERS_TABLE)
 
 
 def fingerprint() -> str:
@@ -99,15 +108,26 @@ def carried_over(con: duckdb.DuckDBPyConnection, store: str, digests: dict[int, 
     return years, hidden
 
 
+def kept_answers(con: duckdb.DuckDBPyConnection, store: str) -> pd.DataFrame:
+    """The optimal model's answers the staff store attached as ``store`` (an edition before) kept (none in a store made
+    before they were kept)."""
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [store]).fetchall()}
+    if ANSWERS_TABLE not in tables:
+        return _no_answers()
+    return con.execute(f"SELECT {', '.join(ANSWER_TYPES)} FROM {store}.{ANSWERS_TABLE}").df()
+
+
 def protect_years(
     figures_of: Callable[[int], pd.DataFrame],
     policy: DisclosurePolicy,
     digests: dict[int, str],
     carried: tuple[list[int], pd.DataFrame | None],
+    answers: pd.DataFrame | None = None,
 ) -> Protected:
     """The hidden figures of every year of ``digests`` (``figures_of(year)``: its KEY, value and obs_conf, what
     :func:`~yearbook.disclosure.protect` reads): the ``carried`` years' as the edition before hid them, every other
-    year's protected now, in key order. Raises ``DisclosureError`` as ``protect`` does.
+    year's protected now, in key order, with the optimal model's ``answers`` kept by the edition before (see
+    :func:`kept_answers`). Raises ``DisclosureError`` as ``protect`` does.
 
     Year by year: no linked table spans two years, so protecting them apart gives what protecting them together gives,
     and a process holds one year's figures and linked tables at a time (a third of the district edition's peak
@@ -120,49 +140,73 @@ def protect_years(
     if earlier is not None and (unhidden := _confidential_shown(figures_of, years, earlier, policy)):
         LOG.warning("disclosure control: the edition before shows %d confidential figure(s) of %s; protected again", len(unhidden), years)
         years, earlier = [], None
-    parts = [] if earlier is None else [earlier]
-    parts += _protect_each(figures_of, sorted(set(digests) - set(years), reverse=True), policy)  # the newest, largest first
+    before = answers if answers is not None else _no_answers()
+    kept = Answers(fingerprint(), dict(zip(before["digest"], map(tuple, before["cells"]), strict=True)))
+    protected = _protect_each(figures_of, sorted(set(digests) - set(years), reverse=True), policy, kept)  # the newest, largest first
+    parts = ([] if earlier is None else [earlier]) + [hidden for hidden, _ in protected.values()]
     hidden = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEY, "reason"])
-    return Protected(hidden.astype(HIDDEN_TYPES).sort_values(KEY, ignore_index=True), digests, years)
+    given = [
+        pd.DataFrame({YEAR: year, "digest": list(found), "cells": [list(cells) for cells in found.values()]})
+        for year, (_, found) in protected.items()
+    ]
+    answers_now = pd.concat([before[before[YEAR].isin(years)], *given], ignore_index=True).astype(ANSWER_TYPES)
+    return Protected(
+        hidden.astype(HIDDEN_TYPES).sort_values(KEY, ignore_index=True),
+        digests,
+        years,
+        answers_now.sort_values([YEAR, "digest"], ignore_index=True),
+    )
 
 
-def _protect_each(figures_of: Callable[[int], pd.DataFrame], years: list[int], policy: DisclosurePolicy) -> list[pd.DataFrame]:
-    """The hidden figures of each of ``years``, protected in worker processes side by side when there are several
-    (:mod:`yearbook.workers`), started in the order given. The optimal model's time budget is shared: a year starts
-    with what the years finished before left of it (two years side by side may together spend up to twice what was
-    left, in the same time); once it is spent, the years still to protect get the heuristic's answer."""
-    hidden: dict[int, pd.DataFrame] = {}
+def _no_answers() -> pd.DataFrame:
+    """No answers kept (a first build, a full rebuild, a store made before they were kept)."""
+    return pd.DataFrame({column: pd.Series(dtype=kind) for column, kind in ANSWER_TYPES.items()})
+
+
+def _protect_each(
+    figures_of: Callable[[int], pd.DataFrame], years: list[int], policy: DisclosurePolicy, kept: Answers
+) -> dict[int, tuple[pd.DataFrame, dict[str, tuple[int, ...]]]]:
+    """The hidden figures of each of ``years`` and the optimal model's answers that protected it, the years protected
+    in worker processes side by side when there are several (:mod:`yearbook.workers`), started in the order given.
+    The optimal model's time budget is shared: a year starts with what the years finished before left of it (two years
+    side by side may together spend up to twice what was left, in the same time); once it is spent, the years still to
+    protect get the heuristic's answer (a table answered before keeps its answer: it costs no time)."""
+    done: dict[int, tuple[pd.DataFrame, dict[str, tuple[int, ...]]]] = {}
     spent, slots = 0.0, workers.worker_count(len(years))
+
+    def budget() -> DisclosurePolicy:
+        return replace(policy, time_budget=max(0.0, policy.time_budget - spent))
+
     with workers.worker_pool(slots) as pool:
         if pool is None:
             for year in years:
-                hidden[year], seconds = _protect_year(figures_of(year), replace(policy, time_budget=max(0.0, policy.time_budget - spent)))
-                spent += seconds
-            return [hidden[year] for year in years]
+                hidden, seconds, found = _protect_year(figures_of(year), budget(), kept)
+                done[year], spent = (hidden, found), spent + seconds
+            return done
         running: dict[Future, int] = {}
         for year in years:
             if len(running) == slots:
-                spent += _collect(running, hidden)
-            budget = replace(policy, time_budget=max(0.0, policy.time_budget - spent))
-            running[workers.submit(pool, _protect_year, figures_of(year), budget)] = year
+                spent += _collect(running, done)
+            running[workers.submit(pool, _protect_year, figures_of(year), budget(), kept)] = year
         while running:
-            spent += _collect(running, hidden)
-    return [hidden[year] for year in years]
+            spent += _collect(running, done)
+    return done
 
 
-def _collect(running: dict[Future, int], hidden: dict[int, pd.DataFrame]) -> float:
-    """The hidden figures of the first of the ``running`` years to finish (into ``hidden``); the seconds it spent in the
-    optimal model."""
-    done, _ = wait(running, return_when=FIRST_COMPLETED)
-    future = done.pop()
-    hidden[running.pop(future)], seconds = workers.result(future)
+def _collect(running: dict[Future, int], done: dict[int, tuple[pd.DataFrame, dict[str, tuple[int, ...]]]]) -> float:
+    """The first of the ``running`` years to finish, into ``done``; the seconds it spent in the optimal model."""
+    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+    future = finished.pop()
+    hidden, seconds, found = workers.result(future)
+    done[running.pop(future)] = (hidden, found)
     return seconds
 
 
-def _protect_year(figures: pd.DataFrame, policy: DisclosurePolicy) -> tuple[pd.DataFrame, float]:
-    """One year's hidden figures and the seconds protecting it spent in the optimal model (all a worker sends back)."""
-    result = protect(figures, policy)
-    return result.hidden, result.optimal_seconds
+def _protect_year(figures: pd.DataFrame, policy: DisclosurePolicy, kept: Answers) -> tuple[pd.DataFrame, float, dict[str, tuple[int, ...]]]:
+    """One year's hidden figures, the seconds protecting it spent in the optimal model and the optimal model's answers
+    (all a worker sends back)."""
+    result = protect(figures, policy, answers=Answers(kept.salt, kept.kept))
+    return result.hidden, result.optimal_seconds, result.answers
 
 
 def _confidential_shown(

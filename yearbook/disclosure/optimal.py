@@ -16,13 +16,20 @@ pattern just tried. When no figure fails, the pattern is optimal for the model.
 ``U`` (how far a hidden figure may rise) is the table's largest published figure: a reader bounded by it is weaker,
 so a pattern that protects against that reader protects against every one. The verifier checks the answer in
 any case, as it checks the heuristic's.
+
+An answer depends on nothing but the table (its relations, figures, published cells, the protection each confidential
+figure needs, the cost of each candidate) and the code: :func:`table_digest` is the digest of all of them, and
+:class:`Answers` keeps the answers of an edition by it, so the tables a rebuild meets again unchanged are not solved
+again (yearbook.disclosure.carry_over keeps them in the staff store).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -44,6 +51,43 @@ def linked_tables(system: CellSystem, seeds: set[int]) -> list[LinkedTable]:
     """The connected parts of the relation graph (over every cell, published or not) that hold one of ``seeds``."""
     seen: set[int] = set()
     return [LinkedTable(*linked_cells(system, start, lambda _: True, seen)) for start in sorted(seeds) if start not in seen]
+
+
+@dataclass
+class Answers:
+    """The optimal model's answers by :func:`table_digest`: ``kept`` from an edition before, and ``given`` by this
+    protection (solved now or kept), each as the positions of the cells to hide in its table's ``cells``."""
+
+    salt: str = ""  # what else an answer depends on: the code (yearbook.disclosure.carry_over.fingerprint)
+    kept: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    given: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def table_digest(
+    system: CellSystem,
+    table: LinkedTable,
+    values: np.ndarray,
+    status_known: np.ndarray,
+    protect: dict[int, tuple[float, float]],
+    cost: dict[int, float],
+    salt: str,
+) -> str:
+    """The digest of everything :func:`choose_complements` answers from but the time limit, cells named by their
+    position in the table (the same table in another system, or another year, has the same digest), orders kept where
+    they order the cuts: equal digests, equal answers."""
+    col = {c: j for j, c in enumerate(table.cells)}
+    digest = hashlib.sha256(salt.encode())
+    relation = {r_id: i for i, r_id in enumerate(table.rel_ids)}
+    for r_id in table.rel_ids:
+        rel = system.relations[r_id]
+        digest.update(repr((rel.kind, col[rel.total], [col[p] for p in rel.parts])).encode())
+    cells = np.array(table.cells)
+    figures = values[cells].astype(float)
+    digest.update(np.where(np.isnan(figures), np.nan, figures).tobytes())  # one NaN for every unknown figure
+    digest.update(np.ascontiguousarray(status_known[cells], dtype=bool).tobytes())
+    digest.update(repr([(col[c], need, [relation[r] for r in system.by_cell[c]]) for c, need in protect.items()]).encode())
+    digest.update(repr(sorted((col[c], weight) for c, weight in cost.items())).encode())
+    return digest.hexdigest()
 
 
 def _reader_lp(system: CellSystem, table: LinkedTable, col: dict[int, int]) -> TableLP:

@@ -37,12 +37,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import LinkedTable, choose_complements, linked_tables
+from yearbook.disclosure.optimal import Answers, LinkedTable, choose_complements, linked_tables, table_digest
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -84,18 +84,23 @@ class DisclosureResult:
     rounds: int
     lp_solved: int
     optimal_seconds: float = 0.0  # spent in the optimal model: what the build's time budget counts
+    answers: dict[str, tuple[int, ...]] = field(default_factory=dict)  # the optimal model's, by table (optimal.Answers)
 
 
-def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, strict: bool = True) -> DisclosureResult:
+def protect(
+    observations: pd.DataFrame, policy: DisclosurePolicy | None = None, strict: bool = True, answers: Answers | None = None
+) -> DisclosureResult:
     """The public observations -- small counts of sensitive indicators, the figures that would let a reader recompute
     them, and derived figures of hidden inputs hidden (obs_conf C, value NULL) -- with why each is hidden, a summary,
     the verified intervals and the work done. Raises :class:`DisclosureError` if a confidential figure cannot be
-    protected (``strict``)."""
+    protected (``strict``). ``answers``: the optimal model's answers kept from an edition before (a linked table met
+    again unchanged is not solved again); the result's are those of this protection."""
     policy = policy or load_policy()
+    answers = answers or Answers()
     perm = np.lexsort([pd.factorize(observations[c], sort=True)[0] for c in reversed(KEY)])  # in key order, without a copy as text
     work = observations.iloc[perm].reset_index(drop=True).copy()
     conf, ministry, primary = primary_codes(work, policy)
-    secondary = _Secondary(work, conf, policy)
+    secondary = _Secondary(work, conf, policy, answers)
     rounds = secondary.run()
     final = secondary.final_intervals()
     why = _reasons(work, conf, ministry, primary, secondary.status, policy)
@@ -110,7 +115,9 @@ def protect(observations: pd.DataFrame, policy: DisclosurePolicy | None = None, 
     public = work.iloc[np.argsort(perm)].set_axis(observations.index)
     hidden = work.loc[hidden_rows, KEY].assign(reason=why[hidden_rows]).reset_index(drop=True)  # in key order
     summary = _summary(work, hidden)
-    return DisclosureResult(public, hidden, summary, intervals, rounds, secondary.solver.lp_solved, secondary.optimal_seconds)
+    return DisclosureResult(
+        public, hidden, summary, intervals, rounds, secondary.solver.lp_solved, secondary.optimal_seconds, answers.given
+    )
 
 
 def primary_codes(work: pd.DataFrame, policy: DisclosurePolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,8 +134,8 @@ class _Secondary:
     """Steps 2-4 on one frame in key order (``conf``: its codes after step 1): the complements chosen, widened until
     every hidden figure is protected, and those found unneeded published again. ``status`` holds the outcome."""
 
-    def __init__(self, work: pd.DataFrame, conf: np.ndarray, policy: DisclosurePolicy):
-        self.policy = policy
+    def __init__(self, work: pd.DataFrame, conf: np.ndarray, policy: DisclosurePolicy, answers: Answers):
+        self.policy, self.answers = policy, answers
         self.indicator = work["indicator"].to_numpy(dtype=object)
         marked = work.assign(obs_conf=conf)
         self.system = build_system(work, policy, hidden_indicators(marked, policy))
@@ -150,7 +157,7 @@ class _Secondary:
         optimal: set[int] = set()
         if self.policy.method == "optimal":
             started = time.monotonic()
-            optimal = _optimal_complements(self.system, self.values, self.status, self.confidential, self.policy)
+            optimal = _optimal_complements(self.system, self.values, self.status, self.confidential, self.policy, self.answers)
             self.optimal_seconds = time.monotonic() - started
         self.chooser.close(self.seeds - optimal)
         rounds, widened = self._widen()
@@ -247,12 +254,13 @@ def _summary(work: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
 
 
 def _optimal_complements(
-    system: CellSystem, values: np.ndarray, status: np.ndarray, confidential: set[int], policy: DisclosurePolicy
+    system: CellSystem, values: np.ndarray, status: np.ndarray, confidential: set[int], policy: DisclosurePolicy, answers: Answers
 ) -> set[int]:
     """Hide the complements of each linked table with a confidential figure as the optimal model chooses them
-    (:mod:`yearbook.disclosure.optimal`); return the cells of the tables it answered. A table without an answer in
-    ``policy.time_limit`` seconds, larger than ``policy.optimal_max_cells``, or reached when the build's
-    ``policy.time_budget`` is spent, is left to the heuristic (logged): the step's time stays bounded."""
+    (:mod:`yearbook.disclosure.optimal`), or as ``answers`` kept them for the same table; return the cells of the tables
+    it answered (their answers into ``answers.given``). A table without an answer in ``policy.time_limit`` seconds,
+    larger than ``policy.optimal_max_cells``, or reached when the build's ``policy.time_budget`` is spent, is left to
+    the heuristic (logged): the step's time stays bounded."""
     answered: set[int] = set()
     started = time.monotonic()
     known = status == KNOWN  # the linked tables share no cell: what one answer hides changes no other table
@@ -271,10 +279,7 @@ def _optimal_complements(
                 len(table.cells),
             )
 
-    def solve(table: LinkedTable) -> list[int] | None:
-        left = policy.time_budget - (time.monotonic() - started)
-        if left <= 0:
-            return None
+    def solve(table: LinkedTable) -> tuple[str, list[int] | None]:
         protect = {}
         for c in table.cells:
             if c in confidential:
@@ -282,11 +287,17 @@ def _optimal_complements(
                 protect[c] = (rule.min_width, rule.min_relative)
         candidates = [c for c in table.cells if known[c]]
         cost = _costs(candidates, values, national, totals, policy)
-        return choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
+        digest = table_digest(system, table, values, known, protect, cost, answers.salt)
+        if (kept := answers.kept.get(digest)) is not None:
+            return digest, [table.cells[j] for j in kept]
+        left = policy.time_budget - (time.monotonic() - started)
+        if left <= 0:
+            return digest, None
+        return digest, choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
 
     with ThreadPoolExecutor(SOLVER_THREADS) as pool:  # HiGHS releases the GIL while it solves; the tables share no cell
-        answers = list(pool.map(solve, tables))
-    for table, answer in zip(tables, answers, strict=True):
+        found = list(pool.map(solve, tables))
+    for table, (digest, answer) in zip(tables, found, strict=True):
         if answer is None:
             LOG.warning(
                 "optimal secondary suppression: no answer for the linked table of %s within %g s (or the build's %g s); "
@@ -298,6 +309,8 @@ def _optimal_complements(
             continue
         status[answer] = SUPPRESSED
         answered.update(table.cells)
+        position = {c: j for j, c in enumerate(table.cells)}
+        answers.given[digest] = tuple(sorted(position[c] for c in answer))
     return answered
 
 
