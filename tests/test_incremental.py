@@ -161,7 +161,7 @@ def test_the_years_share_the_builds_time_budget_for_the_optimal_model(monkeypatc
 def test_a_linked_table_met_again_unchanged_takes_its_answer_and_a_changed_one_is_solved(
     demo_edition: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The optimal model's answers kept by table (optimal.table_digest): protecting the demo's 2022 again with the
+    """The optimal model's answers kept by table (optimal.TableQuestion.digest): protecting the demo's 2022 again with the
     answers of a first protection solves no table and hides the same figures; with one figure of a table withheld,
     exactly that table is solved again, and the outcome is a protection from scratch's; under other code, none is
     taken."""
@@ -178,9 +178,9 @@ def test_a_linked_table_met_again_unchanged_takes_its_answer_and_a_changed_one_i
     solved: list[int] = []
     solve = suppress.choose_complements
 
-    def counted(system, table, *args):
-        solved.append(len(table.cells))
-        return solve(system, table, *args)
+    def counted(question, time_limit):
+        solved.append(len(question.table.cells))
+        return solve(question, time_limit)
 
     monkeypatch.setattr(suppress, "choose_complements", counted)
     again = suppress.protect(figures, policy, answers=Answers(salt, first.answers))

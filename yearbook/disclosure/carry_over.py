@@ -11,8 +11,9 @@ versions), so a changed threshold, rule, code list or program protects every yea
 (``yearbook build --full``, or ``carry_over: false`` in the launchpad) carries nothing over and gives the same store.
 
 Within a year protected again, a linked table met again unchanged is not solved again either: the optimal model's
-answer depends on the table alone (yearbook.disclosure.optimal.table_digest), and the answers of the edition before
-are kept by that digest (``disclosure_answers``) with the year that gave them. A correction to one workbook therefore
+answer depends on its question alone (yearbook.disclosure.optimal.TableQuestion: the table's relations, figures,
+published cells, protection and costs), and the answers of the edition before are kept by the question's digest
+(``disclosure_answers``) with the year that gave them. A correction to one workbook therefore
 solves again only the linked tables whose figures it changed.
 
 The digests stay with staff (``disclosure_years`` and ``disclosure_answers`` in the staff store): a digest of

@@ -17,8 +17,9 @@ pattern just tried. When no figure fails, the pattern is optimal for the model.
 so a pattern that protects against that reader protects against every one. The verifier checks the answer in
 any case, as it checks the heuristic's.
 
-An answer depends on nothing but the table (its relations, figures, published cells, the protection each confidential
-figure needs, the cost of each candidate) and the code: :func:`table_digest` is the digest of all of them, and
+An answer depends on nothing but the question (:class:`TableQuestion`: the table's relations, figures, published
+cells, the protection each confidential figure needs, the cost of each candidate) and the code: its digest covers all
+of them, and
 :class:`Answers` keeps the answers of an edition by it, so the tables a rebuild meets again unchanged are not solved
 again (yearbook.disclosure.carry_over keeps them in the staff store).
 """
@@ -55,39 +56,48 @@ def linked_tables(system: CellSystem, seeds: set[int]) -> list[LinkedTable]:
 
 @dataclass
 class Answers:
-    """The optimal model's answers by :func:`table_digest`: ``kept`` from an edition before, and ``given`` by this
-    protection (solved now or kept), each as the positions of the cells to hide in its table's ``cells``."""
+    """The optimal model's answers by the digest of their question (:meth:`TableQuestion.digest`): ``kept`` from an
+    edition before, and ``given`` by this protection (solved now or kept), each as the positions of the cells to hide
+    in its table's ``cells``."""
 
     salt: str = ""  # what else an answer depends on: the code (yearbook.disclosure.carry_over.fingerprint)
     kept: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     given: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
-def table_digest(
-    system: CellSystem,
-    table: LinkedTable,
-    values: np.ndarray,
-    status_known: np.ndarray,
-    protect: dict[int, tuple[float, float]],
-    cost: dict[int, float],
-    salt: str,
-) -> str:
-    """The digest of everything :func:`choose_complements` answers from but the time limit, cells named by their
-    position in the table (the same table in another system, or another year, has the same digest), orders kept where
-    they order the cuts: equal digests, equal answers."""
-    col = {c: j for j, c in enumerate(table.cells)}
-    digest = hashlib.sha256(salt.encode())
-    relation = {r_id: i for i, r_id in enumerate(table.rel_ids)}
-    for r_id in table.rel_ids:
-        rel = system.relations[r_id]
-        digest.update(repr((rel.kind, col[rel.total], [col[p] for p in rel.parts])).encode())
-    cells = np.array(table.cells)
-    figures = values[cells].astype(float)
-    digest.update(np.where(np.isnan(figures), np.nan, figures).tobytes())  # one NaN for every unknown figure
-    digest.update(np.ascontiguousarray(status_known[cells], dtype=bool).tobytes())
-    digest.update(repr([(col[c], need, [relation[r] for r in system.by_cell[c]]) for c, need in protect.items()]).encode())
-    digest.update(repr(sorted((col[c], weight) for c, weight in cost.items())).encode())
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class TableQuestion:
+    """What the optimal model is asked of one linked table: which published cells of ``table`` to hide, at the least
+    ``cost`` (per candidate), so that each cell of ``protect`` keeps its protection, cell -> (minimum width, relative
+    width): an interval [lo, hi] with ``hi - lo >= minimum width`` and ``hi - lo >= relative width * hi``.
+    ``status_known``: per cell of the system, whether it is published now (a candidate); the others are hidden already
+    or unknown. ``values``: the figures (NaN where unknown)."""
+
+    system: CellSystem
+    table: LinkedTable
+    values: np.ndarray
+    status_known: np.ndarray
+    protect: dict[int, tuple[float, float]]
+    cost: dict[int, float]
+
+    def digest(self, salt: str) -> str:
+        """The digest of the question with ``salt`` (the code), cells named by their position in the table (the same
+        table in another system, or another year, has the same digest), orders kept where they order the cuts: equal
+        digests, equal answers."""
+        system, table = self.system, self.table
+        col = {c: j for j, c in enumerate(table.cells)}
+        relation = {r_id: i for i, r_id in enumerate(table.rel_ids)}
+        digest = hashlib.sha256(salt.encode())
+        for r_id in table.rel_ids:
+            rel = system.relations[r_id]
+            digest.update(repr((rel.kind, col[rel.total], [col[p] for p in rel.parts])).encode())
+        cells = np.array(table.cells)
+        figures = self.values[cells].astype(float)
+        digest.update(np.where(np.isnan(figures), np.nan, figures).tobytes())  # one NaN for every unknown figure
+        digest.update(np.ascontiguousarray(self.status_known[cells], dtype=bool).tobytes())
+        digest.update(repr([(col[c], need, [relation[r] for r in system.by_cell[c]]) for c, need in self.protect.items()]).encode())
+        digest.update(repr(sorted((col[c], weight) for c, weight in self.cost.items())).encode())
+        return digest.hexdigest()
 
 
 def _reader_lp(system: CellSystem, table: LinkedTable, col: dict[int, int]) -> TableLP:
@@ -103,28 +113,15 @@ def _reader_lp(system: CellSystem, table: LinkedTable, col: dict[int, int]) -> T
     return TableLP(entries, len(col), np.array(row_lower), np.zeros(len(row_lower)))
 
 
-def choose_complements(
-    system: CellSystem,
-    table: LinkedTable,
-    values: np.ndarray,
-    status_known: np.ndarray,
-    protect: dict[int, tuple[float, float]],
-    cost: dict[int, float],
-    time_limit: float,
-) -> list[int] | None:
-    """The least-cost set of published cells of ``table`` to hide so that each cell of ``protect`` keeps its protection:
-    cell -> (minimum width, relative width), an interval [lo, hi] with ``hi - lo >= minimum width`` and
-    ``hi - lo >= relative width * hi``. None when no answer is proven within ``time_limit`` seconds (or the table has
-    none).
-
-    ``status_known``: per cell, whether it is published now (a candidate); the others are hidden already or unknown.
-    ``values``: the figures (NaN where unknown). ``cost``: per candidate.
-    """
+def choose_complements(question: TableQuestion, time_limit: float) -> list[int] | None:
+    """The answer to ``question``: the cells to hide. None when no answer is proven within ``time_limit`` seconds (or
+    the table has none)."""
+    system, table, protect = question.system, question.table, question.protect
     start = time.monotonic()
-    reader = _Reader(system, table, values, status_known, protect)
+    reader = _Reader(system, table, question.values, question.status_known, protect)
     if not len(reader.candidates):
         return None
-    weights = np.array([cost[table.cells[j]] for j in reader.candidates])
+    weights = np.array([question.cost[table.cells[j]] for j in reader.candidates])
     cut_rows, cut_lower = _cover_cuts(system, reader.col, reader.position, protect, reader.known)
     chosen = np.zeros(len(reader.candidates))
     while True:

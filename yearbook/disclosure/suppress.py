@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import Answers, LinkedTable, choose_complements, linked_tables, table_digest
+from yearbook.disclosure.optimal import Answers, LinkedTable, TableQuestion, choose_complements, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -286,14 +286,14 @@ def _optimal_complements(
                 rule = policy.risk_class(system.keys[c][0]).protection
                 protect[c] = (rule.min_width, rule.min_relative)
         candidates = [c for c in table.cells if known[c]]
-        cost = _costs(candidates, values, national, totals, policy)
-        digest = table_digest(system, table, values, known, protect, cost, answers.salt)
+        question = TableQuestion(system, table, values, known, protect, _costs(candidates, values, national, totals, policy))
+        digest = question.digest(answers.salt)
         if (kept := answers.kept.get(digest)) is not None:
             return digest, [table.cells[j] for j in kept]
         left = policy.time_budget - (time.monotonic() - started)
         if left <= 0:
             return digest, None
-        return digest, choose_complements(system, table, values, known, protect, cost, min(policy.time_limit, left))
+        return digest, choose_complements(question, min(policy.time_limit, left))
 
     with ThreadPoolExecutor(SOLVER_THREADS) as pool:  # HiGHS releases the GIL while it solves; the tables share no cell
         found = list(pool.map(solve, tables))
