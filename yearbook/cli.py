@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yearbook import workers
 from yearbook.config import DEFAULT_OUT_DIR, DEFAULT_RAW_DIR, PDF_SWITCH, default_internal, separation_problem
 from yearbook.problems import ERROR, Problem
 
@@ -109,6 +108,8 @@ def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: in
 
 def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> int:
     """The job build_yearbook (published) or validate_submissions, in-process, and what the command prints of it."""
+    from yearbook import workers
+
     workers.warm_up()  # the workers' imports on the other CPU while this process imports Dagster
     from yearbook.command_runs import failed_steps, problems_of, remove_what_killed_builds_left, run_job
     from yearbook.definitions import build_yearbook_job, validate_only_job
