@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from tests.conftest import ROOT
 from yearbook import workers
 from yearbook.disclosure.carry_over import protect_years
 from yearbook.disclosure.policy import load_policy
@@ -100,3 +104,49 @@ def test_years_protected_side_by_side_hide_what_one_process_hides(demo_edition: 
         hidden[count] = protect_years(frames.__getitem__, policy, digests, ([], None)).hidden
     assert len(digests) > 2 and len(hidden["1"]) > 100
     pd.testing.assert_frame_equal(hidden["1"], hidden["2"])
+
+
+def test_workers_end_when_the_process_that_handed_them_work_is_killed(tmp_path: Path) -> None:
+    """A build killed outright (by the system, for want of memory) leaves no worker holding memory and figures."""
+    script = tmp_path / "asker.py"
+    script.write_text(
+        "import os, time\n"
+        "from yearbook import workers\n"
+        "def main():\n"
+        "    os.environ['YEARBOOK_WORKERS'] = '2'\n"
+        "    with workers.worker_pool(2) as pool:\n"
+        "        futures = [pool.submit(time.sleep, 600) for _ in range(2)]\n"
+        "        time.sleep(3)\n"
+        "        print(' '.join(str(p) for p in pool._processes), flush=True)\n"
+        "        time.sleep(600)\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n"
+    )
+    asker = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert asker.stdout is not None
+    pids = [int(p) for p in asker.stdout.readline().split()]
+    assert len(pids) == 2 and all(_alive(p) for p in pids)
+    asker.kill()
+    asker.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if _alive(p)], "workers outlived the process that handed them work"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_number_of_workers_is_a_whole_number_and_at_most_one_per_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = len(os.sched_getaffinity(0))
+    monkeypatch.setenv("YEARBOOK_WORKERS", "64")
+    assert workers.worker_count(100) == cpus
+    for wrong in ("0", "abc", "-2", "1e3"):
+        monkeypatch.setenv("YEARBOOK_WORKERS", wrong)
+        with pytest.raises(ValueError, match="YEARBOOK_WORKERS must be a whole number"):
+            workers.worker_count(4)

@@ -16,8 +16,12 @@ process that handed it out (the tasks' records of the levels that process logs).
 The staff store's record of disclosure control is written by a worker too, while the public store is finished
 (:func:`beside`): both are DuckDB and Python, and two threads of one process share one interpreter.
 
-``YEARBOOK_WORKERS`` sets how many workers a step may use (default: the CPUs this process may run on); 1 runs every
-task in the asking process.
+A worker ends when the process that handed it work ends, however that ends (killed by the system for want of
+memory, say): left alone it would hold its memory, and the figures of its task, until someone killed it by hand.
+
+``YEARBOOK_WORKERS`` sets how many workers a step may use, at most one per CPU this process may run on (the default);
+1 runs every task in the asking process. A script that calls :func:`yearbook.cli.main` needs the usual
+``if __name__ == "__main__":`` guard: multiprocessing imports a script's main module in every worker.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -45,10 +52,14 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 
 
 def worker_count(tasks: int) -> int:
-    """How many workers ``tasks`` tasks get: one per CPU this process may use (or ``YEARBOOK_WORKERS``), at most one per
-    task; 1 means the asking process does them."""
+    """How many workers ``tasks`` tasks get: one per CPU this process may use (or fewer, ``YEARBOOK_WORKERS``), at most
+    one per task; 1 means the asking process does them."""
+    cpus = len(os.sched_getaffinity(0))
     configured = os.environ.get("YEARBOOK_WORKERS", "").strip()
-    cpus = int(configured) if configured.isdecimal() and int(configured) > 0 else len(os.sched_getaffinity(0))
+    if configured:
+        if not configured.isdecimal() or int(configured) < 1:
+            raise ValueError(f"YEARBOOK_WORKERS must be a whole number of workers, 1 or more, not {configured!r}")
+        cpus = min(cpus, int(configured))  # more workers than CPUs only add their memory
     return max(1, min(cpus, tasks))
 
 
@@ -71,7 +82,8 @@ def worker_pool(tasks: int) -> Iterator[ProcessPoolExecutor | None]:
     warm_up()
     mask = os.umask(0o077)  # read by setting it: the staff's files are private meanwhile
     os.umask(mask)
-    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_adopt, initargs=(dict(os.environ), mask)) as pool:
+    adopted = (dict(os.environ), mask, os.getpid())
+    with ProcessPoolExecutor(workers, mp_context=_CONTEXT, initializer=_adopt, initargs=adopted) as pool:
         yield pool
 
 
@@ -112,12 +124,25 @@ def beside(task: Callable[..., T], *args: Any) -> Iterator[Callable[[], T]]:
         yield lambda: result(future)
 
 
-def _adopt(environ: dict[str, str], mask: int) -> None:
-    """A new worker takes the asking process's environment and file mode mask (the server's may be older: a
-    YEARBOOK_SCHEMAS changed since, the private mask of a staff rendering)."""
+def _adopt(environ: dict[str, str], mask: int, asker: int) -> None:
+    """A new worker takes the asking process's environment (and its time zone) and file mode mask (the server's may be
+    older: a YEARBOOK_SCHEMAS changed since, the private mask of a staff rendering), and ends when ``asker`` ends."""
     os.environ.clear()
     os.environ.update(environ)
+    time.tzset()
     os.umask(mask)
+    threading.Thread(target=_end_with, args=(asker,), daemon=True, name="end-with-asker").start()
+
+
+def _end_with(asker: int) -> None:
+    """End this worker when the process ``asker`` ends (a pool's workers otherwise outlive a process killed outright:
+    they hold their task pipes' both ends, so they never read the end of them)."""
+    try:
+        handle = os.pidfd_open(asker)  # Linux 5.3 or later (elsewhere this thread ends, the worker stays)
+    except ProcessLookupError:  # already gone
+        os._exit(1)
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(1)
 
 
 def _lowest_level() -> int:
