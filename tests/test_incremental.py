@@ -164,7 +164,7 @@ def test_a_linked_table_met_again_unchanged_takes_its_answer_and_a_changed_one_i
     """The optimal model's answers kept by table (optimal.TableQuestion.digest): protecting the demo's 2022 again with the
     answers of a first protection solves no table and hides the same figures; with one figure of a table withheld,
     exactly that table is solved again, and the outcome is a protection from scratch's; under other code, none is
-    taken."""
+    taken; a kept answer that does not protect its table, or names cells it cannot hide, is solved again."""
     from yearbook.disclosure import suppress
     from yearbook.disclosure.optimal import Answers
 
@@ -200,3 +200,10 @@ def test_a_linked_table_met_again_unchanged_takes_its_answer_and_a_changed_one_i
     solved.clear()
     suppress.protect(figures, policy, answers=Answers("the fingerprint of other code", first.answers))
     assert len(solved) == len(first.answers), "answers kept under other code are never taken"
+
+    needed = next(digest for digest, cells in first.answers.items() if cells)  # a table whose answer hides something
+    for spoilt in [(), (100000,), (-1,), (*first.answers[needed], 100000)]:  # a staff store changed by hand
+        solved.clear()
+        again = suppress.protect(figures, policy, answers=Answers(salt, first.answers | {needed: spoilt}))
+        assert len(solved) == 1, f"a kept answer {spoilt} that is none of the table's is not taken"
+        pd.testing.assert_frame_equal(again.hidden, first.hidden)

@@ -20,7 +20,10 @@ The digests stay with staff (``disclosure_years`` and ``disclosure_answers`` in 
 unsuppressed figures would let anyone confirm a guess at them.
 
 One difference is possible and accepted: a linked table whose optimal suppression ran out of time in one build (the
-heuristic's answer) may have been answered in the build whose year is carried over; both answers protect.
+heuristic's answer) may have been answered in the build whose year is carried over, or whose answer is kept (a kept
+answer costs no time, so it is taken after the build's time budget is spent); both answers protect. A kept answer is
+checked against its table before it is taken (it may hide only published cells, and must protect every confidential
+one): one changed by hand that fails is solved again, one that still protects is taken.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import highspy
@@ -111,6 +111,21 @@ def _reader_lp(system: CellSystem, table: LinkedTable, col: dict[int, int]) -> T
             entries[(col[member], i)] = entries.get((col[member], i), 0.0) + coef
         row_lower.append(-math.inf if rel.kind == LE else 0.0)
     return TableLP(entries, len(col), np.array(row_lower), np.zeros(len(row_lower)))
+
+
+def kept_answer(question: TableQuestion, positions: Sequence[int]) -> list[int] | None:
+    """The cells a kept answer to ``question`` hides (``positions``: in its table), if it is an answer to it: cells it may
+    hide (published now), and a pattern under which every confidential cell keeps its protection; None otherwise (a
+    staff store changed by hand), and the question is solved again."""
+    table = question.table
+    reader = _Reader(question.system, table, question.values, question.status_known, question.protect)
+    chosen = np.zeros(len(reader.candidates))
+    for j in positions:
+        k = reader.position.get(int(j))
+        if k is None:
+            return None
+        chosen[k] = 1.0
+    return [table.cells[int(j)] for j in positions] if reader.cuts(chosen, question.protect) == [] else None
 
 
 def choose_complements(question: TableQuestion, time_limit: float) -> list[int] | None:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import Answers, LinkedTable, TableQuestion, choose_complements, linked_tables
+from yearbook.disclosure.optimal import Answers, LinkedTable, TableQuestion, choose_complements, kept_answer, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -289,7 +289,13 @@ def _optimal_complements(
         question = TableQuestion(system, table, values, known, protect, _costs(candidates, values, national, totals, policy))
         digest = question.digest(answers.salt)
         if (kept := answers.kept.get(digest)) is not None:
-            return digest, [table.cells[j] for j in kept]
+            if (cells := kept_answer(question, kept)) is not None:
+                return digest, cells
+            LOG.warning(
+                "optimal secondary suppression: the answer kept for the linked table of %s is none of its answers (the staff "
+                "store changed by hand?); solved again",
+                _describe(system.keys[table.cells[0]]),
+            )
         left = policy.time_budget - (time.monotonic() - started)
         if left <= 0:
             return digest, None
