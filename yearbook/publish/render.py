@@ -48,6 +48,7 @@ from yearbook.publish.layout import (
 from yearbook.publish.notes import boundary_notes, missing_form_note, renamings
 from yearbook.publish.specs import LANGUAGES, TableSpec, YearbookSpec, load_yearbook_spec
 from yearbook.textfit import longest_word_units, row_height, units_for, wrapped_lines
+from yearbook.validation.report import temporary_files_in
 
 FONT = "Arial"
 
@@ -728,5 +729,7 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
 def _write_workbook(
     spec: YearbookSpec, ctx: StoreContext, results: list[TableResult], lang: str, key_figures: KeyFigures, path: Path
 ) -> None:
-    """One language's workbook, written to ``path`` (the languages are written side by side: yearbook.workers)."""
-    build_workbook(spec, ctx, results, lang, key_figures).save(path)
+    """One language's workbook, written to ``path`` (the languages are written side by side: yearbook.workers), its
+    temporary files beside it (a staff rendering's hold figures as reported: never in the system's temporary folder)."""
+    with temporary_files_in(path.parent):
+        build_workbook(spec, ctx, results, lang, key_figures).save(path)
