@@ -541,7 +541,7 @@ def _machine() -> str:
     timer = "/usr/bin/time -v" if GNU_TIME.exists() else "os.wait4"
     return (
         f"{platform.node()}: {os.cpu_count()} CPUs, {memory} RAM, load average {load}; Python {platform.python_version()}; "
-        f"commit {commit}; peak memory from {timer}"
+        f"commit {commit}; peak memory: the PSS of the build and its workers together (/proc), or the build's own from {timer}"
     )
 
 
