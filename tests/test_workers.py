@@ -150,3 +150,16 @@ def test_the_number_of_workers_is_a_whole_number_and_at_most_one_per_cpu(monkeyp
         monkeypatch.setenv("YEARBOOK_WORKERS", wrong)
         with pytest.raises(ValueError, match="YEARBOOK_WORKERS must be a whole number"):
             workers.worker_count(4)
+
+
+def test_the_command_refuses_a_number_of_workers_that_is_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from yearbook.cli import main
+
+    monkeypatch.setenv("YEARBOOK_WORKERS", "two")
+    with pytest.raises(SystemExit) as refused:
+        main(["build", "--raw", str(ROOT / "raw"), "--out", str(tmp_path / "out"), "--no-pdf"])
+    assert refused.value.code == 2
+    assert "YEARBOOK_WORKERS must be a whole number of workers, 1 or more, not 'two'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         if refusal:
             parser.error(f"--internal: {refusal}")
         return _validate_files(parser, args.files, args.year, internal / "feedback")
+    from yearbook import workers
+
+    try:
+        workers.warm_up()  # the workers' imports on the other CPU while this process imports Dagster
+    except ValueError as exc:  # YEARBOOK_WORKERS is no number of workers
+        parser.error(str(exc))
     from yearbook.resources import YearbookPaths  # a Dagster resource: Dagster is imported from here on
     from yearbook.submissions import year_folders
 
@@ -108,9 +114,6 @@ def _validate_files(parser: argparse.ArgumentParser, files: list[Path], year: in
 
 def _run(paths: YearbookPaths, build: bool, wait: bool, full: bool = False) -> int:
     """The job build_yearbook (published) or validate_submissions, in-process, and what the command prints of it."""
-    from yearbook import workers
-
-    workers.warm_up()  # the workers' imports on the other CPU while this process imports Dagster
     from yearbook.command_runs import failed_steps, problems_of, remove_what_killed_builds_left, run_job
     from yearbook.definitions import build_yearbook_job, validate_only_job
     from yearbook.edition import BuildInProgress, build_lock

@@ -8,10 +8,10 @@ server's imports then run on the other CPU meanwhile.
 
 The server may have been started long before a task (a test process, a Dagster process): a worker takes the
 environment and the file mode mask of the process that hands it work, never the server's (multiprocessing gives it
-that process's working folder and import path), and it starts from the server's state, which is the modules imported and nothing loaded (no
-form spec, code list or rule: those are read when the task needs them, as they are then). Tasks and results travel
-through pipes, never through files (no figure in a temporary file), and what a task logs is logged again by the
-process that handed it out (the tasks' records of the levels that process logs).
+that process's working folder and import path), and it starts from the server's state, which is the modules imported
+and nothing loaded (no form spec, code list or rule: those are read when the task needs them, as they are then).
+Tasks and results travel through pipes, never through files (no figure in a temporary file), and what a task logs is
+logged again by the process that handed it out (the tasks' records of the levels that process logs).
 
 The staff store's record of disclosure control is written by a worker too, while the public store is finished
 (:func:`beside`): both are DuckDB and Python, and two threads of one process share one interpreter.
