@@ -13,8 +13,8 @@ versions), so a changed threshold, rule, code list or program protects every yea
 Within a year protected again, a linked table met again unchanged is not solved again either: the optimal model's
 answer depends on its question alone (yearbook.disclosure.optimal.TableQuestion: the table's relations, figures,
 published cells, protection and costs), and the answers of the edition before are kept by the question's digest
-(``disclosure_answers``) with the year that gave them. A correction to one workbook therefore
-solves again only the linked tables whose figures it changed.
+(``disclosure_answers``) with the year that gave them. A correction to one workbook therefore solves again only the
+linked tables whose figures it changed.
 
 The digests stay with staff (``disclosure_years`` and ``disclosure_answers`` in the staff store): a digest of
 unsuppressed figures would let anyone confirm a guess at them.
