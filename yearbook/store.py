@@ -234,7 +234,7 @@ def _record_disclosure(internal: Path, protected: Protected) -> None:
         years = pd.DataFrame({YEAR: list(protected.digests), "digest": list(protected.digests.values())}).astype({YEAR: "int32"})
         write_table(con, YEARS_TABLE, years)
         con.register("_answers", protected.answers)
-        con.execute(f"CREATE TABLE {ANSWERS_TABLE} AS SELECT {YEAR}, digest, CAST(cells AS INTEGER[]) AS cells FROM _answers")
+        con.execute(f"CREATE OR REPLACE TABLE {ANSWERS_TABLE} AS SELECT {YEAR}, digest, CAST(cells AS INTEGER[]) AS cells FROM _answers")
         con.unregister("_answers")
         create_table_views(con)
         con.execute(_sql(STAFF_SUMMARY_SQL))
