@@ -17,9 +17,12 @@ points AS (  -- the data points: published values from regression_from on
     FROM national AS n, sdg_method AS m
     WHERE n.value IS NOT NULL AND n.time_period >= m.regression_from
 ),
-sums AS (  -- weighted least squares value = a + b u: the sums it needs
+sums AS (  -- weighted least squares value = a + b u: the sums it needs, each added up in year order (in whatever order
+           -- DuckDB's threads found the points, the last digits of a sum of fractions would vary from build to build)
     SELECT indicator, count(*) AS points,
-           sum(w) AS sw, sum(w * u) AS swu, sum(w * value) AS swx, sum(w * u * u) AS swuu, sum(w * u * value) AS swux
+           sum(w ORDER BY time_period) AS sw, sum(w * u ORDER BY time_period) AS swu,
+           sum(w * value ORDER BY time_period) AS swx, sum(w * u * u ORDER BY time_period) AS swuu,
+           sum(w * u * value ORDER BY time_period) AS swux
     FROM points
     GROUP BY indicator
 ),
