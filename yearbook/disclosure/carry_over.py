@@ -101,8 +101,7 @@ def year_digests(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 def carried_over(con: duckdb.DuckDBPyConnection, store: str, digests: dict[int, str]) -> tuple[list[int], pd.DataFrame | None]:
     """The years whose digest the staff store attached as ``store`` (an edition before) recorded, and its hidden figures
     of those years (None: no year)."""
-    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [store]).fetchall()}
-    if not {YEARS_TABLE, "disclosure_cells"} <= tables:
+    if not {YEARS_TABLE, "disclosure_cells"} <= _tables_of(con, store):
         return [], None
     recorded = dict(con.execute(f"SELECT {YEAR}, digest FROM {store}.{YEARS_TABLE}").fetchall())
     years = sorted(y for y, d in digests.items() if recorded.get(y) == d)
@@ -115,10 +114,14 @@ def carried_over(con: duckdb.DuckDBPyConnection, store: str, digests: dict[int, 
 def kept_answers(con: duckdb.DuckDBPyConnection, store: str) -> pd.DataFrame:
     """The optimal model's answers the staff store attached as ``store`` (an edition before) kept (none in a store made
     before they were kept)."""
-    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [store]).fetchall()}
-    if ANSWERS_TABLE not in tables:
+    if ANSWERS_TABLE not in _tables_of(con, store):
         return _no_answers()
     return con.execute(f"SELECT {', '.join(ANSWER_TYPES)} FROM {store}.{ANSWERS_TABLE}").df()
+
+
+def _tables_of(con: duckdb.DuckDBPyConnection, store: str) -> set[str]:
+    """The tables of the store attached as ``store``."""
+    return {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [store]).fetchall()}
 
 
 def protect_years(
