@@ -313,7 +313,7 @@ def _ours(raw: Path) -> Callable[[], int]:
 
     def ingest() -> int:
         files, _ = discover(raw)
-        return sum(len(read_submission(f).figures) for f in files)
+        return sum(read_submission(f).figure_count for f in files)
 
     return ingest
 

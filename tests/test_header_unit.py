@@ -42,9 +42,8 @@ def read_columns(form: str, rows: list[list[object]], merged: tuple[str, ...] = 
     indicator and its codes other than totals: 'BIRTHS_LIVE.M' is the live births of boys."""
     read = read_sheet(f"{YEAR}/book.xlsx", _sheet(rows, merged), FORMS[form], YEAR, LISTS)
     columns = {}
-    for figure in read.figures:
-        codes = figure._asdict()
-        columns[figure.source_cell] = ".".join([figure.indicator, *(codes[d] for d in DIMENSIONS if codes[d] != TOTAL)])
+    for figure in read.figure_records():
+        columns[figure["source_cell"]] = ".".join([figure["indicator"], *(figure[d] for d in DIMENSIONS if figure[d] != TOTAL)])
     problems = sorted((p.rule, p.cell) for p in read.problems if p.rule != "missing_region")
     return columns, problems
 

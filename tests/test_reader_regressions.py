@@ -17,7 +17,7 @@ SCHOOLS_BOOK = SAMPLES / "2018" / "МОН_білім_2018_соңғы.xlsx"
 
 def _read(path: Path) -> tuple[list[tuple], list[tuple]]:
     sub = read_submission(SubmissionFile(path, "2018/book.xlsx", 2018, "-"))
-    return sorted(sub.figures, key=repr), [(p.rule, p.sheet, p.cell, p.message) for p in sub.problems]
+    return sorted((tuple(f.values()) for f in sub.figure_records()), key=repr), [(p.rule, p.sheet, p.cell, p.message) for p in sub.problems]
 
 
 @pytest.mark.parametrize(

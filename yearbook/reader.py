@@ -9,15 +9,14 @@ It never raises on bad input: every defect becomes a :class:`Problem`.
 
 from __future__ import annotations
 
-import functools
 import itertools
-import math
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
+from yearbook.figures import FIGURE_FIELDS, FigureBlock
 from yearbook.labels import label_variants, normalize_label
 from yearbook.model import DIMENSIONS, NATIONAL, TOTAL
 from yearbook.problems import ERROR, Problem
@@ -32,29 +31,7 @@ HEADER_SEARCH_ROWS = 12
 FORM_CODE_ROWS = 6
 
 
-# One figure read from a cell, with its codes and its provenance (``raw``: the cell as text). A named tuple, one per
-# figure: several times cheaper to make than a dataclass, and the rows of the figures table are built from it as is.
-# Its fields follow yearbook.model.DIMENSIONS, and mypy types a NamedTuple from a literal list of fields only: hence the
-# two ignores (here and where one is made).
-Figure = NamedTuple(
-    "Figure",
-    [
-        ("indicator", str),
-        ("ref_area", str),
-        ("time_period", int),
-        *((dim, str) for dim in DIMENSIONS),  # type: ignore[misc]
-        ("value", "float | None"),
-        ("obs_status", str),
-        ("obs_conf", str),
-        ("check_only", bool),
-        ("source_cell", str),
-        ("raw", "str | None"),
-        ("footnote", "str | None"),
-        ("area_label", "str | None"),  # the region as the ministry wrote it (its row label or sheet title), for messages
-    ],
-)
 ALL_TOTALS = (TOTAL,) * len(DIMENSIONS)
-_new_tuple = tuple.__new__
 _EXACT_INT = 2**53  # an integer cell within this reads as float(cell) exactly as parse_cell reads it (never too large)
 
 
@@ -63,9 +40,13 @@ class SheetRead:
     """What reading one sheet produced."""
 
     role: str
-    figures: list[Figure] = field(default_factory=list)
+    block: FigureBlock | None = None  # its figures (None: none)
     problems: list[Problem] = field(default_factory=list)
     ref_area: str | None = None  # the region of a per-region sheet (F-DEM-1)
+
+    def figure_records(self) -> list[dict]:
+        """Its figures as dicts keyed by :data:`FIGURE_FIELDS` (for tests; the build takes the block as it is)."""
+        return [] if self.block is None else [dict(zip(FIGURE_FIELDS, row, strict=True)) for row in self.block.rows(FIGURE_FIELDS)]
 
 
 def form_codes(grid: Grid) -> set[str]:
@@ -429,13 +410,6 @@ def _column_codes(leaf: Leaf) -> tuple[str | None, tuple[str, ...], bool]:
     return leaf.indicator, tuple(own.get(d, TOTAL) for d in DIMENSIONS), leaf.check_only
 
 
-@functools.lru_cache(maxsize=4096)
-def _with_row_codes(dims: tuple[str, ...], row_codes: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """A column's dimension codes with those of its row put in (a few distinct pairs, met once per figure)."""
-    codes = dict(row_codes)
-    return tuple(codes.get(d, code) for d, code in zip(DIMENSIONS, dims, strict=True))
-
-
 def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> SheetRead:
     """Find where the data start, read the year (and a per-region sheet's region) from the title above, read every
     row, then report the rows of the form that are not there."""
@@ -452,6 +426,7 @@ def _read_table(ctx: _Context, spec: SheetSpec, header: _Header | None) -> Sheet
     rows = _RowReader(ctx, spec, header, label_col, year, area, out)
     for i in range(first_data, len(ctx.grid.cells)):
         rows.read(i)
+    out.block = rows.figures()
     _missing_rows(ctx, spec, rows.seen, year, out.problems)
     return out
 
@@ -504,11 +479,19 @@ class _RowCodes(NamedTuple):
     dims: tuple[tuple[str, str], ...]  # (dimension, code) of the row, sorted; none for a region or an indicator row
 
 
-_Plan = list[tuple[int, str, "str | None", tuple[str, ...], bool]]  # data columns: index, letters, indicator, dims, check-only
+class _Row(NamedTuple):
+    """A data row whose label was understood: where it is, its codes, the grid columns of its cells, and how many
+    problems were reported before its cells are read (its cells' problems go there, in reading order)."""
+
+    i: int
+    codes: _RowCodes
+    columns: list[int]
+    problems_before: int
 
 
 class _RowReader:
-    """Reads the data rows of one table: each row's label to its codes, each of its cells to a figure."""
+    """Reads the data rows of one table: each row's label to its codes (:meth:`read`, row by row), then every cell of
+    the rows understood to a figure (:meth:`figures`, column-wise)."""
 
     def __init__(
         self,
@@ -522,9 +505,8 @@ class _RowReader:
     ):
         self.ctx, self.spec, self.header, self.label_col, self.year, self.out = ctx, spec, header, label_col, year, out
         self.area, self.area_label = area
-        self.columns = {j: _column_codes(leaf) for j, leaf in header.columns.items()} if header is not None else {}
         self.seen: dict[tuple, str] = {}  # (area, indicator, dims) of every row read -> its row number
-        self.merges_reported: set[str] = set()
+        self.rows: list[_Row] = []
         grid = ctx.grid
         # what stays the same down a column, worked out once: the other columns a stray value may stand in (every row
         # of a grid is as wide as its columns), and the rows with a cell not to read or under a merged range
@@ -534,20 +516,19 @@ class _RowReader:
             else []
         )
         self.marked_rows = {i for i, _ in grid.unread} | {i for i, _ in grid.merged}
-        # each data column's reference letters and codes, in the header's column order
-        self.plan: _Plan = [(j, grid.letters[j], *codes) for j, codes in self.columns.items()]
 
     def read(self, i: int) -> None:
-        """Read row ``i`` of the grid: its figures into ``out.figures``, its defects into ``out.problems``."""
+        """Read the label of row ``i`` of the grid, and its defects into ``out.problems``; a row understood is kept
+        for :meth:`figures`."""
         grid, label_col = self.ctx.grid, self.label_col
         row = grid.cells[i]
         label = row[label_col]
         data, stray = self._cells(row)
         if label is None:
-            if any(v is not None for v in data.values()):
+            if any(row[j] is not None for j in data):
                 self.out.problems.append(self.ctx.problem("missing_row_label", "figures in a row without a label", grid.ref(i, label_col)))
             return
-        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(v is not None for v in data.values()):
+        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(row[j] is not None for j in data):
             return
         codes = self._codes(label, grid.ref(i, label_col))
         if codes is None or self._duplicate(i, label, codes):
@@ -556,17 +537,16 @@ class _RowReader:
             self.out.problems.append(
                 self.ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j])
             )
-        plan: _Plan = self.plan if self.header is not None else [(j, grid.letters[j], None, ALL_TOTALS, False) for j in data]
-        self._figures(i, row, plan, codes)
+        self.rows.append(_Row(i, codes, data, len(self.out.problems)))
 
-    def _cells(self, row: list[object]) -> tuple[dict[int, object], list[int]]:
-        """The row's cells under the table's columns ({column: value}), and the columns of values outside them. A
+    def _cells(self, row: list[object]) -> tuple[list[int], list[int]]:
+        """The grid columns of the row's cells under the table's columns, and the columns of values outside them. A
         header-less table has one column: the first value right of the label."""
         label_col, header = self.label_col, self.header
         if header is not None:
-            return {j: row[j] for j in header.columns}, [j for j in self.others if row[j] is not None]
-        values = [(j, v) for j, v in enumerate(row) if j != label_col and v is not None]
-        return ({values[0][0]: values[0][1]} if values else {}), [j for j, _ in values[1:]]
+            return list(header.columns), [j for j in self.others if row[j] is not None]
+        filled = [j for j, v in enumerate(row) if j != label_col and v is not None]
+        return filled[:1], filled[1:]
 
     def _codes(self, label: object, label_ref: str) -> _RowCodes | None:
         """The codes the row label gives its figures: a region, an indicator or a dimension's code; None when the label
@@ -600,66 +580,118 @@ class _RowReader:
             self.out.problems.append(self.ctx.problem("duplicate_row", f"row {str(label)!r} appears twice (also row {other})", cell, label))
         return True
 
-    def _figures(self, i: int, row: list[object], plan: _Plan, codes: _RowCodes) -> None:
-        """A figure for every cell of the row that holds a figure (or a symbol), with its provenance (``plan``: each
-        data column, its letters and its codes). A number or a blank cell, most cells, is read here as
-        :func:`parse_cell` reads it, without the call."""
-        grid, ctx, out, year = self.ctx.grid, self.ctx, self.out, self.year
-        row_number = grid.row_ref(i)
-        marked = i in self.marked_rows
-        area, area_label, row_indicator, row_dims = codes
-        append = out.figures.append
-        for j, letter, indicator, dims, check_only in plan:
-            raw = row[j]
-            if marked:
-                if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
-                    continue
-                if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
-                    self._merged(grid.merged[(i, j)])
-                    continue
-            if type(raw) is int and -_EXACT_INT < raw < _EXACT_INT:
-                value, obs_status, obs_conf, footnote = float(raw), "A", "F", None
-            elif type(raw) is float and math.isfinite(raw):
-                value, obs_status, obs_conf, footnote = raw + 0.0, "A", "F", None
-            elif raw is None:
-                value, obs_status, obs_conf, footnote = None, "M", "F", None
-            else:
-                parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
-                if parsed.error:
-                    out.problems.append(ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw))
-                    continue
-                value, obs_status, obs_conf, footnote, _ = parsed
-            indicator = row_indicator or indicator
-            if indicator is None or area is None:
-                continue
-            if row_dims:
-                dims = _with_row_codes(dims, row_dims)
-            append(
-                _new_tuple(  # a Figure, made without the keyword handling of its constructor
-                    Figure,
-                    (
-                        indicator,
-                        area,
-                        year,
-                        *dims,
-                        value,
-                        obs_status,
-                        obs_conf,
-                        check_only,
-                        letter + row_number,
-                        None if raw is None else str(raw),
-                        footnote,
-                        area_label,
-                    ),
-                )
-            )
+    def figures(self) -> FigureBlock | None:
+        """The figures of the rows understood, as one block: every cell of their columns read at once, the common
+        cells (a finite number, a blank) without a call each; a cell not to read, under a merged range or not a
+        figure (reported) is left out. Its problems join those of its row, where a row-by-row reading would put them."""
+        rows = [row for row in self.rows if row.columns]  # a header-less table's row without a value gives no figure
+        if not rows:
+            return None
+        grid = self.ctx.grid
+        n_cols = len(rows[0].columns)
+        cells = [grid.cells[row.i][j] for row in rows for j in row.columns]
+        letters = grid.letters
+        refs = [letters[j] + number for row, number in zip(rows, [grid.row_ref(row.i) for row in rows], strict=True) for j in row.columns]
+        exact = _EXACT_INT
+        values = [v + 0.0 if type(v) is float else float(v) if type(v) is int and -exact < v < exact else None for v in cells]
+        # a blank, text, a number no float holds exactly or no finite one, and every cell of a row with a cell not to read
+        odd = [p for p, v in enumerate(cells) if not (type(v) is float and v - v == 0.0 or type(v) is int and -exact < v < exact)]
+        odd += [p for r, row in enumerate(rows) if row.i in self.marked_rows for p in range(r * n_cols, (r + 1) * n_cols)]
+        block = FigureBlock(len(rows), n_cols, same={"time_period": self.year})
+        block.by_cell = {"value": values, "source_cell": refs, "raw": [None if v is None else str(v) for v in cells]}
+        statuses, left_out = self._odd_cells(rows, cells, values, sorted(set(odd)))
+        if statuses is None:
+            block.same |= {"obs_status": "A", "obs_conf": "F", "footnote": None}
+        else:
+            block.by_cell |= statuses
+        self._codes_of(block, rows, left_out)
+        if left_out:
+            block.kept = [p for p in range(len(cells)) if p not in left_out]
+        return block
 
-    def _merged(self, span: str) -> None:
-        """Report a merged range over figures, once."""
-        if span not in self.merges_reported:
-            self.merges_reported.add(span)
-            message = f"the cells {span} are merged over figures: unmerge them and write each figure in its own cell"
-            self.out.problems.append(self.ctx.problem("merged_data_cells", message, span.partition(":")[0], span))
+    def _odd_cells(
+        self, rows: list[_Row], cells: list[object], values: list[float | None], odd: list[int]
+    ) -> tuple[dict[str, list[object]] | None, set[int]]:
+        """Read the cells at ``odd`` one by one, in reading order, as :func:`parse_cell` reads a cell; their values
+        into ``values``. Returns each cell's status, confidentiality and note (None: every cell a number), and the
+        cells left out."""
+        if not odd:
+            return None, set()
+        grid, ctx, n_cols = self.ctx.grid, self.ctx, len(rows[0].columns)
+        n = len(cells)
+        status: list[object] = ["A"] * n
+        conf: list[object] = ["F"] * n
+        note: list[object] = [None] * n
+        left_out: set[int] = set()
+        found: list[tuple[int, Problem]] = []  # (the row's place in rows, a problem of its cells)
+        reported: set[str] = set()  # merged ranges reported
+        for p in odd:
+            r = p // n_cols
+            i, j = rows[r].i, rows[r].columns[p % n_cols]
+            if (i, j) in grid.unread:  # reported where the sheet was read (a formula without a result, a huge cell)
+                left_out.add(p)
+                continue
+            if (i, j) in grid.merged:  # a figure hidden under a merged range would read as missing
+                left_out.add(p)
+                span = grid.merged[(i, j)]
+                if span not in reported:
+                    reported.add(span)
+                    message = f"the cells {span} are merged over figures: unmerge them and write each figure in its own cell"
+                    found.append((r, ctx.problem("merged_data_cells", message, span.partition(":")[0], span)))
+                continue
+            raw = cells[p]
+            if raw is None:
+                status[p] = "M"
+                continue
+            if type(raw) is float and raw - raw == 0.0 or type(raw) is int and -_EXACT_INT < raw < _EXACT_INT:
+                continue  # a number in a row with a cell not to read
+            parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
+            if parsed.error:
+                left_out.add(p)
+                found.append((r, ctx.problem("invalid_value", parsed.error, grid.ref(i, j), raw)))
+                continue
+            values[p], status[p], conf[p], note[p], _ = parsed
+        self._place(found, rows)
+        return {"obs_status": status, "obs_conf": conf, "footnote": note}, left_out
+
+    def _place(self, found: list[tuple[int, Problem]], rows: list[_Row]) -> None:
+        """Put the problems of cells (in reading order, with their row's place in ``rows``) among the others, after
+        those of their row."""
+        if not found:
+            return
+        problems, merged, taken = self.out.problems, [], 0
+        for r, problem in found:
+            upto = rows[r].problems_before
+            merged += problems[taken:upto]
+            taken = max(taken, upto)
+            merged.append(problem)
+        problems[:] = merged + problems[taken:]
+
+    def _codes_of(self, block: FigureBlock, rows: list[_Row], left_out: set[int]) -> None:
+        """The block's codes: its region and row label by row, its indicator and dimension codes by row or by column
+        (the rows' kind says which); a cell without an indicator or a region gives no figure."""
+        n_cols, spec = block.n_cols, self.spec
+        block.by_row = {"ref_area": [row.codes.area for row in rows], "area_label": [row.codes.area_label for row in rows]}
+        if self.header is not None:
+            leaves = [_column_codes(self.header.columns[j]) for j in rows[0].columns]
+        else:
+            leaves = [(None, ALL_TOTALS, False)]
+        block.by_col = {"check_only": [check_only for _, _, check_only in leaves]}
+        if spec.rows.kind == "indicator":
+            block.by_row["indicator"] = [row.codes.indicator for row in rows]
+        else:
+            block.by_col["indicator"] = [indicator for indicator, _, _ in leaves]
+        for k, dim in enumerate(DIMENSIONS):
+            if spec.rows.kind == "dimension" and dim == spec.rows.dimension:
+                block.by_row[dim] = [dict(row.codes.dims)[dim] for row in rows]
+            else:
+                block.by_col[dim] = [dims[k] for _, dims, _ in leaves]
+        indicators = block.by_row.get("indicator") or block.by_col["indicator"]
+        by_row = "indicator" in block.by_row
+        for r, row in enumerate(rows):
+            for c in range(n_cols):
+                if row.codes.area is None or indicators[r if by_row else c] is None:
+                    left_out.add(r * n_cols + c)
 
 
 def _missing_rows(ctx: _Context, spec: SheetSpec, seen: dict[tuple, str], year: int, problems: list[Problem]) -> None:
