@@ -63,13 +63,13 @@ def separation_problem(out: Path, internal: Path) -> str | None:
 # reading and validation import (a test checks this list against what importing them loads) and the schemas they read.
 # Publication, disclosure control and the stores are not in it: changing them leaves every year read.
 READING_MODULES = (
-    "__init__.py", "cells.py", "codelists.py", "config.py", "labels.py", "model.py", "problems.py", "reader.py",
+    "__init__.py", "cells.py", "codelists.py", "config.py", "figures.py", "labels.py", "model.py", "problems.py", "reader.py",
     "read_cache.py", "specs.py", "submissions.py", "workbook.py", "formats", "validation/__init__.py", "validation/rules.py",
     "validation/schemas.py", "workers.py",
 )  # fmt: skip
 READING_SCHEMAS = ("forms", "codelists", "rules.yaml", "indicators.yaml")
 # the libraries that read a workbook and check its figures: a new release may read a cell otherwise
-READING_LIBRARIES = ("python-calamine", "openpyxl", "defusedxml", "olefile", "pandas", "pandera", "numpy", "PyYAML")
+READING_LIBRARIES = ("python-calamine", "openpyxl", "defusedxml", "olefile", "pandas", "pyarrow", "pandera", "numpy", "PyYAML")
 
 
 def reading_digest(package: Path | None = None) -> str:
