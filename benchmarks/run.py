@@ -19,7 +19,7 @@ The cases (docs/performance.md explains them):
    ``build_yearbook`` on a Dagster instance that built every year before (in this process: no start-up;
    only that year is read again, the core and out assets re-run);
 4. scale: a generated district-level edition (200 districts as rows, 2003-2022, all forms) with
-   its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process;
+   its own schemas folder (``YEARBOOK_SCHEMAS``), built in a fresh process, ``--no-pdf`` as in cases 1 and 3;
 5. disclosure control of the editions of cases 1 and 4 (benchmarks/disclosure.py on their staff
    stores): per yearbook table, the hidden cells and their value with the heuristic (before optimal
    suppression and table redesign) and with the declared method, and the time of each;
@@ -485,7 +485,7 @@ def bench_scale(raw: Path, schemas: Path, work: Path, runs: int, timeout: float)
     out, kept = [], None
     for i in range(runs):
         target = work / f"scale-{i}"
-        cmd = [*_yearbook_command(), "build", "--raw", str(raw), "--out", str(target)]
+        cmd = [*_yearbook_command(), "build", "--raw", str(raw), "--out", str(target), "--no-pdf"]  # as cases 1 and 3
         run = run_process(cmd, env={"YEARBOOK_SCHEMAS": str(schemas)}, timeout=timeout)
         say(f"  scale build {i + 1}/{runs}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, {run.rss_mib:.0f} MiB, exit {run.returncode}")
         out.append(run)
