@@ -722,7 +722,8 @@ def render_workbooks(store: Path, folder: Path, spec: YearbookSpec | None = None
         results = results if results is not None else query_tables(con, spec, ctx)
         key_figures = read_key_figures(con, spec, ctx)
     written = [folder / f"yearbook_{lang}.xlsx" for lang in LANGUAGES]
-    workers.run_all(_write_workbook, [(spec, ctx, results, lang, key_figures, path) for lang, path in zip(LANGUAGES, written, strict=True)])
+    arguments = [(spec, ctx, results, lang, key_figures, path) for lang, path in zip(LANGUAGES, written, strict=True)]
+    workers.run_all(_write_workbook, arguments, here=True)  # three languages on two CPUs: this process writes one
     return written
 
 
