@@ -57,6 +57,13 @@ def test_a_worker_takes_the_environment_and_folder_of_the_process_that_hands_it_
     assert os.getpid() not in {pid for _, _, pid in answers}, "the tasks ran in workers"
 
 
+def test_here_this_process_does_the_last_task_while_workers_do_the_others(two_workers: None, tmp_path: Path) -> None:
+    answers = workers.run_all(_where_am_i, [("HOME",), ("PATH",), ("YEARBOOK_WORKERS",)], here=True)
+    assert [setting for setting, _, _ in answers] == [os.environ.get("HOME"), os.environ.get("PATH"), "2"], "values in order"
+    pids = [pid for _, _, pid in answers]
+    assert pids[-1] == os.getpid() and os.getpid() not in pids[:-1], "the last here, the others in workers"
+
+
 def test_a_worker_takes_the_file_mode_mask_of_the_process_that_hands_it_work(two_workers: None, tmp_path: Path) -> None:
     """A staff rendering makes its files private by the mask (yearbook.publish): so must the workbooks its workers write."""
     mask = os.umask(0o077)
