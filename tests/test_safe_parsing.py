@@ -114,3 +114,29 @@ def test_zip_without_workbook_part_is_refused(tmp_path: Path) -> None:
 
 def test_defusedxml_is_active() -> None:
     assert openpyxl.DEFUSEDXML
+
+
+@pytest.mark.parametrize("number_format", ["[hh]:mm:ss", "[h]:mm"])
+def test_a_number_beyond_any_duration_is_refused_at_its_cell_not_raised(tmp_path: Path, number_format: str) -> None:
+    """python-calamine panics on a duration far beyond its range (a Rust panic, which Python raises as a BaseException,
+    not an Exception): the workbook is refused at that cell instead of stopping the build."""
+    path = tmp_path / "births.xlsx"
+    book = openpyxl.load_workbook(SAMPLES / "2018" / "Рождаемость и смертность детей 2018.xlsx")
+    sheet = book.worksheets[0]
+    sheet["C6"] = -1e20
+    sheet["C6"].number_format = number_format
+    book.save(path)
+    sub = read_submission(SubmissionFile(path, "2018/births.xlsx", 2018, "-"))
+    assert [(p.rule, p.sheet, p.cell) for p in sub.problems] == [("unreadable_file", sheet.title, "C6")]
+    assert "-1e+20" in sub.problems[0].message and "Number format" in sub.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("code", "shows_time"),
+    [("dd.mm.yyyy", True), ("h:mm", True), ("[h]:mm:ss", True), ("mm:ss.0", True), ("General", False), ("0.0", False),
+     ('0" m"', False), ("#,##0", False), ("0.0%", False)],
+)  # fmt: skip
+def test_date_time_and_duration_formats_are_told_from_number_formats(code: str, shows_time: bool) -> None:
+    from yearbook.formats import is_time_format
+
+    assert is_time_format(code) is shows_time

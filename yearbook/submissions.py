@@ -134,7 +134,7 @@ def identify_form(sub: SubmissionFile) -> tuple[str | None, list[Problem]]:
     try:
         grids = read_workbook(sub.path, first_rows=FORM_CODE_ROWS).grids
     except UnsafeWorkbook as exc:
-        return None, [Problem(sub.relpath, None, None, "unreadable_file", str(exc), year=sub.year)]
+        return None, [Problem(sub.relpath, exc.sheet, exc.cell, "unreadable_file", str(exc), year=sub.year)]
     codes = set().union(*(form_codes(g) for g in grids)) if grids else set()
     if len(codes) == 1:
         return codes.pop(), []
@@ -160,7 +160,7 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
     try:
         book = read_workbook(sub.path)
     except UnsafeWorkbook as exc:
-        problem("unreadable_file", str(exc))
+        out.problems.append(Problem(sub.relpath, exc.sheet, exc.cell, "unreadable_file", str(exc), year=sub.year))
         return out
     for notice in book.notices:
         problem("notice", notice, severity=WARNING)

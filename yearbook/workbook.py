@@ -15,6 +15,7 @@ import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple, cast
 
 import openpyxl
@@ -239,3 +240,22 @@ def read_workbook(path: Path, first_rows: int | None = None) -> Workbook:
         raise
     except Exception as exc:  # the reader raises several types for damaged files
         raise UnsafeWorkbook(describe_failure(exc)) from exc
+    except BaseException as exc:
+        if type(exc).__module__ != "pyo3_runtime":  # a panic of the Rust reader comes as pyo3's PanicException
+            raise
+        raise _reader_stopped(path, fmt, exc) from None
+
+
+def _reader_stopped(path: Path, fmt: ModuleType, exc: BaseException) -> UnsafeWorkbook:
+    """Why python-calamine stopped reading the workbook (a panic: a value it cannot convert), at the cells that hold
+    such a value where the format can find them (a number far beyond any date in a date or duration format)."""
+    cells = fmt.times_beyond_range(path) if hasattr(fmt, "times_beyond_range") else []
+    if not cells:
+        return UnsafeWorkbook(f"the workbook cannot be read: the reader stopped on a value it cannot convert ({str(exc)[:200]})")
+    shown = ", ".join(f"{sheet}!{cell} ({value})" for sheet, cell, value in cells[:10]) + (" …" if len(cells) > 10 else "")
+    if len(cells) == 1:
+        what, fix = f"the cell {shown} holds a number", "give the cell the Number format and write the figure it should hold"
+    else:
+        what, fix = f"the cells {shown} hold numbers", "give the cells the Number format and write the figures they should hold"
+    message = f"{what} far beyond any date, shown as a date, time or duration, and the workbook cannot be read: {fix}"
+    return UnsafeWorkbook(message, sheet=cells[0][0], cell=cells[0][1])

@@ -35,7 +35,12 @@ _LITERAL = re.compile(r'"[^"]*"|[\\_*].|\[[^\]]*\]')
 
 
 class UnsafeWorkbook(Exception):
-    """The file is not a workbook that may be opened; the message says why, in the ministry's terms."""
+    """The file is not a workbook that may be opened; the message says why, in the ministry's terms, and where, when
+    one cell is the cause (``sheet``, ``cell``)."""
+
+    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None):
+        super().__init__(message)
+        self.sheet, self.cell = sheet, cell
 
 
 Position = tuple[int, int]  # (row, column), 1-based: row 1 is sheet row 1, column 1 is column A
@@ -68,6 +73,12 @@ def is_percent_format(code: str) -> bool:
     """A number format shows a positive number as a percentage when its first section has a % outside quoted text,
     escapes and padding ('0.0%', not '0.0"%"', '0_%' or '0.0;-0.0%')."""
     return "%" in _LITERAL.sub("", code).split(";")[0]
+
+
+def is_time_format(code: str) -> bool:
+    """A number format shows a date, a time or a duration when a section has a year, month, day, hour, minute or
+    second outside quoted text, escapes and brackets ('dd.mm.yyyy', 'h:mm', '[h]:mm:ss', not 'General' or '0" m"')."""
+    return code.strip().lower() != "general" and re.search(r"[ydhms]", _LITERAL.sub("", code), re.IGNORECASE) is not None
 
 
 def check_zip_limits(archive: zipfile.ZipFile) -> set[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as DefusedET
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from yearbook.formats import (
     MACROS,
@@ -28,6 +28,7 @@ from yearbook.formats import (
     UnsafeWorkbook,
     check_zip_limits,
     is_percent_format,
+    is_time_format,
     once_per_file,
 )
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from xml.etree.ElementTree import Element  # the type defusedxml's parsers return; XML is only ever parsed by defusedxml
 
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
+BUILTIN_TIME_FORMATS = {*range(14, 23), 45, 46, 47}  # dates, times and durations ('m/d/yyyy' ... '[h]:mm:ss')
+LAST_DATE = 2_958_465  # 9999-12-31: no date, time or duration Excel shows is further from 0 (in days)
 _REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
 # a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote. The word boundary before
 # the r (r"\br...") is checked on each match by _at_word_start, not in the pattern: a pattern beginning with a literal
@@ -136,16 +139,43 @@ def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
 
 def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
     """Indexes of the cell styles (``s`` of a cell) whose number format shows a percentage."""
+    return _styles_showing(archive, BUILTIN_PERCENT_FORMATS, is_percent_format)
+
+
+def _styles_showing(archive: zipfile.ZipFile, builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
+    """Indexes of the cell styles whose number format is one of the ``builtin`` ones or a custom one that ``shows``."""
     if "xl/styles.xml" not in archive.namelist():
         return frozenset()
     styles = DefusedET.fromstring(archive.read("xl/styles.xml"))
-    percent_formats = set(BUILTIN_PERCENT_FORMATS)
+    formats = set(builtin)
     for fmt in styles.iter():
-        if fmt.tag.endswith("}numFmt") and is_percent_format(fmt.get("formatCode", "")):
-            percent_formats.add(int(fmt.get("numFmtId", "-1")))
+        if fmt.tag.endswith("}numFmt") and shows(fmt.get("formatCode", "")):
+            formats.add(int(fmt.get("numFmtId", "-1")))
     cell_xfs = next((x for x in styles.iter() if x.tag.endswith("}cellXfs")), None)
     xfs = [] if cell_xfs is None else [x for x in cell_xfs if x.tag.endswith("}xf")]
-    return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_formats)
+    return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in formats)
+
+
+def times_beyond_range(path: Path) -> list[tuple[str, str, str]]:
+    """(sheet, cell, value) of every number cell shown as a date, time or duration whose value no date or duration
+    reaches (beyond :data:`LAST_DATE` days either way): python-calamine cannot convert some of them and stops reading
+    the workbook there. Looked for only then; a streaming parse of every sheet, rows dropped once seen."""
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        styles = _styles_showing(archive, BUILTIN_TIME_FORMATS, is_time_format)
+        for name, member in _sheet_parts(archive):
+            for (row, col), cell in _cells(archive, member):
+                value = next((child.text for child in cell if child.tag.rpartition("}")[2] == "v"), None)
+                if cell.get("t", "n") == "n" and value and int(cell.get("s") or 0) in styles and _beyond(value):
+                    found.append((name, f"{get_column_letter(col)}{row}", value))
+    return found
+
+
+def _beyond(value: str) -> bool:
+    try:
+        return abs(float(value)) > LAST_DATE
+    except ValueError:
+        return False
 
 
 def _marker(percent_styles: frozenset[int]) -> Callable[[bytes], bool]:
@@ -175,8 +205,15 @@ def _marker(percent_styles: frozenset[int]) -> Callable[[bytes], bool]:
 
 
 def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[int]) -> SheetFacts:
-    """One streaming pass over a sheet's XML; every row is dropped once seen (bounded memory)."""
     out = SheetFacts()
+    for position, cell in _cells(archive, member):
+        _cell_facts(cell, position, percent_styles, out)
+    return out
+
+
+def _cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[Position, Element]]:
+    """Every cell of a sheet's XML with its position, in one streaming pass; every cell and row is dropped once seen
+    (bounded memory)."""
     row, col = 0, 0
     sheet_data = None
     with archive.open(member) as stream:
@@ -191,11 +228,10 @@ def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[i
                 continue
             if tag == "c":
                 row, col = _position(elem.get("r"), row, col)
-                _cell_facts(elem, (row, col), percent_styles, out)
+                yield (row, col), elem
                 elem.clear()
             elif tag == "row" and sheet_data is not None:
                 sheet_data.clear()
-    return out
 
 
 def _position(ref: str | None, row: int, col: int) -> Position:
