@@ -18,10 +18,10 @@ import pandas as pd
 
 from yearbook.model import DIMENSIONS
 
-# the fields of a figure, in the order of a row of the figures table as read: where it was read (the same for every
-# figure of a sheet), then the figure itself
-WHERE_FIELDS = ["form", "sheet_role", "received_year", "source_file", "source_sheet"]
-FIGURE_FIELDS = [
+# the figures table, column by column (yearbook.submissions.figures_frame)
+FIGURE_COLUMNS = [
+    "form",
+    "sheet_role",
     "indicator",
     "ref_area",
     "time_period",
@@ -30,20 +30,24 @@ FIGURE_FIELDS = [
     "obs_status",
     "obs_conf",
     "check_only",
+    "received_year",
+    "source_file",
+    "source_sheet",
     "source_cell",
     "raw",
     "footnote",
     "area_label",  # the region as the ministry wrote it (its row label or sheet title), for messages
 ]
-FIGURE_ROW = [*WHERE_FIELDS, *FIGURE_FIELDS]
+WHERE_COLUMNS = ("form", "sheet_role", "received_year", "source_file", "source_sheet")  # one value for a sheet's figures
+FIGURE_FIELDS = [column for column in FIGURE_COLUMNS if column not in WHERE_COLUMNS]  # what the reader gives a figure
 FIGURE_TYPES = {"time_period": "int64", "received_year": "int64", "value": "float64", "check_only": "bool"}  # the rest: text
 
 
 @dataclass
 class FigureBlock:
     """The figures of one table: ``n_rows`` × ``n_cols`` cells, row-major, of which those at ``kept`` gave a figure
-    (None: every cell). Each field of :data:`FIGURE_ROW` is in exactly one of the four mappings: one value for all
-    (``same``), one per row, one per column, or one per cell."""
+    (None: every cell). Each of :data:`FIGURE_FIELDS` (and, once placed, :data:`WHERE_COLUMNS`) is in exactly one of
+    the four mappings: one value for all (``same``), one per row, one per column, or one per cell."""
 
     n_rows: int
     n_cols: int
@@ -74,7 +78,7 @@ class FigureBlock:
             return self.by_col[name], positions % self.n_cols
         return self.by_cell[name], positions
 
-    def rows(self, fields: Sequence[str] = FIGURE_ROW) -> list[tuple]:
+    def rows(self, fields: Sequence[str] = FIGURE_COLUMNS) -> list[tuple]:
         """Its figures one tuple each (the fields in ``fields`` order): for tests and messages, not the build."""
         positions = self._positions()
         columns = []
@@ -94,7 +98,7 @@ def _typed(name: str, values: list[object]) -> pd.api.extensions.ExtensionArray 
 
 
 def figures_table(blocks: Iterable[FigureBlock], columns: Sequence[str]) -> pd.DataFrame:
-    """The figures of ``blocks`` (each with every field of :data:`FIGURE_ROW`) as one table of ``columns``, typed
+    """The figures of ``blocks`` (each placed: with every one of :data:`FIGURE_COLUMNS`) as one table of ``columns``, typed
     (:data:`FIGURE_TYPES`; text otherwise): each field's values kept once, then taken at every figure's position."""
     pools: dict[str, list[object]] = {name: [] for name in columns}
     takes: dict[str, list[np.ndarray]] = {name: [] for name in columns}

@@ -47,7 +47,7 @@ READ_TASK_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class WorkbookRead:
-    """One workbook read and validated: its figures (yearbook.submissions.FIGURE_COLUMNS) and its problems, the
+    """One workbook read and validated: its figures (yearbook.figures.FIGURE_COLUMNS) and its problems, the
     reading's first, then the validation's."""
 
     figures: pd.DataFrame

@@ -159,7 +159,7 @@ class BuildRecord:
 
 
 def build_store(path: Path, figures: Sequence[pd.DataFrame], record: BuildRecord, previous: Sequence[Path] = ()) -> dict[str, int]:
-    """Build the staff store at ``path`` (removed first) from ``figures`` (frames of yearbook.submissions.FIGURE_COLUMNS,
+    """Build the staff store at ``path`` (removed first) from ``figures`` (frames of yearbook.figures.FIGURE_COLUMNS,
     at least one: each form's of each year, taken together as one Arrow table, not copied), every figure as reported, and
     return the row count of each table (views not counted): the figures, the code lists, then the harmonization SQL
     (``yearbook/sql``) in order. The build history is carried on from the first of the ``previous`` stores that can be

@@ -13,35 +13,15 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from yearbook.codelists import CodeLists, load_codelists
-from yearbook.figures import FIGURE_ROW, WHERE_FIELDS, FigureBlock, figures_table
+from yearbook.figures import FIGURE_COLUMNS, FigureBlock, figures_table
 from yearbook.formats import UnsafeWorkbook
-from yearbook.model import DIMENSIONS, NATIONAL
+from yearbook.model import NATIONAL
 from yearbook.problems import ERROR, WARNING, Problem
 from yearbook.reader import FORM_CODE_ROWS, form_codes, read_sheet
 from yearbook.specs import FormSpec, load_forms
 from yearbook.workbook import Grid, read_workbook
 
 YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
-
-FIGURE_COLUMNS = [
-    "form",
-    "sheet_role",
-    "indicator",
-    "ref_area",
-    "time_period",
-    *DIMENSIONS,
-    "value",
-    "obs_status",
-    "obs_conf",
-    "check_only",
-    "received_year",
-    "source_file",
-    "source_sheet",
-    "source_cell",
-    "raw",
-    "footnote",
-    "area_label",
-]
 
 
 @dataclass(frozen=True)
@@ -68,8 +48,8 @@ class Submission:
         return sum(len(block) for block in self.blocks)
 
     def figure_records(self) -> list[dict]:
-        """The figures as dicts keyed by the columns of FIGURE_ROW (for tests; the build takes the blocks)."""
-        return [dict(zip(FIGURE_ROW, row, strict=True)) for block in self.blocks for row in block.rows()]
+        """The figures as dicts keyed by :data:`FIGURE_COLUMNS` (for tests; the build takes the blocks)."""
+        return [dict(zip(FIGURE_COLUMNS, row, strict=True)) for block in self.blocks for row in block.rows()]
 
 
 def file_sha256(path: Path) -> str:
@@ -188,8 +168,14 @@ def read_submission(sub: SubmissionFile, forms: dict[str, FormSpec] | None = Non
                 continue
             areas[read.ref_area] = grid.sheet
         if read.block is not None:
-            where = (code, read.role, sub.year, sub.relpath, grid.sheet)
-            out.blocks.append(read.block.placed(dict(zip(WHERE_FIELDS, where, strict=True))))
+            where = {
+                "form": code,
+                "sheet_role": read.role,
+                "received_year": sub.year,
+                "source_file": sub.relpath,
+                "source_sheet": grid.sheet,
+            }
+            out.blocks.append(read.block.placed(where))
     _check_sheets(spec, roles, areas, sub, lists, problem)
     return out
 
