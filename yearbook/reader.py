@@ -594,9 +594,15 @@ class _RowReader:
         refs = [letters[j] + number for row, number in zip(rows, [grid.row_ref(row.i) for row in rows], strict=True) for j in row.columns]
         exact = _EXACT_INT
         values = [v + 0.0 if type(v) is float else float(v) if type(v) is int and -exact < v < exact else None for v in cells]
-        # a blank, text, a number no float holds exactly or no finite one, and every cell of a row with a cell not to read
+        # a blank, text, a number no float holds exactly or no finite one, and a cell not to read or under a merged range
         odd = [p for p, v in enumerate(cells) if not (type(v) is float and v - v == 0.0 or type(v) is int and -exact < v < exact)]
-        odd += [p for r, row in enumerate(rows) if row.i in self.marked_rows for p in range(r * n_cols, (r + 1) * n_cols)]
+        odd += [
+            r * n_cols + k
+            for r, row in enumerate(rows)
+            if row.i in self.marked_rows
+            for k, j in enumerate(row.columns)
+            if (row.i, j) in grid.unread or (row.i, j) in grid.merged
+        ]
         block = FigureBlock(len(rows), n_cols, same={"time_period": self.year})
         block.by_cell = {"value": values, "source_cell": refs, "raw": [None if v is None else str(v) for v in cells]}
         statuses, left_out = self._odd_cells(rows, cells, values, sorted(set(odd)))
@@ -643,8 +649,6 @@ class _RowReader:
             if raw is None:
                 status[p] = "M"
                 continue
-            if type(raw) is float and raw - raw == 0.0 or type(raw) is int and -_EXACT_INT < raw < _EXACT_INT:
-                continue  # a number in a row with a cell not to read
             parsed = parse_cell(raw, decimal_comma=ctx.form.decimal_comma)
             if parsed.error:
                 left_out.add(p)
@@ -686,11 +690,9 @@ class _RowReader:
                 block.by_row[dim] = [dict(row.codes.dims)[dim] for row in rows]
             else:
                 block.by_col[dim] = [dims[k] for _, dims, _ in leaves]
-        indicators = block.by_row.get("indicator") or block.by_col["indicator"]
-        by_row = "indicator" in block.by_row
         for r, row in enumerate(rows):
-            for c in range(n_cols):
-                if row.codes.area is None or indicators[r if by_row else c] is None:
+            for c, (indicator, _, _) in enumerate(leaves):
+                if row.codes.area is None or (row.codes.indicator or indicator) is None:
                     left_out.add(r * n_cols + c)
 
 
