@@ -95,8 +95,9 @@ class StepSampler(threading.Thread):
 
     def __init__(self, interval: float = 0.2, limit: float | None = None):
         super().__init__(daemon=True)
-        self.interval, self.samples, self.done = interval, [], threading.Event()
-        self.main = threading.main_thread().ident
+        self.interval, self.done = interval, threading.Event()
+        self.samples: list[tuple[float, str, str]] = []  # resident MiB, step, project function
+        self.main = threading.main_thread().ident or 0  # a started main thread has its ident
         self.page = os.sysconf("SC_PAGE_SIZE")
         self.limit, self.start_time = limit, time.perf_counter()
 

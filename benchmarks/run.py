@@ -256,8 +256,11 @@ class Results:
         self.rows.append(Row(f"{name}: wall", [r.wall for r in shown], "s", wall_target, fail_note or note, lower))
         self.rows.append(Row(f"{name}: CPU user+sys", [r.cpu for r in shown], "s", None, fail_note, lower))
         if memory:
-            memory = [r.rss_mib for r in shown]
-            self.rows.append(Row(f"{name}: peak memory (PSS, all processes)", memory, "MiB", rss_target, fail_note or rss_note, lower))
+            self.rows.append(
+                Row(
+                    f"{name}: peak memory (PSS, all processes)", [r.rss_mib for r in shown], "MiB", rss_target, fail_note or rss_note, lower
+                )
+            )
         for r in failed[:1]:
             self.failures.append(f"{name} exited {r.returncode}; its last lines:\n{r.output}")
         for r in stopped[:1]:
@@ -538,8 +541,8 @@ def _machine() -> str:
         commit = "?"
     memory = "?"
     if Path("/proc/meminfo").exists():
-        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        memory = f"{kib / 1024**2:.0f} GiB"
+        if total := re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()):
+            memory = f"{int(total.group(1)) / 1024**2:.0f} GiB"
     timer = "/usr/bin/time -v" if GNU_TIME.exists() else "os.wait4"
     return (
         f"{platform.node()}: {os.cpu_count()} CPUs, {memory} RAM, load average {load}; Python {platform.python_version()}; "

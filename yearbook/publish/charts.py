@@ -373,5 +373,3 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         sheet.pageMargins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
         listed.append(ListedChart(name, title, years_text(_years_drawn(chart, result)), sources))
     return listed
-
-

@@ -30,8 +30,7 @@ def guide(template: str) -> str:
     """The page: ``template`` with its ``{symbols}`` and ``{rules}`` tables filled in."""
     severities = {rule_id: rule.severity for rule_id, rule in load_rules().rules.items()}
     rules = [
-        f"| `{rule_id}` | {severities.get(rule_id, '-')} | {_cell(texts['en'])} |"
-        for rule_id, texts in sorted(load_messages().items())
+        f"| `{rule_id}` | {severities.get(rule_id, '-')} | {_cell(texts['en'])} |" for rule_id, texts in sorted(load_messages().items())
     ]
     symbols = [f"| {', '.join(f'`{s}`' for s in sorted(group))} | {meaning} |" for group, meaning in SYMBOLS]
     return template.replace("{symbols}", "\n".join(symbols)).replace("{rules}", "\n".join(rules))
