@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -59,6 +60,7 @@ class StoreContext:
     _validity: dict[str, tuple[int | None, int | None]] = field(default_factory=dict, init=False, repr=False)
     _label_periods: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = field(default_factory=dict, init=False, repr=False)
     _decimals: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _columns: dict[tuple[str, str], dict[Any, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def region_label_periods(self, ref_area: str, lang: str) -> list[tuple[str, int | None, int | None]]:
         """The labels of a region in a language with their validity (None: open), in stored order."""
@@ -88,6 +90,21 @@ class StoreContext:
         if not self._decimals:
             self._decimals.update((str(code), int(d)) for code, d in self.indicators["decimals"].items())
         return self._decimals[indicator]
+
+    def region_name(self, ref_area: str, lang: str) -> str:
+        """A region's name in ``lang`` (its code where the store has no such region)."""
+        return str(self._column("regions", f"name_{lang}").get(ref_area, ref_area))
+
+    def indicator_name(self, code: str, lang: str) -> str:
+        """An indicator's name in ``lang`` (its code where the store has no such indicator)."""
+        return str(self._column("indicators", f"name_{lang}").get(code, code))
+
+    def _column(self, frame: str, column: str) -> dict[Any, Any]:
+        """A column of ``regions`` or ``indicators`` by code, as a dict: the labels of every printed row and heading
+        ask for a name, and a lookup in the frame costs a hundred times as much (a district edition's grids: seconds)."""
+        if (frame, column) not in self._columns:
+            self._columns[frame, column] = getattr(self, frame)[column].to_dict()
+        return self._columns[frame, column]
 
     def dim_name(self, dim: str, code: str, lang: str) -> str:
         return self.dimension_names.get((dim, code), {}).get(lang, code)

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.styleable import StyleableObject
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.defined_name import DefinedName
@@ -219,11 +223,11 @@ class GridBuilder:
         if m.dim == "time_period":
             return str(code)
         if m.dim == "ref_area":
-            return str(self.ctx.regions.loc[code, f"name_{lang}"]) if code in self.ctx.regions.index else str(code)
+            return self.ctx.region_name(str(code), lang)
         if isinstance(code, str) and code in table.labels:
             text = table.labels[code][lang]
         elif m.dim == "indicator":
-            text = str(self.ctx.indicators.loc[code, f"name_{lang}"]) if code in self.ctx.indicators.index else str(code)
+            text = self.ctx.indicator_name(str(code), lang)
         elif m.dim == "disaggregation":
             text = self.ctx.dim_name("sex", TOTAL, lang) if code == TOTAL else self.spec.meta["dimensions"][code][lang]
         else:
@@ -362,6 +366,23 @@ def _one_line(text: str, style: str) -> float:
     """The width that holds ``text`` in ``style`` on one line."""
     size, bold, indent = _style_fonts()[style]
     return units_for(text, size, bold, indent)
+
+
+def set_style(cell: StyleableObject, name: str) -> None:
+    """``cell.style = name`` for a named style of the cell's workbook: openpyxl lists and searches the workbook's named
+    styles at every such assignment (a third of the time a table's rows took), so the style as openpyxl stores it on a
+    cell is kept per workbook after its first use, and copied."""
+    book = cell.parent.parent
+    assert book is not None, "a cell of a workbook's sheet"
+    stored = _STORED_STYLES.setdefault(book, {})
+    if name in stored:
+        cell._style = copy(stored[name])  # type: ignore[attr-defined]
+    else:
+        cell.style = name
+        stored[name] = copy(cell._style)  # type: ignore[attr-defined]
+
+
+_STORED_STYLES: WeakKeyDictionary[Workbook, dict[str, StyleArray]] = WeakKeyDictionary()
 
 
 def fit_row(ws: Worksheet, row: int, height: float) -> None:
@@ -521,7 +542,7 @@ def _write_header(ws: Worksheet, grid: Grid, head_top: int, widths: list[float])
         ws.cell(row=head_top + level, column=col, value=text)
         for dc in range(span):
             for dr in range(depth):
-                ws.cell(row=head_top + level + dr, column=col + dc).style = style
+                set_style(ws.cell(row=head_top + level + dr, column=col + dc), style)
         if span > 1 or depth > 1:
             ws.merge_cells(start_row=head_top + level, start_column=col, end_row=head_top + level + depth - 1, end_column=col + span - 1)
     for level, col, depth, span, text, style in sorted(cells, key=lambda c: c[2]):
@@ -538,16 +559,16 @@ def _write_rows(ws: Worksheet, grid: Grid, first: int, widths: list[float]) -> N
         rr = first + k
         height = row_height(1, 10)
         for i, (label, kind) in enumerate(zip(row.labels, row.label_kinds, strict=True), start=1):
-            cell = ws.cell(row=rr, column=i, value=label or None)
-            cell.style = f"yb_{kind}"
-            height = max(height, text_height(label, cell.style, widths[i - 1]))
+            style = f"yb_{kind}"
+            set_style(ws.cell(row=rr, column=i, value=label or None), style)
+            height = max(height, text_height(label, style, widths[i - 1]))
         for j, c in enumerate(row.cells, start=ncorner + 1):
-            cell = ws.cell(row=rr, column=j, value=c.value)
-            cell.style = _style_of(c.kind, row.total)
+            cell, style = ws.cell(row=rr, column=j, value=c.value), _style_of(c.kind, row.total)
+            set_style(cell, style)
             if c.link is not None:
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(c.link)}!A1", display=str(c.value))
             if c.kind in ("text", "link"):
-                height = max(height, text_height(str(c.value), cell.style, widths[j - 1]))
+                height = max(height, text_height(str(c.value), style, widths[j - 1]))
         ws.row_dimensions[rr].height = height
 
 

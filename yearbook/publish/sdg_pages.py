@@ -123,7 +123,7 @@ def _equity(b: GridBuilder, res: TableResult) -> Grid:
 
     def group(dimension: str, code: str) -> str:
         if dimension == "ref_area":
-            return str(ctx.regions.loc[code, f"name_{lang}"]) if code in ctx.regions.index else code
+            return ctx.region_name(code, lang)
         return ctx.dim_name(dimension, code, lang)
 
     dims = b.spec.meta["dimensions"]
