@@ -20,6 +20,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from yearbook import workers
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.publish.specs import Section, load_yearbook_spec
@@ -79,18 +80,23 @@ def submission_files(files: pd.DataFrame) -> list[SubmissionFile]:
     return [SubmissionFile(Path(path), file, int(y), sha256) for path, file, y, sha256 in zip(*columns, strict=True)]
 
 
-def take_inventory(raw_dir: Path, year: int, read_with: str) -> Inventory:
-    """The workbooks of ``raw_dir/<year>/``: checksum and form code of each; forms twice or missing."""
-    files, problems = discover_year(raw_dir, year)
-    rows = []
-    for sub in files:
-        form, found = identify_form(sub)
-        problems += found
-        rows.append({"file": sub.relpath, "year": sub.year, "form": form, "sha256": sub.sha256, "path": str(sub.path)})
-    frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"]).astype({"year": "int64"})
-    if (raw_dir / str(year)).is_dir():
-        problems += check_across_files(frame, load_forms(), [year])
-    return Inventory(frame, problems, read_with)
+def take_inventories(raw_dir: Path, years: list[str], read_with: str) -> dict[str, Inventory]:
+    """The workbooks of ``raw_dir/<year>/`` for each of ``years``: checksum and form code of each (the forms found
+    side by side on the CPUs: each workbook is opened, its first rows read); forms twice or missing."""
+    found = {year: discover_year(raw_dir, int(year)) for year in years}
+    identified = iter(workers.run_all(identify_form, [(sub,) for files, _ in found.values() for sub in files]))
+    inventories = {}
+    for year, (files, problems) in found.items():
+        rows = []
+        for sub in files:
+            form, wrong = next(identified)
+            problems += wrong
+            rows.append({"file": sub.relpath, "year": sub.year, "form": form, "sha256": sub.sha256, "path": str(sub.path)})
+        frame = pd.DataFrame(rows, columns=["file", "year", "form", "sha256", "path"]).astype({"year": "int64"})
+        if (raw_dir / year).is_dir():
+            problems += check_across_files(frame, load_forms(), [int(year)])
+        inventories[year] = Inventory(frame, problems, read_with)
+    return inventories
 
 
 @dg.asset(
@@ -100,10 +106,8 @@ def take_inventory(raw_dir: Path, year: int, read_with: str) -> Inventory:
     description="Every workbook under `raw/<year>/` with its checksum and form code; forms submitted twice or missing for the year.",
 )
 def raw_inventory(context: dg.AssetExecutionContext, paths: YearbookPaths) -> dg.Output[dict[str, Inventory]]:
-    by_year = {}
-    digest = reading_digest()
-    for year in context.partition_keys:
-        by_year[year] = inventory = take_inventory(paths.raw, int(year), digest)
+    by_year = take_inventories(paths.raw, list(context.partition_keys), reading_digest())
+    for year, inventory in by_year.items():
         metadata = {
             "reference_year": dg.MetadataValue.text(year),  # the overview shows the latest partition's: it says which
             "files": len(inventory.files),
