@@ -155,6 +155,20 @@ def test_without_libreoffice_the_build_publishes_without_pdfs_and_says_so(tmp_pa
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_carries_its_number_and_the_number_of_pages(edition: Path, lang: str) -> None:
+    """The footer of every sheet, the chart sheets' too (which had none until 3 December): "page / pages" in the band
+    at the foot of the page."""
+    unnumbered = []
+    with pdfplumber.open(edition / f"yearbook_{lang}.pdf") as document:
+        count = len(document.pages)
+        for n, page in enumerate(document.pages, start=1):
+            foot = " ".join(w["text"] for w in page.extract_words() if w["top"] > page.height * 0.93)
+            if not re.search(rf"\b{n} / {count}$", foot):
+                unnumbered.append((n, foot))
+    assert not unnumbered, f"pages without 'page / {count}' at their foot: {unnumbered}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_each_pdf_is_tagged_and_declares_its_language(edition: Path, lang: str) -> None:
     info = subprocess.run(["pdfinfo", str(edition / f"yearbook_{lang}.pdf")], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.M), "a structure a screen reader follows"

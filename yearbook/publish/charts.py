@@ -38,6 +38,7 @@ from openpyxl.drawing.text import CharacterProperties, Font, Paragraph, Paragrap
 from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins, PrintPageSetup
 
 from yearbook.config import load_yaml
@@ -338,6 +339,14 @@ def _years_drawn(chart: ChartSpec, result: TableResult) -> list[int]:
     return sorted({result.years[-1] if year == "latest" else int(str(year)) for year in named})
 
 
+def print_footer(footer: HeaderFooterItem | None, text: str) -> None:
+    """The footer of every printed page of a sheet, a table's or a chart's: ``text`` (the table's number, the chart's
+    name) on the left, the page and the pages on the right."""
+    assert footer is not None and footer.left is not None and footer.right is not None, "openpyxl makes a sheet's footer whole"
+    footer.left.text, footer.left.size = text, 8
+    footer.right.text, footer.right.size = "&P / &N", 8
+
+
 def charts_heading(lang: str) -> str:
     """The heading of the charts on the contents sheet."""
     return load_charts().text["heading"][lang]
@@ -371,5 +380,6 @@ def add_charts(wb: Workbook, spec: YearbookSpec, ctx: StoreContext, results: lis
         cast(AbsoluteAnchor, drawing.anchor).ext = XDRPositiveSize2D(*PAGE)
         sheet.pageSetup = PrintPageSetup(orientation="landscape", paperSize=9)  # A4
         sheet.pageMargins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.25, footer=0.25)
+        print_footer(sheet.headerFooter.oddFooter, name)
         listed.append(ListedChart(name, title, years_text(_years_drawn(chart, result)), sources))
     return listed

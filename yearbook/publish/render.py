@@ -35,7 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from yearbook import workers
 from yearbook.model import TOTAL
-from yearbook.publish.charts import ListedChart, add_charts, charts_heading
+from yearbook.publish.charts import ListedChart, add_charts, charts_heading, print_footer
 from yearbook.publish.key_figures import KeyFigures, read_key_figures
 from yearbook.publish.layout import (
     CrosstabLayout,
@@ -590,18 +590,15 @@ def page_setup(ws: Worksheet, title_rows: str | None, area: str, footer: str, on
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
-    page, footer_parts = ws.sheet_properties.pageSetUpPr, ws.oddFooter
-    assert page is not None and footer_parts is not None, "openpyxl makes them with every worksheet"
-    left, right = footer_parts.left, footer_parts.right
-    assert left is not None and right is not None, "openpyxl makes both parts of a footer"
+    page = ws.sheet_properties.pageSetUpPr
+    assert page is not None, "openpyxl makes it with every worksheet"
     page.fitToPage = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.25, footer=0.3)
     ws.print_options.horizontalCentered = False
     if title_rows:
         ws.print_title_rows = title_rows
     ws.print_area = area
-    left.text, left.size = footer, 8
-    right.text, right.size = "&P / &N", 8
+    print_footer(ws.oddFooter, footer)
 
 
 CONTENTS_WIDTH = 165  # the contents' five columns, in all
