@@ -128,32 +128,33 @@ def kept_answer(question: TableQuestion, positions: Sequence[int]) -> list[int] 
     return [table.cells[int(j)] for j in positions] if reader.cuts(chosen, question.protect) == [] else None
 
 
-def choose_complements(question: TableQuestion, time_limit: float) -> list[int] | None:
-    """The answer to ``question``: the cells to hide. None when no answer is proven within ``time_limit`` seconds (or
-    the table has none)."""
+class NoAnswer(Exception):
+    """Why the optimal model gives a linked table no answer (the heuristic's answer then stands), in words for the log."""
+
+
+def choose_complements(question: TableQuestion, time_limit: float) -> list[int]:
+    """The answer to ``question``: the cells to hide. Raises :class:`NoAnswer` when no answer is proven within
+    ``time_limit`` seconds, or the table has none."""
     system, table, protect = question.system, question.table, question.protect
     start = time.monotonic()
     reader = _Reader(system, table, question.values, question.status_known, protect)
     if not len(reader.candidates):
-        return None
+        raise NoAnswer("none of its figures may be hidden")
     weights = np.array([question.cost[table.cells[j]] for j in reader.candidates])
     cut_rows, cut_lower = _cover_cuts(system, reader.col, reader.position, protect, reader.known)
     chosen = np.zeros(len(reader.candidates))
     while True:
         cuts = reader.cuts(chosen, protect)
-        if cuts is None:
-            return None  # the published figures contradict the relations: left to the heuristic and the verifier
+        if cuts is None:  # left to the heuristic and the verifier
+            raise NoAnswer("its published figures contradict its relations (a total that is not the sum of its parts)")
         if not cuts:
             return [table.cells[int(reader.candidates[k])] for k in np.flatnonzero(chosen > 0.5)]
         cut_rows += [row for row, _ in cuts]
         cut_lower += [lower for _, lower in cuts]
         left = time_limit - (time.monotonic() - start)
         if left <= 0:
-            return None
-        found = _master(weights, np.array(cut_rows), np.array(cut_lower), left)
-        if found is None:
-            return None  # no proven optimum in time (or none at all): the heuristic's answer stands
-        chosen = found
+            raise NoAnswer(f"no proven optimum within {time_limit:g} s")
+        chosen = _master(weights, np.array(cut_rows), np.array(cut_lower), left)
 
 
 class _Reader:
@@ -249,8 +250,9 @@ def _cover_cuts(
     return rows, lower
 
 
-def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit: float) -> np.ndarray | None:
-    """The master problem: min weights @ x, x in {0, 1}, rows @ x >= lower; its proven optimum (None: none in time).
+def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit: float) -> np.ndarray:
+    """The master problem: min weights @ x, x in {0, 1}, rows @ x >= lower; its proven optimum (:class:`NoAnswer`: none
+    in time, or none at all).
     HiGHS directly, silenced (through scipy it printed some of its progress on standard output)."""
     n_rows, n = rows.shape
     lp = highspy.HighsLp()
@@ -267,6 +269,11 @@ def _master(weights: np.ndarray, rows: np.ndarray, lower: np.ndarray, time_limit
     solver.setOptionValue("time_limit", max(time_limit, 0.01))
     solver.passModel(lp)
     solver.run()
-    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.round(np.array(solver.getSolution().col_value))
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return np.round(np.array(solver.getSolution().col_value))
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise NoAnswer("no pattern of hidden figures protects every confidential figure of it")
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise NoAnswer(f"no proven optimum in the {time_limit:.3g} s left to it")
+    raise NoAnswer(f"HiGHS ended with {solver.modelStatusToString(status)!r}")

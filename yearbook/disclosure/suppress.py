@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from yearbook.disclosure.optimal import Answers, LinkedTable, TableQuestion, choose_complements, kept_answer, linked_tables
+from yearbook.disclosure.optimal import Answers, LinkedTable, NoAnswer, TableQuestion, choose_complements, kept_answer, linked_tables
 from yearbook.disclosure.policy import EQ, DisclosurePolicy, load_policy
 from yearbook.disclosure.relations import CellSystem, Relation, build_system, hidden_indicators
 from yearbook.disclosure.verify import (
@@ -279,7 +279,8 @@ def _optimal_complements(
                 len(table.cells),
             )
 
-    def solve(table: LinkedTable) -> tuple[str, list[int] | None]:
+    def solve(table: LinkedTable) -> tuple[str, list[int] | str]:
+        """The table's digest, and its answer or why it has none."""
         protect = {}
         for c in table.cells:
             if c in confidential:
@@ -298,19 +299,20 @@ def _optimal_complements(
             )
         left = policy.time_budget - (time.monotonic() - started)
         if left <= 0:
-            return digest, None
-        return digest, choose_complements(question, min(policy.time_limit, left))
+            return digest, f"the build's {policy.time_budget:g} s for the optimal model are spent"
+        try:
+            return digest, choose_complements(question, min(policy.time_limit, left))
+        except NoAnswer as why:
+            return digest, str(why)
 
     with ThreadPoolExecutor(SOLVER_THREADS) as pool:  # HiGHS releases the GIL while it solves; the tables share no cell
         found = list(pool.map(solve, tables))
     for table, (digest, answer) in zip(tables, found, strict=True):
-        if answer is None:
+        if isinstance(answer, str):
             LOG.warning(
-                "optimal secondary suppression: no answer for the linked table of %s within %g s (or the build's %g s); "
-                "the heuristic's answer is kept",
+                "optimal secondary suppression: no answer for the linked table of %s: %s; the heuristic's answer is kept",
                 _describe(system.keys[table.cells[0]]),
-                policy.time_limit,
-                policy.time_budget,
+                answer,
             )
             continue
         status[answer] = SUPPRESSED
