@@ -24,7 +24,7 @@ from yearbook import workers
 from yearbook.config import reading_digest
 from yearbook.problems import Problem
 from yearbook.publish.specs import Section, load_yearbook_spec
-from yearbook.read_cache import KeptReads, read_workbooks
+from yearbook.read_cache import KeptReads, read_workbooks, reading_workers
 from yearbook.resources import YearbookPaths
 from yearbook.runs import REFERENCE_YEAR_PARTITIONS
 from yearbook.specs import load_forms
@@ -81,10 +81,14 @@ def submission_files(files: pd.DataFrame) -> list[SubmissionFile]:
 
 
 def take_inventories(raw_dir: Path, years: list[str], read_with: str) -> dict[str, Inventory]:
-    """The workbooks of ``raw_dir/<year>/`` for each of ``years``: checksum and form code of each (the forms found
-    side by side on the CPUs: each workbook is opened, its first rows read); forms twice or missing."""
+    """The workbooks of ``raw_dir/<year>/`` for each of ``years``: checksum and form code of each (each workbook
+    opened, its first rows read: on every CPU when there are many, as reading them does); forms twice or missing."""
     found = {year: discover_year(raw_dir, int(year)) for year in years}
-    identified = iter(workers.run_all(identify_form, [(sub,) for files, _ in found.values() for sub in files]))
+    subs = [sub for files, _ in found.values() for sub in files]
+    if reading_workers(subs) > 1:
+        identified = iter(workers.run_all(identify_form, [(sub,) for sub in subs]))
+    else:
+        identified = iter([identify_form(sub) for sub in subs])
     inventories = {}
     for year, (files, problems) in found.items():
         rows = []

@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from yearbook.assets.raw import take_inventories
 
 from tests.conftest import ROOT
-from yearbook import workers
+from yearbook import read_cache, workers
 from yearbook.disclosure.carry_over import protect_years
 from yearbook.disclosure.policy import load_policy
 from yearbook.model import KEY
@@ -111,6 +112,32 @@ def test_years_protected_side_by_side_hide_what_one_process_hides(demo_edition: 
         hidden[count] = protect_years(frames.__getitem__, policy, digests, ([], None)).hidden
     assert len(digests) > 2 and len(hidden["1"]) > 100
     pd.testing.assert_frame_equal(hidden["1"], hidden["2"])
+
+
+def test_an_inventory_taken_in_workers_is_the_one_taken_in_this_process(two_workers: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory opens the workbooks on every CPU when reading them would (here however few: the threshold set to
+    nothing), and finds the same files, forms, checksums and problems, in the same order; a year without its folder
+    included. The demo's 52 small workbooks are opened in this process."""
+    years = sorted(p.name for p in (ROOT / "raw").iterdir() if p.name.isdigit()) + ["2099"]
+    handed_out: list[int] = []
+    run_all = workers.run_all
+
+    def counted(task, arguments, **options):
+        arguments = list(arguments)
+        handed_out.append(len(arguments))
+        return run_all(task, arguments, **options)
+
+    monkeypatch.setattr(workers, "run_all", counted)
+    here = take_inventories(ROOT / "raw", years, "digest")
+    assert handed_out == [], "the demo's workbooks are few and small"
+    monkeypatch.setattr(read_cache, "PARALLEL_READ_BYTES", 0)
+    spread = take_inventories(ROOT / "raw", years, "digest")
+    assert handed_out == [sum(len(inventory.files) for inventory in here.values())]
+    assert list(here) == list(spread) == years
+    for year in years:
+        pd.testing.assert_frame_equal(here[year].files, spread[year].files)
+        assert here[year].problems == spread[year].problems, year
+    assert here["2099"].files.empty and len(here["2022"].files) > 5
 
 
 def test_workers_end_when_the_process_that_handed_them_work_is_killed(tmp_path: Path) -> None:

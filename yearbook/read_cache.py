@@ -166,6 +166,12 @@ def load_specs_again() -> None:
         loader.cache_clear()
 
 
+def reading_workers(files: list[SubmissionFile]) -> int:
+    """How many processes open ``files``: one per CPU when they come to :data:`PARALLEL_READ_BYTES` or more, else this
+    one (a pool costs more than it saves on a few small workbooks)."""
+    return workers.worker_count(len(files)) if sum(_size(sub.path) for sub in files) >= PARALLEL_READ_BYTES else 1
+
+
 def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
     """Read these workbooks and validate their figures, in worker processes above :data:`PARALLEL_READ_BYTES` (the
     reader and validation are Python, one CPU per process). The workbooks go to the workers in runs of at most
@@ -173,7 +179,7 @@ def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
     while it reads and validates grows with its run (about 170 MB per MB of workbooks)."""
     sizes = [_size(sub.path) for sub in files]
     total = sum(sizes)
-    count = workers.worker_count(len(files)) if total >= PARALLEL_READ_BYTES else 1
+    count = reading_workers(files)
     if count < 2:
         return _read_share(files)
     runs: list[list[SubmissionFile]] = [[]]
