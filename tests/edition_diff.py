@@ -1,7 +1,8 @@
 """What differs between two published editions, the run id set aside.
 
 Compares every file two builds published (public folder and staff folder): each table and view
-of a DuckDB store row by row, each cell of a workbook, each CSV line, the text of each PDF page. The run id (and the time a
+of a DuckDB store row by row, each cell of a workbook and each part of its archive (styles, merges, footers), each CSV
+line, the text of each PDF page. The run id (and the time a
 build started, which travels with it) is replaced by a placeholder first, so two builds of the
 same inputs by the same code compare equal. Used by tests and, from the command line, to record
 that a change of code changes no output:
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,12 +48,21 @@ def _store_rows(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def _workbook_cells(path: Path) -> dict[str, list[tuple]]:
+def _workbook_cells(path: Path) -> dict[str, list]:
+    """Each sheet's values by title, and each part of the archive as XML, a tag a line: styles, merges, footers and
+    hyperlinks are not values."""
     book = openpyxl.load_workbook(path, read_only=True)
     try:
-        return {sheet.title: [tuple(_plain(v) for v in row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+        parts: dict[str, list] = {
+            sheet.title: [tuple(_plain(v) for v in row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets
+        }
     finally:
         book.close()
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            xml = archive.read(member).decode("utf-8")
+            parts[f"xml {member}"] = [_plain(tag) for tag in xml.replace("><", ">\n<").splitlines()]
+    return parts
 
 
 def _pdf_pages(path: Path) -> dict[str, list]:
