@@ -26,7 +26,7 @@ from tests import test_publish
 from tests.test_publish import Case, Names, _data_range, _expected, _same, _strip
 from yearbook.config import schemas_dir
 from yearbook.publish.__main__ import to_pdf
-from yearbook.publish.charts import ChartSpec, load_charts
+from yearbook.publish.charts import ChartSpec, load_charts, print_footer
 from yearbook.publish.key_figures import read_key_figures
 from yearbook.publish.layout import NOT_APPLICABLE, load_context, printed_spec, query_tables
 from yearbook.publish.render import build_workbook
@@ -210,3 +210,11 @@ def test_a_chart_the_tables_cannot_draw_is_refused(old: str, new: str, tmp_path:
     monkeypatch.setenv("YEARBOOK_SCHEMAS", str(schemas))
     with pytest.raises(SpecError, match="net_migration_region"):
         load_charts()
+
+
+def test_a_footer_prints_an_ampersand_as_written() -> None:
+    """A lone & in a footer starts one of its codes (&P, &N): a name's own is doubled."""
+    sheet = openpyxl.Workbook().create_chartsheet("Chart 1")
+    print_footer(sheet.headerFooter.oddFooter, "Births & deaths")
+    footer = sheet.headerFooter.oddFooter
+    assert footer.left.text == "Births && deaths" and footer.right.text == "&P / &N"

@@ -299,7 +299,7 @@ def _optimal_complements(
             )
         left = policy.time_budget - (time.monotonic() - started)
         if left <= 0:
-            return digest, f"the build's {policy.time_budget:g} s for the optimal model are spent"
+            return digest, f"the build's time for the optimal model is spent ({policy.time_budget:g} s were left to this year)"
         try:
             return digest, choose_complements(question, min(policy.time_limit, left))
         except NoAnswer as why:

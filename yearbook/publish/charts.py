@@ -343,7 +343,7 @@ def print_footer(footer: HeaderFooterItem | None, text: str) -> None:
     """The footer of every printed page of a sheet, a table's or a chart's: ``text`` (the table's number, the chart's
     name) on the left, the page and the pages on the right."""
     assert footer is not None and footer.left is not None and footer.right is not None, "openpyxl makes a sheet's footer whole"
-    footer.left.text, footer.left.size = text, 8
+    footer.left.text, footer.left.size = text.replace("&", "&&"), 8  # a lone & starts a code (&P, &N)
     footer.right.text, footer.right.size = "&P / &N", 8
 
 
