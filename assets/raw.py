@@ -85,10 +85,8 @@ def take_inventories(raw_dir: Path, years: list[str], read_with: str) -> dict[st
     opened, its first rows read: on every CPU when there are many, as reading them does); forms twice or missing."""
     found = {year: discover_year(raw_dir, int(year)) for year in years}
     subs = [sub for files, _ in found.values() for sub in files]
-    if reading_workers(subs) > 1:
-        identified = iter(workers.run_all(identify_form, [(sub,) for sub in subs]))
-    else:
-        identified = iter([identify_form(sub) for sub in subs])
+    spread = reading_workers(subs) > 1
+    identified = iter(workers.run_all(identify_form, [(sub,) for sub in subs]) if spread else [identify_form(sub) for sub in subs])
     inventories = {}
     for year, (files, problems) in found.items():
         rows = []

@@ -166,10 +166,11 @@ def load_specs_again() -> None:
         loader.cache_clear()
 
 
-def reading_workers(files: list[SubmissionFile]) -> int:
-    """How many processes open ``files``: one per CPU when they come to :data:`PARALLEL_READ_BYTES` or more, else this
-    one (a pool costs more than it saves on a few small workbooks)."""
-    return workers.worker_count(len(files)) if sum(_size(sub.path) for sub in files) >= PARALLEL_READ_BYTES else 1
+def reading_workers(files: list[SubmissionFile], total_bytes: int | None = None) -> int:
+    """How many processes open ``files`` (``total_bytes`` in all, when known): one per CPU when they come to
+    :data:`PARALLEL_READ_BYTES` or more, else this one (a pool costs more than it saves on a few small workbooks)."""
+    total = sum(_size(sub.path) for sub in files) if total_bytes is None else total_bytes
+    return workers.worker_count(len(files)) if total >= PARALLEL_READ_BYTES else 1
 
 
 def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
@@ -179,7 +180,7 @@ def _read_and_validate(files: list[SubmissionFile]) -> list[WorkbookRead]:
     while it reads and validates grows with its run (about 170 MB per MB of workbooks)."""
     sizes = [_size(sub.path) for sub in files]
     total = sum(sizes)
-    count = reading_workers(files)
+    count = reading_workers(files, total)
     if count < 2:
         return _read_share(files)
     runs: list[list[SubmissionFile]] = [[]]

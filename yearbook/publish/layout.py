@@ -59,7 +59,6 @@ class StoreContext:
     run: dict[str, object] = field(default_factory=dict)
     _validity: dict[str, tuple[int | None, int | None]] = field(default_factory=dict, init=False, repr=False)
     _label_periods: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = field(default_factory=dict, init=False, repr=False)
-    _decimals: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     _columns: dict[tuple[str, str], dict[Any, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def region_label_periods(self, ref_area: str, lang: str) -> list[tuple[str, int | None, int | None]]:
@@ -86,10 +85,8 @@ class StoreContext:
         return ref_area == NATIONAL or ((start is None or year >= start) and (end is None or year <= end))
 
     def decimals(self, indicator: str) -> int:
-        """The decimals ``indicator`` prints with (asked once per printed figure: a dict, not the frame)."""
-        if not self._decimals:
-            self._decimals.update((str(code), int(d)) for code, d in self.indicators["decimals"].items())
-        return self._decimals[indicator]
+        """The decimals ``indicator`` prints with (asked once per printed figure)."""
+        return int(self._column("indicators", "decimals")[indicator])
 
     def region_name(self, ref_area: str, lang: str) -> str:
         """A region's name in ``lang`` (its code where the store has no such region)."""
@@ -100,8 +97,8 @@ class StoreContext:
         return str(self._column("indicators", f"name_{lang}").get(code, code))
 
     def _column(self, frame: str, column: str) -> dict[Any, Any]:
-        """A column of ``regions`` or ``indicators`` by code, as a dict: the labels of every printed row and heading
-        ask for a name, and a lookup in the frame costs a hundred times as much (a district edition's grids: seconds)."""
+        """A column of ``regions`` or ``indicators`` by code, as a dict: every printed figure, row label and heading
+        asks for one, and a lookup in the frame costs a hundred times as much (a district edition's grids: seconds)."""
         if (frame, column) not in self._columns:
             self._columns[frame, column] = getattr(self, frame)[column].to_dict()
         return self._columns[frame, column]
