@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -251,58 +252,118 @@ class RuleResults:
 # ---------------------------------------------------------------------------- sum and le
 
 
-def _scope(frame: pd.DataFrame, case: Case, codes: list[str], units: Mapping[str, str]) -> pd.DataFrame:
-    mask = frame[case.axis].isin(codes)
+class FigureTable:
+    """The figures table the consistency rules run on, and what every rule case needs of it, worked out once: which
+    figures are published (not check-only), their values as numbers, and the group columns (each figure's file and key)
+    as integer codes, each column's codes in the order of its values (a missing value last, as a sorted ``groupby`` puts
+    it). A rule case then works on the positions of its figures (:class:`_Rows`): its groups are numbered, and their
+    index made, by arithmetic on the codes, and a figure's fields are read where a message needs them -- not a copy of
+    the figures and a ``groupby`` of text columns per case, which made most of the rules' time."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.reset_index(drop=True)  # its index: the rows' positions, which the codes follow
+        self.published = ~self.frame["check_only"].astype(bool).to_numpy()
+        self.values = pd.to_numeric(self.frame["value"], errors="coerce").to_numpy(dtype=float)
+        self.codes: dict[str, np.ndarray] = {}
+        self.levels: dict[str, pd.Index] = {}
+        for column in _GROUP_COLUMNS:
+            self.codes[column], self.levels[column] = pd.factorize(self.frame[column], sort=True)
+
+    def rows(self, mask: np.ndarray) -> _Rows:
+        return _Rows(self, np.flatnonzero(mask))
+
+    def code_of(self, rows: np.ndarray, column: str, codes: list[str]) -> np.ndarray:
+        """The place in ``codes`` of each row's value of ``column`` (-1: none of them)."""
+        places = np.full(len(self.levels[column]) + 1, -1)  # the last place: a missing value
+        found = self.levels[column].get_indexer(pd.Index(codes))
+        places[found[found >= 0]] = np.flatnonzero(found >= 0)
+        return places[self.codes[column][rows]]
+
+    def groups(self, rows: np.ndarray, columns: list[str]) -> np.ndarray:
+        """The group of each of ``rows`` (positions in the table) by ``columns``: 0, 1, ... in the order of the
+        columns' values, as a sorted ``groupby(columns, dropna=False).ngroup()`` numbers them."""
+        key = np.zeros(len(rows), dtype=np.int64)
+        span = 1
+        for column in columns:
+            size = len(self.levels[column]) + 1  # the codes and, last, a missing value
+            if span * size >= 2**62:  # renumber before the key could overflow: the order is kept
+                key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+                span = int(key.max()) + 1 if len(key) else 1
+            codes = self.codes[column][rows]
+            key = key * size + np.where(codes < 0, size - 1, codes)
+            span *= size
+        return np.unique(key, return_inverse=True)[1].reshape(-1)
+
+    def index(self, rows: np.ndarray, columns: list[str]) -> pd.MultiIndex:
+        """The values of ``columns`` at ``rows`` (positions in the table) as an index, made from the codes."""
+        levels: list = [self.levels[c] for c in columns]  # each an Index (pandas' stubs list sequences only)
+        return pd.MultiIndex(levels=levels, codes=[self.codes[c][rows] for c in columns], names=columns, verify_integrity=False)
+
+
+_GROUP_COLUMNS = ["source_file", *KEY]  # a figure's group: its file and its key but the axis of a rule
+
+
+class _Rows(NamedTuple):
+    """Some figures of a :class:`FigureTable`, by their positions in it (ascending): a rule case's."""
+
+    table: FigureTable
+    at: np.ndarray
+
+    def where(self, mask: np.ndarray) -> _Rows:
+        return _Rows(self.table, self.at[mask])
+
+    def field(self, name: str, positions: pd.Series) -> np.ndarray:
+        """One field of the figures at ``positions`` (places in these rows; None where there is no figure)."""
+        known = positions.notna().to_numpy()
+        out = np.full(len(positions), None, dtype=object)
+        out[known] = self.table.frame[name].take(self.at[positions.to_numpy()[known].astype(np.int64)]).to_numpy(dtype=object)
+        return out
+
+    def figure(self, position: float) -> dict | None:
+        """The fields of the figure at ``position`` (a place in these rows), or None if there is none (NaN)."""
+        if math.isnan(position):
+            return None
+        row = int(self.at[int(position)])
+        return {f: self.table.frame[f].iat[row] for f in _FIELDS}
+
+
+def _scope(table: FigureTable, case: Case, codes: list[str], units: Mapping[str, str]) -> _Rows:
+    """The published figures a rule case is about, of these codes of its axis."""
+    frame = table.frame
+    mask = table.published & frame[case.axis].isin(codes).to_numpy()
     if case.indicators is not None:
-        mask &= frame["indicator"].isin(case.indicators)
+        mask &= frame["indicator"].isin(case.indicators).to_numpy()
     if case.forms is not None:
-        mask &= frame["form"].isin(case.forms)
+        mask &= frame["form"].isin(case.forms).to_numpy()
     if case.units is not None:
-        mask &= frame["indicator"].map(units).isin(case.units)
+        mask &= frame["indicator"].map(units).isin(case.units).to_numpy()
     for column, code in case.where:
-        mask &= frame[column] == code
-    return frame[mask]
+        mask &= (frame[column] == code).to_numpy()
+    return table.rows(mask)
 
 
-def _positions(sub: pd.DataFrame, axis: str, codes: list[str]) -> pd.DataFrame:
-    """For each group of figures that differ only by ``axis`` (one row per group, in key order), the position in ``sub``
+def _positions(sub: _Rows, axis: str, codes: list[str]) -> pd.DataFrame:
+    """For each group of figures that differ only by ``axis`` (one row per group, in key order), the place in ``sub``
     of its figure for each of ``codes`` (a column per code; NaN: the group has no such figure; a figure repeated in a
-    group, the reader's problem, counts once: the first). Only positions are laid out: the fields of a figure are read
-    from ``sub`` where a message needs them. Numbered groups, not an unstacked index: four times faster."""
-    group = ["source_file"] + [c for c in KEY if c != axis]
-    group_of = sub.groupby(group, sort=True, dropna=False).ngroup().to_numpy()
-    code_of = pd.Categorical(sub[axis], categories=codes).codes
-    positions = np.full((int(group_of.max()) + 1 if len(sub) else 0, len(codes)), np.nan)
+    group, the reader's problem, counts once: the first). Only places are laid out: the fields of a figure are read
+    where a message needs them."""
+    table, group = sub.table, [c for c in _GROUP_COLUMNS if c != axis]
+    group_of = table.groups(sub.at, group)
+    code_of = table.code_of(sub.at, axis, codes)
+    positions = np.full((int(group_of.max()) + 1 if len(sub.at) else 0, len(codes)), np.nan)
     rows = np.flatnonzero(code_of >= 0)[::-1]  # last row first: the first of a repeated figure is written last
     positions[group_of[rows], code_of[rows]] = rows
     first_rows = np.unique(group_of, return_index=True)[1]
-    index = pd.MultiIndex.from_frame(sub[group].iloc[first_rows].reset_index(drop=True))
-    return pd.DataFrame(positions, index=index, columns=codes)
+    return pd.DataFrame(positions, index=table.index(sub.at[first_rows], group), columns=codes)
 
 
-def _values(sub: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+def _values(sub: _Rows, positions: pd.DataFrame) -> pd.DataFrame:
     """The value of each figure of ``positions`` (NaN where there is none, or the value is missing)."""
-    value_of = pd.to_numeric(sub["value"], errors="coerce").to_numpy(dtype=float)
+    value_of = sub.table.values[sub.at]
     at = positions.to_numpy(dtype=float)
     known = ~np.isnan(at)
     values = np.where(known, value_of[np.where(known, at, 0).astype(np.int64)], np.nan)
     return pd.DataFrame(values, index=positions.index, columns=positions.columns)
-
-
-def _field(sub: pd.DataFrame, name: str, positions: pd.Series) -> np.ndarray:
-    """One field of the figures at ``positions`` in ``sub`` (None where there is no figure)."""
-    known = positions.notna().to_numpy()
-    out = np.full(len(positions), None, dtype=object)
-    out[known] = sub[name].take(positions.to_numpy()[known].astype(np.int64)).to_numpy(dtype=object)
-    return out
-
-
-def _figure(sub: pd.DataFrame, position: float) -> dict | None:
-    """The fields of the figure at ``position`` in ``sub``, or None if there is none (NaN)."""
-    if math.isnan(position):
-        return None
-    row = int(position)
-    return {f: sub[f].iat[row] for f in _FIELDS}
 
 
 def _shown(fig: dict | None) -> str:
@@ -326,25 +387,24 @@ def _unknown_text(unknown: list[tuple[str, dict | None]], home_sheet: object) ->
     return "not known: " + ", ".join(out)
 
 
-def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+def _evaluate_case(rule: Rule, case: Case, table: FigureTable, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
     outcome = out.outcome(rule)
     if case.parts == REGIONS:  # the regions of each year: the figures of every year's regions, then year by year
-        years = sorted(int(y) for y in frame["time_period"].unique())
+        years = sorted(int(y) for y in table.frame["time_period"][table.published].unique())
         codes_of = {year: [case.total, *case.part_codes(year, lists)] for year in years}
-        scoped = _scope(frame, case, sorted({c for codes in codes_of.values() for c in codes}), rules.units)
-        by_year = dict(list(scoped.groupby("time_period", sort=False)))
-        subsets = [(codes, by_year[year]) for year, codes in codes_of.items() if year in by_year]
+        scoped = _scope(table, case, sorted({c for codes in codes_of.values() for c in codes}), rules.units)
+        year_of = table.frame["time_period"].to_numpy()[scoped.at]
+        subsets = [(codes, scoped.where(year_of == year)) for year, codes in codes_of.items()]
     else:
         codes = [case.total, *case.parts]
-        subsets = [(codes, _scope(frame, case, codes, rules.units))]
+        subsets = [(codes, _scope(table, case, codes, rules.units))]
     for codes, sub in subsets:
         parts = codes[1:]
-        sub = sub[sub[case.axis].isin(codes)]
-        if sub.empty:
+        sub = sub.where(table.code_of(sub.at, case.axis, codes) >= 0)
+        if not len(sub.at):
             continue
         positions = _positions(sub, case.axis, codes)
-        present = positions.notna()
-        groups = present[parts].any(axis=1)  # a group without any part row is not broken down
+        groups = ~np.isnan(positions.to_numpy()[:, 1:]).all(axis=1)  # a group without any part row is not broken down
         positions = positions[groups]
         values = _values(sub, positions)
         total = values[case.total]
@@ -368,13 +428,13 @@ def _evaluate_case(rule: Rule, case: Case, frame: pd.DataFrame, lists: CodeLists
             out.problems.append(_sum_problem(rule, case, key, sub, positions.loc[index], parts, bool(partial_break[index]), lists, rules))
         unchecked = positions.loc[~checked, case.total]
         absent = unchecked.isna().to_numpy()
-        confidential = _field(sub, "obs_conf", unchecked) == "C"
+        confidential = sub.field("obs_conf", unchecked) == "C"
         reasons = np.select(
-            [absent, confidential, pd.isna(_field(sub, "value", unchecked))],
+            [absent, confidential, pd.isna(sub.field("value", unchecked))],
             ["the total is absent", "the total is confidential", "the total is missing"],
             "a part is confidential, missing or absent",
         )
-        sheets, cells = _field(sub, "source_sheet", unchecked), _field(sub, "source_cell", unchecked)
+        sheets, cells = sub.field("source_sheet", unchecked), sub.field("source_cell", unchecked)
         for index, reason, sheet, cell in zip(unchecked.index, reasons, sheets, cells, strict=True):
             key = dict(zip(names, index, strict=True))
             out.not_checkable.append(
@@ -411,21 +471,21 @@ def _sum_problem(
     rule: Rule,
     case: Case,
     key: dict,
-    sub: pd.DataFrame,
+    sub: _Rows,
     positions: pd.Series,
     parts: list[str],
     partial: bool,
     lists: CodeLists,
     rules: RuleSet,
 ) -> Problem:
-    total = _figure(sub, positions[case.total])
+    total = sub.figure(positions[case.total])
     assert total is not None  # a failure needs a known total
     home = total["source_sheet"]
     shown_parts: list[str] = []
     unknown: list[tuple[str, dict | None]] = []
     known_sum = 0.0
     for code in parts:
-        fig = _figure(sub, positions[code])
+        fig = sub.figure(positions[code])
         if fig is None:  # only in a partial break: a full check needs every part
             shown_parts.append(f"{code}: no figure")
             unknown.append((_label(case, code, lists, rules.names), None))
@@ -452,17 +512,17 @@ def _sum_problem(
     return _problem_at(rule, key, total, message, values)
 
 
-def evaluate_additive(rule: Rule, published: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+def evaluate_additive(rule: Rule, table: FigureTable, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
     """A ``sum`` or ``le`` rule, every case of it, on the published (not check-only) figures."""
     out.outcome(rule)
     for case in rule.cases:
-        _evaluate_case(rule, case, published, lists, rules, out)
+        _evaluate_case(rule, case, table, lists, rules, out)
 
 
 # ---------------------------------------------------------------------------- named functions
 
 
-def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
+def coverage_agrees(rule: Rule, table: FigureTable, lists: CodeLists, rules: RuleSet, out: RuleResults) -> None:
     """The ministry's own percentage agrees with its counts to ``decimals`` decimals.
 
     ``reported`` (a check-only column) must be a rounding of numerator / denominator × 100
@@ -474,9 +534,9 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     p = rule.params
     codes = [p["reported"], p["numerator"], p["denominator"]]
     decimals = int(p.get("decimals", 1))
-    sub = frame[frame["indicator"].isin(codes)]
-    sub = sub[(sub["indicator"] == p["reported"]) | ~sub["check_only"].astype(bool)]
-    if sub.empty:
+    indicator = table.frame["indicator"]
+    sub = table.rows(indicator.isin(codes).to_numpy() & ((indicator == p["reported"]).to_numpy() | table.published))
+    if not len(sub.at):
         return
     positions = _positions(sub, "indicator", codes)
     positions = positions[positions[p["reported"]].notna()]
@@ -485,9 +545,9 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
     values = _values(sub, positions).to_numpy()
     for index, at, (reported, numerator, denominator) in zip(positions.index, positions.to_numpy(dtype=float), values, strict=True):
         key = dict(zip(names, index, strict=True))
-        rep = _figure(sub, at[0])
-        assert rep is not None, "positions keep the rows with a reported percentage only"
         if math.isnan(reported) or math.isnan(numerator) or math.isnan(denominator) or denominator == 0:  # NaN: also absent
+            rep = sub.figure(at[0])  # its fields read only where a message needs them
+            assert rep is not None, "positions keep the rows with a reported percentage only"
             outcome.not_checkable += 1
             out.not_checkable.append(_coverage_not_checkable(rule, key, rep, lists, rules))
             continue
@@ -496,7 +556,7 @@ def coverage_agrees(rule: Rule, frame: pd.DataFrame, lists: CodeLists, rules: Ru
         if abs(round(reported, decimals) - computed) <= tolerance:
             continue
         outcome.failed += 1
-        figures = [figure for figure in (_figure(sub, position) for position in at) if figure is not None]  # all three: none is NaN
+        figures = [figure for figure in (sub.figure(position) for position in at) if figure is not None]  # all three: none is NaN
         out.problems.append(_coverage_problem(rule, key, figures, reported, f"{computed:.{decimals + 2}f}", lists, rules))
 
 
@@ -535,7 +595,7 @@ def _coverage_problem(
     return _problem_at(rule, key, rep, message, values)
 
 
-FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResults], None]] = {
+FUNCTIONS: dict[str, Callable[[Rule, FigureTable, CodeLists, RuleSet, RuleResults], None]] = {
     "coverage_agrees": coverage_agrees,
 }
 
@@ -543,10 +603,10 @@ FUNCTIONS: dict[str, Callable[[Rule, pd.DataFrame, CodeLists, RuleSet, RuleResul
 def check_consistency(frame: pd.DataFrame, lists: CodeLists, rules: RuleSet) -> RuleResults:
     """Every ``sum``, ``le`` and ``function`` rule on the figures table."""
     out = RuleResults()
-    published = frame[~frame["check_only"].astype(bool)]
+    table = FigureTable(frame)
     for rule in rules.rules.values():
         if rule.kind in ("sum", "le"):
-            evaluate_additive(rule, published, lists, rules, out)
+            evaluate_additive(rule, table, lists, rules, out)
         elif rule.kind == "function":
-            FUNCTIONS[rule.id](rule, frame, lists, rules, out)
+            FUNCTIONS[rule.id](rule, table, lists, rules, out)
     return out

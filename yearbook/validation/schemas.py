@@ -398,17 +398,17 @@ def schema_problems(frame: pd.DataFrame, rules: RuleSet, forms: Mapping[str, For
     row_columns = {rule: c.column for rule, c in row_checks.items()} | {"code_not_in_form": "indicator"}
 
     problems = _translate(_failures(schema, frame), frame, rules, lists, row_columns)
+    by_form = {code: part for code, part in frame.groupby("form", sort=False) if isinstance(code, str)}  # each form's figures
     for code, form_schema in form_schemas(rules, forms, lists).items():
-        part = frame[frame["form"] == code]
-        if not part.empty:
-            problems += _translate(_failures(form_schema, part), part, rules, lists, row_columns)
+        if code in by_form:
+            problems += _translate(_failures(form_schema, by_form[code]), by_form[code], rules, lists, row_columns)
     if structural(problems):  # row checks on a malformed table say nothing reliable
         problems = [p for p in problems if p.rule == "figure_table"]
     out.problems = problems
     for p in problems:
         out.outcomes[p.rule].failed += 1
     if not structural(out.problems):
-        _count(out.outcomes, row_checks, combo_checks, frame, lists, yields)
+        _count(out.outcomes, row_checks, combo_checks, frame, by_form, yields)
     return out
 
 
@@ -422,10 +422,11 @@ def _count(
     row_checks: Mapping[str, RowCheck],
     combo_checks: Mapping[str, RowCheck],
     frame: pd.DataFrame,
-    lists: CodeLists,
+    by_form: Mapping[str, pd.DataFrame],
     yields: Mapping[str, FormYield],
 ) -> None:
-    """How many figures each schema rule was checked on, and on how many it could not be."""
+    """How many figures each schema rule was checked on, and on how many it could not be (``by_form``: each form's
+    figures)."""
     n = len(frame)
     for rule_id, check in row_checks.items():
         if rule_id in outcomes:
@@ -441,5 +442,5 @@ def _count(
         outcomes["unknown_indicator"].checked = int(frame["form"].isin(list(yields)).sum())
     if "code_not_in_form" in outcomes:
         outcomes["code_not_in_form"].checked = sum(
-            int(check.applies(frame[frame["form"] == code]).sum()) for code, check in combo_checks.items()
+            int(check.applies(by_form[code]).sum()) for code, check in combo_checks.items() if code in by_form
         )
