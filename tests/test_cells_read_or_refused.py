@@ -186,6 +186,7 @@ def _sheet_rewritten(tmp_path: Path, rel: str, change, part: str = "xl/worksheet
     [
         ("<c r='B7' t='e'><v>#REF!</v></c>", "invalid_value"),  # single quotes: the quick byte scan must not miss it
         ('<c r="B7" t="str"><f>SUM(C7:D7)</f></c>', "formula_without_value"),  # a string formula with no saved result
+        ('<c r="b7" t="e"><v>#REF!</v></c>', "invalid_value"),  # a lower-case reference: calamine reads it as B7
     ],
 )
 def test_cells_the_quick_scan_must_not_miss(tmp_path: Path, cell_xml: str, rule: str) -> None:
@@ -204,8 +205,39 @@ def test_a_strict_ooxml_workbook_keeps_its_cell_facts(tmp_path: Path) -> None:
     assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "invalid_value")]
 
 
-def test_one_cell_far_away_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+def test_a_sheet_part_named_in_another_case_keeps_its_cell_facts(tmp_path: Path) -> None:
+    """calamine finds a part whatever the case of the name the workbook's relationships give it: so must the checks."""
+    draft = _sheet_rewritten(tmp_path, DEM2, lambda xml: re.sub(r'<c r="B7"[^>]*?(/>|>.*?</c>)', '<c r="B7"><f>1+1</f></c>', xml))
+    path = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(draft) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    assert 'Target="/xl/worksheets/sheet1.xml"' in rels
+    _rewrite(draft, path, {"xl/_rels/workbook.xml.rels": rels.replace("/xl/worksheets/sheet1.xml", "/xl/Worksheets/Sheet1.xml").encode()})
+    assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "formula_without_value")]
+
+
+def test_percent_styles_are_found_where_the_relationships_put_them(tmp_path: Path) -> None:
+    """A styles part under another name than xl/styles.xml (its relationship says where) still shows 0.044 as 4.4%."""
+    draft = _copy(tmp_path, MLSP)
+    book = openpyxl.load_workbook(draft)
+    book["АӘК - АСП"]["D5"] = 0.044
+    book["АӘК - АСП"]["D5"].number_format = "0.0%"
+    book.save(draft)
+    path = tmp_path / "styles_moved.xlsx"
+    with zipfile.ZipFile(draft) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b'Target="styles.xml"', b'Target="look.xml"').replace(b"/xl/styles.xml", b"/xl/look.xml")
+            zout.writestr("xl/look.xml" if item.filename == "xl/styles.xml" else item.filename, data)
+    figures, problems = _read(path)
+    assert problems == []
+    assert figures[("АӘК - АСП", "D5")]["value"] == 4.4
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "xfd1048576"])
+def test_one_cell_far_away_is_refused_before_it_is_read(tmp_path: Path, far: str) -> None:
+    far = f'<row r="1048576"><c r="{far}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
     path = _sheet_rewritten(tmp_path, DEM2, lambda xml: xml.replace("</sheetData>", far))
     report = _read_in_subprocess(path)
     assert [rule for rule, _ in report["problems"]] == ["unreadable_file"]

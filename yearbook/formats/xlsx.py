@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
 BUILTIN_TIME_FORMATS = {*range(14, 23), 45, 46, 47}  # dates, times and durations ('m/d/yyyy' ... '[h]:mm:ss')
 LAST_DATE = 2_958_465  # 9999-12-31: no date, time or duration Excel shows is further from 0 (in days)
-_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")  # calamine reads a reference in either case ('d5' is D5)
 # a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote. The word boundary before
 # the r (r"\br...") is checked on each match by _at_word_start, not in the pattern: a pattern beginning with a literal
 # is searched for by that literal, several times faster than trying a boundary at every byte of a sheet's XML
-_FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Z]{2}|[A-Z]?[0-9]{4})([A-Z]{0,3})([0-9]{1,9})["']""")
+_FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]?[0-9]{4})([A-Za-z]{0,3})([0-9]{1,9})["']""")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w of a bytes pattern
 _SCAN_CHUNK = 1 << 20
 
@@ -114,26 +114,56 @@ def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[
                 if not _at_word_start(text, found.start()):
                     continue
                 letters, row = found.groups()
-                last_row, last_col = max(last_row, int(row), 999), max(last_col, column_index_from_string(letters.decode() or "A"), 26)
+                column = column_index_from_string(letters.decode().upper() or "A")
+                last_row, last_col = max(last_row, int(row), 999), max(last_col, column, 26)
             tail = block[-32:]  # a marker or a reference split across two blocks
     if last_row * last_col > MAX_CELLS_PER_SHEET:
         raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
     return marked
 
 
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_STYLES_TYPE = "/styles"  # the end of the relationship type of the workbook's styles part
+
+
+def _member(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The archive's entry of a part name as calamine finds it: the name itself, else the one entry whose name differs
+    only by case ('xl/Worksheets/Sheet1.xml'); None when there is none. Every part calamine reads must be the one
+    checked here, or a sheet would escape the cell facts and the size limit."""
+    names = archive.namelist()
+    if name in names:
+        return name
+    found = [n for n in names if n.casefold() == name.casefold()]
+    if len(found) > 1:
+        raise UnsafeWorkbook(f"the archive holds several parts named {name!r} in different cases: {sorted(found)}")
+    return found[0] if found else None
+
+
+def _relationships(archive: zipfile.ZipFile) -> list[Element]:
+    """The relationships of xl/workbook.xml (its sheets, its styles)."""
+    rels = _member(archive, _WORKBOOK_RELS)
+    return [] if rels is None else list(DefusedET.fromstring(archive.read(rels)))
+
+
+def _target(archive: zipfile.ZipFile, rel: Element) -> str | None:
+    """The archive entry a workbook relationship points to (relative to xl/, or absolute), or None."""
+    target = rel.get("Target", "")
+    return _member(archive, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}"))
+
+
 def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
     """(sheet name, zip member of its XML) for every worksheet of the workbook."""
-    members = set(archive.namelist())
-    book = DefusedET.fromstring(archive.read("xl/workbook.xml"))
-    rels_name = "xl/_rels/workbook.xml.rels"
-    rels: Iterable[Element] = DefusedET.fromstring(archive.read(rels_name)) if rels_name in members else []
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    book_part = _member(archive, "xl/workbook.xml")
+    if book_part is None:
+        return
+    book = DefusedET.fromstring(archive.read(book_part))
+    targets = {r.get("Id"): r for r in _relationships(archive)}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
             rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)  # transitional or strict OOXML
-            target = targets.get(rel_id, "")
-            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            if member in members:
+            rel = targets.get(rel_id)
+            member = None if rel is None else _target(archive, rel)
+            if member is not None:
                 yield sheet.get("name", ""), member
 
 
@@ -144,9 +174,12 @@ def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
 
 def _styles_showing(archive: zipfile.ZipFile, builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
     """Indexes of the cell styles whose number format is one of the ``builtin`` ones or a custom one that ``shows``."""
-    if "xl/styles.xml" not in archive.namelist():
+    # the part the workbook's relationships name, as Excel finds it; else the usual name
+    declared = [r for r in _relationships(archive) if r.get("Type", "").endswith(_STYLES_TYPE)]
+    part = _target(archive, declared[0]) if declared else _member(archive, "xl/styles.xml")
+    if part is None:
         return frozenset()
-    styles = DefusedET.fromstring(archive.read("xl/styles.xml"))
+    styles = DefusedET.fromstring(archive.read(part))
     formats = set(builtin)
     for fmt in styles.iter():
         if fmt.tag.endswith("}numFmt") and shows(fmt.get("formatCode", "")):
@@ -239,7 +272,7 @@ def _position(ref: str | None, row: int, col: int) -> Position:
     match = _REF.fullmatch(ref or "")
     if match is None:
         return row, col + 1
-    return int(match.group(2)), column_index_from_string(match.group(1))
+    return int(match.group(2)), column_index_from_string(match.group(1).upper())
 
 
 def _cell_facts(cell, position: Position, percent_styles: frozenset[int], out: SheetFacts) -> None:
