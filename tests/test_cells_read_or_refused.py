@@ -133,6 +133,20 @@ def test_a_title_ending_in_marks_before_text_reads_in_under_a_second(tmp_path: P
     assert len(problems[0].message) < 300
 
 
+def test_long_title_cells_of_many_separators_read_in_bounded_time(tmp_path: Path) -> None:
+    """A header cell may be "group<separator>sub": a cell of hundreds of separators is not tried at each of them."""
+    path = _copy(tmp_path, DEM2)
+    book = openpyxl.load_workbook(path)
+    long_text = "\n".join("абвгдежзик" * 50)[:990]  # 495 line breaks in 990 characters
+    for column in range(12, 312):  # 300 such cells in the title row, right of the table
+        book["Лист1"].cell(row=1, column=column, value=f"{column} {long_text}")
+    book.save(path)
+    start = time.process_time()
+    figures, problems = _read(path)
+    assert time.process_time() - start < 3  # about 10 s when every separator was tried
+    assert figures[("Лист1", "B7")]["value"] is not None
+
+
 @pytest.mark.slow  # seconds: a subprocess given a 50 MB cell
 def test_a_cell_of_50_million_characters_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     draft, path = tmp_path / "draft.xlsx", tmp_path / "huge.xlsx"

@@ -28,6 +28,7 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 FOOTNOTE_ROW = re.compile(r"^\s*(?:\*|\d{1,2}\)|[¹²³⁴⁵⁶⁷⁸⁹]|примечани|ескерту|ескертпе|note|источник|дереккөз|source)", re.IGNORECASE)
 _COMBINED_SPLIT = re.compile(r"\s*[,:\n]\s*|\s+[-–—]\s+")
 HEADER_SEARCH_ROWS = 12
+MAX_HEADER_SPLITS = 8  # a header cell "group<separator>sub" has one or two separators; a label of the forms, none
 FORM_CODE_ROWS = 6
 
 
@@ -105,8 +106,11 @@ def _all_labels(spec: SheetSpec) -> set[str]:
 
 
 def _combined_splits(text: str) -> list[tuple[str, str]]:
-    """The ways to read one header cell as "group<separator>sub" (a one-row header of a two-level form)."""
-    return [(text[: m.start()], text[m.end() :]) for m in _COMBINED_SPLIT.finditer(text) if m.start() > 0 and m.end() < len(text)]
+    """The ways to read one header cell as "group<separator>sub" (a one-row header of a two-level form), at its first
+    :data:`MAX_HEADER_SPLITS` separators: each way is a label lookup of its text, so a long cell of many separators
+    (a title, a note, or a hostile file's cell) costs a bounded number of them, not one per separator."""
+    inside = (m for m in _COMBINED_SPLIT.finditer(text) if m.start() > 0 and m.end() < len(text))
+    return [(text[: m.start()], text[m.end() :]) for m in itertools.islice(inside, MAX_HEADER_SPLITS)]
 
 
 def _header_variants(value: object, of_which: OfWhich) -> tuple[str, ...]:
