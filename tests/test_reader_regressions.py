@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from yearbook.submissions import SubmissionFile, read_submission
 
 SCHOOLS_BOOK = SAMPLES / "2018" / "МОН_білім_2018_соңғы.xlsx"
@@ -35,3 +35,44 @@ def test_a_title_beginning_with_a_column_label_reads_as_the_sample(tmp_path: Pat
     wb["Мектептер"]["A1"] = title
     wb.save(book)
     assert _read(book) == expected
+
+
+DEMO_BIRTHS = ROOT / "raw" / "2018" / "F-DEM-2.xlsx"  # its labels in column B: a column to their left is free
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        pytest.param({"A26": "Примечание: данные предварительные"}, id="a note left of the label column"),
+        pytest.param({"D26": "Примечание: данные предварительные"}, id="a note in a column of figures"),
+        pytest.param({"B26": "1)", "D26": "Шымкент выделен в 2018 г."}, id="a numbered note running into the figures"),
+    ],
+)
+def test_a_footnote_row_anywhere_under_the_table_is_no_data(tmp_path: Path, cells: dict[str, str]) -> None:
+    expected = _read(DEMO_BIRTHS)
+    assert expected[1] == []
+    book = tmp_path / "book.xlsx"
+    shutil.copy(DEMO_BIRTHS, book)
+    wb = openpyxl.load_workbook(book)
+    for ref, text in cells.items():
+        wb.worksheets[0][ref] = text
+    wb.save(book)
+    assert _read(book) == expected
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        pytest.param({"A10": "*"}, ("value_outside_table", "A10"), id="a mark left of a row: reported at its cell"),
+        pytest.param({"B26": "1)", "D26": "x"}, ("unknown_region", "B26"), id="a row labelled as a note, with a symbol"),
+        pytest.param({"B26": "*", "D26": 5}, ("unknown_region", "B26"), id="a row labelled as a note, with a figure"),
+    ],
+)
+def test_a_row_with_a_note_and_a_figure_is_reported_where_it_is(tmp_path: Path, cells: dict[str, object], expected: tuple) -> None:
+    book = tmp_path / "book.xlsx"
+    shutil.copy(DEMO_BIRTHS, book)
+    wb = openpyxl.load_workbook(book)
+    for ref, value in cells.items():
+        wb.worksheets[0][ref] = value
+    wb.save(book)
+    assert [(rule, cell) for rule, _, cell, _ in _read(book)[1]] == [expected]

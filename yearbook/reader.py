@@ -217,7 +217,11 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
     if top is None:
         return None
     width = len(grid.cols)
-    label_col = next(j for j in range(width) if any(grid.cells[i][j] is not None for i in range(top, len(grid.cells))))
+    # the first column with a label at or below the header: a footnote row's text ('Примечание: ...', '*') may stand
+    # further left, in a column of its own (FORMS.md: footnote rows under the table are not data)
+    below = range(top, len(grid.cells))
+    filled = [j for j in range(width) if any(grid.cells[i][j] is not None for i in below)]
+    label_col = next((j for j in filled if any(_is_label_text(grid.cells[i][j]) for i in below)), filled[0])
     rows = [top]
     nxt = top + 1
     if (
@@ -257,6 +261,15 @@ def _find_header(ctx: _Context, spec: SheetSpec) -> _Header | None:
         seen[leaves[0]] = j
         header.columns[j] = leaves[0]
     return header
+
+
+def _is_note(value: object) -> bool:
+    """Whether a cell is the text of a footnote row ('Примечание: ...', 'Ескерту', 'Note:', '*', '1) ...')."""
+    return isinstance(value, str) and FOOTNOTE_ROW.match(value) is not None
+
+
+def _is_label_text(value: object) -> bool:
+    return value is not None and not _is_note(value)
 
 
 def _candidate_paths(upper: object, lower: object, filled_top: object) -> list[list[str]]:
@@ -528,11 +541,11 @@ class _RowReader:
         row = grid.cells[i]
         label = row[label_col]
         data, stray = self._cells(row)
+        if self._footnote_row(row) or (_is_note(label) and not any(row[j] is not None for j in data)):
+            return
         if label is None:
             if any(row[j] is not None for j in data):
                 self.out.problems.append(self.ctx.problem("missing_row_label", "figures in a row without a label", grid.ref(i, label_col)))
-            return
-        if isinstance(label, str) and FOOTNOTE_ROW.match(label) and not any(row[j] is not None for j in data):
             return
         codes = self._codes(label, grid.ref(i, label_col))
         if codes is None or self._duplicate(i, label, codes):
@@ -542,6 +555,16 @@ class _RowReader:
                 self.ctx.problem("value_outside_table", "a value in a column without a known header", grid.ref(i, j), row[j])
             )
         self.rows.append(_Row(i, codes, data, len(self.out.problems)))
+
+    def _footnote_row(self, row: list[object]) -> bool:
+        """Whether a row is a footnote row under the table (FORMS.md: not data), in whichever column its text stands:
+        its first cell a note's text ('Примечание: ...', '*', '1)'), and no other cell a figure or a symbol (a row
+        labelled '*' with figures in it is a row whose label is not understood, reported as such)."""
+        cells = [v for v in row if v is not None]
+        return bool(cells) and _is_note(cells[0]) and all(self._not_a_figure(v) for v in cells[1:])
+
+    def _not_a_figure(self, value: object) -> bool:
+        return isinstance(value, str) and parse_cell(value, decimal_comma=self.ctx.form.decimal_comma).error is not None
 
     def _cells(self, row: list[object]) -> tuple[list[int], list[int]]:
         """The grid columns of the row's cells under the table's columns, and the columns of values outside them. A
