@@ -76,3 +76,22 @@ def test_a_row_with_a_note_and_a_figure_is_reported_where_it_is(tmp_path: Path, 
         wb.worksheets[0][ref] = value
     wb.save(book)
     assert [(rule, cell) for rule, _, cell, _ in _read(book)[1]] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("ref", "text", "rule", "hint"),
+    [
+        pytest.param("B6", "Кoстанайская область", "unknown_region", "'o' (character 2) is Latin", id="a region, a Latin o"),
+        pytest.param("D3", "мальчикu", "unknown_column", "'u' (character 8) is Latin", id="a column header, a Latin u"),
+    ],
+)
+def test_a_label_mixing_latin_and_cyrillic_letters_says_which(tmp_path: Path, ref: str, text: str, rule: str, hint: str) -> None:
+    """A look-alike letter of the other script cannot be seen: the message names it."""
+    book = tmp_path / "book.xlsx"
+    shutil.copy(DEMO_BIRTHS, book)
+    wb = openpyxl.load_workbook(book)
+    wb.worksheets[0][ref] = text
+    wb.save(book)
+    problems = [(r, cell, message) for r, _, cell, message in _read(book)[1] if r == rule]
+    assert len(problems) == 1 and problems[0][1] == ref, _read(book)[1]
+    assert f"mixes Latin and Cyrillic letters in one word: {hint}: retype them" in problems[0][2]

@@ -8,6 +8,7 @@ normalised form produced here, on both sides (the submission and the code lists)
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
@@ -87,3 +88,24 @@ def _variants(text: str) -> tuple[str, ...]:
     if " / " not in text:
         return (full,)
     return (full, *(_normalize(part) for part in text.split(" / ")))
+
+
+def mixed_scripts(text: str) -> str:
+    """Where a label mixes Latin and Cyrillic letters in one word ('Кoстанайская' with a Latin o): which letters are of
+    the other script, said so that a clerk who sees no difference can retype them; '' for any other text."""
+    found = []
+    for word in re.finditer(r"\w+", text):
+        scripts = [_script(ch) for ch in word.group()]
+        if "LATIN" in scripts and "CYRILLIC" in scripts:
+            minority = min(("LATIN", "CYRILLIC"), key=scripts.count)
+            letters = zip(word.group(), scripts, strict=True)
+            found += [(word.start() + k, ch, minority) for k, (ch, script) in enumerate(letters) if script == minority]
+    if not found:
+        return ""
+    shown = ", ".join(f"{ch!r} (character {at + 1}) is {script.title()}" for at, ch, script in found[:3]) + (" …" if len(found) > 3 else "")
+    return f"; it mixes Latin and Cyrillic letters in one word: {shown}: retype them"
+
+
+def _script(ch: str) -> str:
+    """The script of a letter as its Unicode name begins ('LATIN', 'CYRILLIC'), '' for anything else."""
+    return unicodedata.name(ch, "").split(" ")[0] if ch.isalpha() else ""

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from yearbook.cells import parse_cell
 from yearbook.codelists import CodeLists
 from yearbook.figures import FIGURE_FIELDS, FigureBlock
-from yearbook.labels import label_variants, normalize_label
+from yearbook.labels import label_variants, mixed_scripts, normalize_label
 from yearbook.model import DIMENSIONS, NATIONAL, TOTAL
 from yearbook.problems import ERROR, Problem
 from yearbook.specs import FormSpec, Leaf, OfWhich, SheetSpec
@@ -324,7 +324,9 @@ def _under_unknown_group(spec: SheetSpec, path: list[str], of_which: OfWhich) ->
 def _unknown_column_message(ctx: _Context, spec: SheetSpec, path: list[str]) -> str:
     """Why a header path names no column; where its group label is the one to mend, the message says so and names the
     columns of the label under it."""
-    message = f"column header {' / '.join(path)!r} is not a column of {ctx.form.code} ({spec.description})"
+    shown = " / ".join(path)
+    hints = "".join(mixed_scripts(part) for part in path)  # a character counted in its own cell
+    message = f"column header {shown!r} is not a column of {ctx.form.code} ({spec.description}){hints}"
     under = _under_unknown_group(spec, path, ctx.form.of_which)
     if not under:
         return message
@@ -380,7 +382,8 @@ def _region_code(ctx: _Context, label: object, cell: str) -> tuple[str | None, P
     if len(valid) == 1:
         return valid.pop(), None
     if not matches:
-        return None, ctx.problem("unknown_region", f"region label {str(label)!r} is not in the region list", cell, label)
+        message = f"region label {str(label)!r} is not in the region list{mixed_scripts(str(label))}"
+        return None, ctx.problem("unknown_region", message, cell, label)
     if not valid:
         spans = sorted({(m.valid_from, m.valid_to) for m in matches}, key=str)
         span = ", ".join(f"{a or '…'}-{b or '…'}" for a, b in spans)
@@ -588,7 +591,7 @@ class _RowReader:
         code = next((spec.rows.labels[v] for v in label_variants(label) if v in spec.rows.labels), None)
         if code is None:
             kind = "indicator" if spec.rows.kind == "indicator" else spec.rows.dimension
-            message = f"row label {str(label)!r} is not a {kind} of {ctx.form.code} ({spec.description})"
+            message = f"row label {str(label)!r} is not a {kind} of {ctx.form.code} ({spec.description}){mixed_scripts(str(label))}"
             self.out.problems.append(ctx.problem("unknown_row_label", message, label_ref, label))
             return None
         if spec.rows.kind == "indicator":
