@@ -563,8 +563,8 @@ class _RowReader:
         """Whether a row is a footnote row under the table (FORMS.md: not data), in whichever column its text stands:
         its first cell a note's text ('Примечание: ...', '*', '1)'), and no other cell a figure or a symbol (a row
         labelled '*' with figures in it is a row whose label is not understood, reported as such)."""
-        cells = [v for v in row if v is not None]
-        return bool(cells) and _is_note(cells[0]) and all(self._not_a_figure(v) for v in cells[1:])
+        first = next((j for j, v in enumerate(row) if v is not None), None)
+        return first is not None and _is_note(row[first]) and all(v is None or self._not_a_figure(v) for v in row[first + 1 :])
 
     def _not_a_figure(self, value: object) -> bool:
         return isinstance(value, str) and parse_cell(value, decimal_comma=self.ctx.form.decimal_comma).error is not None

@@ -80,9 +80,10 @@ def _scan_file(path: str) -> _Scan:
             names = check_zip_limits(archive)
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 raise UnsafeWorkbook("not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)")
-            percent_styles = _percent_styles(archive)
+            rels = _relationships(archive)
+            percent_styles = _percent_styles(archive, rels)
             marker = _marker(percent_styles)
-            sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(archive))
+            sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(archive, rels))
     except zipfile.BadZipFile as exc:
         raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
     notices = (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
@@ -151,13 +152,13 @@ def _target(archive: zipfile.ZipFile, rel: Element) -> str | None:
     return _member(archive, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}"))
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
-    """(sheet name, zip member of its XML) for every worksheet of the workbook."""
+def _sheet_parts(archive: zipfile.ZipFile, rels: list[Element]) -> Iterator[tuple[str, str]]:
+    """(sheet name, zip member of its XML) for every worksheet of the workbook (``rels``: its relationships)."""
     book_part = _member(archive, "xl/workbook.xml")
     if book_part is None:
         return
     book = DefusedET.fromstring(archive.read(book_part))
-    targets = {r.get("Id"): r for r in _relationships(archive)}
+    targets = {r.get("Id"): r for r in rels}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
             rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)  # transitional or strict OOXML
@@ -167,15 +168,15 @@ def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
                 yield sheet.get("name", ""), member
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+def _percent_styles(archive: zipfile.ZipFile, rels: list[Element]) -> frozenset[int]:
     """Indexes of the cell styles (``s`` of a cell) whose number format shows a percentage."""
-    return _styles_showing(archive, BUILTIN_PERCENT_FORMATS, is_percent_format)
+    return _styles_showing(archive, rels, BUILTIN_PERCENT_FORMATS, is_percent_format)
 
 
-def _styles_showing(archive: zipfile.ZipFile, builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
+def _styles_showing(archive: zipfile.ZipFile, rels: list[Element], builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
     """Indexes of the cell styles whose number format is one of the ``builtin`` ones or a custom one that ``shows``."""
     # the part the workbook's relationships name, as Excel finds it; else the usual name
-    declared = [r for r in _relationships(archive) if r.get("Type", "").endswith(_STYLES_TYPE)]
+    declared = [r for r in rels if r.get("Type", "").endswith(_STYLES_TYPE)]
     part = _target(archive, declared[0]) if declared else _member(archive, "xl/styles.xml")
     if part is None:
         return frozenset()
@@ -195,8 +196,9 @@ def times_beyond_range(path: Path) -> list[tuple[str, str, str]]:
     the workbook there. Looked for only then; a streaming parse of every sheet, rows dropped once seen."""
     found = []
     with zipfile.ZipFile(path) as archive:
-        styles = _styles_showing(archive, BUILTIN_TIME_FORMATS, is_time_format)
-        for name, member in _sheet_parts(archive):
+        rels = _relationships(archive)
+        styles = _styles_showing(archive, rels, BUILTIN_TIME_FORMATS, is_time_format)
+        for name, member in _sheet_parts(archive, rels):
             for (row, col), cell in _cells(archive, member):
                 value = next((child.text for child in cell if child.tag.rpartition("}")[2] == "v"), None)
                 if cell.get("t", "n") == "n" and value and int(cell.get("s") or 0) in styles and _beyond(value):
