@@ -40,6 +40,17 @@ def test_a_title_beginning_with_a_column_label_reads_as_the_sample(tmp_path: Pat
 DEMO_BIRTHS = ROOT / "raw" / "2018" / "F-DEM-2.xlsx"  # its labels in column B: a column to their left is free
 
 
+def _births_with(tmp_path: Path, cells: dict[str, object]) -> Path:
+    """The demo's F-DEM-2 with these cells of its sheet written."""
+    book = tmp_path / "book.xlsx"
+    shutil.copy(DEMO_BIRTHS, book)
+    wb = openpyxl.load_workbook(book)
+    for ref, value in cells.items():
+        wb.worksheets[0][ref] = value
+    wb.save(book)
+    return book
+
+
 @pytest.mark.parametrize(
     "cells",
     [
@@ -51,13 +62,7 @@ DEMO_BIRTHS = ROOT / "raw" / "2018" / "F-DEM-2.xlsx"  # its labels in column B: 
 def test_a_footnote_row_anywhere_under_the_table_is_no_data(tmp_path: Path, cells: dict[str, str]) -> None:
     expected = _read(DEMO_BIRTHS)
     assert expected[1] == []
-    book = tmp_path / "book.xlsx"
-    shutil.copy(DEMO_BIRTHS, book)
-    wb = openpyxl.load_workbook(book)
-    for ref, text in cells.items():
-        wb.worksheets[0][ref] = text
-    wb.save(book)
-    assert _read(book) == expected
+    assert _read(_births_with(tmp_path, cells)) == expected
 
 
 @pytest.mark.parametrize(
@@ -69,13 +74,7 @@ def test_a_footnote_row_anywhere_under_the_table_is_no_data(tmp_path: Path, cell
     ],
 )
 def test_a_row_with_a_note_and_a_figure_is_reported_where_it_is(tmp_path: Path, cells: dict[str, object], expected: tuple) -> None:
-    book = tmp_path / "book.xlsx"
-    shutil.copy(DEMO_BIRTHS, book)
-    wb = openpyxl.load_workbook(book)
-    for ref, value in cells.items():
-        wb.worksheets[0][ref] = value
-    wb.save(book)
-    assert [(rule, cell) for rule, _, cell, _ in _read(book)[1]] == [expected]
+    assert [(rule, cell) for rule, _, cell, _ in _read(_births_with(tmp_path, cells))[1]] == [expected]
 
 
 @pytest.mark.parametrize(
@@ -87,11 +86,7 @@ def test_a_row_with_a_note_and_a_figure_is_reported_where_it_is(tmp_path: Path, 
 )
 def test_a_label_mixing_latin_and_cyrillic_letters_says_which(tmp_path: Path, ref: str, text: str, rule: str, hint: str) -> None:
     """A look-alike letter of the other script cannot be seen: the message names it."""
-    book = tmp_path / "book.xlsx"
-    shutil.copy(DEMO_BIRTHS, book)
-    wb = openpyxl.load_workbook(book)
-    wb.worksheets[0][ref] = text
-    wb.save(book)
-    problems = [(r, cell, message) for r, _, cell, message in _read(book)[1] if r == rule]
-    assert len(problems) == 1 and problems[0][1] == ref, _read(book)[1]
+    found = _read(_births_with(tmp_path, {ref: text}))[1]
+    problems = [(r, cell, message) for r, _, cell, message in found if r == rule]
+    assert len(problems) == 1 and problems[0][1] == ref, found
     assert f"mixes Latin and Cyrillic letters in one word: {hint}: retype them" in problems[0][2]
