@@ -230,6 +230,65 @@ def test_a_sheet_part_named_in_another_case_keeps_its_cell_facts(tmp_path: Path)
     assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "formula_without_value")]
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+Entries = list[tuple[str, bytes]]
+
+
+def _swap_sheet(entries: Entries, hostile: bytes) -> Entries:
+    """Two entries differing only in case, the hostile one last: calamine reads the last."""
+    return [*entries, ("xl/worksheets/SHEET1.xml", hostile)]
+
+
+def _backslashes(entries: Entries, hostile: bytes) -> Entries:
+    return [("xl\\worksheets\\sheet1.xml", hostile) if name == SHEET else (name, data) for name, data in entries]
+
+
+def _other_folder(entries: Entries, hostile: bytes) -> Entries:
+    """The package's relationship names a workbook in x2/ (the xl/ tree left as it was): calamine reads x2/."""
+    parts = dict(entries)
+    moved = [("_rels/.rels", parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="x2/workbook.xml"'))]
+    moved += [("x2/workbook.xml", parts["xl/workbook.xml"]), ("x2/styles.xml", parts["xl/styles.xml"])]
+    moved += [("x2/worksheets/sheet1.xml", hostile)]
+    moved += [("x2/_rels/workbook.xml.rels", parts[WORKBOOK_RELS].replace(b"/xl/worksheets/sheet1.xml", b"worksheets/sheet1.xml"))]
+    return [(name, data) for name, data in entries if name != "_rels/.rels"] + moved
+
+
+def _dot_target(entries: Entries, hostile: bytes) -> Entries:
+    """A relationship's target joined to the workbook's folder as written: 'xl/./worksheets/sheet1.xml' is its own entry."""
+    rels = dict(entries)[WORKBOOK_RELS].replace(b"/xl/worksheets/sheet1.xml", b"./worksheets/sheet1.xml")
+    return [(name, rels if name == WORKBOOK_RELS else data) for name, data in entries] + [("xl/./worksheets/sheet1.xml", hostile)]
+
+
+@pytest.mark.parametrize("change", [_swap_sheet, _backslashes, _other_folder, _dot_target])
+def test_the_sheet_checked_is_the_sheet_calamine_reads(tmp_path: Path, change) -> None:
+    """The cell facts and the size limit are those of the entry calamine reads (calamine 0.36's lookup of parts)."""
+    with zipfile.ZipFile(SAMPLES / DEM2) as z:
+        entries = [(item.filename, z.read(item)) for item in z.infolist()]
+    hostile = re.sub(rb'<c r="B7"[^>]*?(/>|>.*?</c>)', b'<c r="B7" t="e"><v>#REF!</v></c>', dict(entries)[SHEET], count=1)
+    path = tmp_path / "parts.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in change(entries, hostile):
+            zout.writestr(name, data)
+    assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "invalid_value")]
+
+
+def test_a_cell_without_reference_is_placed_in_its_rows_row(tmp_path: Path) -> None:
+    """calamine puts a cell without r after the cell before it, in the row of its row element, whatever that cell's r."""
+    moved = '<c r="A9"/><c t="e"><v>#REF!</v></c>'  # A9's own cell, in row 9, comes later and keeps its label
+    path = _sheet_rewritten(tmp_path, DEM2, lambda xml: xml.replace('<c r="B7" t="n"><v>9854</v></c>', moved))
+    assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "invalid_value")]
+
+
+def test_a_styles_relationship_to_no_styles_part_is_refused(tmp_path: Path) -> None:
+    """How a cell shows (a percentage) cannot be known: refused rather than guessed."""
+    with zipfile.ZipFile(SAMPLES / DEM2) as z:
+        rels = z.read(WORKBOOK_RELS)
+    path = tmp_path / "no_styles.xlsx"
+    _rewrite(SAMPLES / DEM2, path, {WORKBOOK_RELS: rels.replace(b'Target="styles.xml"', b'Target="missing.xml"')})
+    assert [(p.rule, "styles ('missing.xml') are missing or damaged" in p.message) for p in _read(path)[1]] == [("unreadable_file", True)]
+
+
 def test_percent_styles_are_found_where_the_relationships_put_them(tmp_path: Path) -> None:
     """A styles part under another name than xl/styles.xml (its relationship says where) still shows 0.044 as 4.4%."""
     draft = _copy(tmp_path, MLSP)
@@ -249,11 +308,22 @@ def test_percent_styles_are_found_where_the_relationships_put_them(tmp_path: Pat
     assert figures[("АӘК - АСП", "D5")]["value"] == 4.4
 
 
-@pytest.mark.parametrize("far", ["XFD1048576", "xfd1048576"])
-def test_one_cell_far_away_is_refused_before_it_is_read(tmp_path: Path, far: str) -> None:
-    far = f'<row r="1048576"><c r="{far}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    path = _sheet_rewritten(tmp_path, DEM2, lambda xml: xml.replace("</sheetData>", far))
+CELL_X = "<is><t>x</t></is></c>"
+
+
+@pytest.mark.parametrize(
+    ("far", "reach"),
+    [
+        (f'<row r="1048576"><c r="XFD1048576" t="inlineStr">{CELL_X}</row>', "row 1,048,576 or column 16,384"),
+        (f'<row r="1048576"><c r="xfd1048576" t="inlineStr">{CELL_X}</row>', "row 1,048,576 or column 16,384"),
+        (f'<row r="0001048576"><c r="XFD0001048576" t="inlineStr">{CELL_X}</row>', "row 1,048,576 or column 16,384"),
+        (f'<row r="999"><c r="ZZZZ999" t="inlineStr">{CELL_X}</row>', "row 999 or column 475,254"),  # four letters
+        ("<row/>" * 300 + "<row>" + "<c/>" * 16383 + "<c><v>1</v></c></row>", "row "),  # no r: refused as it is placed
+    ],
+)
+def test_one_cell_far_away_is_refused_before_it_is_read(tmp_path: Path, far: str, reach: str) -> None:
+    path = _sheet_rewritten(tmp_path, DEM2, lambda xml: xml.replace("</sheetData>", far + "</sheetData>"))
     report = _read_in_subprocess(path)
     assert [rule for rule, _ in report["problems"]] == ["unreadable_file"]
-    assert "reaches row 1,048,576 or column 16,384" in report["problems"][0][1]
+    assert f"reaches {reach}" in report["problems"][0][1] and "more than 2,000,000 cells" in report["problems"][0][1]
     assert report["peak_mb"] < 300

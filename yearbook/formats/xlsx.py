@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import string
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from defusedxml import ElementTree as DefusedET
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 
 from yearbook.formats import (
     MACROS,
@@ -38,11 +39,16 @@ if TYPE_CHECKING:
 BUILTIN_PERCENT_FORMATS = {9, 10}  # '0%' and '0.00%'
 BUILTIN_TIME_FORMATS = {*range(14, 23), 45, 46, 47}  # dates, times and durations ('m/d/yyyy' ... '[h]:mm:ss')
 LAST_DATE = 2_958_465  # 9999-12-31: no date, time or duration Excel shows is further from 0 (in days)
-_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")  # calamine reads a reference in either case ('d5' is D5)
+# a reference as calamine reads it: letters in either case, any number of them, then digits ('d5' is D5, 'D0005' is D5)
+_REF = re.compile(r"([A-Za-z]*)([0-9]+)")
 # a reference beyond row 999 or column Z (a cell's r="AB7", a row's r="1000"), either quote. The word boundary before
 # the r (r"\br...") is checked on each match by _at_word_start, not in the pattern: a pattern beginning with a literal
 # is searched for by that literal, several times faster than trying a boundary at every byte of a sheet's XML
-_FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]?[0-9]{4})([A-Za-z]{0,3})([0-9]{1,9})["']""")
+_FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]?[0-9]{4})([A-Za-z]*)([0-9]+)["']""")
+_CELL_NOT_R_FIRST = re.compile(rb"<c(?=[\s/>])(?!\s+r\s*=)")  # a cell whose first attribute is not its reference (rare)
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*?(?<![\w:])r\s*=)")  # a cell with no r at all
+_ROW_OR_CELL = re.compile(rb"<(/?)(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")  # a row or cell tag, its attributes
+_REF_ATTRIBUTE = re.compile(rb"""(?<![\w:])r\s*=\s*["']([^"']*)["']""")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w of a bytes pattern
 _SCAN_CHUNK = 1 << 20
 
@@ -78,12 +84,10 @@ def _scan_file(path: str) -> _Scan:
     try:
         with zipfile.ZipFile(path) as archive:
             names = check_zip_limits(archive)
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise UnsafeWorkbook("not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)")
-            rels = _relationships(archive)
-            percent_styles = _percent_styles(archive, rels)
+            parts = _Parts(archive)
+            percent_styles = _percent_styles(parts)
             marker = _marker(percent_styles)
-            sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(archive, rels))
+            sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(parts))
     except zipfile.BadZipFile as exc:
         raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
     notices = (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
@@ -103,84 +107,161 @@ def _at_word_start(text: bytes, start: int) -> bool:
 def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[[bytes], bool]) -> bool:
     """Whether a sheet holds a marker of cell facts; and refuse it if it reaches beyond MAX_CELLS_PER_SHEET cells from
     A1 before calamine reads it (calamine builds the whole rectangle up to its last cell: one cell at XFD1048576 in a
-    tiny file would take hundreds of gigabytes). Only far references are looked at: without any, the sheet stays
-    within row 999 and column Z."""
-    marked, last_row, last_col = False, 0, 0
+    tiny file would take hundreds of gigabytes). Far references are looked at: without any, the sheet stays within row
+    999 and column Z -- unless a cell has no reference (calamine puts it after the one before it, in the row's row):
+    then the sheet's cells are placed as calamine places them (:func:`_rectangle`). The XML is read in blocks cut
+    between tags, so that no tag, however long, is seen in two halves."""
+    marked, last_row, last_col, unplaced = False, 0, 0, False
     with archive.open(member) as stream:
         tail = b""
-        while block := stream.read(_SCAN_CHUNK):
+        while True:
+            block = stream.read(_SCAN_CHUNK)
             text = tail + block
+            cut = text.rfind(b"<") if block else len(text)
+            if cut < 0 or b">" in text[cut:]:
+                cut = len(text)
+            text, tail = text[:cut], text[cut:]
             marked = marked or marker(text)
             for found in _FAR_REF.finditer(text):
-                if not _at_word_start(text, found.start()):
-                    continue
-                letters, row = found.groups()
-                column = column_index_from_string(letters.decode().upper() or "A")
-                last_row, last_col = max(last_row, int(row), 999), max(last_col, column, 26)
-            tail = block[-32:]  # a marker or a reference split across two blocks
+                if _at_word_start(text, found.start()):
+                    letters, row = found.groups()
+                    last_row, last_col = max(last_row, int(row), 999), max(last_col, _column(letters), 26)
+            unplaced = unplaced or _unplaced_cell(text)
+            if not block:
+                break
+    if unplaced:
+        last_row, last_col = _rectangle(archive, name, member)
     if last_row * last_col > MAX_CELLS_PER_SHEET:
         raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
     return marked
 
 
-_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+def _unplaced_cell(text: bytes) -> bool:
+    """Whether some cell of the XML has no reference (r). Excel and every writer seen put r first: a cell whose first
+    attribute is another, or a prefixed one (<x:c>), is looked at closely; the common sheet costs one quick search."""
+    if _CELL_NOT_R_FIRST.search(text) is None and b":c" not in text:
+        return False
+    return _CELL_WITHOUT_REF.search(text) is not None
+
+
+def _rectangle(archive: zipfile.ZipFile, name: str, member: str) -> tuple[int, int]:
+    """The last row and column of a sheet's cells as calamine places them (xlsx/cells_reader.rs): a row's r sets the
+    row, the end of a row moves to the next; a cell's r sets its place and the column, a cell without one takes the
+    row's row and the column after the cell before it. Tag by tag, refused as soon as it reaches beyond the limit."""
+    row = col = last_row = last_col = 0  # 0-based, as calamine counts
+    with archive.open(member) as stream:
+        tail = b""
+        while block := stream.read(_SCAN_CHUNK):
+            text = tail + block
+            end = text.rfind(b">") + 1
+            text, tail = text[:end], text[end:]
+            for closing, tag, attributes in _ROW_OR_CELL.findall(text):
+                ref = _REF_ATTRIBUTE.search(attributes)
+                place = _REF.fullmatch(ref.group(1).decode("ascii", "replace")) if ref else None
+                if tag == b"row":
+                    if closing:
+                        row, col = row + 1, 0
+                    elif place is not None:
+                        row = int(place.group(2)) - 1
+                    if not closing and attributes.rstrip().endswith(b"/"):  # <row/>: its start and its end
+                        row, col = row + 1, 0
+                    continue
+                if closing:
+                    continue
+                at_row, col = (int(place.group(2)) - 1, _column(place.group(1)) - 1) if place is not None else (row, col)
+                last_row, last_col = max(last_row, at_row + 1), max(last_col, col + 1)
+                col += 1
+                if last_row * last_col > MAX_CELLS_PER_SHEET:
+                    raise UnsafeWorkbook(
+                        f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells"
+                    )
+    return last_row, last_col
+
+
+def _column(letters: str | bytes) -> int:
+    """The column number of a reference's letters, as calamine counts them (any number of letters; none is column 1)."""
+    number = 0
+    for letter in letters.upper() if isinstance(letters, str) else letters.decode("ascii").upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return max(number, 1)
+
+
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _STYLES_TYPE = "/styles"  # the end of the relationship type of the workbook's styles part
+_NOT_A_WORKBOOK = "not a workbook (a zip archive without xl/workbook.xml): save it as Excel Workbook (.xlsx)"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def _member(archive: zipfile.ZipFile, name: str) -> str | None:
-    """The archive's entry of a part name as calamine finds it: the name itself, else the one entry whose name differs
-    only by case ('xl/Worksheets/Sheet1.xml'); None when there is none. Every part calamine reads must be the one
-    checked here, or a sheet would escape the cell facts and the size limit."""
-    names = archive.namelist()
-    if name in names:
-        return name
-    found = [n for n in names if n.casefold() == name.casefold()]
-    if len(found) > 1:
-        raise UnsafeWorkbook(f"the archive holds several parts named {name!r} in different cases: {sorted(found)}")
-    return found[0] if found else None
+class _Parts:
+    """The archive's parts as python-calamine finds them (calamine 0.36: utils.rs, xlsx/mod.rs), so that the checks
+    read the parts calamine reads -- else a sheet would escape the cell facts and the size limit. A part is looked up by
+    its name in ASCII lower case among the entries' names so written, backslashes as slashes (the last of several such
+    entries wins), else by its name as written; the workbook's folder is that of the package's officeDocument
+    relationship (_rels/.rels), whatever the workbook's own name there; a relationship's target is joined to that
+    folder as written (a leading / makes it absolute)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.names = set(archive.namelist())
+        self.cache = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in archive.namelist()}
+        package = self.find("_rels/.rels")
+        document = None if package is None else next(
+            (r.get("Target") for r in DefusedET.fromstring(archive.read(package)) if r.get("Type") == _OFFICE_DOCUMENT), None
+        )  # fmt: skip
+        if document is None:
+            raise UnsafeWorkbook(_NOT_A_WORKBOOK)
+        folder = document[: document.rfind("/") + 1]
+        self.folder = folder[1:] if folder.startswith("/") else folder
+        workbook = self.find(f"{self.folder}workbook.xml")
+        if workbook is None:
+            raise UnsafeWorkbook(_NOT_A_WORKBOOK)
+        self.workbook: str = workbook
+        workbook_rels = self.find(f"{self.folder}_rels/workbook.xml.rels")
+        self.relationships: list[Element] = [] if workbook_rels is None else list(DefusedET.fromstring(archive.read(workbook_rels)))
+
+    def find(self, name: str) -> str | None:
+        """The entry calamine reads for a part name, or None."""
+        entry = self.cache.get(name.translate(_ASCII_LOWER), name)
+        return entry if entry in self.names else None
+
+    def target(self, rel: Element) -> str | None:
+        """The entry a relationship of the workbook points to, or None."""
+        target = rel.get("Target", "")
+        return self.find(target[1:] if target.startswith("/") else f"{self.folder}{target}")
 
 
-def _relationships(archive: zipfile.ZipFile) -> list[Element]:
-    """The relationships of xl/workbook.xml (its sheets, its styles)."""
-    rels = _member(archive, _WORKBOOK_RELS)
-    return [] if rels is None else list(DefusedET.fromstring(archive.read(rels)))
-
-
-def _target(archive: zipfile.ZipFile, rel: Element) -> str | None:
-    """The archive entry a workbook relationship points to (relative to xl/, or absolute), or None."""
-    target = rel.get("Target", "")
-    return _member(archive, target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}"))
-
-
-def _sheet_parts(archive: zipfile.ZipFile, rels: list[Element]) -> Iterator[tuple[str, str]]:
-    """(sheet name, zip member of its XML) for every worksheet of the workbook (``rels``: its relationships)."""
-    book_part = _member(archive, "xl/workbook.xml")
-    if book_part is None:
-        return
-    book = DefusedET.fromstring(archive.read(book_part))
-    targets = {r.get("Id"): r for r in rels}
+def _sheet_parts(parts: _Parts) -> Iterator[tuple[str, str]]:
+    """(sheet name, zip member of its XML) for every worksheet of the workbook."""
+    book = DefusedET.fromstring(parts.archive.read(parts.workbook))
+    targets = {r.get("Id"): r for r in parts.relationships}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
             rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)  # transitional or strict OOXML
             rel = targets.get(rel_id)
-            member = None if rel is None else _target(archive, rel)
+            member = None if rel is None else parts.target(rel)
             if member is not None:
                 yield sheet.get("name", ""), member
 
 
-def _percent_styles(archive: zipfile.ZipFile, rels: list[Element]) -> frozenset[int]:
+def _percent_styles(parts: _Parts) -> frozenset[int]:
     """Indexes of the cell styles (``s`` of a cell) whose number format shows a percentage."""
-    return _styles_showing(archive, rels, BUILTIN_PERCENT_FORMATS, is_percent_format)
+    return _styles_showing(parts, BUILTIN_PERCENT_FORMATS, is_percent_format)
 
 
-def _styles_showing(archive: zipfile.ZipFile, rels: list[Element], builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
-    """Indexes of the cell styles whose number format is one of the ``builtin`` ones or a custom one that ``shows``."""
-    # the part the workbook's relationships name, as Excel finds it; else the usual name
-    declared = [r for r in rels if r.get("Type", "").endswith(_STYLES_TYPE)]
-    part = _target(archive, declared[0]) if declared else _member(archive, "xl/styles.xml")
-    if part is None:
+def _styles_showing(parts: _Parts, builtin: set[int], shows: Callable[[str], bool]) -> frozenset[int]:
+    """Indexes of the cell styles whose number format is one of the ``builtin`` ones or a custom one that ``shows``:
+    of the styles part the workbook's relationships name, as Excel finds it (one naming no styles part is refused: how
+    a cell shows would be a guess), else of the usual one."""
+    declared = [r for r in parts.relationships if r.get("Type", "").endswith(_STYLES_TYPE)]
+    part = parts.target(declared[0]) if declared else parts.find(f"{parts.folder}styles.xml")
+    if part is None and not declared:
         return frozenset()
-    styles = DefusedET.fromstring(archive.read(part))
+    styles = None if part is None else DefusedET.fromstring(parts.archive.read(part))
+    if styles is None or not styles.tag.endswith("}styleSheet"):
+        raise UnsafeWorkbook(
+            f"the workbook's styles ({declared[0].get('Target', '')!r}) are missing or damaged, so how its cells show cannot be "
+            "known: open it in Excel and save it again"
+        )
     formats = set(builtin)
     for fmt in styles.iter():
         if fmt.tag.endswith("}numFmt") and shows(fmt.get("formatCode", "")):
@@ -196,9 +277,9 @@ def times_beyond_range(path: Path) -> list[tuple[str, str, str]]:
     the workbook there. Looked for only then; a streaming parse of every sheet, rows dropped once seen."""
     found = []
     with zipfile.ZipFile(path) as archive:
-        rels = _relationships(archive)
-        styles = _styles_showing(archive, rels, BUILTIN_TIME_FORMATS, is_time_format)
-        for name, member in _sheet_parts(archive, rels):
+        parts = _Parts(archive)
+        styles = _styles_showing(parts, BUILTIN_TIME_FORMATS, is_time_format)
+        for name, member in _sheet_parts(parts):
             for (row, col), cell in _cells(archive, member):
                 value = next((child.text for child in cell if child.tag.rpartition("}")[2] == "v"), None)
                 if cell.get("t", "n") == "n" and value and int(cell.get("s") or 0) in styles and _beyond(value):
@@ -249,7 +330,7 @@ def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[i
 def _cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[Position, Element]]:
     """Every cell of a sheet's XML with its position, in one streaming pass; every cell and row is dropped once seen
     (bounded memory)."""
-    row, col = 0, 0
+    row, col = 0, 0  # the row's row, and the column of the cell before (1-based)
     sheet_data = None
     with archive.open(member) as stream:
         for event, elem in DefusedET.iterparse(stream, events=("start", "end")):
@@ -258,23 +339,17 @@ def _cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[Position, El
                 if tag == "sheetData":
                     sheet_data = elem
                 elif tag == "row":
-                    row = int(elem.get("r") or row + 1)
-                    col = 0
+                    place = _REF.fullmatch(elem.get("r") or "")
+                    row, col = (int(place.group(2)) if place else row + 1), 0
                 continue
             if tag == "c":
-                row, col = _position(elem.get("r"), row, col)
-                yield (row, col), elem
+                place = _REF.fullmatch(elem.get("r") or "")
+                # calamine places a cell without a reference in its row's row, after the cell before it
+                at_row, col = (int(place.group(2)), _column(place.group(1))) if place else (row, col + 1)
+                yield (at_row, col), elem
                 elem.clear()
             elif tag == "row" and sheet_data is not None:
                 sheet_data.clear()
-
-
-def _position(ref: str | None, row: int, col: int) -> Position:
-    """A cell's (row, column) from its reference, or the next column when the reference is left out."""
-    match = _REF.fullmatch(ref or "")
-    if match is None:
-        return row, col + 1
-    return int(match.group(2)), column_index_from_string(match.group(1).upper())
 
 
 def _cell_facts(cell, position: Position, percent_styles: frozenset[int], out: SheetFacts) -> None:
