@@ -90,3 +90,12 @@ def test_a_label_mixing_latin_and_cyrillic_letters_says_which(tmp_path: Path, re
     problems = [(r, cell, message) for r, _, cell, message in found if r == rule]
     assert len(problems) == 1 and problems[0][1] == ref, found
     assert f"mixes Latin and Cyrillic letters in one word: {hint}: retype them" in problems[0][2]
+
+
+def test_a_mark_before_a_regions_label_never_hides_its_row(tmp_path: Path) -> None:
+    """A '*' left of a region's label, its figures all text that is no figure: the row is read and refused cell by cell,
+    never skipped as a footnote row."""
+    wb = openpyxl.load_workbook(DEMO_BIRTHS)
+    figures = [cell.coordinate for cell in wb.worksheets[0][10] if isinstance(cell.value, (int, float))]
+    found = _read(_births_with(tmp_path, {"A10": "*"} | dict.fromkeys(figures, "12.3.4")))[1]
+    assert [(rule, cell) for rule, _, cell, _ in found] == [("value_outside_table", "A10")] + [("invalid_value", ref) for ref in figures]

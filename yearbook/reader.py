@@ -561,10 +561,13 @@ class _RowReader:
 
     def _footnote_row(self, row: list[object]) -> bool:
         """Whether a row is a footnote row under the table (FORMS.md: not data), in whichever column its text stands:
-        its first cell a note's text ('Примечание: ...', '*', '1)'), and no other cell a figure or a symbol (a row
-        labelled '*' with figures in it is a row whose label is not understood, reported as such)."""
+        its first cell a note's text ('Примечание: ...', '*', '1)'), its label cell that text or blank, and no other
+        cell a figure or a symbol (a row labelled '*' with figures in it, or a mark before a region's label, is a row
+        whose cells are read, and reported where they cannot be)."""
         first = next((j for j, v in enumerate(row) if v is not None), None)
-        return first is not None and _is_note(row[first]) and all(v is None or self._not_a_figure(v) for v in row[first + 1 :])
+        if first is None or not _is_note(row[first]) or (first != self.label_col and row[self.label_col] is not None):
+            return False
+        return all(v is None or self._not_a_figure(v) for v in row[first + 1 :])
 
     def _not_a_figure(self, value: object) -> bool:
         return isinstance(value, str) and parse_cell(value, decimal_comma=self.ctx.form.decimal_comma).error is not None
