@@ -263,14 +263,74 @@ def _dot_target(entries: Entries, hostile: bytes) -> Entries:
 @pytest.mark.parametrize("change", [_swap_sheet, _backslashes, _other_folder, _dot_target])
 def test_the_sheet_checked_is_the_sheet_calamine_reads(tmp_path: Path, change) -> None:
     """The cell facts and the size limit are those of the entry calamine reads (calamine 0.36's lookup of parts)."""
+    entries, hostile = _dem2_entries()
+    assert [(p.cell, p.rule) for p in _read(_written(tmp_path / "parts.xlsx", change(entries, hostile)))[1]] == [("B7", "invalid_value")]
+
+
+def _dem2_entries() -> tuple[Entries, bytes]:
+    """The DEM-2 sample's entries, and its sheet with an error cell at B7."""
     with zipfile.ZipFile(SAMPLES / DEM2) as z:
         entries = [(item.filename, z.read(item)) for item in z.infolist()]
-    hostile = re.sub(rb'<c r="B7"[^>]*?(/>|>.*?</c>)', b'<c r="B7" t="e"><v>#REF!</v></c>', dict(entries)[SHEET], count=1)
-    path = tmp_path / "parts.xlsx"
+    return entries, re.sub(rb'<c r="B7"[^>]*?(/>|>.*?</c>)', b'<c r="B7" t="e"><v>#REF!</v></c>', dict(entries)[SHEET], count=1)
+
+
+def _written(path: Path, entries: Entries) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in change(entries, hostile):
+        for name, data in entries:
             zout.writestr(name, data)
-    assert [(p.cell, p.rule) for p in _read(path)[1]] == [("B7", "invalid_value")]
+    return path
+
+
+def _second_document(entries: Entries, hostile: bytes) -> Entries:
+    """A second officeDocument relationship, to a workbook in x2/: calamine takes the last; the checks the first."""
+    package = dict(entries)["_rels/.rels"]
+    second = (
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        b'Target="x2/workbook.xml" Id="rId9" /></Relationships>'
+    )
+    parts = dict(_other_folder(entries, hostile))
+    return [(name, package.replace(b"</Relationships>", second) if name == "_rels/.rels" else data) for name, data in entries] + [
+        (name, parts[name]) for name in ("x2/workbook.xml", "x2/styles.xml", "x2/worksheets/sheet1.xml", "x2/_rels/workbook.xml.rels")
+    ]
+
+
+def _unnamed_part(entries: Entries, hostile: bytes) -> Entries:
+    return [*entries, ("xl/worksheets/sheet9.xml", hostile)]
+
+
+@pytest.mark.parametrize("change", [_unnamed_part, _second_document])
+def test_a_worksheet_part_no_sheet_was_found_to_name_is_refused_when_it_holds_facts(tmp_path: Path, change) -> None:
+    """Whatever part calamine reads, it was checked: one besides the sheets' that holds an error cell is refused."""
+    entries, hostile = _dem2_entries()
+    problems = _read(_written(tmp_path / "unnamed.xlsx", change(entries, hostile)))[1]
+    assert [(p.rule, "a worksheet part none of its sheets names" in p.message) for p in problems] == [("unreadable_file", True)]
+
+
+def test_a_part_that_is_no_worksheet_is_not_taken_for_one(tmp_path: Path) -> None:
+    """An external link's cached cells (<cell>, far away, an error among them) are no sheet calamine reads."""
+    entries, _ = _dem2_entries()
+    link = (
+        b'<externalLink><externalBook><sheetDataSet><sheetData sheetId="0"><row r="5000"><cell r="ZZ5000" t="e"><v>#REF!</v>'
+        b"</cell></row></sheetData></sheetDataSet></externalBook></externalLink>"
+    )
+    figures, problems = _read(_written(tmp_path / "linked.xlsx", [*entries, ("xl/externalLinks/externalLink1.xml", link)]))
+    assert problems == [] and figures[("Лист1", "B7")]["value"] == 9854
+
+
+def test_a_far_cell_in_a_part_no_sheet_was_found_to_name_is_refused(tmp_path: Path) -> None:
+    entries, _ = _dem2_entries()
+    far = dict(entries)[SHEET].replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    problems = _read(_written(tmp_path / "far.xlsx", [*entries, ("xl/worksheets/sheet9.xml", far)]))[1]
+    assert [(p.rule, "reaches row 1,048,576" in p.message) for p in problems] == [("unreadable_file", True)]
+
+
+def test_a_sheet_name_the_checks_read_otherwise_than_calamine_is_refused(tmp_path: Path) -> None:
+    """A tab in a sheet's name: the XML parser reads a space, calamine the tab; the cell facts would find no sheet."""
+    entries, hostile = _dem2_entries()
+    book = dict(entries)["xl/workbook.xml"].replace('name="Лист1"'.encode(), 'name="Лист\t1"'.encode())  # a tab, as written
+    changed = [(name, book if name == "xl/workbook.xml" else hostile if name == SHEET else data) for name, data in entries]
+    problems = _read(_written(tmp_path / "tab.xlsx", changed))[1]
+    assert [(p.rule, "cannot be matched to the workbook's" in p.message) for p in problems] == [("unreadable_file", True)]
 
 
 def test_a_cell_without_reference_is_placed_in_its_rows_row(tmp_path: Path) -> None:

@@ -223,6 +223,8 @@ def read_workbook(path: Path, first_rows: int | None = None) -> Workbook:
         facts = fmt.facts(path) if first_rows is None else {}
         with open(path, "rb") as f:  # calamine tells the format by content, as sniff did, whatever the file's extension
             book = CalamineWorkbook.from_filelike(f)
+        if unmatched := sorted(set(facts) - set(book.sheet_names)):  # its cells' facts would be lost: never guessed
+            raise UnsafeWorkbook(f"the sheet names {unmatched} cannot be matched to the workbook's: open it in Excel and save it again")
         grids = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)

@@ -45,6 +45,7 @@ _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
 # the r (r"\br...") is checked on each match by _at_word_start, not in the pattern: a pattern beginning with a literal
 # is searched for by that literal, several times faster than trying a boundary at every byte of a sheet's XML
 _FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]?[0-9]{4})([A-Za-z]*)([0-9]+)["']""")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")  # a cell element (an external link's cached cells are <cell>)
 _CELL_NOT_R_FIRST = re.compile(rb"<c(?=[\s/>])(?!\s+r\s*=)")  # a cell whose first attribute is not its reference (rare)
 _CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*?(?<![\w:])r\s*=)")  # a cell with no r at all
 _ROW_OR_CELL = re.compile(rb"<(/?)(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")  # a row or cell tag, its attributes
@@ -88,6 +89,7 @@ def _scan_file(path: str) -> _Scan:
             percent_styles = _percent_styles(parts)
             marker = _marker(percent_styles)
             sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(parts))
+            _refuse_unnamed_sheets(archive, {archive.getinfo(member) for _, member, _ in sheets}, marker)
     except zipfile.BadZipFile as exc:
         raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
     notices = (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
@@ -104,14 +106,32 @@ def _at_word_start(text: bytes, start: int) -> bool:
     return start == 0 or text[start - 1] not in _WORD_BYTES
 
 
-def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[[bytes], bool]) -> bool:
+def _refuse_unnamed_sheets(archive: zipfile.ZipFile, checked: set[zipfile.ZipInfo], marker: Callable[[bytes], bool]) -> None:
+    """Refuse a workbook with a worksheet part besides those its sheets were found to name that reaches too far or
+    holds an error cell, a formula or a percentage. calamine finds a sheet's part its own way (XML and zip quirks no
+    emulation can be sure to follow: a second officeDocument relationship, an attribute named like another, a name
+    from a zip extra field): whatever part it reads, that part was checked, here or as a sheet's."""
+    for entry in archive.infolist():
+        if entry in checked or entry.is_dir():
+            continue
+        if _prescan(archive, entry.filename, entry, marker, worksheet_only=True):
+            raise UnsafeWorkbook(
+                f"the archive holds a worksheet part none of its sheets names ({entry.filename!r}), with error cells, formulas "
+                "or percentages: open the workbook in Excel and save it again"
+            )
+
+
+def _prescan(
+    archive: zipfile.ZipFile, name: str, member: str | zipfile.ZipInfo, marker: Callable[[bytes], bool], *, worksheet_only: bool = False
+) -> bool:
     """Whether a sheet holds a marker of cell facts; and refuse it if it reaches beyond MAX_CELLS_PER_SHEET cells from
     A1 before calamine reads it (calamine builds the whole rectangle up to its last cell: one cell at XFD1048576 in a
     tiny file would take hundreds of gigabytes). Far references are looked at: without any, the sheet stays within row
     999 and column Z -- unless a cell has no reference (calamine puts it after the one before it, in the row's row):
     then the sheet's cells are placed as calamine places them (:func:`_rectangle`). The XML is read in blocks cut
-    between tags, so that no tag, however long, is seen in two halves."""
-    marked, last_row, last_col, unplaced = False, 0, 0, False
+    between tags, so that no tag, however long, is seen in two halves. ``worksheet_only``: a part that holds no
+    worksheet (no sheetData with cells: styles, an external link's cached cells) is passed over, marked or not."""
+    marked, last_row, last_col, unplaced, worksheet = False, 0, 0, False, not worksheet_only
     with archive.open(member) as stream:
         tail = b""
         while True:
@@ -121,6 +141,7 @@ def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[
             if cut < 0 or b">" in text[cut:]:
                 cut = len(text)
             text, tail = text[:cut], text[cut:]
+            worksheet = worksheet or (b"sheetData" in text and _CELL.search(text) is not None)
             marked = marked or marker(text)
             for found in _FAR_REF.finditer(text):
                 if _at_word_start(text, found.start()):
@@ -129,6 +150,8 @@ def _prescan(archive: zipfile.ZipFile, name: str, member: str, marker: Callable[
             unplaced = unplaced or _unplaced_cell(text)
             if not block:
                 break
+    if not worksheet:
+        return False
     if unplaced:
         last_row, last_col = _rectangle(archive, name, member)
     if last_row * last_col > MAX_CELLS_PER_SHEET:
@@ -144,7 +167,7 @@ def _unplaced_cell(text: bytes) -> bool:
     return _CELL_WITHOUT_REF.search(text) is not None
 
 
-def _rectangle(archive: zipfile.ZipFile, name: str, member: str) -> tuple[int, int]:
+def _rectangle(archive: zipfile.ZipFile, name: str, member: str | zipfile.ZipInfo) -> tuple[int, int]:
     """The last row and column of a sheet's cells as calamine places them (xlsx/cells_reader.rs): a row's r sets the
     row, the end of a row moves to the next; a cell's r sets its place and the column, a cell without one takes the
     row's row and the column after the cell before it. Tag by tag, refused as soon as it reaches beyond the limit."""
