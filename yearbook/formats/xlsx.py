@@ -89,7 +89,7 @@ def _scan_file(path: str) -> _Scan:
             percent_styles = _percent_styles(parts)
             marker = _marker(percent_styles)
             sheets = tuple((name, member, _prescan(archive, name, member, marker)) for name, member in _sheet_parts(parts))
-            _refuse_unnamed_sheets(archive, {archive.getinfo(member) for _, member, _ in sheets}, marker)
+            _refuse_unnamed_sheets(parts, {archive.getinfo(member) for _, member, _ in sheets}, marker)
     except zipfile.BadZipFile as exc:
         raise UnsafeWorkbook(f"corrupt workbook, cut short or damaged ({exc}): open it in Excel and save it again") from exc
     notices = (MACROS,) if any(posixpath.basename(n).lower() == "vbaproject.bin" for n in names) else ()
@@ -106,14 +106,17 @@ def _at_word_start(text: bytes, start: int) -> bool:
     return start == 0 or text[start - 1] not in _WORD_BYTES
 
 
-def _refuse_unnamed_sheets(archive: zipfile.ZipFile, checked: set[zipfile.ZipInfo], marker: Callable[[bytes], bool]) -> None:
+def _refuse_unnamed_sheets(parts: _Parts, checked: set[zipfile.ZipInfo], marker: Callable[[bytes], bool]) -> None:
     """Refuse a workbook with a worksheet part besides those its sheets were found to name that reaches too far or
     holds an error cell, a formula or a percentage. calamine finds a sheet's part its own way (XML and zip quirks no
     emulation can be sure to follow: a second officeDocument relationship, an attribute named like another, a name
     from a zip extra field): whatever part it reads, that part was checked, here or as a sheet's."""
+    archive = parts.archive
     for entry in archive.infolist():
         if entry in checked or entry.is_dir():
             continue
+        if archive.getinfo(entry.filename) is entry and b"sheetData" not in parts.read_parts.get(entry.filename, b"sheetData"):
+            continue  # read whole already (relationships, workbook, styles): no worksheet in it
         if _prescan(archive, entry.filename, entry, marker, worksheet_only=True):
             raise UnsafeWorkbook(
                 f"the archive holds a worksheet part none of its sheets names ({entry.filename!r}), with error cells, formulas "
@@ -131,7 +134,8 @@ def _prescan(
     then the sheet's cells are placed as calamine places them (:func:`_rectangle`). The XML is read in blocks cut
     between tags, so that no tag, however long, is seen in two halves. ``worksheet_only``: a part that holds no
     worksheet (no sheetData with cells: styles, an external link's cached cells) is passed over, marked or not."""
-    marked, last_row, last_col, unplaced, worksheet = False, 0, 0, False, not worksheet_only
+    marked, last_row, last_col, unplaced = False, 0, 0, False
+    sheet_data = cells = not worksheet_only  # a worksheet's cells all stand in its sheetData: nothing before it is looked at
     with archive.open(member) as stream:
         tail = b""
         while True:
@@ -141,7 +145,12 @@ def _prescan(
             if cut < 0 or b">" in text[cut:]:
                 cut = len(text)
             text, tail = text[:cut], text[cut:]
-            worksheet = worksheet or (b"sheetData" in text and _CELL.search(text) is not None)
+            sheet_data = sheet_data or b"sheetData" in text
+            if not sheet_data:
+                if not block:
+                    break
+                continue
+            cells = cells or _CELL.search(text) is not None
             marked = marked or marker(text)
             for found in _FAR_REF.finditer(text):
                 if _at_word_start(text, found.start()):
@@ -150,7 +159,7 @@ def _prescan(
             unplaced = unplaced or _unplaced_cell(text)
             if not block:
                 break
-    if not worksheet:
+    if not (sheet_data and cells):
         return False
     if unplaced:
         last_row, last_col = _rectangle(archive, name, member)
@@ -225,11 +234,12 @@ class _Parts:
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
+        self.read_parts: dict[str, bytes] = {}  # the small parts read whole (relationships, workbook, styles), by entry
         self.names = set(archive.namelist())
         self.cache = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in archive.namelist()}
         package = self.find("_rels/.rels")
         document = None if package is None else next(
-            (r.get("Target") for r in DefusedET.fromstring(archive.read(package)) if r.get("Type") == _OFFICE_DOCUMENT), None
+            (r.get("Target") for r in DefusedET.fromstring(self.read(package)) if r.get("Type") == _OFFICE_DOCUMENT), None
         )  # fmt: skip
         if document is None:
             raise UnsafeWorkbook(_NOT_A_WORKBOOK)
@@ -240,7 +250,11 @@ class _Parts:
             raise UnsafeWorkbook(_NOT_A_WORKBOOK)
         self.workbook: str = workbook
         workbook_rels = self.find(f"{self.folder}_rels/workbook.xml.rels")
-        self.relationships: list[Element] = [] if workbook_rels is None else list(DefusedET.fromstring(archive.read(workbook_rels)))
+        self.relationships: list[Element] = [] if workbook_rels is None else list(DefusedET.fromstring(self.read(workbook_rels)))
+
+    def read(self, entry: str) -> bytes:
+        data = self.read_parts[entry] = self.archive.read(entry)
+        return data
 
     def find(self, name: str) -> str | None:
         """The entry calamine reads for a part name, or None."""
@@ -255,7 +269,7 @@ class _Parts:
 
 def _sheet_parts(parts: _Parts) -> Iterator[tuple[str, str]]:
     """(sheet name, zip member of its XML) for every worksheet of the workbook."""
-    book = DefusedET.fromstring(parts.archive.read(parts.workbook))
+    book = DefusedET.fromstring(parts.read(parts.workbook))
     targets = {r.get("Id"): r for r in parts.relationships}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
@@ -279,7 +293,7 @@ def _styles_showing(parts: _Parts, builtin: set[int], shows: Callable[[str], boo
     part = parts.target(declared[0]) if declared else parts.find(f"{parts.folder}styles.xml")
     if part is None and not declared:
         return frozenset()
-    styles = None if part is None else DefusedET.fromstring(parts.archive.read(part))
+    styles = None if part is None else DefusedET.fromstring(parts.read(part))
     if styles is None or not styles.tag.endswith("}styleSheet"):
         raise UnsafeWorkbook(
             f"the workbook's styles ({declared[0].get('Target', '')!r}) are missing or damaged, so how its cells show cannot be "
