@@ -48,8 +48,6 @@ _FAR_REF = re.compile(rb"""r\s*=\s*["'](?=[A-Za-z]{2}|[A-Za-z]?[0-9]{4})([A-Za-z
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")  # a cell element (an external link's cached cells are <cell>)
 _CELL_NOT_R_FIRST = re.compile(rb"<c(?=[\s/>])(?!\s+r\s*=)")  # a cell whose first attribute is not its reference (rare)
 _CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s/>])(?![^>]*?(?<![\w:])r\s*=)")  # a cell with no r at all
-_ROW_OR_CELL = re.compile(rb"<(/?)(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>")  # a row or cell tag, its attributes
-_REF_ATTRIBUTE = re.compile(rb"""(?<![\w:])r\s*=\s*["']([^"']*)["']""")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w of a bytes pattern
 _SCAN_CHUNK = 1 << 20
 
@@ -115,8 +113,6 @@ def _refuse_unnamed_sheets(parts: _Parts, checked: set[zipfile.ZipInfo], marker:
     for entry in archive.infolist():
         if entry in checked or entry.is_dir():
             continue
-        if archive.getinfo(entry.filename) is entry and b"sheetData" not in parts.read_parts.get(entry.filename, b"sheetData"):
-            continue  # read whole already (relationships, workbook, styles): no worksheet in it
         if _prescan(archive, entry.filename, entry, marker, worksheet_only=True):
             raise UnsafeWorkbook(
                 f"the archive holds a worksheet part none of its sheets names ({entry.filename!r}), with error cells, formulas "
@@ -163,8 +159,7 @@ def _prescan(
         return False
     if unplaced:
         last_row, last_col = _rectangle(archive, name, member)
-    if last_row * last_col > MAX_CELLS_PER_SHEET:
-        raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
+    _refuse_beyond(name, last_row, last_col)
     return marked
 
 
@@ -177,37 +172,18 @@ def _unplaced_cell(text: bytes) -> bool:
 
 
 def _rectangle(archive: zipfile.ZipFile, name: str, member: str | zipfile.ZipInfo) -> tuple[int, int]:
-    """The last row and column of a sheet's cells as calamine places them (xlsx/cells_reader.rs): a row's r sets the
-    row, the end of a row moves to the next; a cell's r sets its place and the column, a cell without one takes the
-    row's row and the column after the cell before it. Tag by tag, refused as soon as it reaches beyond the limit."""
-    row = col = last_row = last_col = 0  # 0-based, as calamine counts
-    with archive.open(member) as stream:
-        tail = b""
-        while block := stream.read(_SCAN_CHUNK):
-            text = tail + block
-            end = text.rfind(b">") + 1
-            text, tail = text[:end], text[end:]
-            for closing, tag, attributes in _ROW_OR_CELL.findall(text):
-                ref = _REF_ATTRIBUTE.search(attributes)
-                place = _REF.fullmatch(ref.group(1).decode("ascii", "replace")) if ref else None
-                if tag == b"row":
-                    if closing:
-                        row, col = row + 1, 0
-                    elif place is not None:
-                        row = int(place.group(2)) - 1
-                    if not closing and attributes.rstrip().endswith(b"/"):  # <row/>: its start and its end
-                        row, col = row + 1, 0
-                    continue
-                if closing:
-                    continue
-                at_row, col = (int(place.group(2)) - 1, _column(place.group(1)) - 1) if place is not None else (row, col)
-                last_row, last_col = max(last_row, at_row + 1), max(last_col, col + 1)
-                col += 1
-                if last_row * last_col > MAX_CELLS_PER_SHEET:
-                    raise UnsafeWorkbook(
-                        f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells"
-                    )
+    """The last row and column of a sheet's cells as calamine places them (:func:`_cells`), refused as soon as they
+    reach beyond the limit: only for the rare sheet with a cell without a reference, so parsed, not scanned."""
+    last_row = last_col = 0
+    for (row, col), _ in _cells(archive, member):
+        last_row, last_col = max(last_row, row), max(last_col, col)
+        _refuse_beyond(name, last_row, last_col)
     return last_row, last_col
+
+
+def _refuse_beyond(name: str, last_row: int, last_col: int) -> None:
+    if last_row * last_col > MAX_CELLS_PER_SHEET:
+        raise UnsafeWorkbook(f"sheet {name!r} reaches row {last_row:,} or column {last_col:,}: more than {MAX_CELLS_PER_SHEET:,} cells")
 
 
 def _column(letters: str | bytes) -> int:
@@ -234,13 +210,13 @@ class _Parts:
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
-        self.read_parts: dict[str, bytes] = {}  # the small parts read whole (relationships, workbook, styles), by entry
-        self.names = set(archive.namelist())
-        self.cache = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in archive.namelist()}
+        listed = archive.namelist()  # in the archive's order: of two names alike, the last wins
+        self.names = set(listed)
+        self.cache = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in listed}
         package = self.find("_rels/.rels")
-        document = None if package is None else next(
-            (r.get("Target") for r in DefusedET.fromstring(self.read(package)) if r.get("Type") == _OFFICE_DOCUMENT), None
-        )  # fmt: skip
+        rels: list[Element] = [] if package is None else list(DefusedET.fromstring(archive.read(package)))
+        documents = [r.get("Target") for r in rels if r.get("Type") == _OFFICE_DOCUMENT]
+        document = documents[-1] if documents else None  # of several, calamine keeps the last
         if document is None:
             raise UnsafeWorkbook(_NOT_A_WORKBOOK)
         folder = document[: document.rfind("/") + 1]
@@ -250,11 +226,7 @@ class _Parts:
             raise UnsafeWorkbook(_NOT_A_WORKBOOK)
         self.workbook: str = workbook
         workbook_rels = self.find(f"{self.folder}_rels/workbook.xml.rels")
-        self.relationships: list[Element] = [] if workbook_rels is None else list(DefusedET.fromstring(self.read(workbook_rels)))
-
-    def read(self, entry: str) -> bytes:
-        data = self.read_parts[entry] = self.archive.read(entry)
-        return data
+        self.relationships: list[Element] = [] if workbook_rels is None else list(DefusedET.fromstring(archive.read(workbook_rels)))
 
     def find(self, name: str) -> str | None:
         """The entry calamine reads for a part name, or None."""
@@ -269,7 +241,7 @@ class _Parts:
 
 def _sheet_parts(parts: _Parts) -> Iterator[tuple[str, str]]:
     """(sheet name, zip member of its XML) for every worksheet of the workbook."""
-    book = DefusedET.fromstring(parts.read(parts.workbook))
+    book = DefusedET.fromstring(parts.archive.read(parts.workbook))
     targets = {r.get("Id"): r for r in parts.relationships}
     for sheet in book.iter():
         if sheet.tag.endswith("}sheet"):
@@ -293,7 +265,7 @@ def _styles_showing(parts: _Parts, builtin: set[int], shows: Callable[[str], boo
     part = parts.target(declared[0]) if declared else parts.find(f"{parts.folder}styles.xml")
     if part is None and not declared:
         return frozenset()
-    styles = None if part is None else DefusedET.fromstring(parts.read(part))
+    styles = None if part is None else DefusedET.fromstring(parts.archive.read(part))
     if styles is None or not styles.tag.endswith("}styleSheet"):
         raise UnsafeWorkbook(
             f"the workbook's styles ({declared[0].get('Target', '')!r}) are missing or damaged, so how its cells show cannot be "
@@ -340,8 +312,7 @@ def _marker(percent_styles: frozenset[int]) -> Callable[[bytes], bool]:
     word boundary before it checked on the match (:func:`_at_word_start`): one pattern of all alternatives, with a
     boundary, is tried at every byte, which made this scan the largest part of reading a workbook."""
     if 0 in percent_styles:
-        cells = re.compile(rb"<(?:\w+:)?c[\s>/]")
-        return lambda text: cells.search(text) is not None
+        return lambda text: _CELL.search(text) is not None
     elements = re.compile(rb"<(?:\w+:)?f[\s>/]")
     attributes = [re.compile(rb"""t\s*=\s*["']e["']""")]
     if percent_styles:
@@ -364,7 +335,7 @@ def _facts_of(archive: zipfile.ZipFile, member: str, percent_styles: frozenset[i
     return out
 
 
-def _cells(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[Position, Element]]:
+def _cells(archive: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> Iterator[tuple[Position, Element]]:
     """Every cell of a sheet's XML with its position, in one streaming pass; every cell and row is dropped once seen
     (bounded memory)."""
     row, col = 0, 0  # the row's row, and the column of the cell before (1-based)

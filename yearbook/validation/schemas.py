@@ -439,7 +439,7 @@ def _count(
         if rule_id in outcomes:
             outcomes[rule_id].checked = n
     if "unknown_indicator" in outcomes:
-        outcomes["unknown_indicator"].checked = int(frame["form"].isin(list(yields)).sum())
+        outcomes["unknown_indicator"].checked = sum(len(by_form[code]) for code in yields if code in by_form)
     if "code_not_in_form" in outcomes:
         outcomes["code_not_in_form"].checked = sum(
             int(check.applies(by_form[code]).sum()) for code, check in combo_checks.items() if code in by_form
